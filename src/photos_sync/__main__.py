@@ -1,0 +1,3 @@
+from photos_sync.cli import main
+
+main()

@@ -1,0 +1,58 @@
+"""What every command shares: the global options, the settings, and where output goes."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from photos_sync.config import Settings, load_settings
+from photos_sync.source.library import PhotosLibrary, resolve_library_path
+from photos_sync.track.database import open_tracker
+from photos_sync.track.lock import DataDirLock
+
+
+@dataclass
+class AppState:
+    library: Path | None = None
+    data_dir: Path | None = None
+    debug: bool = False
+    out: Console = field(default_factory=lambda: Console(highlight=False, soft_wrap=True))
+    err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False))
+    _settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(data_dir=self.data_dir, library=self.library)
+        return self._settings
+
+    def open_library(self) -> PhotosLibrary:
+        return PhotosLibrary(resolve_library_path(self.settings.photos_library))
+
+    @contextmanager
+    def tracker(self, command: str) -> Iterator[sqlite3.Connection]:
+        """The tracker for writing, holding the data folder's lock while it is open."""
+        with DataDirLock(self.settings.data_dir, command):
+            connection = open_tracker(self.settings.tracker_path)
+            try:
+                yield connection
+            finally:
+                connection.close()
+
+    def print_json(self, data: Any) -> None:
+        """Machine-readable output: plain JSON on stdout, nothing else there."""
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def state_of(ctx: typer.Context) -> AppState:
+    state = ctx.find_object(AppState)
+    assert state is not None, "the root callback sets the state"
+    return state

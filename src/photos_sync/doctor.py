@@ -1,0 +1,162 @@
+"""``photos-sync doctor``: every precondition checked, one line each, with the fix.
+
+Checks never raise: each turns what it found into a :class:`Check`. Backup tools (rclone,
+``op``) are required only once backup is configured (``BACKUP_IMMICH_PATH``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from photos_sync.backup.tools import find_rclone, op_signed_in, rclone_version
+from photos_sync.config import Settings
+from photos_sync.errors import PhotosSyncError
+from photos_sync.immich.client import ImmichClient
+from photos_sync.source.catalog import open_catalog
+from photos_sync.source.library import resolve_library_path
+
+MIN_FREE_BYTES = 2 * 1024**3  # room for iCloud downloads and the tracker to grow
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str | None = None
+    required: bool = True
+
+    @property
+    def symbol(self) -> str:
+        if self.ok:
+            return "✓"
+        return "✗" if self.required else "!"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "check": self.name,
+            "ok": self.ok,
+            "required": self.required,
+            "detail": self.detail,
+            "fix": self.fix,
+        }
+
+
+def _failed(name: str, error: PhotosSyncError, required: bool = True) -> Check:
+    return Check(name, False, error.message, error.hint, required)
+
+
+def check_library(settings: Settings) -> Check:
+    try:
+        catalog = open_catalog(resolve_library_path(settings.photos_library))
+        count = len(catalog.entries())
+    except PhotosSyncError as error:
+        return _failed("Photos library", error)
+    return Check(
+        "Photos library",
+        True,
+        f"{catalog.library} (Photos {catalog.photos_version}, {count} assets)",
+    )
+
+
+def check_data_dir(data_dir: Path) -> Check:
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with tempfile.NamedTemporaryFile(dir=data_dir, prefix=".doctor-"):
+            pass
+    except OSError as error:
+        return Check(
+            "Data folder",
+            False,
+            f"{data_dir} is not writable ({error.strerror})",
+            "Set PHOTOS_SYNC_DATA (or --data-dir) to a folder you can write",
+        )
+    return Check("Data folder", True, f"{data_dir} is writable")
+
+
+def check_free_space(data_dir: Path, minimum: int = MIN_FREE_BYTES) -> Check:
+    probe = data_dir if data_dir.exists() else data_dir.parent
+    free = shutil.disk_usage(probe).free
+    detail = f"{free / 1024**3:.1f} GiB free on the data folder's disk"
+    if free < minimum:
+        return Check(
+            "Free space",
+            False,
+            detail,
+            f"Free at least {minimum / 1024**3:.0f} GiB, or move the data folder",
+        )
+    return Check("Free space", True, detail)
+
+
+def check_immich(settings: Settings) -> Iterator[Check]:
+    """Reachable and its version, then the key: valid, and allowed what we need."""
+    if not settings.immich_url:
+        yield Check("Immich server", False, "IMMICH_URL is not set", "Set it in .env")
+        return
+    api_key = settings.immich_api_key.get_secret_value() if settings.immich_api_key else None
+    with ImmichClient(settings.immich_url, api_key) as client:
+        try:
+            version = client.server_version()
+        except PhotosSyncError as error:
+            yield _failed("Immich server", error)
+            return
+        yield Check("Immich server", True, f"{client.base_url} answers, version {version}")
+        if not api_key:
+            yield Check(
+                "API key", False, "IMMICH_API_KEY is not set", "Create a key in Immich, set it"
+            )
+            return
+        try:
+            key = client.my_api_key()
+        except PhotosSyncError as error:
+            yield _failed("API key", error)
+            return
+    yield Check("API key", True, f"valid (key '{key.name}')")
+    missing = key.missing()
+    if missing:
+        yield Check(
+            "API key permissions",
+            False,
+            f"missing {', '.join(missing)}",
+            "Edit the key in Immich (Account Settings > API Keys) and grant them, or use 'all'",
+        )
+    else:
+        yield Check("API key permissions", True, "everything photos-sync needs")
+
+
+def check_rclone(settings: Settings, required: bool) -> Check:
+    binary = find_rclone(settings.rclone_binary)
+    if binary is None:
+        where = f"RCLONE_BINARY={settings.rclone_binary}" if settings.rclone_binary else "rclone"
+        return Check(
+            "rclone",
+            False,
+            f"{where} not found",
+            "Reinstall photos-sync (it brings rclone)",
+            required,
+        )
+    answer = rclone_version(binary)
+    return Check("rclone", answer.ok, f"{answer.detail} ({binary})", None, required)
+
+
+def check_op(required: bool) -> Check:
+    answer = op_signed_in()
+    fix = None if answer.ok else "Install the 1Password CLI and run `op signin` (see --help)"
+    return Check("1Password CLI", answer.ok, answer.detail, fix, required)
+
+
+def run_checks(settings: Settings) -> list[Check]:
+    backup_configured = settings.backup_immich_path is not None
+    return [
+        Check("Configuration", True, "valid"),
+        check_library(settings),
+        check_data_dir(settings.data_dir),
+        check_free_space(settings.data_dir),
+        *check_immich(settings),
+        check_rclone(settings, required=backup_configured),
+        check_op(required=backup_configured),
+    ]

@@ -1,0 +1,1 @@
+"""Planning: pure decisions about what to do, from the library's view and the tracker's."""

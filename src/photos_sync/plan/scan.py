@@ -1,0 +1,95 @@
+"""What a scan must read, and what it found that differs from the tracker. Pure logic."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from photos_sync.source.catalog import CatalogEntry
+from photos_sync.source.records import SUBTYPE_LABELS, LibraryAsset
+from photos_sync.track.assets import TrackedAsset
+
+
+@dataclass(frozen=True)
+class ScanPlan:
+    """Which catalog entries need a full read, and what the tracker has that Photos lost."""
+
+    to_read: list[CatalogEntry]
+    unchanged: int
+    gone: list[str] = field(default_factory=list)  # tracked, no longer in the library
+
+
+def plan_scan(
+    entries: Iterable[CatalogEntry], tracked: Mapping[str, TrackedAsset], full: bool = False
+) -> ScanPlan:
+    """Read only assets that are new or whose Photos modification time moved (all if full)."""
+    to_read: list[CatalogEntry] = []
+    unchanged = 0
+    seen: set[str] = set()
+    for entry in entries:
+        seen.add(entry.uuid)
+        known = tracked.get(entry.uuid)
+        if (
+            full
+            or known is None
+            or known.scanned_at is None
+            or known.photos_modified_at != entry.modified_at
+            or known.in_trash != entry.in_trash
+        ):
+            to_read.append(entry)
+        else:
+            unchanged += 1
+    gone = sorted(
+        uuid for uuid, asset in tracked.items() if uuid not in seen and not asset.archived
+    )
+    return ScanPlan(to_read=to_read, unchanged=unchanged, gone=gone)
+
+
+@dataclass(frozen=True)
+class AssetChange:
+    """One asset a scan found new or different, with each difference in words."""
+
+    uuid: str
+    filename: str
+    new: bool
+    differences: tuple[str, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "uuid": self.uuid,
+            "filename": self.filename,
+            "new": self.new,
+            "differences": list(self.differences),
+        }
+
+
+def describe_differences(before: TrackedAsset, after: LibraryAsset) -> tuple[str, ...]:
+    """``+Live Photo``, ``-Edited``, ``original: local -> cloud``, ``moved to trash``."""
+    found: list[str] = []
+    was, now = before.subtypes.as_dict(), after.subtypes.as_dict()
+    for name, label in SUBTYPE_LABELS.items():
+        if was[name] != now[name]:
+            found.append(f"{'+' if now[name] else '-'}{label}")
+    availability = after.original.availability.value
+    if before.original_availability != availability:
+        found.append(f"original: {before.original_availability or 'unknown'} -> {availability}")
+    if before.in_trash != after.in_trash:
+        found.append("moved to trash" if after.in_trash else "restored from trash")
+    return tuple(found)
+
+
+def compare_scan(
+    scanned: Iterable[LibraryAsset], tracked: Mapping[str, TrackedAsset]
+) -> list[AssetChange]:
+    """The scanned assets that are new to the tracker or differ from what it holds."""
+    changes = []
+    for asset in scanned:
+        known = tracked.get(asset.uuid)
+        if known is None:
+            labels = tuple(SUBTYPE_LABELS[name] for name in sorted(asset.subtypes.set_names()))
+            changes.append(AssetChange(asset.uuid, asset.filename, True, labels))
+            continue
+        differences = describe_differences(known, asset)
+        if differences:
+            changes.append(AssetChange(asset.uuid, asset.filename, False, differences))
+    return changes

@@ -1,0 +1,124 @@
+"""Full records of a library's assets, read through osxphotos.
+
+osxphotos is the maintained reader of Photos' database (on Linux too), but it loads the
+whole library before answering, so it is only asked about the assets the cheap
+:mod:`~photos_sync.source.catalog` says need reading. Nothing outside this package sees an
+osxphotos object.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from photos_sync.errors import LibraryError
+from photos_sync.source.catalog import Catalog, CatalogEntry, open_catalog
+from photos_sync.source.classify import classify, resources
+from photos_sync.source.records import AlbumRef, LibraryAsset
+
+log = logging.getLogger(__name__)
+
+
+def system_library() -> Path | None:
+    """The Mac's system Photos library, or None where there is none (any other platform)."""
+    if sys.platform != "darwin":
+        return None
+    from osxphotos.utils import get_system_library_path
+
+    found = get_system_library_path()
+    return Path(found) if found else None
+
+
+def resolve_library_path(configured: Path | None) -> Path:
+    """The library to read: ``--library``/``PHOTOS_LIBRARY``, else the Mac's system library."""
+    if configured is not None:
+        return configured.expanduser()
+    found = system_library()
+    if found is None:
+        raise LibraryError(
+            "No Photos library given",
+            "Use --library PATH or set PHOTOS_LIBRARY to a *.photoslibrary folder "
+            "(copied from the Mac, on Linux)",
+        )
+    return found
+
+
+class PhotosLibrary:
+    """A Photos library opened read-only: cheap catalog first, osxphotos on demand."""
+
+    def __init__(self, path: Path) -> None:
+        self.catalog: Catalog = open_catalog(path)
+        self._db: Any = None
+
+    @property
+    def path(self) -> Path:
+        return self.catalog.library
+
+    def entries(self) -> list[CatalogEntry]:
+        return self.catalog.entries()
+
+    def _photos_db(self) -> Any:
+        if self._db is None:
+            import osxphotos
+
+            try:
+                self._db = osxphotos.PhotosDB(dbfile=str(self.catalog.library))
+            except Exception as error:  # a damaged database can fail anywhere in osxphotos
+                log.debug("osxphotos failed to load %s", self.catalog.library, exc_info=True)
+                raise LibraryError(
+                    f"Photos library could not be read ({type(error).__name__}: {error}): "
+                    f"{self.catalog.library}",
+                    "Copy the library from the Mac again; run with --debug for details",
+                ) from error
+        return self._db
+
+    def read(self, entries: Iterable[CatalogEntry]) -> Iterator[LibraryAsset]:
+        """Full records for the given catalog entries (loads osxphotos once, lazily)."""
+        db = self._photos_db()
+        for entry in entries:
+            info = db.get_photo(entry.uuid)
+            if info is None:
+                log.warning("osxphotos does not list asset %s; skipped", entry.uuid)
+                continue
+            yield to_record(info, entry)
+
+
+def _text(value: str | None) -> str | None:
+    return value if value else None
+
+
+def _albums(info: Any) -> tuple[AlbumRef, ...]:
+    return tuple(
+        AlbumRef(uuid=album.uuid, title=album.title or "", folders=tuple(album.folder_names))
+        for album in info.album_info
+    )
+
+
+def to_record(info: Any, entry: CatalogEntry) -> LibraryAsset:
+    """One osxphotos ``PhotoInfo`` (with its catalog row) as our plain record."""
+    latitude, longitude = info.location
+    modified: datetime | None = info.date_modified
+    return LibraryAsset(
+        uuid=info.uuid,
+        filename=info.original_filename or info.filename,
+        media_type=entry.media_type,
+        created_at=info.date,
+        modified_at=modified,
+        original_size=info.original_filesize or None,
+        uti=info.uti,
+        subtypes=classify(info, entry),
+        resources=resources(info, entry),
+        in_cloud_library=bool(info.iscloudasset),
+        in_trash=entry.in_trash,
+        burst_id=entry.burst_id,
+        title=_text(info.title),
+        description=_text(info.description),
+        keywords=tuple(info.keywords),
+        albums=_albums(info),
+        latitude=latitude,
+        longitude=longitude,
+    )

@@ -1,0 +1,144 @@
+"""Plain, typed records of a Photos library's assets: all the rest of the program sees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+
+
+class MediaType(StrEnum):
+    PHOTO = "photo"
+    VIDEO = "video"
+
+
+class Availability(StrEnum):
+    """Where a resource's bytes are."""
+
+    LOCAL = "local"  # on disk in the library (or at its referenced location)
+    CLOUD = "cloud"  # only in iCloud ("Optimize Mac Storage"), downloadable on macOS
+    MISSING = "missing"  # Photos says local (or referenced) but the file is gone
+
+
+class ResourceKind(StrEnum):
+    ORIGINAL = "original"
+    PAIRED_VIDEO = "paired_video"  # the motion part of a Live Photo
+    EDITED = "edited"  # Photos' rendering of the current edit
+    EDITED_PAIRED_VIDEO = "edited_paired_video"
+    AAE = "aae"  # adjustment data (edit recipe; Cinematic focus edits)
+    RAW = "raw"  # the RAW half of a RAW+JPEG pair
+
+
+@dataclass(frozen=True)
+class Resource:
+    kind: ResourceKind
+    availability: Availability
+    path: Path | None = None
+
+    def to_json(self) -> dict[str, str | None]:
+        return {
+            "kind": self.kind.value,
+            "availability": self.availability.value,
+            "path": str(self.path) if self.path else None,
+        }
+
+
+@dataclass(frozen=True)
+class Subtypes:
+    """The special kinds of photo the tracker keeps a flag for, one column each.
+
+    The first eleven are the original tool's; the rest are what a faithful mirror also
+    needs to know (bursts to stack, edits to upload, hidden and favorite to carry over).
+    """
+
+    is_live_photo: bool = False
+    is_portrait: bool = False
+    is_hdr: bool = False
+    is_panorama: bool = False
+    is_screenshot: bool = False
+    is_cinematic: bool = False
+    is_slomo: bool = False
+    is_timelapse: bool = False
+    is_spatial_video: bool = False
+    is_proraw: bool = False
+    has_paired_video: bool = False
+    is_spatial_photo: bool = False
+    is_selfie: bool = False
+    is_burst: bool = False
+    has_raw_pair: bool = False
+    is_edited: bool = False
+    is_hidden: bool = False
+    is_favorite: bool = False
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+    def as_dict(self) -> dict[str, bool]:
+        return {name: getattr(self, name) for name in self.names()}
+
+    def set_names(self) -> set[str]:
+        return {name for name, value in self.as_dict().items() if value}
+
+
+SUBTYPE_LABELS: dict[str, str] = {
+    "is_live_photo": "Live Photo",
+    "is_portrait": "Portrait",
+    "is_hdr": "HDR",
+    "is_panorama": "Panorama",
+    "is_screenshot": "Screenshot",
+    "is_cinematic": "Cinematic",
+    "is_slomo": "Slo-mo",
+    "is_timelapse": "Timelapse",
+    "is_spatial_video": "Spatial Video",
+    "is_proraw": "ProRAW",
+    "has_paired_video": "Has Paired Video",
+    "is_spatial_photo": "Spatial Photo",
+    "is_selfie": "Selfie",
+    "is_burst": "Burst",
+    "has_raw_pair": "RAW+JPEG",
+    "is_edited": "Edited",
+    "is_hidden": "Hidden",
+    "is_favorite": "Favorite",
+}
+
+
+@dataclass(frozen=True)
+class AlbumRef:
+    uuid: str
+    title: str
+    folders: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LibraryAsset:
+    """One asset of the library, as photos-sync needs to know it."""
+
+    uuid: str
+    filename: str
+    media_type: MediaType
+    created_at: datetime  # with the time zone Photos recorded
+    modified_at: datetime | None
+    original_size: int | None
+    uti: str | None
+    subtypes: Subtypes
+    resources: tuple[Resource, ...]
+    in_cloud_library: bool = False  # part of an iCloud Photos library
+    in_trash: bool = False
+    burst_id: str | None = None
+    title: str | None = None
+    description: str | None = None
+    keywords: tuple[str, ...] = ()
+    albums: tuple[AlbumRef, ...] = ()
+    latitude: float | None = None
+    longitude: float | None = None
+
+    def resource(self, kind: ResourceKind) -> Resource | None:
+        return next((r for r in self.resources if r.kind is kind), None)
+
+    @property
+    def original(self) -> Resource:
+        found = self.resource(ResourceKind.ORIGINAL)
+        assert found is not None, "every asset has an original"
+        return found

@@ -1,0 +1,124 @@
+"""The numbers ``photos-sync status`` shows, computed from the catalog and the tracker.
+
+Pure: it takes what was read and returns a report; the CLI renders it as tables or JSON.
+Nothing here loads osxphotos, so status stays fast on a large library.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from photos_sync.plan.scan import plan_scan
+from photos_sync.source.catalog import CatalogEntry
+from photos_sync.source.records import SUBTYPE_LABELS, Availability, MediaType
+from photos_sync.track.assets import AssetStatus, TrackedAsset
+from photos_sync.track.runs import RunRecord
+
+
+@dataclass(frozen=True)
+class BackupSummary:
+    name: str
+    type: str
+    last_backup_at: str | None
+    jobs: dict[str, int]
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    library_path: str
+    photos_version: str
+    library: dict[str, int]
+    not_scanned: int
+    subtypes: dict[str, int]
+    tracker: dict[str, int]
+    to_import: dict[str, int]
+    gone_from_library: int
+    problems: list[tuple[str, int]]
+    last_run: RunRecord | None
+    backups: list[BackupSummary] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "library": {
+                "path": self.library_path,
+                "photos_version": self.photos_version,
+                **self.library,
+                "not_scanned": self.not_scanned,
+            },
+            "subtypes": self.subtypes,
+            "tracker": self.tracker,
+            "to_import": self.to_import,
+            "gone_from_library": self.gone_from_library,
+            "problems": [{"reason": reason, "count": count} for reason, count in self.problems],
+            "last_run": self.last_run.to_json() if self.last_run else None,
+            "backup": [backup.__dict__ for backup in self.backups],
+        }
+
+
+def _library_counts(entries: Sequence[CatalogEntry]) -> dict[str, int]:
+    live = [e for e in entries if not e.in_trash]
+    return {
+        "assets": len(live),
+        "photos": sum(1 for e in live if e.media_type is MediaType.PHOTO),
+        "videos": sum(1 for e in live if e.media_type is MediaType.VIDEO),
+        "hidden": sum(1 for e in live if e.hidden),
+        "in_trash": len(entries) - len(live),
+    }
+
+
+def _to_import(live: Sequence[CatalogEntry], tracked: Mapping[str, TrackedAsset]) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for entry in live:
+        asset = tracked.get(entry.uuid)
+        status = asset.status if asset else AssetStatus.PENDING
+        if status is AssetStatus.IMPORTED:
+            continue
+        counts["assets"] += 1
+        counts[status.value] += 1
+        if asset and asset.original_availability == Availability.CLOUD:
+            counts["icloud_only"] += 1
+        if asset and asset.original_availability == Availability.MISSING:
+            counts["missing"] += 1
+    keys = ("assets", "pending", "failed", "skipped", "icloud_only", "missing")
+    return {key: counts[key] for key in keys}
+
+
+def build_status(
+    library_path: str,
+    photos_version: str,
+    entries: Sequence[CatalogEntry],
+    tracked: Mapping[str, TrackedAsset],
+    last_run: RunRecord | None,
+    backups: list[BackupSummary] | None = None,
+) -> StatusReport:
+    live = [e for e in entries if not e.in_trash]
+    plan = plan_scan(entries, tracked)
+    in_library = [tracked[e.uuid] for e in live if e.uuid in tracked]
+    subtypes = {
+        label: sum(1 for asset in in_library if getattr(asset.subtypes, name))
+        for name, label in SUBTYPE_LABELS.items()
+    }
+    statuses = Counter(asset.status.value for asset in tracked.values() if not asset.archived)
+    tracker = {status.value: statuses[status.value] for status in AssetStatus}
+    tracker["archived"] = sum(1 for asset in tracked.values() if asset.archived)
+    problems = Counter(
+        f"{asset.status.value}: {asset.error_reason or 'no reason recorded'}"
+        for asset in tracked.values()
+        if asset.status in (AssetStatus.FAILED, AssetStatus.SKIPPED) and not asset.archived
+    )
+    return StatusReport(
+        library_path=library_path,
+        photos_version=photos_version,
+        library=_library_counts(entries),
+        not_scanned=len(plan.to_read),
+        subtypes=subtypes,
+        tracker=tracker,
+        to_import=_to_import(live, tracked),
+        gone_from_library=len(plan.gone),
+        problems=problems.most_common(),
+        last_run=last_run,
+        backups=backups or [],
+    )

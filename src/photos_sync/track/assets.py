@@ -1,0 +1,117 @@
+"""The ``imported_assets`` table: one row per Photos asset photos-sync knows of.
+
+A row is written when an asset is first scanned (status ``pending``) and updated by every
+later scan and import. Status is one of :class:`AssetStatus`; ``archived`` marks assets
+deleted from Photos but kept in Immich.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from photos_sync.source.records import LibraryAsset, Subtypes
+from photos_sync.track.runs import now_iso
+
+FLAG_COLUMNS = Subtypes.names()
+
+
+class AssetStatus(StrEnum):
+    PENDING = "pending"
+    IMPORTED = "imported"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class TrackedAsset:
+    """What the tracker holds of one asset (the columns a scan compares)."""
+
+    uuid: str
+    filename: str | None
+    media_type: str | None
+    status: AssetStatus
+    archived: bool
+    in_trash: bool
+    photos_modified_at: str | None
+    scanned_at: str | None
+    original_availability: str | None
+    original_size: int | None
+    error_reason: str | None
+    asset_created_at: str | None
+    subtypes: Subtypes
+
+
+def _tracked(row: sqlite3.Row) -> TrackedAsset:
+    return TrackedAsset(
+        uuid=row["icloud_uuid"],
+        filename=row["filename"],
+        media_type=row["media_type"],
+        status=AssetStatus(row["status"] or AssetStatus.PENDING),
+        archived=bool(row["archived"]),
+        in_trash=bool(row["in_trash"]),
+        photos_modified_at=row["photos_modified_at"],
+        scanned_at=row["scanned_at"],
+        original_availability=row["original_availability"],
+        original_size=row["original_size"],
+        error_reason=row["error_reason"],
+        asset_created_at=row["asset_created_at"],
+        subtypes=Subtypes(**{name: bool(row[name]) for name in FLAG_COLUMNS}),
+    )
+
+
+def tracked_assets(connection: sqlite3.Connection) -> dict[str, TrackedAsset]:
+    """Every tracked asset by Photos UUID."""
+    rows = connection.execute("SELECT * FROM imported_assets")
+    return {row["icloud_uuid"]: _tracked(row) for row in rows}
+
+
+def _scan_values(
+    asset: LibraryAsset, photos_modified_at: str | None, now: str
+) -> dict[str, object]:
+    return {
+        "icloud_uuid": asset.uuid,
+        "filename": asset.filename,
+        "media_type": asset.media_type.value,
+        "asset_created_at": asset.created_at.isoformat(),
+        "original_size": asset.original_size,
+        "photos_modified_at": photos_modified_at,
+        "original_availability": asset.original.availability.value,
+        "resources": json.dumps([r.to_json() for r in asset.resources]),
+        "in_trash": int(asset.in_trash),
+        "scanned_at": now,
+        "updated_at": now,
+        **{name: int(value) for name, value in asset.subtypes.as_dict().items()},
+    }
+
+
+def save_scanned(
+    connection: sqlite3.Connection, scanned: Iterable[tuple[LibraryAsset, str | None]]
+) -> int:
+    """Record what a scan found (asset, Photos modification time); new assets are pending.
+
+    Status, Immich ids and errors are left as they are: a scan describes the library, it
+    does not judge an import.
+    """
+    now = now_iso()
+    rows = [_scan_values(asset, modified, now) for asset, modified in scanned]
+    if not rows:
+        return 0
+    columns = list(rows[0])
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "icloud_uuid")
+    statement = (
+        f"INSERT INTO imported_assets ({', '.join(columns)}, status) "
+        f"VALUES ({', '.join(':' + c for c in columns)}, 'pending') "
+        f"ON CONFLICT(icloud_uuid) DO UPDATE SET {updates}"
+    )
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        connection.executemany(statement, rows)
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    return len(rows)

@@ -1,0 +1,114 @@
+"""Opening the tracker database: create, migrate, and refuse what we cannot read.
+
+WAL mode so ``status`` can read while an import writes; foreign keys on; the file is
+private to the user (0600) because it maps a person's whole photo library.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from photos_sync.errors import TrackerError
+from photos_sync.track.migrations import LATEST_VERSION, MIGRATIONS
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def _unreadable(path: Path, error: sqlite3.Error) -> TrackerError:
+    return TrackerError(
+        f"Tracker database is unreadable ({error}): {path}",
+        "Move it aside and run the command again; a new tracker is made, and files already "
+        "in Immich are found again by checksum, not uploaded twice",
+    )
+
+
+def _configure(connection: sqlite3.Connection) -> None:
+    connection.row_factory = sqlite3.Row
+    connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    connection.execute("PRAGMA foreign_keys = ON")
+
+
+def schema_version(connection: sqlite3.Connection) -> int:
+    return int(connection.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(connection: sqlite3.Connection, target: int = LATEST_VERSION) -> list[int]:
+    """Apply the steps after the database's version up to ``target``; return those applied.
+
+    Each step runs in one transaction together with its ``user_version`` bump, so a kill in
+    the middle leaves the database at the previous version, never half-migrated.
+    """
+    current = schema_version(connection)
+    if current > LATEST_VERSION:
+        raise TrackerError(
+            f"Tracker database is from a newer photos-sync (schema {current}, "
+            f"this one knows {LATEST_VERSION})",
+            "Upgrade photos-sync",
+        )
+    applied = []
+    for step in MIGRATIONS:
+        if current < step.version <= target:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in step.statements:
+                    connection.execute(statement)
+                connection.execute(f"PRAGMA user_version = {step.version}")
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            applied.append(step.version)
+    return applied
+
+
+def _create_private(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
+def open_tracker(path: Path) -> sqlite3.Connection:
+    """Open (creating and migrating as needed) the tracker for reading and writing.
+
+    The caller holds the data folder's lock (:mod:`photos_sync.track.lock`).
+    """
+    try:
+        _create_private(path)
+        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        _configure(connection)
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = NORMAL")
+        migrate(connection)
+    except sqlite3.Error as error:
+        raise _unreadable(path, error) from None
+    except OSError as error:
+        raise TrackerError(
+            f"Cannot create the tracker database ({error.strerror}): {path}",
+            "Check that the data folder (--data-dir / PHOTOS_SYNC_DATA) is writable",
+        ) from None
+    return connection
+
+
+def open_tracker_read_only(path: Path) -> sqlite3.Connection | None:
+    """Open the tracker to read while another photos-sync may be writing; None if absent."""
+    if not path.exists():
+        return None
+    try:
+        connection = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None
+        )
+        _configure(connection)
+        version = schema_version(connection)
+    except sqlite3.Error as error:
+        raise _unreadable(path, error) from None
+    if version != LATEST_VERSION:
+        connection.close()
+        newer = version > LATEST_VERSION
+        raise TrackerError(
+            f"Tracker database is at schema {version}, this photos-sync uses {LATEST_VERSION}",
+            "Upgrade photos-sync" if newer else "Run `photos-sync reclassify` once to upgrade it",
+        )
+    return connection

@@ -1,0 +1,137 @@
+"""The tracker's schema, as numbered steps applied in order (``PRAGMA user_version``).
+
+A step is never edited once released: a change to the schema is a new step. Version 1 is
+the original tool's schema, column for column, so its three tables read the same; version 2
+adds what photos-sync needs beyond it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+_SEED_SUBTYPE_COLUMNS = (
+    "is_live_photo",
+    "is_portrait",
+    "is_hdr",
+    "is_panorama",
+    "is_screenshot",
+    "is_cinematic",
+    "is_slomo",
+    "is_timelapse",
+    "is_spatial_video",
+    "is_proraw",
+    "has_paired_video",
+)
+_NEW_SUBTYPE_COLUMNS = (
+    "is_spatial_photo",
+    "is_selfie",
+    "is_burst",
+    "has_raw_pair",
+    "is_edited",
+    "is_hidden",
+    "is_favorite",
+)
+
+
+def _flag_columns(names: tuple[str, ...]) -> str:
+    return ",\n".join(f"    {name} INTEGER NOT NULL DEFAULT 0" for name in names)
+
+
+SEED_SCHEMA = Migration(
+    1,
+    "the original tool's tables: imported_assets, backup_destinations, backup_jobs",
+    (
+        f"""CREATE TABLE imported_assets (
+    icloud_uuid TEXT PRIMARY KEY,
+    immich_id TEXT,
+    filename TEXT,
+    file_size INTEGER,
+    media_type TEXT,
+    imported_at TEXT,
+    archived INTEGER NOT NULL DEFAULT 0,
+{_flag_columns(_SEED_SUBTYPE_COLUMNS)},
+    motion_video_immich_id TEXT,
+    cinematic_sidecars TEXT,
+    status TEXT,
+    error_reason TEXT,
+    asset_created_at TEXT
+)""",
+        """CREATE TABLE backup_destinations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    bucket_name TEXT,
+    remote_path TEXT,
+    created_at TEXT NOT NULL,
+    last_backup_at TEXT
+)""",
+        """CREATE TABLE backup_jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    destination_id INTEGER NOT NULL REFERENCES backup_destinations(id) ON DELETE CASCADE,
+    source_path TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'PENDING'
+        CHECK (status IN ('PENDING', 'RUNNING', 'COMPLETED', 'INTERRUPTED', 'FAILED')),
+    bytes_total INTEGER NOT NULL DEFAULT 0,
+    bytes_transferred INTEGER NOT NULL DEFAULT 0,
+    files_total INTEGER NOT NULL DEFAULT 0,
+    files_transferred INTEGER NOT NULL DEFAULT 0,
+    transfer_speed REAL NOT NULL DEFAULT 0,
+    started_at TEXT,
+    completed_at TEXT,
+    last_update TEXT,
+    error_message TEXT,
+    retry_count INTEGER NOT NULL DEFAULT 0,
+    priority INTEGER NOT NULL
+)""",
+        "CREATE INDEX backup_jobs_destination ON backup_jobs (destination_id, priority)",
+    ),
+)
+
+PHOTOS_SYNC_ADDITIONS = Migration(
+    2,
+    "photos-sync's additions: checksums, Photos dates, resources, more flags, albums, runs",
+    (
+        *(
+            f"ALTER TABLE imported_assets ADD COLUMN {name} INTEGER NOT NULL DEFAULT 0"
+            for name in _NEW_SUBTYPE_COLUMNS
+        ),
+        "ALTER TABLE imported_assets ADD COLUMN sha1 TEXT",
+        "ALTER TABLE imported_assets ADD COLUMN original_size INTEGER",
+        "ALTER TABLE imported_assets ADD COLUMN photos_modified_at TEXT",
+        "ALTER TABLE imported_assets ADD COLUMN original_availability TEXT",
+        "ALTER TABLE imported_assets ADD COLUMN resources TEXT",
+        "ALTER TABLE imported_assets ADD COLUMN in_trash INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE imported_assets ADD COLUMN scanned_at TEXT",
+        "ALTER TABLE imported_assets ADD COLUMN updated_at TEXT",
+        # The original tool left status empty for assets it had not tried; we say 'pending'.
+        "UPDATE imported_assets SET status = 'pending' WHERE status IS NULL OR status = ''",
+        "CREATE INDEX imported_assets_status ON imported_assets (status, archived)",
+        "CREATE INDEX imported_assets_sha1 ON imported_assets (sha1)",
+        """CREATE TABLE album_map (
+    photos_uuid TEXT PRIMARY KEY,
+    immich_id TEXT,
+    name TEXT NOT NULL,
+    folder_path TEXT,
+    synced_at TEXT
+)""",
+        """CREATE TABLE runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    command TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    outcome TEXT,
+    summary TEXT
+)""",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (SEED_SCHEMA, PHOTOS_SYNC_ADDITIONS)
+LATEST_VERSION = MIGRATIONS[-1].version
