@@ -78,7 +78,7 @@ def check_data_dir(data_dir: Path) -> Check:
     return Check("Data folder", True, f"{data_dir} is writable")
 
 
-def check_free_space(data_dir: Path, minimum: int = MIN_FREE_BYTES) -> Check:
+def check_free_space(data_dir: Path, minimum: int) -> Check:
     probe = data_dir if data_dir.exists() else data_dir.parent
     free = shutil.disk_usage(probe).free
     detail = f"{free / 1024**3:.1f} GiB free on the data folder's disk"
@@ -155,7 +155,7 @@ def run_checks(settings: Settings) -> list[Check]:
         Check("Configuration", True, "valid"),
         check_library(settings),
         check_data_dir(settings.data_dir),
-        check_free_space(settings.data_dir),
+        check_free_space(settings.data_dir, MIN_FREE_BYTES),
         *check_immich(settings),
         check_rclone(settings, required=backup_configured),
         check_op(required=backup_configured),

@@ -78,18 +78,27 @@ def open_tracker(path: Path) -> sqlite3.Connection:
     try:
         _create_private(path)
         connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    except (sqlite3.Error, OSError) as error:
+        raise _cannot_create(path, error) from None
+    try:
         _configure(connection)
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")
         migrate(connection)
-    except sqlite3.Error as error:
-        raise _unreadable(path, error) from None
-    except OSError as error:
-        raise TrackerError(
-            f"Cannot create the tracker database ({error.strerror}): {path}",
-            "Check that the data folder (--data-dir / PHOTOS_SYNC_DATA) is writable",
-        ) from None
+    except BaseException as error:
+        connection.close()
+        if isinstance(error, sqlite3.Error):
+            raise _unreadable(path, error) from None
+        raise
     return connection
+
+
+def _cannot_create(path: Path, error: sqlite3.Error | OSError) -> TrackerError:
+    reason = error.strerror if isinstance(error, OSError) else str(error)
+    return TrackerError(
+        f"Cannot create the tracker database ({reason}): {path}",
+        "Check that the data folder (--data-dir / PHOTOS_SYNC_DATA) is writable",
+    )
 
 
 def open_tracker_read_only(path: Path) -> sqlite3.Connection | None:

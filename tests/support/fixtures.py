@@ -1,0 +1,115 @@
+"""The shared Photos library fixtures and what their README says each asset is.
+
+Libraries are read from ``../shared/fixtures/photos-libraries`` (never copied into the
+repo). Tests open a *copy*: SQLite touches ``-shm`` files even when reading, so the copy
+holds its own ``database`` folder while the originals are linked to the shared ones.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sqlite3
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FIXTURES = Path(
+    os.environ.get(
+        "PHOTOS_SYNC_FIXTURES",
+        Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "photos-libraries",
+    )
+)
+LIBRARY_NAMES = (
+    "Test-Media-Types-15.7.2.photoslibrary",
+    "Test-26.1.photoslibrary",
+    "Test-Shared-10.15.1.photoslibrary",
+)
+
+
+def copy_library(name: str, destination: Path) -> Path:
+    """A private copy of a fixture library: its database copied, its media linked."""
+    source = FIXTURES / name
+    target = destination / name
+    target.mkdir(parents=True)
+    for entry in source.iterdir():
+        if entry.name == "database":
+            shutil.copytree(entry, target / "database")
+        else:
+            (target / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+    for root, dirs, files in os.walk(target / "database"):
+        for name_ in dirs + files:
+            path = Path(root) / name_
+            path.chmod(path.stat().st_mode | stat.S_IWUSR)
+    return target
+
+
+@dataclass
+class ExpectedAsset:
+    """One row of the fixtures README's asset table, in the README's own words."""
+
+    uuid: str
+    original_filename: str
+    media_type: str
+    uti: str
+    flags: set[str]
+    other: list[str]
+    original_file: str
+    notes: set[str] = field(default_factory=set)
+
+    def other_has(self, token: str) -> bool:
+        return any(part == token or part.startswith(token + ":") for part in self.other)
+
+    def other_value(self, prefix: str) -> str | None:
+        for part in self.other:
+            if part.startswith(prefix + ":"):
+                return part.split(":", 1)[1].strip()
+        return None
+
+
+def _cell(text: str) -> str:
+    return text.strip().replace("**", "")
+
+
+def expected_assets(library_name: str) -> dict[str, ExpectedAsset]:
+    """The asset table under the ``### <library>`` heading of the fixtures README."""
+    readme = (FIXTURES / "README.md").read_text()
+    short = library_name.removesuffix(".photoslibrary")
+    section = readme.split(f"### {short}", 1)[1].split("\n### ", 1)[0]
+    found: dict[str, ExpectedAsset] = {}
+    for line in section.splitlines():
+        cells = [c for c in line.split("|")[1:-1]]
+        if len(cells) != 6 or not re.fullmatch(r"\s*[0-9A-F-]{36}\s*", cells[0]):
+            continue
+        uuid, filename, kind, flags, other, original = (_cell(c) for c in cells)
+        media_type, uti = kind.split()
+        found[uuid] = ExpectedAsset(
+            uuid=uuid,
+            original_filename=filename,
+            media_type=media_type,
+            uti=uti,
+            flags={f.strip() for f in flags.split(",") if f.strip()},
+            other=[o.strip() for o in other.split(";") if o.strip()],
+            original_file=original,
+        )
+    return found
+
+
+CORE_DATA_TRIGGER_FUNCTIONS = (
+    "NSCoreDataTriggerUpdateAffectedObjectValue",
+    "NSCoreDataTriggerInsertUUID",
+    "NSPersistentHistoryUpdateLastTransactionNumber",
+)
+
+
+def open_for_edit(library: Path) -> sqlite3.Connection:
+    """Photos' database for writing, as Photos would change it (tests only, on a copy).
+
+    Photos' triggers call Core Data functions that exist only inside Photos; here they are
+    registered as no-ops so plain SQL updates go through.
+    """
+    connection = sqlite3.connect(library / "database" / "Photos.sqlite")
+    for name in CORE_DATA_TRIGGER_FUNCTIONS:
+        connection.create_function(name, -1, lambda *args: None)
+    return connection

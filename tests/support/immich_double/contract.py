@@ -1,0 +1,144 @@
+"""Immich's OpenAPI document as the double's rulebook.
+
+It says which routes exist, which need a key and which permission each needs
+(``x-immich-permission``), and it validates every request the double receives and every
+response it sends, so neither the double nor our client can drift from real Immich.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from openapi_core import Config, OpenAPI
+from openapi_core.testing import MockRequest, MockResponse
+from openapi_core.validation.request.exceptions import SecurityValidationError
+
+SPEC_PATH = Path(
+    os.environ.get(
+        "PHOTOS_SYNC_IMMICH_SPEC",
+        Path(__file__).resolve().parents[4] / "shared" / "immich" / "openapi.json",
+    )
+)
+HOST = "http://127.0.0.1"
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    template: str  # as in the spec, without the /api prefix: /assets/{id}
+    operation_id: str
+    needs_auth: bool
+    permission: str | None  # None: no permission needed (or the route is public)
+    admin_only: bool
+    pattern: re.Pattern[str]
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\{[^/]+\}", "[^/]+", template) + "$")
+
+
+@cache
+def spec_document() -> dict[str, Any]:
+    return json.loads(SPEC_PATH.read_text())  # type: ignore[no-any-return]
+
+
+@cache
+def operations() -> tuple[Operation, ...]:
+    found = []
+    for template, methods in spec_document()["paths"].items():
+        for method, operation in methods.items():
+            permission = operation.get("x-immich-permission")
+            found.append(
+                Operation(
+                    method=method.upper(),
+                    template=template,
+                    operation_id=operation["operationId"],
+                    needs_auth=bool(operation.get("security")),
+                    permission=permission if isinstance(permission, str) else None,
+                    admin_only=bool(operation.get("x-immich-admin-only")),
+                    pattern=_pattern(template),
+                )
+            )
+    # Literal segments win over parameters (/assets/statistics before /assets/{id}).
+    return tuple(sorted(found, key=lambda op: op.template.count("{")))
+
+
+def find_operation(method: str, path: str) -> Operation | None:
+    for operation in operations():
+        if operation.method == method and operation.pattern.match(path):
+            return operation
+    return None
+
+
+@cache
+def _openapi() -> OpenAPI:
+    # Immich's document has one non-conformance (an "in" on an http security scheme) that
+    # the strict spec validator rejects; it does not affect request/response validation.
+    return OpenAPI.from_file_path(str(SPEC_PATH), config=Config(spec_validator_cls=None))
+
+
+def _mock_request(
+    method: str, path: str, query: str, headers: dict[str, str], body: bytes | None
+) -> MockRequest:
+    content_type = headers.get("content-type", "application/json")
+    return MockRequest(
+        HOST,
+        method.lower(),
+        "/api" + path,
+        args=dict(re.findall(r"([^&=]+)=([^&]*)", query)) if query else None,
+        headers=headers,
+        data=body,
+        content_type=content_type.split(";")[0],
+    )
+
+
+def request_violations(
+    method: str, path: str, query: str, headers: dict[str, str], body: bytes | None
+) -> list[str]:
+    """What in this request real Immich's schema would refuse (auth is the double's job)."""
+    request = _mock_request(method, path, query, headers, body)
+    try:
+        _openapi().validate_request(request)
+    except SecurityValidationError:
+        return []
+    except Exception as error:  # openapi-core raises a family of validation errors
+        return [f"{method} {path}: request: {_describe(error)}"]
+    return []
+
+
+def response_violations(
+    method: str,
+    path: str,
+    query: str,
+    headers: dict[str, str],
+    status: int,
+    body: bytes,
+    content_type: str,
+) -> list[str]:
+    """What in this response the spec does not allow for this route and status."""
+    if status >= 400:  # the spec documents success bodies; errors are checked by the tests
+        return []
+    request = _mock_request(method, path, query, headers, None)
+    response = MockResponse(body, status_code=status, content_type=content_type)
+    try:
+        _openapi().validate_response(request, response)
+    except Exception as error:
+        return [f"{method} {path}: response {status}: {_describe(error)}"]
+    return []
+
+
+def _describe(error: BaseException) -> str:
+    details = [str(error)]
+    cause = error.__cause__
+    if cause is not None:
+        details.append(str(cause))
+        inner = getattr(cause, "schema_errors", None)
+        if inner:
+            details.extend(str(getattr(e, "message", e)) for e in inner)
+    return " | ".join(details)[:2000]

@@ -1,0 +1,155 @@
+"""The library reader against the fixture libraries, asset by asset, as their README says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from photos_sync.source.library import PhotosLibrary
+from photos_sync.source.records import Availability, LibraryAsset, ResourceKind
+from tests.support.fixtures import LIBRARY_NAMES, ExpectedAsset, expected_assets
+
+# README flag words -> our subtype field (the README uses osxphotos' attribute names).
+FLAG_WORDS = {
+    "live_photo": "is_live_photo",
+    "hdr": "is_hdr",
+    "panorama": "is_panorama",
+    "screenshot": "is_screenshot",
+    "selfie": "is_selfie",
+    "slow_mo": "is_slomo",
+    "time_lapse": "is_timelapse",
+    "burst": "is_burst",
+    "has_raw": "has_raw_pair",
+}
+OTHER_WORDS = {"hasadjustments": "is_edited", "favorite": "is_favorite", "hidden": "is_hidden"}
+
+
+def expected_subtypes(row: ExpectedAsset) -> set[str]:
+    names = {FLAG_WORDS[word] for word in row.flags if word in FLAG_WORDS}
+    names |= {field for word, field in OTHER_WORDS.items() if row.other_has(word)}
+    video = row.media_type == "video"
+    if "psi:Cinematic" in row.flags:
+        names.add("is_cinematic")
+    elif "portrait" in row.flags and not video:
+        names.add("is_portrait")
+    if "spatial=1" in row.flags:
+        names.add("is_spatial_video" if video else "is_spatial_photo")
+    if row.uti == "com.adobe.raw-image":
+        names.add("is_proraw")
+    if "live .mov" in row.original_file:
+        names.add("has_paired_video")  # the README lists the paired video resource
+    return names
+
+
+def expected_original(row: ExpectedAsset) -> Availability:
+    if row.original_file.startswith("yes"):
+        return Availability.LOCAL
+    if row.original_file.startswith("no") and row.other_has("iscloudasset"):
+        return Availability.CLOUD
+    return Availability.MISSING  # "absent", or a referenced file that is not there
+
+
+def expected_local_files(row: ExpectedAsset) -> dict[ResourceKind, str]:
+    files = {}
+    for prefix, kind in (
+        ("edited", ResourceKind.EDITED),
+        ("edited live", ResourceKind.EDITED_PAIRED_VIDEO),
+        ("orig AAE", ResourceKind.AAE),
+    ):
+        value = row.other_value(prefix)
+        if value:
+            files[kind] = value
+    return files
+
+
+@pytest.fixture(scope="module")
+def read_libraries(shared_libraries: dict[str, Path]) -> dict[str, dict[str, LibraryAsset]]:
+    found = {}
+    for name, path in shared_libraries.items():
+        library = PhotosLibrary(path)
+        found[name] = {asset.uuid: asset for asset in library.read(library.entries())}
+    return found
+
+
+@pytest.mark.parametrize("name", LIBRARY_NAMES)
+def test_reader_lists_every_asset_in_the_database(
+    name: str, read_libraries: dict[str, dict[str, LibraryAsset]]
+) -> None:
+    assert set(read_libraries[name]) == set(expected_assets(name))
+
+
+@pytest.mark.parametrize("name", LIBRARY_NAMES)
+def test_each_asset_has_the_subtypes_the_readme_lists(
+    name: str, read_libraries: dict[str, dict[str, LibraryAsset]]
+) -> None:
+    mismatches = {}
+    for uuid, row in expected_assets(name).items():
+        asset = read_libraries[name][uuid]
+        if asset.subtypes.set_names() != expected_subtypes(row):
+            mismatches[row.original_filename] = (asset.subtypes.set_names(), expected_subtypes(row))
+    assert mismatches == {}
+
+
+@pytest.mark.parametrize("name", LIBRARY_NAMES)
+def test_each_asset_has_its_basic_facts(
+    name: str, read_libraries: dict[str, dict[str, LibraryAsset]]
+) -> None:
+    for uuid, row in expected_assets(name).items():
+        asset = read_libraries[name][uuid]
+        assert asset.filename == row.original_filename
+        assert asset.media_type.value == row.media_type
+        assert asset.uti == row.uti
+        assert asset.in_trash == row.other_has("intrash")
+        assert asset.in_cloud_library == row.other_has("iscloudasset")
+        assert asset.created_at.tzinfo is not None
+
+
+@pytest.mark.parametrize("name", LIBRARY_NAMES)
+def test_each_resource_is_where_the_readme_says(
+    name: str, read_libraries: dict[str, dict[str, LibraryAsset]], shared_libraries: dict[str, Path]
+) -> None:
+    root = shared_libraries[name]
+    for uuid, row in expected_assets(name).items():
+        asset = read_libraries[name][uuid]
+        assert asset.original.availability is expected_original(row), row.original_filename
+        if asset.original.availability is Availability.LOCAL:
+            assert asset.original.path is not None and asset.original.path.is_file()
+        local_files = {
+            r.kind: str(r.path.relative_to(root))
+            for r in asset.resources
+            if r.availability is Availability.LOCAL
+            and r.path is not None
+            and r.kind is not ResourceKind.ORIGINAL
+            and r.kind is not ResourceKind.PAIRED_VIDEO
+        }
+        assert local_files == expected_local_files(row), row.original_filename
+        live = asset.resource(ResourceKind.PAIRED_VIDEO)
+        if "live .mov yes" in row.original_file:
+            assert live is not None and live.availability is Availability.LOCAL
+        elif "live .mov absent" in row.original_file:
+            assert live is not None and live.availability is Availability.MISSING
+        else:
+            assert live is None
+        raw = asset.resource(ResourceKind.RAW)
+        if "RAW absent" in row.original_file:
+            assert raw is not None and raw.availability is Availability.MISSING
+        else:
+            assert raw is None
+
+
+def test_burst_frames_share_one_burst_id(
+    read_libraries: dict[str, dict[str, LibraryAsset]],
+) -> None:
+    assets = read_libraries["Test-Media-Types-15.7.2.photoslibrary"].values()
+    bursts = {a.burst_id for a in assets if a.subtypes.is_burst}
+    assert len(bursts) == 1 and None not in bursts
+    assert sum(1 for a in assets if a.subtypes.is_burst) == 4
+
+
+def test_metadata_is_read_for_later_mapping(
+    read_libraries: dict[str, dict[str, LibraryAsset]],
+) -> None:
+    wedding = read_libraries["Test-26.1.photoslibrary"]["E9BC5C36-7CD1-40A1-A72B-8B8FAC227D51"]
+    assert {album.title for album in wedding.albums} == {"AlbumInFolder", "I have a deleted twin"}
+    assert wedding.keywords and wedding.description

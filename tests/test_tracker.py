@@ -1,0 +1,210 @@
+"""The tracker database: schema, migrations, privacy, and one writer at a time."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from photos_sync.errors import AlreadyRunningError, TrackerError
+from photos_sync.track.database import migrate, open_tracker, open_tracker_read_only
+from photos_sync.track.lock import DataDirLock
+from photos_sync.track.migrations import LATEST_VERSION, MIGRATIONS
+
+SEED_COLUMNS = {
+    "imported_assets": {
+        "icloud_uuid",
+        "immich_id",
+        "filename",
+        "file_size",
+        "media_type",
+        "imported_at",
+        "archived",
+        "is_live_photo",
+        "is_portrait",
+        "is_hdr",
+        "is_panorama",
+        "is_screenshot",
+        "is_cinematic",
+        "is_slomo",
+        "is_timelapse",
+        "is_spatial_video",
+        "is_proraw",
+        "has_paired_video",
+        "motion_video_immich_id",
+        "cinematic_sidecars",
+        "status",
+        "error_reason",
+        "asset_created_at",
+    },
+    "backup_destinations": {
+        "id",
+        "name",
+        "type",
+        "bucket_name",
+        "remote_path",
+        "created_at",
+        "last_backup_at",
+    },
+    "backup_jobs": {
+        "id",
+        "destination_id",
+        "source_path",
+        "status",
+        "bytes_total",
+        "bytes_transferred",
+        "files_total",
+        "files_transferred",
+        "transfer_speed",
+        "started_at",
+        "completed_at",
+        "last_update",
+        "error_message",
+        "retry_count",
+        "priority",
+    },
+}
+
+
+def columns(connection: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+
+
+def test_new_tracker_has_every_seed_column_and_our_additions(tmp_path: Path) -> None:
+    connection = open_tracker(tmp_path / "tracker.db")
+    for table, expected in SEED_COLUMNS.items():
+        assert expected <= columns(connection, table), table
+    assert {"sha1", "original_size", "photos_modified_at", "resources"} <= columns(
+        connection, "imported_assets"
+    )
+    assert {"photos_uuid", "immich_id", "name"} <= columns(connection, "album_map")
+    assert connection.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
+
+
+def test_tracker_is_wal_with_foreign_keys_and_private(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "tracker.db"
+    connection = open_tracker(path)
+    assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert connection.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    with pytest.raises(sqlite3.IntegrityError):
+        connection.execute(
+            "INSERT INTO backup_jobs (destination_id, source_path, priority) VALUES (42, 'x', 1)"
+        )
+
+
+def test_upgrade_from_the_seed_schema_keeps_every_row(tmp_path: Path) -> None:
+    path = tmp_path / "tracker.db"
+    old = sqlite3.connect(path, isolation_level=None)
+    assert migrate(old, target=1) == [1]
+    old.execute(
+        "INSERT INTO imported_assets (icloud_uuid, immich_id, filename, status, is_live_photo,"
+        " motion_video_immich_id) VALUES ('A', 'imm-1', 'IMG_1.HEIC', 'imported', 1, 'imm-2')"
+    )
+    old.execute("INSERT INTO imported_assets (icloud_uuid, filename) VALUES ('B', 'IMG_2.JPG')")
+    old.execute(
+        "INSERT INTO backup_destinations (name, type, created_at) VALUES ('b2', 'b2', 'now')"
+    )
+    old.close()
+
+    connection = open_tracker(path)
+    rows = {
+        row["icloud_uuid"]: dict(row) for row in connection.execute("SELECT * FROM imported_assets")
+    }
+    assert rows["A"]["immich_id"] == "imm-1" and rows["A"]["is_live_photo"] == 1
+    assert rows["A"]["motion_video_immich_id"] == "imm-2"
+    assert rows["A"]["status"] == "imported"
+    assert rows["B"]["status"] == "pending"  # the seed left untried assets without status
+    assert rows["A"]["is_burst"] == 0 and rows["A"]["sha1"] is None
+    assert connection.execute("SELECT name FROM backup_destinations").fetchall()[0][0] == "b2"
+    assert connection.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
+
+
+def test_each_migration_is_all_or_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "tracker.db"
+    connection = sqlite3.connect(path, isolation_level=None)
+    migrate(connection, target=1)
+    connection.execute("CREATE TABLE runs (x)")  # makes step 2 fail half-way through
+    with pytest.raises(sqlite3.OperationalError):
+        migrate(connection)
+    assert connection.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert "sha1" not in columns(connection, "imported_assets")
+
+
+def test_migrations_are_numbered_in_order() -> None:
+    assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1))
+
+
+def test_tracker_from_a_newer_photos_sync_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "tracker.db"
+    open_tracker(path).execute(f"PRAGMA user_version = {LATEST_VERSION + 1}")
+    with pytest.raises(TrackerError, match="newer photos-sync"):
+        open_tracker(path)
+    with pytest.raises(TrackerError) as raised:
+        open_tracker_read_only(path)
+    assert "Upgrade photos-sync" in raised.value.one_line()
+
+
+def test_corrupt_tracker_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "tracker.db"
+    path.write_bytes(b"garbage" * 1000)
+    with pytest.raises(TrackerError, match="Tracker database is unreadable") as raised:
+        open_tracker(path)
+    assert "Move it aside" in raised.value.one_line()
+
+
+def test_read_only_open_of_an_absent_tracker_is_none(tmp_path: Path) -> None:
+    assert open_tracker_read_only(tmp_path / "tracker.db") is None
+    assert not (tmp_path / "tracker.db").exists()
+
+
+HOLD_LOCK = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from photos_sync.track.lock import DataDirLock
+    with DataDirLock(Path(sys.argv[1]), "import"):
+        print("held", flush=True)
+        time.sleep(60)
+    """
+)
+
+
+def _holder(data_dir: Path) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(data_dir)], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None and process.stdout.readline().strip() == "held"
+    return process
+
+
+def test_second_process_is_refused_while_the_first_runs(tmp_path: Path) -> None:
+    holder = _holder(tmp_path)
+    try:
+        with pytest.raises(AlreadyRunningError) as raised:
+            DataDirLock(tmp_path, "reclassify").acquire()
+        assert f"pid {holder.pid}" in raised.value.message
+        assert "'import'" in raised.value.message
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_lock_of_a_killed_process_is_free_again(tmp_path: Path) -> None:
+    holder = _holder(tmp_path)
+    holder.kill()  # SIGKILL: no chance to clean up
+    holder.wait()
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            with DataDirLock(tmp_path, "reclassify"):
+                break
+        except AlreadyRunningError:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
