@@ -53,6 +53,8 @@ def test_all_good(run_cli: Run, configured: str, fake_op: Path) -> None:
     assert any(line.startswith("✓ rclone: rclone v") for line in lines)
     assert any("signed in as user@example.com" in line for line in lines)
     assert configured not in result.stdout + result.stderr
+    debug = run_cli("--debug", "doctor")
+    assert configured not in debug.stdout + debug.stderr
 
 
 def test_wrong_key(run_cli: Run, configured: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -96,20 +96,15 @@ def expected_assets(library_name: str) -> dict[str, ExpectedAsset]:
     return found
 
 
-CORE_DATA_TRIGGER_FUNCTIONS = (
-    "NSCoreDataTriggerUpdateAffectedObjectValue",
-    "NSCoreDataTriggerInsertUUID",
-    "NSPersistentHistoryUpdateLastTransactionNumber",
-)
-
-
 def open_for_edit(library: Path) -> sqlite3.Connection:
     """Photos' database for writing, as Photos would change it (tests only, on a copy).
 
-    Photos' triggers call Core Data functions that exist only inside Photos; here they are
-    registered as no-ops so plain SQL updates go through.
+    Photos' triggers call Core Data functions that exist only inside Photos; each one the
+    triggers name is registered here as a no-op so plain SQL updates go through.
     """
     connection = sqlite3.connect(library / "database" / "Photos.sqlite")
-    for name in CORE_DATA_TRIGGER_FUNCTIONS:
+    triggers = connection.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger'")
+    names = {name for (sql,) in triggers for name in re.findall(r"\b(NS\w+)\s*\(", sql or "")}
+    for name in names:
         connection.create_function(name, -1, lambda *args: None)
     return connection

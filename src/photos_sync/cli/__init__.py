@@ -11,8 +11,8 @@ import logging
 import sys
 from pathlib import Path
 
-import click
 import typer
+from typer.exceptions import TyperException
 
 from photos_sync import __version__
 from photos_sync.cli import doctor, reclassify, status
@@ -101,15 +101,14 @@ def main() -> None:
             logging.getLogger("photos_sync").exception("error")
         typer.echo(f"Error: {error.one_line()}", err=True)
         sys.exit(error.exit_code)
-    except click.exceptions.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         typer.echo("Interrupted.", err=True)
         sys.exit(130)
-    except KeyboardInterrupt:
-        typer.echo("Interrupted.", err=True)
-        sys.exit(130)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
+    except TyperException as error:  # usage errors: click's own message and exit code 2
+        show = getattr(error, "show", None)
+        if show is not None:
+            show()
+        sys.exit(getattr(error, "exit_code", 2))
     except Exception as error:  # a bug: say so plainly, details only when asked
         if _debugging():
             raise

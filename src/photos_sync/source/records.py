@@ -73,13 +73,16 @@ class Subtypes:
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
-        return tuple(f.name for f in fields(cls))
+        return _SUBTYPE_NAMES
 
     def as_dict(self) -> dict[str, bool]:
-        return {name: getattr(self, name) for name in self.names()}
+        return {name: getattr(self, name) for name in _SUBTYPE_NAMES}
 
     def set_names(self) -> set[str]:
-        return {name for name, value in self.as_dict().items() if value}
+        return {name for name in _SUBTYPE_NAMES if getattr(self, name)}
+
+
+_SUBTYPE_NAMES = tuple(f.name for f in fields(Subtypes))
 
 
 SUBTYPE_LABELS: dict[str, str] = {

@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from photos_sync.source.records import LibraryAsset, Subtypes
 from photos_sync.track.runs import now_iso
@@ -45,28 +46,48 @@ class TrackedAsset:
     subtypes: Subtypes
 
 
-def _tracked(row: sqlite3.Row) -> TrackedAsset:
+_TRACKED_COLUMNS = (
+    "icloud_uuid",
+    "filename",
+    "media_type",
+    "status",
+    "archived",
+    "in_trash",
+    "photos_modified_at",
+    "scanned_at",
+    "original_availability",
+    "original_size",
+    "error_reason",
+    "asset_created_at",
+    *FLAG_COLUMNS,
+)
+_FIRST_FLAG = len(_TRACKED_COLUMNS) - len(FLAG_COLUMNS)
+
+
+def _tracked(row: tuple[Any, ...]) -> TrackedAsset:
     return TrackedAsset(
-        uuid=row["icloud_uuid"],
-        filename=row["filename"],
-        media_type=row["media_type"],
-        status=AssetStatus(row["status"] or AssetStatus.PENDING),
-        archived=bool(row["archived"]),
-        in_trash=bool(row["in_trash"]),
-        photos_modified_at=row["photos_modified_at"],
-        scanned_at=row["scanned_at"],
-        original_availability=row["original_availability"],
-        original_size=row["original_size"],
-        error_reason=row["error_reason"],
-        asset_created_at=row["asset_created_at"],
-        subtypes=Subtypes(**{name: bool(row[name]) for name in FLAG_COLUMNS}),
+        uuid=row[0],
+        filename=row[1],
+        media_type=row[2],
+        status=AssetStatus(row[3] or AssetStatus.PENDING),
+        archived=bool(row[4]),
+        in_trash=bool(row[5]),
+        photos_modified_at=row[6],
+        scanned_at=row[7],
+        original_availability=row[8],
+        original_size=row[9],
+        error_reason=row[10],
+        asset_created_at=row[11],
+        subtypes=Subtypes(*(bool(flag) for flag in row[_FIRST_FLAG:])),
     )
 
 
 def tracked_assets(connection: sqlite3.Connection) -> dict[str, TrackedAsset]:
-    """Every tracked asset by Photos UUID."""
-    rows = connection.execute("SELECT * FROM imported_assets")
-    return {row["icloud_uuid"]: _tracked(row) for row in rows}
+    """Every tracked asset by Photos UUID (read in one pass: this runs on every command)."""
+    cursor = connection.cursor()
+    cursor.row_factory = None
+    rows = cursor.execute(f"SELECT {', '.join(_TRACKED_COLUMNS)} FROM imported_assets")
+    return {row[0]: _tracked(row) for row in rows}
 
 
 def _scan_values(

@@ -1,0 +1,104 @@
+"""Library benchmark: list + classify + plan on a 100,000-asset library.
+
+Grows a fixture library to N assets (``bench.inflate``), then measures, each in its own
+process so peak RSS is that command's alone:
+
+- osxphotos' own ``PhotosDB`` load of the library (the reference: the raw read),
+- ``photos-sync reclassify`` on a fresh tracker (every asset read and classified),
+- ``photos-sync reclassify`` again (nothing changed: the nightly case),
+- ``photos-sync status``.
+
+Figures are printed as seconds, peak RSS and the ratio to the osxphotos load measured in
+the same run. Targets (issue): status under 10 s and 1 GB on 100k.
+
+    python -m bench.library_bench [--assets 100000] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.inflate import make_large_library
+
+
+@dataclass(frozen=True)
+class Measure:
+    label: str
+    seconds: float
+    peak_rss_mb: float
+
+
+def measure(label: str, argv: list[str]) -> Measure:
+    """Wall time and peak RSS of one child process (via wait4's rusage)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        stderr = process.stderr.read().decode() if process.stderr else ""
+        raise SystemExit(f"{label} failed: {stderr}")
+    return Measure(label, elapsed, usage.ru_maxrss / 1024)
+
+
+def photos_sync(library: Path, data: Path, *args: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "photos_sync",
+        "--library",
+        str(library),
+        "--data-dir",
+        str(data),
+        *args,
+    ]
+
+
+def run(assets: int, workdir: Path) -> list[Measure]:
+    print(f"Inflating a fixture library to {assets:,} assets in {workdir} ...", flush=True)
+    library = make_large_library(workdir, assets)
+    data = workdir / "data"
+    load = [sys.executable, "-c", f"import osxphotos; osxphotos.PhotosDB(dbfile={str(library)!r})"]
+    return [
+        measure("osxphotos PhotosDB load (reference)", load),
+        measure("reclassify, fresh tracker (full read)", photos_sync(library, data, "reclassify")),
+        measure("reclassify, nothing changed", photos_sync(library, data, "reclassify")),
+        measure("status", photos_sync(library, data, "status")),
+    ]
+
+
+def report(measures: list[Measure], assets: int) -> None:
+    reference = measures[0]
+    print(
+        f"\nLibrary benchmark, {assets:,} assets, {os.cpu_count()} CPUs, Python "
+        f"{sys.version.split()[0]}"
+    )
+    print(f"{'what':42} {'seconds':>8} {'peak RSS MB':>12} {'x osxphotos load':>17}")
+    for m in measures:
+        print(
+            f"{m.label:42} {m.seconds:8.2f} {m.peak_rss_mb:12.0f} "
+            f"{m.seconds / reference.seconds:17.2f}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--assets", type=int, default=100_000)
+    parser.add_argument("--keep", type=Path, help="build the library here and keep it")
+    args = parser.parse_args()
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        report(run(args.assets, args.keep), args.assets)
+        return
+    with tempfile.TemporaryDirectory(prefix="photos-sync-bench-") as workdir:
+        report(run(args.assets, Path(workdir)), args.assets)
+
+
+if __name__ == "__main__":
+    main()

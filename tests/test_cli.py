@@ -1,0 +1,65 @@
+"""The command line as a user meets it: help, version, the installed entry point."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from photos_sync import __version__
+from tests.conftest import CliResult
+
+Run = Callable[..., CliResult]
+
+
+def test_version(run_cli: Run) -> None:
+    result = run_cli("--version")
+    assert result.exit_code == 0 and result.stdout.strip() == f"photos-sync {__version__}"
+
+
+def test_no_arguments_shows_help(run_cli: Run) -> None:
+    result = run_cli()
+    assert "Usage: photos-sync" in result.stdout + result.stderr
+    for command in ("status", "reclassify", "doctor"):
+        assert command in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "flags"),
+    [
+        ("status", ["--json"]),
+        ("reclassify", ["--dry-run", "--full", "--json"]),
+        ("doctor", ["--json"]),
+    ],
+)
+def test_every_command_explains_itself(run_cli: Run, command: str, flags: list[str]) -> None:
+    result = run_cli(command, "--help")
+    assert result.exit_code == 0
+    for flag in flags:
+        assert flag in result.stdout
+    assert len(result.stdout.split("\n\n")[1].strip()) > 30  # a real description
+
+
+def test_unknown_option_is_a_usage_error(run_cli: Run) -> None:
+    result = run_cli("status", "--bogus")
+    assert result.exit_code == 2
+    assert "No such option: --bogus" in result.stderr
+
+
+def test_installed_entry_point_runs_as_a_real_process(tmp_path: Path) -> None:
+    executable = Path(sys.executable).parent / "photos-sync"
+    assert executable.exists() or shutil.which("photos-sync")
+    result = subprocess.run(
+        [str(executable), "--library", str(tmp_path / "missing.photoslibrary"), "status"],
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: Photos library not found")
+    assert "Traceback" not in result.stderr
