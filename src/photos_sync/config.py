@@ -35,6 +35,9 @@ class Settings(BaseSettings):
 
     immich_url: str | None = Field(None, description="Immich server, e.g. http://host:2283")
     immich_api_key: SecretStr | None = Field(None, description="Immich API key")
+    immich_timeout: float = Field(60.0, gt=0, description="Seconds to wait for an answer")
+    immich_retries: int = Field(5, ge=1, description="Tries before a request counts as failed")
+    immich_retry_wait: float = Field(2.0, ge=0, description="First back-off between tries (s)")
     photos_library: Path | None = Field(None, description="Path of a *.photoslibrary bundle")
     photos_sync_data: Path = Field(default_factory=default_data_dir, description="Data folder")
     backup_immich_path: Path | None = Field(None, description="Immich's data folder to back up")

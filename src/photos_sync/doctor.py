@@ -15,7 +15,7 @@ from pathlib import Path
 from photos_sync.backup.tools import find_rclone, op_signed_in, rclone_version
 from photos_sync.config import Settings
 from photos_sync.errors import PhotosSyncError
-from photos_sync.immich.client import ImmichClient
+from photos_sync.immich.client import NO_RETRY, ImmichClient
 from photos_sync.source.catalog import open_catalog
 from photos_sync.source.library import resolve_library_path
 
@@ -98,7 +98,7 @@ def check_immich(settings: Settings) -> Iterator[Check]:
         yield Check("Immich server", False, "IMMICH_URL is not set", "Set it in .env")
         return
     api_key = settings.immich_api_key.get_secret_value() if settings.immich_api_key else None
-    with ImmichClient(settings.immich_url, api_key) as client:
+    with ImmichClient(settings.immich_url, api_key, timeout=15.0, retry=NO_RETRY) as client:
         try:
             version = client.server_version()
         except PhotosSyncError as error:

@@ -46,3 +46,22 @@ class AlreadyRunningError(TrackerError):
 
 class ImmichError(PhotosSyncError):
     """The Immich server refused or could not be reached."""
+
+
+class ImmichAuthError(ImmichError):
+    """The key is invalid or lacks a permission: nothing more can be done this run."""
+
+    exit_code = 4
+
+
+class ImmichRejected(ImmichError):
+    """The server refused this one request (4xx): the asset fails, the run goes on."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"Immich refused it ({status}): {message}")
+        self.status = status
+        self.server_message = message
+
+
+class ImmichUnavailable(ImmichError):
+    """The server failed or could not be reached, even after retrying."""

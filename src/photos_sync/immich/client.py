@@ -1,21 +1,39 @@
 """Talking to an Immich server over its REST API, authenticated by ``x-api-key``.
 
 Every failure becomes an :class:`~photos_sync.errors.ImmichError` with one line saying what
-is wrong and what to do. The API key is sent only in a header and never appears in a
+is wrong and what to do: a refused key stops the run (:class:`ImmichAuthError`), a refused
+request fails one asset (:class:`ImmichRejected`), and a server that errs or cannot be
+reached is retried with exponential back-off and jitter before it is reported
+(:class:`ImmichUnavailable`). The API key is sent only in a header and never appears in a
 message or a log line.
+
+Works with Immich v3 (the contract in ``shared/immich/openapi.json``) and v2: uploads carry
+the v2-only ``deviceAssetId``/``deviceId`` (v3 ignores them) and never ``duration`` (its type
+differs), updates use PUT (both versions), errors are read as a string or a list.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import httpx
+from tenacity import (
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+    wait_random,
+)
 
-from photos_sync.errors import ImmichError
+from photos_sync.errors import ImmichAuthError, ImmichError, ImmichRejected, ImmichUnavailable
 
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+DEVICE_ID = "photos-sync"
+BULK_CHECK_BATCH = 5000  # what the official CLI sends per request
 
 # What photos-sync does with a key: upload and read assets, carry over favorites, dates and
 # descriptions, albums, tags and stacks. A key with "all" has them all.
@@ -36,6 +54,18 @@ REQUIRED_PERMISSIONS: tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try before calling the server unavailable."""
+
+    attempts: int = 5
+    first_wait: float = 2.0  # seconds; doubles each time, with jitter
+    max_wait: float = 60.0
+
+
+NO_RETRY = RetryPolicy(attempts=1)
+
+
+@dataclass(frozen=True, order=True)
 class ServerVersion:
     major: int
     minor: int
@@ -44,16 +74,57 @@ class ServerVersion:
     def __str__(self) -> str:
         return f"{self.major}.{self.minor}.{self.patch}"
 
+    @property
+    def has_asset_metadata(self) -> bool:
+        """Free-form per-asset key/value metadata arrived in v2.5.0."""
+        return (self.major, self.minor) >= (2, 5)
+
 
 @dataclass(frozen=True)
 class ApiKeyInfo:
     name: str
     permissions: tuple[str, ...]
 
-    def missing(self, required: tuple[str, ...] = REQUIRED_PERMISSIONS) -> list[str]:
+    def missing(self, required: Sequence[str] = REQUIRED_PERMISSIONS) -> list[str]:
         if "all" in self.permissions:
             return []
         return [permission for permission in required if permission not in self.permissions]
+
+
+@dataclass(frozen=True)
+class UploadFields:
+    """What we say about a file when uploading it."""
+
+    filename: str
+    created_at: str  # ISO-8601 with offset
+    modified_at: str
+    device_asset_id: str  # the Photos UUID (v2 requires it; v3 ignores it)
+    favorite: bool = False
+    visibility: str | None = None
+    live_photo_video_id: str | None = None
+    metadata: dict[str, Any] | None = None  # stored under the key "photos-sync" (v2.5+)
+
+
+@dataclass(frozen=True)
+class Uploaded:
+    id: str
+    duplicate: bool  # the server had these bytes already (200), else created (201)
+
+
+@dataclass(frozen=True)
+class Existing:
+    """A bulk-upload-check answer: the server's asset with these bytes, if any."""
+
+    asset_id: str | None
+    trashed: bool = False
+
+
+class _Transient(Exception):
+    """A failure worth another try (5xx, timeout, dropped connection)."""
+
+    def __init__(self, description: str) -> None:
+        super().__init__(description)
+        self.description = description
 
 
 def api_base(url: str) -> str:
@@ -74,22 +145,54 @@ def error_message(response: httpx.Response) -> str:
     return str(message) if message else response.reason_phrase
 
 
+def form_fields(fields: UploadFields, version: ServerVersion | None) -> dict[str, str]:
+    """The multipart text fields for an upload: booleans as ``true``/``false`` (v3 is strict),
+    no ``duration``, the v2 device fields, metadata only where the server can store it."""
+    form = {
+        "deviceAssetId": fields.device_asset_id,
+        "deviceId": DEVICE_ID,
+        "fileCreatedAt": fields.created_at,
+        "fileModifiedAt": fields.modified_at,
+        "isFavorite": "true" if fields.favorite else "false",
+        "filename": fields.filename,
+    }
+    if fields.visibility:
+        form["visibility"] = fields.visibility
+    if fields.live_photo_video_id:
+        form["livePhotoVideoId"] = fields.live_photo_video_id
+    if fields.metadata and version is not None and version.has_asset_metadata:
+        form["metadata"] = json.dumps([{"key": DEVICE_ID, "value": fields.metadata}])
+    return form
+
+
+def chunked(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 class ImmichClient:
-    """A connection to one Immich server with one API key."""
+    """A connection to one Immich server with one API key; safe to share between threads."""
 
     def __init__(
         self,
         url: str,
         api_key: str | None,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
-        transport: httpx.BaseTransport | None = None,
+        *,
+        timeout: float = 60.0,
+        retry: RetryPolicy = RetryPolicy(),
+        connections: int = 8,
     ) -> None:
         self.base_url = api_base(url)
+        self.retry = retry
+        self.version: ServerVersion | None = None
         headers = {"Accept": "application/json"}
         if api_key:
             headers["x-api-key"] = api_key
         self._http = httpx.Client(
-            base_url=self.base_url, headers=headers, timeout=timeout, transport=transport
+            base_url=self.base_url,
+            headers=headers,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
         )
 
     def close(self) -> None:
@@ -106,52 +209,135 @@ class ImmichClient:
     ) -> None:
         self.close()
 
-    def _get(self, path: str) -> Any:
+    # -- one request, with retries ---------------------------------------------------------
+
+    def _attempt(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        opener = kwargs.pop("open_file", None)
         try:
-            response = self._http.get(path)
+            if opener is not None:
+                with opener() as handle:
+                    kwargs["files"] = {
+                        "assetData": (kwargs.pop("part_name"), handle, "application/octet-stream")
+                    }
+                    response = self._http.request(method, path, **kwargs)
+            else:
+                response = self._http.request(method, path, **kwargs)
         except httpx.TimeoutException:
-            raise ImmichError(
-                f"Immich at {self.base_url} did not answer in time",
+            raise _Transient(f"Immich at {self.base_url} did not answer in time") from None
+        except httpx.TransportError as error:
+            raise _Transient(
+                f"Immich is not reachable at {self.base_url} ({type(error).__name__})"
+            ) from None
+        if response.status_code >= 500 or response.status_code == 429:
+            raise _Transient(
+                f"Immich at {self.base_url} answered {response.status_code}: "
+                f"{error_message(response)}"
+            )
+        return response
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        retrying = Retrying(
+            stop=stop_after_attempt(self.retry.attempts),
+            wait=wait_exponential(multiplier=self.retry.first_wait, max=self.retry.max_wait)
+            + wait_random(0, self.retry.first_wait),  # jitter, so parallel retries spread out
+            retry=retry_if_exception_type(_Transient),
+            reraise=True,
+        )
+        try:
+            response: httpx.Response = retrying(self._attempt, method, path, **kwargs)
+        except _Transient as failure:
+            tries = f" (tried {self.retry.attempts} times)" if self.retry.attempts > 1 else ""
+            raise ImmichUnavailable(
+                f"{failure.description}{tries}",
                 "Check that the server is up and IMMICH_URL points at it",
             ) from None
-        except httpx.HTTPError as error:
-            raise ImmichError(
-                f"Immich is not reachable at {self.base_url} ({type(error).__name__})",
-                "Check IMMICH_URL and that the server is running",
-            ) from None
         if response.status_code == 401:
-            raise ImmichError(
+            raise ImmichAuthError(
                 f"Immich rejected the API key ({error_message(response)})",
                 "Create a key in Immich (Account Settings > API Keys) and set IMMICH_API_KEY",
             )
         if response.status_code == 403:
-            raise ImmichError(
+            raise ImmichAuthError(
                 f"The API key is not allowed to do this ({error_message(response)})",
                 "Give the key the permission named, or create a key with 'all'",
             )
         if response.status_code >= 400:
-            raise ImmichError(
-                f"Immich answered {response.status_code} to GET {path}: {error_message(response)}"
-            )
+            raise ImmichRejected(response.status_code, error_message(response))
+        return response
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._request(method, path, **kwargs)
+        if response.status_code == 204 or not response.content:
+            return None
         try:
             return response.json()
         except ValueError:
             raise ImmichError(
-                f"{self.base_url} did not answer like an Immich server (GET {path} is not JSON)",
+                f"{self.base_url} did not answer like Immich ({method} {path} is not JSON)",
                 "Check IMMICH_URL: it should be the Immich address, e.g. http://host:2283",
             ) from None
 
+    # -- server --------------------------------------------------------------------------
+
     def server_version(self) -> ServerVersion:
-        body = self._get("/server/version")
+        """The server's version, remembered for the version-dependent parts of the API."""
         try:
-            return ServerVersion(int(body["major"]), int(body["minor"]), int(body["patch"]))
+            body = self._json("GET", "/server/version")
+        except ImmichRejected as refused:
+            raise ImmichError(
+                f"Immich answered {refused.status} to GET /server/version: "
+                f"{refused.server_message}",
+                "Check IMMICH_URL: it should be the Immich address, e.g. http://host:2283",
+            ) from None
+        try:
+            self.version = ServerVersion(int(body["major"]), int(body["minor"]), int(body["patch"]))
         except (KeyError, TypeError, ValueError):
             raise ImmichError(
                 f"{self.base_url} did not answer like an Immich server (no version)",
                 "Check IMMICH_URL: it should be the Immich address, e.g. http://host:2283",
             ) from None
+        return self.version
 
     def my_api_key(self) -> ApiKeyInfo:
         """The key's own name and permissions (``GET /api-keys/me``, Immich 1.139+)."""
-        body = self._get("/api-keys/me")
+        body = self._json("GET", "/api-keys/me")
         return ApiKeyInfo(name=str(body.get("name", "")), permissions=tuple(body["permissions"]))
+
+    # -- assets --------------------------------------------------------------------------
+
+    def bulk_upload_check(self, checksums: Sequence[tuple[str, str]]) -> dict[str, Existing]:
+        """For (client id, SHA-1 hex) pairs, what the server already holds, by client id."""
+        found: dict[str, Existing] = {}
+        for batch in chunked(checksums, BULK_CHECK_BATCH):
+            body = self._json(
+                "POST",
+                "/assets/bulk-upload-check",
+                json={"assets": [{"id": cid, "checksum": sha1} for cid, sha1 in batch]},
+            )
+            for result in body["results"]:
+                rejected = result.get("action") == "reject" and result.get("assetId")
+                found[result["id"]] = Existing(
+                    result["assetId"] if rejected else None, bool(result.get("isTrashed"))
+                )
+        return found
+
+    def upload(self, path: Path, fields: UploadFields, sha1_hex: str) -> Uploaded:
+        """Stream one file to ``POST /assets``; a 200 ``duplicate`` is success."""
+        body = self._json(
+            "POST",
+            "/assets",
+            data=form_fields(fields, self.version),
+            headers={"x-immich-checksum": sha1_hex},
+            open_file=lambda: path.open("rb"),
+            part_name=fields.filename,
+        )
+        return Uploaded(id=str(body["id"]), duplicate=body.get("status") == "duplicate")
+
+    def update_asset(self, asset_id: str, **changes: Any) -> dict[str, Any]:
+        """``PUT /assets/{id}`` (PUT works on v2 and v3) with the given fields."""
+        body: dict[str, Any] = self._json("PUT", f"/assets/{asset_id}", json=changes)
+        return body
+
+    def get_asset(self, asset_id: str) -> dict[str, Any]:
+        body: dict[str, Any] = self._json("GET", f"/assets/{asset_id}")
+        return body

@@ -43,6 +43,15 @@ class Resource:
             "path": str(self.path) if self.path else None,
         }
 
+    @classmethod
+    def from_json(cls, data: dict[str, str | None]) -> Resource:
+        path = data.get("path")
+        return cls(
+            ResourceKind(str(data["kind"])),
+            Availability(str(data["availability"])),
+            Path(path) if path else None,
+        )
+
 
 @dataclass(frozen=True)
 class Subtypes:

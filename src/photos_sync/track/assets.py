@@ -136,3 +136,53 @@ def save_scanned(
         connection.execute("ROLLBACK")
         raise
     return len(rows)
+
+
+def not_imported_rows(connection: sqlite3.Connection) -> list[sqlite3.Row]:
+    """Rows an import may act on: in the library, not archived, not yet imported."""
+    return connection.execute(
+        "SELECT * FROM imported_assets WHERE status != 'imported' AND archived = 0"
+        " AND in_trash = 0 ORDER BY asset_created_at, icloud_uuid"
+    ).fetchall()
+
+
+def record_imported(
+    connection: sqlite3.Connection,
+    uuid: str,
+    *,
+    immich_id: str,
+    sha1: str,
+    file_size: int,
+    motion_video_immich_id: str | None,
+    cinematic_sidecars: list[str] | None,
+    note: str | None = None,
+) -> None:
+    """The asset is in Immich: keep its id, checksum and linked parts (one commit)."""
+    now = now_iso()
+    connection.execute(
+        "UPDATE imported_assets SET status = 'imported', immich_id = ?, sha1 = ?,"
+        " file_size = ?, motion_video_immich_id = ?, cinematic_sidecars = ?,"
+        " error_reason = ?, imported_at = ?, updated_at = ? WHERE icloud_uuid = ?",
+        (
+            immich_id,
+            sha1,
+            file_size,
+            motion_video_immich_id,
+            json.dumps(cinematic_sidecars) if cinematic_sidecars is not None else None,
+            note,
+            now,
+            now,
+            uuid,
+        ),
+    )
+
+
+def record_problem(
+    connection: sqlite3.Connection, uuid: str, status: AssetStatus, reason: str
+) -> None:
+    """The asset was skipped (with why) or failed (with the error) (one commit)."""
+    connection.execute(
+        "UPDATE imported_assets SET status = ?, error_reason = ?, updated_at = ?"
+        " WHERE icloud_uuid = ?",
+        (status.value, reason, now_iso(), uuid),
+    )

@@ -40,7 +40,7 @@ class Operation:
 
 
 def _pattern(template: str) -> re.Pattern[str]:
-    return re.compile("^" + re.sub(r"\{[^/]+\}", "[^/]+", template) + "$")
+    return re.compile("^" + re.sub(r"\{([^/]+)\}", r"(?P<\1>[^/]+)", template) + "$")
 
 
 @cache
@@ -69,10 +69,12 @@ def operations() -> tuple[Operation, ...]:
     return tuple(sorted(found, key=lambda op: op.template.count("{")))
 
 
-def find_operation(method: str, path: str) -> Operation | None:
+def find_operation(method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
+    """The spec's operation for a request, with its path parameters."""
     for operation in operations():
-        if operation.method == method and operation.pattern.match(path):
-            return operation
+        match = operation.pattern.match(path) if operation.method == method else None
+        if match:
+            return operation, match.groupdict()
     return None
 
 
@@ -94,7 +96,7 @@ def _mock_request(
         args=dict(re.findall(r"([^&=]+)=([^&]*)", query)) if query else None,
         headers=headers,
         data=body,
-        content_type=content_type.split(";")[0],
+        content_type=content_type,
     )
 
 
@@ -142,3 +144,58 @@ def _describe(error: BaseException) -> str:
         if inner:
             details.extend(str(getattr(e, "message", e)) for e in inner)
     return " | ".join(details)[:2000]
+
+
+def _resolve(schema: Any) -> Any:
+    """Inline ``$ref``s to components (the upload schema has no cycles)."""
+    if isinstance(schema, dict):
+        if "$ref" in schema:
+            name = schema["$ref"].rsplit("/", 1)[-1]
+            return _resolve(spec_document()["components"]["schemas"][name])
+        return {key: _resolve(value) for key, value in schema.items()}
+    if isinstance(schema, list):
+        return [_resolve(item) for item in schema]
+    return schema
+
+
+def _typed(value: str, schema: dict[str, Any]) -> Any:
+    """A multipart text field read as Immich's zod schema reads it, or ValueError."""
+    kind = schema.get("type")
+    if kind == "boolean":
+        if value not in ("true", "false"):  # v3 is strict: "True" is refused
+            raise ValueError(f"expected true or false, got {value!r}")
+        return value == "true"
+    if kind == "integer":
+        return int(value)
+    if kind == "number":
+        return float(value)
+    if kind in ("array", "object"):
+        return json.loads(value)
+    return value
+
+
+def multipart_violations(operation_id: str, fields: dict[str, str], files: set[str]) -> list[str]:
+    """Check an uploaded form's fields against the operation's multipart schema.
+
+    openapi-core cannot type multipart text fields (everything arrives as a string), so each
+    field is read as Immich reads it (booleans strictly, numbers, JSON for arrays) and the
+    result is validated against the schema from the spec.
+    """
+    from openapi_schema_validator import OAS30Validator
+
+    operation = next(op for op in operations() if op.operation_id == operation_id)
+    body = spec_document()["paths"][operation.template][operation.method.lower()]["requestBody"]
+    schema = _resolve(body["content"]["multipart/form-data"]["schema"])
+    properties = schema["properties"]
+    document: dict[str, Any] = {name: "binary" for name in files if name in properties}
+    problems = []
+    for name, value in fields.items():
+        if name not in properties:
+            continue  # unknown fields are stripped silently, as Immich does
+        try:
+            document[name] = _typed(value, properties[name])
+        except ValueError as error:
+            problems.append(f"{operation_id}: field {name}: {error}")
+    for error in OAS30Validator(schema).iter_errors(document):
+        problems.append(f"{operation_id}: {'/'.join(map(str, error.path)) or 'body'}: {error.message}")
+    return problems

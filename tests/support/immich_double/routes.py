@@ -1,17 +1,18 @@
 """The double's handlers, one per Immich operation id it implements.
 
-A handler receives the request and the authenticated key (None on public routes) and
-returns ``(status, body)``; bodies follow the shapes recorded from Immich 3.1.0 in
-``shared/immich/observed-v3.1.0.md``.
+A handler receives the state, the request (path parameters, JSON body or uploaded form)
+and the authenticated key (None on public routes) and returns ``(status, body)``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from tests.support.immich_double import assets
 from tests.support.immich_double.state import ApiKey, ServerState
+from tests.support.immich_double.uploads import UploadedForm
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,9 @@ class Request:
     path: str
     query: str
     headers: dict[str, str]
-    body: bytes
+    params: dict[str, str] = field(default_factory=dict)
+    json: Any = None
+    form: UploadedForm | None = None
 
 
 Reply = tuple[int, Any]
@@ -59,9 +62,32 @@ def my_api_key(state: ServerState, request: Request, key: ApiKey | None) -> Repl
     }
 
 
+def _keyed(handler: Callable[..., Reply], *, param: str | None = None) -> Handler:
+    """Adapt an asset handler: pass a path parameter and/or the JSON body, and the key."""
+
+    def handle(state: ServerState, request: Request, key: ApiKey | None) -> Reply:
+        assert key is not None
+        args: list[Any] = [state]
+        if param is not None:
+            args.append(request.params[param])
+        if request.form is not None:
+            args.append(request.form)
+        elif request.json is not None:
+            args.append(request.json)
+        return handler(*args, key)
+
+    return handle
+
+
 HANDLERS: dict[str, Handler] = {
     "pingServer": ping,
     "getServerVersion": server_version,
     "getAboutInfo": server_about,
     "getMyApiKey": my_api_key,
+    "uploadAsset": _keyed(assets.upload),
+    "checkBulkUpload": _keyed(assets.bulk_upload_check),
+    "getAssetInfo": _keyed(assets.get_asset, param="id"),
+    "updateAsset": _keyed(assets.update_asset, param="id"),
+    "searchAssets": _keyed(assets.search_metadata),
+    "deleteAssets": _keyed(assets.delete_assets),
 }

@@ -1,7 +1,7 @@
 """The double's HTTP side: a threaded server on 127.0.0.1, auth as Immich does it, faults.
 
 Every exchange is validated against the OpenAPI contract; anything the spec would not allow
-is collected in ``violations`` (tests assert it stays empty) and every request is kept in
+is collected in ``violations`` (tests assert it stays empty), and every request is kept in
 ``requests`` so tests can count what a command sent.
 """
 
@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.support.immich_double import contract
+from tests.support.immich_double import assets, contract, uploads
 from tests.support.immich_double.routes import HANDLERS, Request
 from tests.support.immich_double.state import ApiKey, ServerState
 
@@ -24,7 +25,19 @@ from tests.support.immich_double.state import ApiKey, ServerState
 class Seen:
     method: str
     path: str
+    operation: str
     status: int
+
+
+@dataclass
+class Fault:
+    """What to do instead of answering: ``status`` (e.g. 500, 413), ``hang`` (seconds of
+    silence before answering), or ``drop`` (close the connection after part of the body)."""
+
+    kind: str
+    status: int = 500
+    seconds: float = 0.0
+    operation: str | None = None  # only requests to this operation id; None: any
 
 
 class ImmichDouble:
@@ -34,7 +47,7 @@ class ImmichDouble:
         self.state = ServerState(version=version)
         self.violations: list[str] = []
         self.requests: list[Seen] = []
-        self._fail_next: list[int] = []
+        self._faults: list[Fault] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
@@ -48,14 +61,24 @@ class ImmichDouble:
     def add_key(self, permissions: list[str] | None = None, name: str = "photos-sync") -> str:
         return self.state.add_key(permissions, name)
 
-    def fail_next(self, count: int, status: int = 500) -> None:
-        """Answer the next ``count`` requests with ``status`` (Immich's error body)."""
+    def inject(self, fault: Fault, count: int = 1) -> None:
+        """Apply ``fault`` to the next ``count`` matching requests."""
         with self._lock:
-            self._fail_next.extend([status] * count)
+            self._faults.extend([fault] * count)
 
-    def _take_fault(self) -> int | None:
+    def fail_next(self, count: int, status: int = 500, operation: str | None = None) -> None:
+        self.inject(Fault("status", status=status, operation=operation), count)
+
+    def take_fault(self, operation: str) -> Fault | None:
         with self._lock:
-            return self._fail_next.pop(0) if self._fail_next else None
+            for index, fault in enumerate(self._faults):
+                if fault.operation in (None, operation):
+                    return self._faults.pop(index)
+        return None
+
+    def calls(self, operation: str) -> int:
+        """How many requests reached an operation (by Immich operation id)."""
+        return sum(1 for seen in self.requests if seen.operation == operation)
 
     def start(self) -> ImmichDouble:
         self._thread.start()
@@ -104,86 +127,119 @@ def _handler_for(double: ImmichDouble) -> type[BaseHTTPRequestHandler]:
             return
 
         def _respond(
-            self, status: int, body: Any, path: str, query: str, headers: dict[str, str]
+            self, status: int, body: Any, request: Request, operation: str = "?"
         ) -> None:
-            payload = json.dumps(body).encode()
-            content_type = "application/json; charset=utf-8"
+            payload = b"" if body is None else json.dumps(body).encode()
             double.violations.extend(
                 contract.response_violations(
-                    self.command, path, query, headers, status, payload, "application/json"
+                    request.method, request.path, request.query, request.headers, status,
+                    payload, "application/json",
                 )
             )
-            double.requests.append(Seen(self.command, path, status))
+            double.requests.append(Seen(request.method, request.path, operation, status))
             self.send_response(status)
-            self.send_header("Content-Type", content_type)
+            if body is not None:
+                self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(payload)))
             self.send_header("X-Correlation-ID", uuid.uuid4().hex[:8])
             self.end_headers()
             self.wfile.write(payload)
 
+        def _read_body(self, headers: dict[str, str]) -> bytes:
+            length = int(headers.get("content-length") or 0)
+            return self.rfile.read(length) if length else b""
+
+        def _fault(self, fault: Fault, request: Request, operation: str) -> None:
+            length = int(request.headers.get("content-length") or 0)
+            if fault.kind == "drop":
+                self.rfile.read(min(length, 64 * 1024))
+                self.close_connection = True
+                self.connection.shutdown(2)
+                double.requests.append(Seen(request.method, request.path, operation, 0))
+                return
+            self._read_body(request.headers)
+            if fault.kind == "hang":
+                time.sleep(fault.seconds)
+                self._respond(500, {"message": "Internal server error"}, request, operation)
+                return
+            message = "Internal server error" if fault.status >= 500 else "Request Entity Too Large"
+            self._respond(fault.status, {"message": message}, request, operation)
+
         def _handle(self) -> None:
             split = urlsplit(self.path)
             headers = {name.lower(): value for name, value in self.headers.items()}
-            length = int(headers.get("content-length") or 0)
-            body = self.rfile.read(length) if length else b""
-            if not split.path.startswith("/api/"):
-                self._respond(
-                    404,
-                    {"message": f"Cannot {self.command} {split.path}"},
-                    split.path,
-                    split.query,
-                    headers,
-                )
-                return
-            path = split.path[len("/api") :]
-            operation = contract.find_operation(self.command, path)
-            if operation is None:
-                double.violations.append(f"{self.command} {path}: no such route in Immich")
-                self._respond(
-                    404,
-                    {"message": f"Cannot {self.command} /api{path}"},
-                    path,
-                    split.query,
-                    headers,
-                )
-                return
-            fault = double._take_fault()
-            if fault is not None:
-                self._respond(
-                    fault, {"message": "Internal server error"}, path, split.query, headers
-                )
-                return
-            problems = contract.request_violations(
-                self.command, path, split.query, headers, body or None
+            path = split.path.removeprefix("/api")
+            request = Request(self.command, path, split.query, headers)
+            found = (
+                contract.find_operation(self.command, path)
+                if split.path.startswith("/api/")
+                else None
             )
-            if problems:
-                double.violations.extend(problems)
-                self._respond(
-                    400,
-                    {"message": "Validation failed", "errors": problems},
-                    path,
-                    split.query,
-                    headers,
-                )
+            if found is None:
+                self._read_body(headers)
+                double.violations.append(f"{self.command} {split.path}: no such route in Immich")
+                self._respond(404, {"message": f"Cannot {self.command} {split.path}"}, request)
+                return
+            operation, params = found
+            name = operation.operation_id
+            request = Request(self.command, path, split.query, headers, params)
+            fault = double.take_fault(name)
+            if fault is not None:
+                self._fault(fault, request, name)
                 return
             key, refusal = _authenticate(double.state, operation, headers, split.query)
             if refusal is not None:
-                self._respond(*refusal, path, split.query, headers)
+                self._read_body(headers)
+                self._respond(*refusal, request, name)
                 return
-            handler = HANDLERS.get(operation.operation_id)
-            if handler is None:
-                double.violations.append(f"{operation.operation_id}: not implemented by the double")
-                self._respond(
-                    501,
-                    {"message": "Not implemented by the test double"},
-                    path,
-                    split.query,
-                    headers,
+            if name == "uploadAsset":
+                request = self._receive_upload(request, key)
+                if request is None:
+                    return
+            else:
+                body = self._read_body(headers)
+                problems = contract.request_violations(
+                    self.command, path, split.query, headers, body or None
                 )
+                if problems:
+                    double.violations.extend(problems)
+                    self._respond(400, {"message": "Validation failed", "errors": problems},
+                                  request, name)
+                    return
+                request = Request(self.command, path, split.query, headers, params,
+                                  json=json.loads(body) if body else None)
+            handler = HANDLERS.get(name)
+            if handler is None:
+                double.violations.append(f"{name}: not implemented by the double")
+                self._respond(501, {"message": "Not implemented by the test double"}, request,
+                              name)
                 return
-            request = Request(self.command, path, split.query, headers, body)
             status, reply = handler(double.state, request, key)
-            self._respond(status, reply, path, split.query, headers)
+            self._respond(status, reply, request, name)
+
+        def _receive_upload(self, request: Request, key: ApiKey | None) -> Request | None:
+            """Stream the multipart body; answer early on a known ``x-immich-checksum``."""
+            assert key is not None
+            checksum = request.headers.get("x-immich-checksum")
+            early = assets.early_duplicate(double.state, checksum, key) if checksum else None
+            if early is not None:
+                self._read_body(request.headers)  # drained, so the connection stays usable
+                self._respond(*early, request, "uploadAsset")
+                return None
+            length = int(request.headers.get("content-length") or 0)
+            try:
+                form = uploads.receive(self.rfile, length, request.headers["content-type"])
+            except ConnectionError:
+                self.close_connection = True
+                return None
+            problems = contract.multipart_violations("uploadAsset", form.fields, set(form.files))
+            if problems:
+                double.violations.extend(problems)
+                self._respond(400, {"message": "Validation failed", "errors": problems},
+                              request, "uploadAsset")
+                return None
+            return Request(request.method, request.path, request.query, request.headers,
+                           request.params, form=form)
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 

@@ -34,6 +34,52 @@ class ApiKey:
         return permission is None or "all" in self.permissions or permission in self.permissions
 
 
+IMAGE_EXTENSIONS = frozenset(
+    ".avif .bmp .gif .jpeg .jpg .png .webp .heic .heif .hif .insp .jp2 .jpe .jxl .mpo .svg .tif"
+    " .tiff .3fr .ari .arw .cap .cin .cr2 .cr3 .crw .dcr .dng .erf .fff .iiq .k25 .kdc .mrw .nef"
+    " .nrw .orf .ori .pef .psd .raf .raw .rw2 .rwl .sr2 .srf .srw .x3f".split()
+)
+VIDEO_EXTENSIONS = frozenset(
+    ".3gp .3gpp .avi .flv .insv .m2t .m2ts .m4v .mkv .mov .mp4 .mpe .mpeg .mpg .mts .mxf .ts"
+    " .vob .webm .wmv".split()
+)
+
+
+def asset_type(filename: str) -> str | None:
+    """IMAGE or VIDEO from the extension, as Immich decides it; None if not accepted."""
+    extension = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension in IMAGE_EXTENSIONS:
+        return "IMAGE"
+    if extension in VIDEO_EXTENSIONS:
+        return "VIDEO"
+    return None
+
+
+@dataclass
+class Asset:
+    """One asset as the server holds it."""
+
+    id: str
+    owner: User
+    type: str
+    original_file_name: str
+    checksum: bytes  # raw SHA-1
+    size: int
+    file_created_at: str
+    file_modified_at: str
+    is_favorite: bool = False
+    visibility: str = "timeline"
+    live_photo_video_id: str | None = None
+    trashed: bool = False
+    description: str = ""
+    date_time_original: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    metadata: dict[str, object] = field(default_factory=dict)
+    created_at: str = field(default_factory=now_iso)
+    updated_at: str = field(default_factory=now_iso)
+
+
 class ServerState:
     """Everything the server knows, behind one lock (the server is threaded)."""
 
@@ -44,6 +90,8 @@ class ServerState:
             id=str(uuid.uuid4()), email="admin@example.com", name="Admin", is_admin=True
         )
         self.keys: dict[str, ApiKey] = {}
+        self.assets: dict[str, Asset] = {}
+        self._by_checksum: dict[tuple[str, bytes], str] = {}
 
     def add_key(self, permissions: list[str] | None = None, name: str = "photos-sync") -> str:
         """A new API key for the owner; returns the secret a client sends."""
@@ -61,3 +109,29 @@ class ServerState:
     def key(self, secret: str) -> ApiKey | None:
         with self.lock:
             return self.keys.get(secret)
+
+    def find_by_checksum(self, owner: User, checksum: bytes) -> Asset | None:
+        with self.lock:
+            found = self._by_checksum.get((owner.id, checksum))
+            return self.assets[found] if found else None
+
+    def add_asset(self, asset: Asset) -> tuple[Asset, bool]:
+        """Store a new asset unless the owner has these bytes already: (asset, created)."""
+        with self.lock:
+            existing = self.find_by_checksum(asset.owner, asset.checksum)
+            if existing is not None:
+                return existing, False
+            self.assets[asset.id] = asset
+            self._by_checksum[(asset.owner.id, asset.checksum)] = asset.id
+            return asset, True
+
+    def remove_asset(self, asset_id: str) -> None:
+        """Delete for good (tests: an asset someone removed from Immich)."""
+        with self.lock:
+            asset = self.assets.pop(asset_id)
+            self._by_checksum.pop((asset.owner.id, asset.checksum), None)
+
+    def visible_assets(self) -> list[Asset]:
+        """Assets as a user browsing Immich sees them: not trashed, not hidden."""
+        with self.lock:
+            return [a for a in self.assets.values() if not a.trashed and a.visibility != "hidden"]

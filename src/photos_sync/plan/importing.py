@@ -1,0 +1,230 @@
+"""What an import will do with each asset not yet in Immich. Pure logic.
+
+Input is what the tracker (or, in a dry run, a fresh scan) knows of each asset; output is
+an :class:`ImportPlan`: the uploads to make, in capture order, and the assets skipped with
+the reason the user will read in ``review``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from photos_sync.source.records import (
+    Availability,
+    LibraryAsset,
+    MediaType,
+    Resource,
+    ResourceKind,
+)
+
+CLOUD_ONLY = "in iCloud only, use --include-cloud"
+CLOUD_NEEDS_MAC = "in iCloud only; downloading it needs macOS Photos (--include-cloud)"
+FILE_MISSING = "original file is missing from the library (Photos lists it as local)"
+HIDDEN_SKIPPED = "hidden in Photos (--hidden-as skip)"
+
+
+class HiddenAs(StrEnum):
+    """Where a photo hidden in Photos goes in Immich."""
+
+    ARCHIVE = "archive"
+    LOCKED = "locked"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An asset an import may act on, from the tracker or from a fresh scan."""
+
+    uuid: str
+    filename: str
+    media_type: MediaType
+    created_at: str
+    modified_at: str | None
+    favorite: bool
+    hidden: bool
+    cinematic: bool
+    edited: bool
+    resources: tuple[Resource, ...]
+
+    def resource(self, kind: ResourceKind) -> Resource | None:
+        return next((r for r in self.resources if r.kind is kind), None)
+
+
+def candidate_from_row(row: sqlite3.Row) -> Candidate:
+    resources = tuple(Resource.from_json(r) for r in json.loads(row["resources"] or "[]"))
+    return Candidate(
+        uuid=row["icloud_uuid"],
+        filename=row["filename"] or row["icloud_uuid"],
+        media_type=MediaType(row["media_type"] or MediaType.PHOTO),
+        created_at=row["asset_created_at"],
+        modified_at=row["photos_modified_at"],
+        favorite=bool(row["is_favorite"]),
+        hidden=bool(row["is_hidden"]),
+        cinematic=bool(row["is_cinematic"]),
+        edited=bool(row["is_edited"]),
+        resources=resources,
+    )
+
+
+def candidate_from_asset(asset: LibraryAsset, modified_at: str | None) -> Candidate:
+    return Candidate(
+        uuid=asset.uuid,
+        filename=asset.filename,
+        media_type=asset.media_type,
+        created_at=asset.created_at.isoformat(),
+        modified_at=modified_at,
+        favorite=asset.subtypes.is_favorite,
+        hidden=asset.subtypes.is_hidden,
+        cinematic=asset.subtypes.is_cinematic,
+        edited=asset.subtypes.is_edited,
+        resources=asset.resources,
+    )
+
+
+@dataclass(frozen=True)
+class ImportTask:
+    """One asset to put into Immich: its original, and its motion video for a Live Photo."""
+
+    uuid: str
+    filename: str
+    created_at: str
+    modified_at: str
+    favorite: bool
+    visibility: str | None
+    original: Resource
+    paired_video: Resource | None
+    sidecars: tuple[Resource, ...]  # kept locally for Cinematic videos
+
+    @property
+    def needs_download(self) -> bool:
+        parts = [self.original, self.paired_video]
+        return any(p is not None and p.availability is Availability.CLOUD for p in parts)
+
+    @property
+    def video_filename(self) -> str:
+        """``IMG_1.HEIC`` + its ``…_3.mov`` -> ``IMG_1.MOV`` (the name Photos exports)."""
+        suffix = (
+            self.paired_video.path.suffix
+            if self.paired_video and self.paired_video.path
+            else ".mov"
+        )
+        return f"{Path(self.filename).stem}{suffix.upper()}"
+
+
+@dataclass(frozen=True)
+class Skip:
+    uuid: str
+    filename: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    tasks: list[ImportTask]
+    skips: list[Skip]
+    deferred: int = 0  # left for a later run by --limit
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "upload": len(self.tasks),
+            "live_photos": sum(1 for t in self.tasks if t.paired_video is not None),
+            "skip": len(self.skips),
+            "deferred_by_limit": self.deferred,
+            "tasks": [{"uuid": t.uuid, "filename": t.filename} for t in self.tasks],
+            "skips": [
+                {"uuid": s.uuid, "filename": s.filename, "reason": s.reason} for s in self.skips
+            ],
+        }
+
+
+def _usable(resource: Resource | None, downloads: bool) -> bool:
+    if resource is None:
+        return False
+    return resource.availability is Availability.LOCAL or (
+        downloads and resource.availability is Availability.CLOUD
+    )
+
+
+def _original_problem(
+    original: Resource, include_cloud: bool, downloads_possible: bool
+) -> str | None:
+    if original.availability is Availability.LOCAL:
+        return None
+    if original.availability is Availability.CLOUD:
+        if not include_cloud:
+            return CLOUD_ONLY
+        return None if downloads_possible else CLOUD_NEEDS_MAC
+    return FILE_MISSING
+
+
+def plan_import(
+    candidates: Iterable[Candidate],
+    *,
+    include_cloud: bool = False,
+    downloads_possible: bool = False,
+    check_local: bool = True,
+    hidden_as: HiddenAs = HiddenAs.ARCHIVE,
+    limit: int = 0,
+) -> ImportPlan:
+    """Decide, asset by asset, upload or skip (and why).
+
+    ``check_local=False`` (``--skip-local-check``) plans every asset as an upload and lets
+    the importer find out, file by file, which are not there.
+    """
+    tasks: list[ImportTask] = []
+    skips: list[Skip] = []
+    downloads = include_cloud and downloads_possible
+    for candidate in candidates:
+        original = candidate.resource(ResourceKind.ORIGINAL)
+        if original is None:
+            skips.append(Skip(candidate.uuid, candidate.filename, FILE_MISSING))
+            continue
+        problem = _original_problem(original, include_cloud, downloads_possible)
+        if problem is not None and check_local:
+            skips.append(Skip(candidate.uuid, candidate.filename, problem))
+            continue
+        if candidate.hidden and hidden_as is HiddenAs.SKIP:
+            skips.append(Skip(candidate.uuid, candidate.filename, HIDDEN_SKIPPED))
+            continue
+        video = candidate.resource(ResourceKind.PAIRED_VIDEO)
+        sidecars = tuple(
+            r
+            for r in candidate.resources
+            if candidate.cinematic
+            and r.kind in (ResourceKind.AAE, ResourceKind.EDITED)
+            and r.availability is Availability.LOCAL
+        )
+        tasks.append(
+            ImportTask(
+                uuid=candidate.uuid,
+                filename=candidate.filename,
+                created_at=candidate.created_at,
+                modified_at=candidate.modified_at or candidate.created_at,
+                favorite=candidate.favorite,
+                visibility=hidden_as.value if candidate.hidden else None,
+                original=original,
+                paired_video=video if _usable(video, downloads) else None,
+                sidecars=sidecars,
+            )
+        )
+    deferred = 0
+    if limit and len(tasks) > limit:
+        deferred = len(tasks) - limit
+        tasks = tasks[:limit]
+    return ImportPlan(tasks=tasks, skips=skips, deferred=deferred)
+
+
+def merge_candidates(
+    tracked: Iterable[Candidate], scanned: Iterable[Candidate], imported: set[str]
+) -> list[Candidate]:
+    """Tracker candidates overlaid with a fresh (unsaved) scan: for a dry run's plan."""
+    merged = {c.uuid: c for c in tracked}
+    for candidate in scanned:
+        if candidate.uuid not in imported:
+            merged[candidate.uuid] = candidate
+    return sorted(merged.values(), key=lambda c: (c.created_at, c.uuid))

@@ -1,0 +1,1 @@
+"""Upload: putting planned assets into Immich and recording each outcome."""

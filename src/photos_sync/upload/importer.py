@@ -1,0 +1,355 @@
+"""Putting planned assets into Immich, recording each outcome as soon as it is known.
+
+The work goes in chunks: hash the chunk's files (SHA-1, once each), ask the server in one
+``bulk-upload-check`` which it holds already, then upload the rest, ``concurrency`` at a
+time. A file the server already has is never sent again: its Immich id is adopted. That is
+also what makes a killed run safe to repeat: whatever it uploaded is found by checksum.
+
+A Live Photo's motion video goes first (hidden), then the still with ``livePhotoVideoId``;
+if the still was already there, the link is made with an update instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from photos_sync.errors import ImmichAuthError, ImmichError, ImmichRejected
+from photos_sync.immich.client import Existing, ImmichClient, UploadFields
+from photos_sync.plan.importing import (
+    CLOUD_ONLY,
+    FILE_MISSING,
+    ImportPlan,
+    ImportTask,
+)
+from photos_sync.source.records import Availability, Resource
+from photos_sync.track.assets import AssetStatus, record_imported, record_problem
+from photos_sync.upload.checksum import sha1_of
+from photos_sync.upload.sidecars import export_sidecars
+
+CHUNK = 200  # assets hashed and checked together
+UNSUPPORTED = "Unsupported file type"
+
+
+@dataclass(frozen=True)
+class Hashed:
+    sha1: str
+    size: int
+
+
+@dataclass(frozen=True)
+class AssetResult:
+    """How one asset ended."""
+
+    task: ImportTask
+    status: AssetStatus
+    reason: str | None = None  # why skipped/failed; a note when imported
+    immich_id: str | None = None
+    already_there: bool = False
+    motion_video_id: str | None = None
+    sha1: str | None = None
+    size: int = 0
+    bytes_sent: int = 0
+    sidecars: list[str] | None = None
+
+
+@dataclass
+class ImportSummary:
+    planned: int = 0
+    uploaded: int = 0
+    already_in_immich: int = 0
+    live_photos_linked: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    failed: Counter[str] = field(default_factory=Counter)
+    bytes_sent: int = 0
+    seconds: float = 0.0
+    interrupted: bool = False
+    deferred: int = 0
+
+    @property
+    def imported(self) -> int:
+        return self.uploaded + self.already_in_immich
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.interrupted
+
+    def add(self, result: AssetResult) -> None:
+        if result.status is AssetStatus.IMPORTED:
+            if result.already_there:
+                self.already_in_immich += 1
+            else:
+                self.uploaded += 1
+            if result.motion_video_id:
+                self.live_photos_linked += 1
+        elif result.status is AssetStatus.SKIPPED:
+            self.skipped[result.reason or "?"] += 1
+        else:
+            self.failed[result.reason or "?"] += 1
+        self.bytes_sent += result.bytes_sent
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "planned": self.planned,
+            "imported": self.imported,
+            "uploaded": self.uploaded,
+            "already_in_immich": self.already_in_immich,
+            "live_photos_linked": self.live_photos_linked,
+            "skipped": sum(self.skipped.values()),
+            "failed": sum(self.failed.values()),
+            "skipped_by_reason": dict(self.skipped),
+            "failed_by_reason": dict(self.failed),
+            "bytes_sent": self.bytes_sent,
+            "seconds": round(self.seconds, 3),
+            "interrupted": self.interrupted,
+            "deferred_by_limit": self.deferred,
+        }
+
+
+Reporter = Callable[[AssetResult], None]
+
+
+def _unavailable_reason(resource: Resource) -> str:
+    if resource.availability is Availability.CLOUD:
+        return CLOUD_ONLY
+    return FILE_MISSING
+
+
+def _chunks(tasks: Sequence[ImportTask], size: int) -> Iterator[Sequence[ImportTask]]:
+    for start in range(0, len(tasks), size):
+        yield tasks[start : start + size]
+
+
+def _metadata(task: ImportTask, part: str) -> dict[str, Any]:
+    return {"photosUuid": task.uuid, "part": part}
+
+
+class Importer:
+    """Runs an :class:`ImportPlan` against one Immich server and one tracker."""
+
+    def __init__(
+        self,
+        client: ImmichClient,
+        connection: sqlite3.Connection,
+        sidecar_root: Path,
+        *,
+        concurrency: int = 1,
+        delay: float = 0.0,
+        report: Reporter | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.client = client
+        self.connection = connection
+        self.sidecar_root = sidecar_root
+        self.concurrency = max(1, concurrency)
+        self.delay = delay
+        self.report = report or (lambda result: None)
+        self.stop = stop or threading.Event()
+
+    # -- the run -------------------------------------------------------------------------
+
+    def run(self, plan: ImportPlan) -> ImportSummary:
+        started = time.monotonic()
+        summary = ImportSummary(planned=len(plan.tasks), deferred=plan.deferred)
+        for skip in plan.skips:
+            record_problem(self.connection, skip.uuid, AssetStatus.SKIPPED, skip.reason)
+            summary.skipped[skip.reason] += 1
+        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="upload") as pool:
+            for chunk in _chunks(plan.tasks, CHUNK):
+                if self.stop.is_set():
+                    break
+                hashes = self._hash(pool, chunk)
+                existing = self._check(hashes)
+                self._upload(pool, chunk, hashes, existing, summary)
+        summary.interrupted = self.stop.is_set()
+        summary.seconds = time.monotonic() - started
+        return summary
+
+    def _record(self, result: AssetResult, summary: ImportSummary) -> None:
+        if result.status is AssetStatus.IMPORTED:
+            assert result.immich_id is not None and result.sha1 is not None
+            record_imported(
+                self.connection,
+                result.task.uuid,
+                immich_id=result.immich_id,
+                sha1=result.sha1,
+                file_size=result.size,
+                motion_video_immich_id=result.motion_video_id,
+                cinematic_sidecars=result.sidecars,
+                note=result.reason,
+            )
+        else:
+            record_problem(self.connection, result.task.uuid, result.status, result.reason or "?")
+        summary.add(result)
+        self.report(result)
+
+    # -- hashing and checking ------------------------------------------------------------
+
+    def _hash(
+        self, pool: ThreadPoolExecutor, chunk: Sequence[ImportTask]
+    ) -> dict[str, Hashed | OSError]:
+        """SHA-1 of every local file of the chunk, by key (uuid, or uuid + ':video')."""
+        files: dict[str, Path] = {}
+        for task in chunk:
+            if task.original.path is not None:
+                files[task.uuid] = task.original.path
+            if task.paired_video is not None and task.paired_video.path is not None:
+                files[f"{task.uuid}:video"] = task.paired_video.path
+
+        def hash_one(path: Path) -> Hashed | OSError:
+            try:
+                return Hashed(*sha1_of(path))
+            except OSError as error:
+                return error
+
+        return dict(zip(files, pool.map(hash_one, files.values()), strict=True))
+
+    def _check(self, hashes: dict[str, Hashed | OSError]) -> dict[str, Existing]:
+        pairs = [(key, h.sha1) for key, h in hashes.items() if isinstance(h, Hashed) and h.size]
+        return self.client.bulk_upload_check(pairs) if pairs else {}
+
+    # -- uploading -----------------------------------------------------------------------
+
+    def _upload(
+        self,
+        pool: ThreadPoolExecutor,
+        chunk: Sequence[ImportTask],
+        hashes: dict[str, Hashed | OSError],
+        existing: dict[str, Existing],
+        summary: ImportSummary,
+    ) -> None:
+        in_flight: set[Future[AssetResult]] = set()
+        last_download = 0.0
+        try:
+            for task in chunk:
+                if self.stop.is_set():
+                    break
+                if task.needs_download and self.delay:
+                    wait_for = last_download + self.delay - time.monotonic()
+                    if wait_for > 0 and self.stop.wait(wait_for):
+                        break
+                    last_download = time.monotonic()
+                in_flight.add(pool.submit(self._import_one, task, hashes, existing))
+                if len(in_flight) >= self.concurrency:
+                    done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        self._record(future.result(), summary)
+        finally:
+            for future in in_flight:  # let what is in flight finish, and record it
+                with contextlib.suppress(ImmichAuthError):  # the first one is raised already
+                    self._record(future.result(), summary)
+
+    def _import_one(
+        self, task: ImportTask, hashes: dict[str, Hashed | OSError], existing: dict[str, Existing]
+    ) -> AssetResult:
+        hashed = hashes.get(task.uuid)
+        if task.original.path is None or isinstance(hashed, FileNotFoundError):
+            return AssetResult(task, AssetStatus.SKIPPED, _unavailable_reason(task.original))
+        if isinstance(hashed, OSError) or hashed is None:
+            reason = hashed.strerror if isinstance(hashed, OSError) else "not hashed"
+            return AssetResult(task, AssetStatus.FAILED, f"cannot read the file: {reason}")
+        if hashed.size == 0:
+            return AssetResult(task, AssetStatus.SKIPPED, "the file is empty (0 bytes)")
+        try:
+            return self._send(task, hashed, hashes, existing)
+        except ImmichRejected as refused:
+            if refused.server_message.startswith(UNSUPPORTED):
+                reason = f"Immich does not accept this file type ({refused.server_message})"
+                return AssetResult(task, AssetStatus.SKIPPED, reason)
+            return AssetResult(task, AssetStatus.FAILED, refused.message)
+        except ImmichAuthError:
+            self.stop.set()
+            raise
+        except ImmichError as error:
+            return AssetResult(task, AssetStatus.FAILED, error.message)
+        except OSError as error:
+            return AssetResult(task, AssetStatus.FAILED, f"cannot read the file: {error.strerror}")
+
+    def _fields(self, task: ImportTask, filename: str, **extra: Any) -> UploadFields:
+        return UploadFields(
+            filename=filename,
+            created_at=task.created_at,
+            modified_at=task.modified_at,
+            device_asset_id=task.uuid,
+            favorite=task.favorite,
+            **extra,
+        )
+
+    def _motion_video(
+        self, task: ImportTask, hashes: dict[str, Hashed | OSError], existing: dict[str, Existing]
+    ) -> tuple[str | None, int, str | None]:
+        """(video id, bytes sent, note) for a Live Photo's motion part; never fails the still."""
+        if task.paired_video is None or task.paired_video.path is None:
+            return None, 0, None
+        key = f"{task.uuid}:video"
+        hashed = hashes.get(key)
+        if not isinstance(hashed, Hashed) or hashed.size == 0:
+            return None, 0, "motion video not readable; imported the still alone"
+        found = existing.get(key)
+        if found is not None and found.asset_id:
+            return found.asset_id, 0, None
+        try:
+            uploaded = self.client.upload(
+                task.paired_video.path,
+                self._fields(
+                    task,
+                    task.video_filename,
+                    visibility="hidden",
+                    metadata=_metadata(task, "paired_video"),
+                ),
+                hashed.sha1,
+            )
+        except ImmichRejected as refused:
+            return None, 0, f"motion video refused ({refused.server_message}); still alone"
+        return uploaded.id, 0 if uploaded.duplicate else hashed.size, None
+
+    def _send(
+        self,
+        task: ImportTask,
+        hashed: Hashed,
+        hashes: dict[str, Hashed | OSError],
+        existing: dict[str, Existing],
+    ) -> AssetResult:
+        assert task.original.path is not None
+        video_id, sent, note = self._motion_video(task, hashes, existing)
+        found = existing.get(task.uuid)
+        if found is not None and found.asset_id:
+            still_id, already_there = found.asset_id, True
+        else:
+            uploaded = self.client.upload(
+                task.original.path,
+                self._fields(
+                    task,
+                    task.filename,
+                    visibility=task.visibility,
+                    live_photo_video_id=video_id,
+                    metadata=_metadata(task, "original"),
+                ),
+                hashed.sha1,
+            )
+            still_id, already_there = uploaded.id, uploaded.duplicate
+            sent += 0 if uploaded.duplicate else hashed.size
+        if video_id and already_there:
+            self.client.update_asset(still_id, livePhotoVideoId=video_id)
+        sidecars = export_sidecars(task, self.sidecar_root) if task.sidecars else None
+        return AssetResult(
+            task,
+            AssetStatus.IMPORTED,
+            reason=note,
+            immich_id=still_id,
+            already_there=already_there,
+            motion_video_id=video_id,
+            sha1=hashed.sha1,
+            size=hashed.size,
+            bytes_sent=sent,
+            sidecars=sidecars,
+        )
+

@@ -1,0 +1,248 @@
+"""Asset operations of the double: upload, bulk check, read, update, search, trash.
+
+Behaviour follows Immich 3.1.0 as recorded in ``shared/immich/observed-v3.1.0.md``: created
+201 / duplicate 200 by (owner, SHA-1) including trashed assets, the three Live Photo 400s,
+the linked video hidden, unknown ids answered 400 ``Not found or no asset.<perm> access``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from typing import Any
+
+from tests.support.immich_double.state import ApiKey, Asset, ServerState, asset_type, now_iso
+from tests.support.immich_double.uploads import UploadedForm
+
+Reply = tuple[int, Any]
+
+
+def decode_checksum(value: str) -> bytes | None:
+    """Hex (40 characters) or base64 (28), decided by length as Immich does."""
+    try:
+        if len(value) == 40:
+            return bytes.fromhex(value)
+        if len(value) == 28:
+            return base64.b64decode(value)
+    except (ValueError, binascii.Error):
+        return None
+    return None
+
+
+def asset_json(state: ServerState, asset: Asset) -> dict[str, Any]:
+    owner = asset.owner
+    extension = asset.original_file_name.rsplit(".", 1)[-1]
+    return {
+        "id": asset.id,
+        "createdAt": asset.created_at,
+        "ownerId": owner.id,
+        "owner": {
+            "id": owner.id,
+            "email": owner.email,
+            "name": owner.name,
+            "profileImagePath": "",
+            "avatarColor": "gray",
+            "profileChangedAt": asset.created_at,
+        },
+        "libraryId": None,
+        "type": asset.type,
+        "originalPath": f"/data/upload/{owner.id}/{asset.id[:2]}/{asset.id[2:4]}/{asset.id}.{extension}",
+        "originalFileName": asset.original_file_name,
+        "thumbhash": None,
+        "fileCreatedAt": asset.file_created_at,
+        "fileModifiedAt": asset.file_modified_at,
+        "localDateTime": asset.file_created_at,
+        "updatedAt": asset.updated_at,
+        "isFavorite": asset.is_favorite,
+        "isArchived": asset.visibility == "archive",
+        "isTrashed": asset.trashed,
+        "visibility": asset.visibility,
+        "duration": 1000 if asset.type == "VIDEO" else None,
+        "exifInfo": {
+            "dateTimeOriginal": asset.date_time_original,
+            "description": asset.description,
+            "latitude": asset.latitude,
+            "longitude": asset.longitude,
+        },
+        "livePhotoVideoId": asset.live_photo_video_id,
+        "tags": [],
+        "people": [],
+        "checksum": base64.b64encode(asset.checksum).decode(),
+        # Immich sends "stack": null; openapi-core mis-reads the spec's nullable allOf, so the
+        # double leaves the optional field out when there is no stack.
+        "isOffline": False,
+        "hasMetadata": True,
+        "duplicateId": None,
+        "width": None,
+        "height": None,
+        "isEdited": False,
+    }
+
+
+def _owned(state: ServerState, key: ApiKey, asset_id: str, permission: str) -> Asset | Reply:
+    asset = state.assets.get(asset_id)
+    if asset is None or asset.owner.id != key.user.id or asset.visibility == "locked":
+        return 400, {"message": f"Not found or no {permission} access"}
+    return asset
+
+
+def _link_live_photo(state: ServerState, key: ApiKey, video_id: str) -> Reply | None:
+    """Immich's checks on a livePhotoVideoId; hides the video (None when all is well)."""
+    video = state.assets.get(video_id)
+    if video is None:
+        return 400, {"message": "Live photo video not found"}
+    if video.type != "VIDEO":
+        return 400, {"message": "Live photo video must be a video"}
+    if video.owner.id != key.user.id:
+        return 400, {"message": "Live photo video does not belong to the user"}
+    if video.visibility == "timeline":
+        video.visibility = "hidden"
+    return None
+
+
+def upload(state: ServerState, form: UploadedForm, key: ApiKey) -> Reply:
+    data = form.files.get("assetData")
+    if data is None:
+        return 400, {"message": "File is required"}
+    filename = form.fields.get("filename") or data.filename
+    kind = asset_type(filename)
+    if kind is None:
+        return 400, {"message": f"Unsupported file type {filename}"}
+    if data.size == 0:
+        return 400, {"message": "File is empty"}
+    with state.lock:
+        existing = state.find_by_checksum(key.user, data.sha1)
+        if existing is not None:
+            return 200, {"status": "duplicate", "id": existing.id}
+        video_id = form.fields.get("livePhotoVideoId")
+        if video_id:
+            refusal = _link_live_photo(state, key, video_id)
+            if refusal is not None:
+                return refusal
+        metadata = json.loads(form.fields.get("metadata") or "[]")
+        asset, _ = state.add_asset(
+            Asset(
+                id=str(uuid.uuid4()),
+                owner=key.user,
+                type=kind,
+                original_file_name=filename,
+                checksum=data.sha1,
+                size=data.size,
+                file_created_at=form.fields["fileCreatedAt"],
+                file_modified_at=form.fields["fileModifiedAt"],
+                is_favorite=form.fields.get("isFavorite") == "true",
+                visibility=form.fields.get("visibility", "timeline"),
+                live_photo_video_id=video_id or None,
+                metadata={item["key"]: item["value"] for item in metadata},
+            )
+        )
+    return 201, {"id": asset.id, "status": "created"}
+
+
+def early_duplicate(state: ServerState, checksum_header: str, key: ApiKey) -> Reply | None:
+    """The ``x-immich-checksum`` interceptor: a duplicate is answered before the body."""
+    checksum = decode_checksum(checksum_header)
+    existing = state.find_by_checksum(key.user, checksum) if checksum else None
+    return (200, {"status": "duplicate", "id": existing.id}) if existing else None
+
+
+def bulk_upload_check(state: ServerState, body: dict[str, Any], key: ApiKey) -> Reply:
+    results = []
+    for item in body["assets"]:
+        checksum = decode_checksum(item["checksum"])
+        existing = state.find_by_checksum(key.user, checksum) if checksum else None
+        if existing is None:
+            results.append({"id": item["id"], "action": "accept"})
+        else:
+            results.append(
+                {
+                    "id": item["id"],
+                    "action": "reject",
+                    "reason": "duplicate",
+                    "assetId": existing.id,
+                    "isTrashed": existing.trashed,
+                }
+            )
+    return 200, {"results": results}
+
+
+def get_asset(state: ServerState, asset_id: str, key: ApiKey) -> Reply:
+    found = _owned(state, key, asset_id, "asset.read")
+    if not isinstance(found, Asset):
+        return found
+    return 200, asset_json(state, found)
+
+
+def update_asset(state: ServerState, asset_id: str, body: dict[str, Any], key: ApiKey) -> Reply:
+    with state.lock:
+        found = _owned(state, key, asset_id, "asset.update")
+        if not isinstance(found, Asset):
+            return found
+        if "livePhotoVideoId" in body:
+            video_id = body["livePhotoVideoId"]
+            if video_id is None:
+                previous = state.assets.get(found.live_photo_video_id or "")
+                if previous is not None and previous.visibility == "hidden":
+                    previous.visibility = found.visibility
+            else:
+                refusal = _link_live_photo(state, key, video_id)
+                if refusal is not None:
+                    return refusal
+            found.live_photo_video_id = video_id
+        for field, attribute in (
+            ("isFavorite", "is_favorite"),
+            ("visibility", "visibility"),
+            ("description", "description"),
+            ("dateTimeOriginal", "date_time_original"),
+            ("latitude", "latitude"),
+            ("longitude", "longitude"),
+        ):
+            if field in body:
+                setattr(found, attribute, body[field])
+        found.updated_at = now_iso()
+        return 200, asset_json(state, found)
+
+
+def search_metadata(state: ServerState, body: dict[str, Any], key: ApiKey) -> Reply:
+    """``POST /search/metadata``: the filters photos-sync uses (checksum, id, type)."""
+    wanted = decode_checksum(body["checksum"]) if "checksum" in body else None
+    with state.lock:
+        found = [
+            a
+            for a in state.assets.values()
+            if a.owner.id == key.user.id
+            and a.visibility != "locked"
+            and (wanted is None or a.checksum == wanted)
+            and ("id" in body and a.id == body["id"] or "id" not in body)
+            and ("type" not in body or a.type == body["type"])
+            and (body.get("withDeleted") or not a.trashed)
+        ]
+    size = int(body.get("size", 250))
+    page = int(body.get("page", 1))
+    items = found[(page - 1) * size : page * size]
+    return 200, {
+        "assets": {
+            "items": [asset_json(state, a) for a in items],
+            "count": len(items),
+            "total": len(found),
+            "nextPage": str(page + 1) if page * size < len(found) else None,
+            "facets": [],
+        },
+        "albums": {"items": [], "count": 0, "total": 0, "facets": []},
+    }
+
+
+def delete_assets(state: ServerState, body: dict[str, Any], key: ApiKey) -> Reply:
+    with state.lock:
+        for asset_id in body["ids"]:
+            found = _owned(state, key, asset_id, "asset.delete")
+            if not isinstance(found, Asset):
+                return found
+        for asset_id in body["ids"]:
+            if body.get("force"):
+                state.remove_asset(asset_id)
+            else:
+                state.assets[asset_id].trashed = True
+    return 204, None
