@@ -26,6 +26,7 @@ class ScanResult:
     changes: list[AssetChange]
     gone: list[str]
     saved: int
+    scanned: list[tuple[LibraryAsset, str | None]]  # what was read, with Photos' mod. time
 
     @property
     def new(self) -> int:
@@ -75,4 +76,5 @@ def scan_library(
         changes=changes,
         gone=plan.gone,
         saved=saved,
+        scanned=scanned,
     )

@@ -108,3 +108,18 @@ def open_for_edit(library: Path) -> sqlite3.Connection:
     for name in names:
         connection.create_function(name, -1, lambda *args: None)
     return connection
+
+
+def materialize(library: Path, relative_folder: str) -> Path:
+    """Make ``library/relative_folder`` a real folder of the copy (its files still linked to
+    the shared ones), so a test can add or replace files there without touching shared/."""
+    target = library
+    for part in Path(relative_folder).parts:
+        target = target / part
+        if target.is_symlink():
+            source = target.resolve()
+            target.unlink()
+            target.mkdir()
+            for entry in source.iterdir():
+                (target / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+    return target

@@ -15,7 +15,7 @@ import typer
 from typer.exceptions import TyperException
 
 from photos_sync import __version__
-from photos_sync.cli import doctor, reclassify, status
+from photos_sync.cli import doctor, importing, reclassify, status
 from photos_sync.cli.state import AppState
 from photos_sync.errors import PhotosSyncError
 
@@ -84,6 +84,7 @@ def root(
 
 
 status.register(app)
+importing.register(app)
 reclassify.register(app)
 doctor.register(app)
 

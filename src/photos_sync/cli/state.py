@@ -14,6 +14,8 @@ import typer
 from rich.console import Console
 
 from photos_sync.config import Settings, load_settings
+from photos_sync.errors import ConfigError
+from photos_sync.immich.client import ImmichClient, RetryPolicy
 from photos_sync.source.library import PhotosLibrary, resolve_library_path
 from photos_sync.track.database import open_tracker
 from photos_sync.track.lock import DataDirLock
@@ -33,6 +35,25 @@ class AppState:
         if self._settings is None:
             self._settings = load_settings(data_dir=self.data_dir, library=self.library)
         return self._settings
+
+    def immich_client(self) -> ImmichClient:
+        """A client for the configured server; a clear error when it is not configured."""
+        settings = self.settings
+        if not settings.immich_url:
+            raise ConfigError("IMMICH_URL is not set", "Set it in .env or the environment")
+        if settings.immich_api_key is None:
+            raise ConfigError(
+                "IMMICH_API_KEY is not set",
+                "Create a key in Immich (Account Settings > API Keys) and set it in .env",
+            )
+        return ImmichClient(
+            settings.immich_url,
+            settings.immich_api_key.get_secret_value(),
+            timeout=settings.immich_timeout,
+            retry=RetryPolicy(
+                attempts=settings.immich_retries, first_wait=settings.immich_retry_wait
+            ),
+        )
 
     def open_library(self) -> PhotosLibrary:
         return PhotosLibrary(resolve_library_path(self.settings.photos_library))

@@ -58,7 +58,8 @@ def render(report: StatusReport, console: Console) -> None:
         )
     if report.problems:
         console.print("[bold]Problems[/] (`photos-sync review` shows them)")
-        console.print(_count_table(dict(report.problems)))
+        for reason, count in report.problems:
+            console.print(f"  {count:,}  {reason}")
     console.print()
     run = report.last_run
     if run is None:

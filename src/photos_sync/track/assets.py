@@ -146,6 +146,11 @@ def not_imported_rows(connection: sqlite3.Connection) -> list[sqlite3.Row]:
     ).fetchall()
 
 
+def imported_uuids(connection: sqlite3.Connection) -> set[str]:
+    rows = connection.execute("SELECT icloud_uuid FROM imported_assets WHERE status = 'imported'")
+    return {row[0] for row in rows}
+
+
 def record_imported(
     connection: sqlite3.Connection,
     uuid: str,

@@ -352,4 +352,3 @@ class Importer:
             bytes_sent=sent,
             sidecars=sidecars,
         )
-

@@ -197,5 +197,7 @@ def multipart_violations(operation_id: str, fields: dict[str, str], files: set[s
         except ValueError as error:
             problems.append(f"{operation_id}: field {name}: {error}")
     for error in OAS30Validator(schema).iter_errors(document):
-        problems.append(f"{operation_id}: {'/'.join(map(str, error.path)) or 'body'}: {error.message}")
+        problems.append(
+            f"{operation_id}: {'/'.join(map(str, error.path)) or 'body'}: {error.message}"
+        )
     return problems

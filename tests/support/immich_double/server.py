@@ -43,8 +43,9 @@ class Fault:
 class ImmichDouble:
     """Start with ``with ImmichDouble() as immich:``; ``immich.url`` is the server address."""
 
-    def __init__(self, version: tuple[int, int, int] = (3, 1, 0)) -> None:
+    def __init__(self, version: tuple[int, int, int] = (3, 1, 0), latency: float = 0.0) -> None:
         self.state = ServerState(version=version)
+        self.latency = latency  # seconds added to every answer (kill tests need slow uploads)
         self.violations: list[str] = []
         self.requests: list[Seen] = []
         self._faults: list[Fault] = []
@@ -126,14 +127,17 @@ def _handler_for(double: ImmichDouble) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:  # quiet
             return
 
-        def _respond(
-            self, status: int, body: Any, request: Request, operation: str = "?"
-        ) -> None:
+        def _respond(self, status: int, body: Any, request: Request, operation: str = "?") -> None:
             payload = b"" if body is None else json.dumps(body).encode()
             double.violations.extend(
                 contract.response_violations(
-                    request.method, request.path, request.query, request.headers, status,
-                    payload, "application/json",
+                    request.method,
+                    request.path,
+                    request.query,
+                    request.headers,
+                    status,
+                    payload,
+                    "application/json",
                 )
             )
             double.requests.append(Seen(request.method, request.path, operation, status))
@@ -182,6 +186,8 @@ def _handler_for(double: ImmichDouble) -> type[BaseHTTPRequestHandler]:
                 return
             operation, params = found
             name = operation.operation_id
+            if double.latency:
+                time.sleep(double.latency)
             request = Request(self.command, path, split.query, headers, params)
             fault = double.take_fault(name)
             if fault is not None:
@@ -203,16 +209,22 @@ def _handler_for(double: ImmichDouble) -> type[BaseHTTPRequestHandler]:
                 )
                 if problems:
                     double.violations.extend(problems)
-                    self._respond(400, {"message": "Validation failed", "errors": problems},
-                                  request, name)
+                    self._respond(
+                        400, {"message": "Validation failed", "errors": problems}, request, name
+                    )
                     return
-                request = Request(self.command, path, split.query, headers, params,
-                                  json=json.loads(body) if body else None)
+                request = Request(
+                    self.command,
+                    path,
+                    split.query,
+                    headers,
+                    params,
+                    json=json.loads(body) if body else None,
+                )
             handler = HANDLERS.get(name)
             if handler is None:
                 double.violations.append(f"{name}: not implemented by the double")
-                self._respond(501, {"message": "Not implemented by the test double"}, request,
-                              name)
+                self._respond(501, {"message": "Not implemented by the test double"}, request, name)
                 return
             status, reply = handler(double.state, request, key)
             self._respond(status, reply, request, name)
@@ -235,11 +247,21 @@ def _handler_for(double: ImmichDouble) -> type[BaseHTTPRequestHandler]:
             problems = contract.multipart_violations("uploadAsset", form.fields, set(form.files))
             if problems:
                 double.violations.extend(problems)
-                self._respond(400, {"message": "Validation failed", "errors": problems},
-                              request, "uploadAsset")
+                self._respond(
+                    400,
+                    {"message": "Validation failed", "errors": problems},
+                    request,
+                    "uploadAsset",
+                )
                 return None
-            return Request(request.method, request.path, request.query, request.headers,
-                           request.params, form=form)
+            return Request(
+                request.method,
+                request.path,
+                request.query,
+                request.headers,
+                request.params,
+                form=form,
+            )
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 

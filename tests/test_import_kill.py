@@ -1,0 +1,109 @@
+"""Kill the import anywhere; the re-run loses nothing and duplicates nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.support.immich_double import ImmichDouble
+from tests.test_import import assert_tracker_matches_server, tracker_rows
+
+PHOTOS_SYNC = str(Path(sys.executable).parent / "photos-sync")
+MEDIA_TYPES = "Test-Media-Types-15.7.2.photoslibrary"
+KILL_POINTS = 20
+UPLOADS_EXPECTED = 13
+
+
+def _env(immich: ImmichDouble, library: Path, data: Path) -> dict[str, str]:
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("IMMICH_", "PHOTOS_"))},
+        "IMMICH_URL": immich.url,
+        "IMMICH_API_KEY": immich.add_key(["all"]),
+        "PHOTOS_LIBRARY": str(library),
+        "PHOTOS_SYNC_DATA": str(data),
+        "IMMICH_RETRY_WAIT": "0",
+    }
+
+
+def _start(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [PHOTOS_SYNC, "import", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+def _run_to_the_end(env: dict[str, str]) -> None:
+    finished = subprocess.run(
+        [PHOTOS_SYNC, "import"],
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
+
+
+def _one_run_takes(library: Path, tmp: Path) -> float:
+    with ImmichDouble(latency=0.04) as immich:
+        env = _env(immich, library, tmp / "timing")
+        started = time.monotonic()
+        _run_to_the_end(env)
+        return time.monotonic() - started
+
+
+def test_sigkill_at_twenty_points_then_rerun(
+    library_copy: Callable[[str], Path], tmp_path: Path
+) -> None:
+    library = library_copy(MEDIA_TYPES)
+    duration = _one_run_takes(library, tmp_path)
+    landed = set()
+    for point in range(1, KILL_POINTS + 1):
+        with ImmichDouble(latency=0.04) as immich:
+            data = tmp_path / f"data-{point}"
+            env = _env(immich, library, data)
+            process = _start(env, "--concurrency", "2")
+            time.sleep(duration * point / (KILL_POINTS + 1))
+            process.kill()
+            process.wait()
+            landed.add(len(immich.requests))
+            _run_to_the_end(env)
+            rows = tracker_rows(data)
+            assert sum(r["status"] == "imported" for r in rows.values()) == UPLOADS_EXPECTED
+            assert_tracker_matches_server(data, immich)
+            assert immich.violations == []
+    # The kills fell at many different moments of the conversation with the server.
+    assert len(landed) >= KILL_POINTS // 2
+
+
+def test_ctrl_c_finishes_in_flight_uploads_and_says_so(
+    library_copy: Callable[[str], Path], tmp_path: Path
+) -> None:
+    library = library_copy(MEDIA_TYPES)
+    with ImmichDouble(latency=0.15) as immich:
+        data = tmp_path / "data"
+        env = _env(immich, library, data)
+        process = _start(env)
+        while immich.calls("uploadAsset") < 2:
+            time.sleep(0.02)
+            assert process.poll() is None
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+        assert process.returncode == 130, err
+        assert "Stopping after the uploads in flight" in err
+        assert "Interrupted" in out
+        assert "Traceback" not in err
+        done = {u for u, r in tracker_rows(data).items() if r["status"] == "imported"}
+        assert 0 < len(done) < UPLOADS_EXPECTED
+        assert_tracker_matches_server(data, immich)
+        _run_to_the_end(env)
+        assert_tracker_matches_server(data, immich)
