@@ -48,7 +48,7 @@ def asset_json(state: ServerState, asset: Asset) -> dict[str, Any]:
         },
         "libraryId": None,
         "type": asset.type,
-        "originalPath": f"/data/upload/{owner.id}/{asset.id[:2]}/{asset.id[2:4]}/{asset.id}.{extension}",
+        "originalPath": f"/data/upload/{owner.id}/{asset.id[:2]}/{asset.id}.{extension}",
         "originalFileName": asset.original_file_name,
         "thumbhash": None,
         "fileCreatedAt": asset.file_created_at,
@@ -215,7 +215,7 @@ def search_metadata(state: ServerState, body: dict[str, Any], key: ApiKey) -> Re
             if a.owner.id == key.user.id
             and a.visibility != "locked"
             and (wanted is None or a.checksum == wanted)
-            and ("id" in body and a.id == body["id"] or "id" not in body)
+            and (("id" in body and a.id == body["id"]) or "id" not in body)
             and ("type" not in body or a.type == body["type"])
             and (body.get("withDeleted") or not a.trashed)
         ]

@@ -35,13 +35,80 @@ class ApiKey:
 
 
 IMAGE_EXTENSIONS = frozenset(
-    ".avif .bmp .gif .jpeg .jpg .png .webp .heic .heif .hif .insp .jp2 .jpe .jxl .mpo .svg .tif"
-    " .tiff .3fr .ari .arw .cap .cin .cr2 .cr3 .crw .dcr .dng .erf .fff .iiq .k25 .kdc .mrw .nef"
-    " .nrw .orf .ori .pef .psd .raf .raw .rw2 .rwl .sr2 .srf .srw .x3f".split()
+    [
+        ".avif",
+        ".bmp",
+        ".gif",
+        ".jpeg",
+        ".jpg",
+        ".png",
+        ".webp",
+        ".heic",
+        ".heif",
+        ".hif",
+        ".insp",
+        ".jp2",
+        ".jpe",
+        ".jxl",
+        ".mpo",
+        ".svg",
+        ".tif",
+        ".tiff",
+        ".3fr",
+        ".ari",
+        ".arw",
+        ".cap",
+        ".cin",
+        ".cr2",
+        ".cr3",
+        ".crw",
+        ".dcr",
+        ".dng",
+        ".erf",
+        ".fff",
+        ".iiq",
+        ".k25",
+        ".kdc",
+        ".mrw",
+        ".nef",
+        ".nrw",
+        ".orf",
+        ".ori",
+        ".pef",
+        ".psd",
+        ".raf",
+        ".raw",
+        ".rw2",
+        ".rwl",
+        ".sr2",
+        ".srf",
+        ".srw",
+        ".x3f",
+    ]
 )
 VIDEO_EXTENSIONS = frozenset(
-    ".3gp .3gpp .avi .flv .insv .m2t .m2ts .m4v .mkv .mov .mp4 .mpe .mpeg .mpg .mts .mxf .ts"
-    " .vob .webm .wmv".split()
+    [
+        ".3gp",
+        ".3gpp",
+        ".avi",
+        ".flv",
+        ".insv",
+        ".m2t",
+        ".m2ts",
+        ".m4v",
+        ".mkv",
+        ".mov",
+        ".mp4",
+        ".mpe",
+        ".mpeg",
+        ".mpg",
+        ".mts",
+        ".mxf",
+        ".ts",
+        ".vob",
+        ".webm",
+        ".wmv",
+    ]
 )
 
 
