@@ -65,9 +65,12 @@ def _expression(table: str, column: str, offsets: dict[str, str], asset_table: s
     return column
 
 
-def inflate(library: Path, assets: int, seed: int = 1) -> int:
-    """Grow the library database in place to ``assets`` assets; returns the final count."""
-    rng = random.Random(seed)
+def inflate(library: Path, assets: int, seed: int = 1, source_uuid: str | None = None) -> int:
+    """Grow the library database in place to ``assets`` assets; returns the final count.
+
+    Every asset is copied round after round, or, with ``source_uuid``, that one asset.
+    """
+    rng = random.Random(f"{seed}:{source_uuid}")  # distinct ids for each source's copies
     with closing(open_for_edit(library)) as db:
         db.create_function("new_id", 0, lambda: str(uuid.UUID(int=rng.getrandbits(128))).upper())
         tables = _tables(db)
@@ -87,16 +90,26 @@ def inflate(library: Path, assets: int, seed: int = 1) -> int:
             and any(re.fullmatch(r"Z_\d+(ASSETS|ASSETATTRIBUTES)", c) for c in _columns(db, t))
         ]
         base = {t: _base(db, t) for t in [asset_table, *children]}
-        original = int(db.execute(f"SELECT COUNT(*) FROM {asset_table}").fetchone()[0])
-        first_pk = int(db.execute(f"SELECT MIN(Z_PK) FROM {asset_table}").fetchone()[0])
-        total, round_ = original, 0
+        total = int(db.execute(f"SELECT COUNT(*) FROM {asset_table}").fetchone()[0])
+        if source_uuid is None:
+            original = total
+            first_pk = int(db.execute(f"SELECT MIN(Z_PK) FROM {asset_table}").fetchone()[0])
+        else:
+            original = 1
+            first_pk = int(
+                db.execute(
+                    f"SELECT Z_PK FROM {asset_table} WHERE ZUUID = ?", (source_uuid,)
+                ).fetchone()[0]
+            )
+        round_ = 0
         while total < assets:
             round_ += 1
             offsets = {t: str(base[t] * round_) for t in base}
             take = min(original, assets - total)
             last_pk = db.execute(
-                f"SELECT Z_PK FROM {asset_table} WHERE Z_PK < ? ORDER BY Z_PK LIMIT 1 OFFSET ?",
-                (base[asset_table], take - 1),
+                f"SELECT Z_PK FROM {asset_table} WHERE Z_PK >= ? AND Z_PK < ?"
+                " ORDER BY Z_PK LIMIT 1 OFFSET ?",
+                (first_pk, base[asset_table], take - 1),
             ).fetchone()[0]
             for table in [asset_table, *children, *links]:
                 columns = _columns(db, table)

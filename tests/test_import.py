@@ -429,3 +429,37 @@ def test_include_cloud_on_linux_records_cloud_only_assets_as_skipped(
     assert plain.exit_code == 0
     row = tracker_rows(data_dir)["9D671650-B2FD-4760-84CA-FD25AF622C63"]
     assert row["error_reason"] == "in iCloud only, use --include-cloud"
+
+
+def test_works_against_immich_v2(
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with ImmichDouble(version=(2, 7, 5)) as old:
+        monkeypatch.setenv("IMMICH_URL", old.url)
+        monkeypatch.setenv("IMMICH_API_KEY", old.add_key(["all"]))
+        monkeypatch.setenv("PHOTOS_SYNC_DATA", str(data_dir))
+        monkeypatch.setenv("PHOTOS_LIBRARY", str(shared_libraries["Test-26.1.photoslibrary"]))
+        result = run_cli("import")
+        assert result.exit_code == 0, result.stderr
+        assert "Immich 2.7.5" in result.stdout
+        assert len(old.state.assets) == 10
+        assert old.violations == []
+
+
+def test_skip_local_check_finds_missing_files_when_their_turn_comes(
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    configure: Callable[[Path], None],
+    data_dir: Path,
+) -> None:
+    configure(shared_libraries[MEDIA_TYPES])
+    plan = import_json(run_cli, "--dry-run", "--skip-local-check")
+    assert plan["upload"] == 18 and plan["skip"] == 0
+    summary = import_json(run_cli, "--skip-local-check")
+    assert summary["uploaded"] == 13
+    assert summary["skipped_by_reason"] == {
+        "original file is missing from the library (Photos lists it as local)": 5
+    }

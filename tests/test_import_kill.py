@@ -53,26 +53,32 @@ def _run_to_the_end(env: dict[str, str]) -> None:
     assert finished.returncode == 0, finished.stderr
 
 
-def _one_run_takes(library: Path, tmp: Path) -> float:
+def _upload_window(library: Path, tmp: Path) -> tuple[float, float]:
+    """When, after start, an undisturbed run begins and ends talking to the server."""
     with ImmichDouble(latency=0.04) as immich:
         env = _env(immich, library, tmp / "timing")
         started = time.monotonic()
-        _run_to_the_end(env)
-        return time.monotonic() - started
+        process = _start(env, "--concurrency", "2")
+        while not immich.requests and process.poll() is None:
+            time.sleep(0.01)
+        first = time.monotonic() - started
+        process.communicate(timeout=120)
+        assert process.returncode == 0
+        return first, time.monotonic() - started
 
 
 def test_sigkill_at_twenty_points_then_rerun(
     library_copy: Callable[[str], Path], tmp_path: Path
 ) -> None:
     library = library_copy(MEDIA_TYPES)
-    duration = _one_run_takes(library, tmp_path)
+    first, last = _upload_window(library, tmp_path)
     landed = set()
     for point in range(1, KILL_POINTS + 1):
         with ImmichDouble(latency=0.04) as immich:
             data = tmp_path / f"data-{point}"
             env = _env(immich, library, data)
             process = _start(env, "--concurrency", "2")
-            time.sleep(duration * point / (KILL_POINTS + 1))
+            time.sleep(first + (last - first) * point / (KILL_POINTS + 1))
             process.kill()
             process.wait()
             landed.add(len(immich.requests))

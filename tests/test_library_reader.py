@@ -153,3 +153,19 @@ def test_metadata_is_read_for_later_mapping(
     wedding = read_libraries["Test-26.1.photoslibrary"]["E9BC5C36-7CD1-40A1-A72B-8B8FAC227D51"]
     assert {album.title for album in wedding.albums} == {"AlbumInFolder", "I have a deleted twin"}
     assert wedding.keywords and wedding.description
+
+
+def test_model_ranges_mirror_osxphotos() -> None:
+    """The catalog's copy of osxphotos' known Photos versions has not drifted."""
+    from osxphotos import _constants
+
+    from photos_sync.source.catalog import MODEL_RANGES
+
+    theirs = sorted(
+        tuple(value)
+        for name, value in vars(_constants).items()
+        if name.startswith("_PHOTOS_")
+        and name.endswith("_MODEL_VERSION")
+        and isinstance(value, list)
+    )
+    assert sorted(r for r, _ in MODEL_RANGES) == theirs

@@ -122,4 +122,6 @@ def materialize(library: Path, relative_folder: str) -> Path:
             target.mkdir()
             for entry in source.iterdir():
                 (target / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+        elif not target.exists():
+            target.mkdir()
     return target

@@ -31,6 +31,7 @@ from tenacity import (
 )
 
 from photos_sync.errors import ImmichAuthError, ImmichError, ImmichRejected, ImmichUnavailable
+from photos_sync.immich.multipart import FileUpload
 
 DEVICE_ID = "photos-sync"
 BULK_CHECK_BATCH = 5000  # what the official CLI sends per request
@@ -323,13 +324,16 @@ class ImmichClient:
 
     def upload(self, path: Path, fields: UploadFields, sha1_hex: str) -> Uploaded:
         """Stream one file to ``POST /assets``; a 200 ``duplicate`` is success."""
+        form = FileUpload(path, "assetData", fields.filename, form_fields(fields, self.version))
         body = self._json(
             "POST",
             "/assets",
-            data=form_fields(fields, self.version),
-            headers={"x-immich-checksum": sha1_hex},
-            open_file=lambda: path.open("rb"),
-            part_name=fields.filename,
+            content=form,
+            headers={
+                "x-immich-checksum": sha1_hex,
+                "Content-Type": form.content_type,
+                "Content-Length": str(form.length),
+            },
         )
         return Uploaded(id=str(body["id"]), duplicate=body.get("status") == "duplicate")
 

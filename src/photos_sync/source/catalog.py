@@ -21,8 +21,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from osxphotos import _constants as osxphotos_constants
-
 from photos_sync.errors import LibraryError
 from photos_sync.source.records import MediaType
 
@@ -41,21 +39,23 @@ RESOURCE_ADJUSTMENT = 5  # the AAE adjustment data (Cinematic, Portrait and othe
 DEPTH_TYPE_CINEMATIC = 2
 
 # Photos database model versions osxphotos can read, with the Photos release each is.
-_MODEL_RANGES: tuple[tuple[list[int], str], ...] = (
-    (osxphotos_constants._PHOTOS_5_MODEL_VERSION, "5"),
-    (osxphotos_constants._PHOTOS_6_MODEL_VERSION, "6"),
-    (osxphotos_constants._PHOTOS_7_MODEL_VERSION, "7"),
-    (osxphotos_constants._PHOTOS_8_MODEL_VERSION, "8"),
-    (osxphotos_constants._PHOTOS_9_MODEL_VERSION, "9"),
-    (osxphotos_constants._PHOTOS_9_14_6_MODEL_VERSION, "9"),
-    (osxphotos_constants._PHOTOS_10B1_MODEL_VERSION, "10 beta"),
-    (osxphotos_constants._PHOTOS_10_MODEL_VERSION, "10"),
-    (osxphotos_constants._PHOTOS_11_MODEL_VERSION, "11"),
-    (osxphotos_constants._PHOTOS_11_1_MODEL_VERSION, "11.1"),
-    (osxphotos_constants._PHOTOS_12_MODEL_VERSION, "12"),
+# Mirrored from osxphotos' _constants (``_PHOTOS_<n>_MODEL_VERSION``) so that the cheap path
+# (status, a no-op import) does not pay for importing osxphotos; a test keeps them equal.
+MODEL_RANGES: tuple[tuple[tuple[int, int], str], ...] = (
+    ((13000, 13999), "5"),
+    ((14000, 14999), "6"),
+    ((15000, 15999), "7"),
+    ((16000, 16999), "8"),
+    ((17000, 17599), "9"),
+    ((17600, 17999), "9"),
+    ((18000, 18200), "10 beta"),
+    ((18201, 18999), "10"),
+    ((19063, 19319), "11"),
+    ((19320, 19999), "11.1"),
+    ((270000000, 270999999), "12"),
 )
-NEWEST_KNOWN_MODEL = max(high for (_, high), _ in _MODEL_RANGES)
-OLDEST_KNOWN_MODEL = min(low for (low, _), _ in _MODEL_RANGES)
+NEWEST_KNOWN_MODEL = max(high for (_, high), _ in MODEL_RANGES)
+OLDEST_KNOWN_MODEL = min(low for (low, _), _ in MODEL_RANGES)
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def core_data_time(value: float | None) -> str | None:
 
 def photos_release(model_version: int) -> str:
     """The Photos release a database model version belongs to, e.g. 19320 -> "11.1"."""
-    for (low, high), release in _MODEL_RANGES:
+    for (low, high), release in MODEL_RANGES:
         if low <= model_version <= high:
             return release
     return f"unknown (model {model_version})"

@@ -35,7 +35,7 @@ from photos_sync.track.assets import AssetStatus, record_imported, record_proble
 from photos_sync.upload.checksum import sha1_of
 from photos_sync.upload.sidecars import export_sidecars
 
-CHUNK = 200  # assets hashed and checked together
+CHUNK = 50  # assets hashed and checked together; the next chunk hashes during uploads
 UNSUPPORTED = "Unsupported file type"
 
 
@@ -162,13 +162,11 @@ class Importer:
         for skip in plan.skips:
             record_problem(self.connection, skip.uuid, AssetStatus.SKIPPED, skip.reason)
             summary.skipped[skip.reason] += 1
-        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="upload") as pool:
-            for chunk in _chunks(plan.tasks, CHUNK):
-                if self.stop.is_set():
-                    break
-                hashes = self._hash(pool, chunk)
-                existing = self._check(hashes)
-                self._upload(pool, chunk, hashes, existing, summary)
+        with (
+            ThreadPoolExecutor(self.concurrency, thread_name_prefix="upload") as pool,
+            ThreadPoolExecutor(1, thread_name_prefix="hash") as hasher,
+        ):
+            self._upload(pool, self._prepared(plan.tasks, hasher), summary)
         summary.interrupted = self.stop.is_set()
         summary.seconds = time.monotonic() - started
         return summary
@@ -193,9 +191,7 @@ class Importer:
 
     # -- hashing and checking ------------------------------------------------------------
 
-    def _hash(
-        self, pool: ThreadPoolExecutor, chunk: Sequence[ImportTask]
-    ) -> dict[str, Hashed | OSError]:
+    def _hash(self, chunk: Sequence[ImportTask]) -> dict[str, Hashed | OSError]:
         """SHA-1 of every local file of the chunk, by key (uuid, or uuid + ':video')."""
         files: dict[str, Path] = {}
         for task in chunk:
@@ -210,7 +206,7 @@ class Importer:
             except OSError as error:
                 return error
 
-        return dict(zip(files, pool.map(hash_one, files.values()), strict=True))
+        return {key: hash_one(path) for key, path in files.items()}
 
     def _check(self, hashes: dict[str, Hashed | OSError]) -> dict[str, Existing]:
         pairs = [(key, h.sha1) for key, h in hashes.items() if isinstance(h, Hashed) and h.size]
@@ -218,18 +214,35 @@ class Importer:
 
     # -- uploading -----------------------------------------------------------------------
 
+    def _prepared(
+        self, tasks: Sequence[ImportTask], hasher: ThreadPoolExecutor
+    ) -> Iterator[tuple[ImportTask, dict[str, Hashed | OSError], dict[str, Existing]]]:
+        """Each task with its chunk's checksums and what the server already holds.
+
+        The next chunk is hashed while this one uploads, so disk and network stay busy.
+        """
+        chunks = list(_chunks(tasks, CHUNK))
+        upcoming = hasher.submit(self._hash, chunks[0]) if chunks else None
+        for index, chunk in enumerate(chunks):
+            assert upcoming is not None
+            hashes = upcoming.result()
+            following = index + 1 < len(chunks)
+            upcoming = hasher.submit(self._hash, chunks[index + 1]) if following else None
+            existing = self._check(hashes)
+            for task in chunk:
+                yield task, hashes, existing
+
     def _upload(
         self,
         pool: ThreadPoolExecutor,
-        chunk: Sequence[ImportTask],
-        hashes: dict[str, Hashed | OSError],
-        existing: dict[str, Existing],
+        prepared: Iterator[tuple[ImportTask, dict[str, Hashed | OSError], dict[str, Existing]]],
         summary: ImportSummary,
     ) -> None:
+        """Keep ``concurrency`` uploads in flight; record each result as it comes."""
         in_flight: set[Future[AssetResult]] = set()
         last_download = 0.0
         try:
-            for task in chunk:
+            for task, hashes, existing in prepared:
                 if self.stop.is_set():
                     break
                 if task.needs_download and self.delay:

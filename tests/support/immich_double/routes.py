@@ -11,7 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.support.immich_double import assets
-from tests.support.immich_double.state import ApiKey, ServerState
+from tests.support.immich_double.state import (
+    IMAGE_EXTENSIONS,
+    VIDEO_EXTENSIONS,
+    ApiKey,
+    ServerState,
+)
 from tests.support.immich_double.uploads import UploadedForm
 
 
@@ -62,6 +67,39 @@ def my_api_key(state: ServerState, request: Request, key: ApiKey | None) -> Repl
     }
 
 
+def my_user(state: ServerState, request: Request, key: ApiKey | None) -> Reply:
+    """``GET /users/me`` as Immich 3.1.0 answers it (observed exchange 11)."""
+    assert key is not None
+    user = key.user
+    return 200, {
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "profileImagePath": "",
+        "avatarColor": "gray",
+        "profileChangedAt": key.created_at,
+        "storageLabel": "admin" if user.is_admin else None,
+        "shouldChangePassword": False,
+        "isAdmin": user.is_admin,
+        "createdAt": key.created_at,
+        "deletedAt": None,
+        "updatedAt": key.created_at,
+        "oauthId": "",
+        "quotaSizeInBytes": None,
+        "quotaUsageInBytes": 0,
+        "status": "active",
+        "license": None,
+    }
+
+
+def media_types(state: ServerState, request: Request, key: ApiKey | None) -> Reply:
+    return 200, {
+        "image": sorted(IMAGE_EXTENSIONS),
+        "video": sorted(VIDEO_EXTENSIONS),
+        "sidecar": [".xmp"],
+    }
+
+
 def _keyed(handler: Callable[..., Reply], *, param: str | None = None) -> Handler:
     """Adapt an asset handler: pass a path parameter and/or the JSON body, and the key."""
 
@@ -84,6 +122,8 @@ HANDLERS: dict[str, Handler] = {
     "getServerVersion": server_version,
     "getAboutInfo": server_about,
     "getMyApiKey": my_api_key,
+    "getMyUser": my_user,
+    "getSupportedMediaTypes": media_types,
     "uploadAsset": _keyed(assets.upload),
     "checkBulkUpload": _keyed(assets.bulk_upload_check),
     "getAssetInfo": _keyed(assets.get_asset, param="id"),

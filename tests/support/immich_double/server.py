@@ -131,6 +131,8 @@ def _handler_for(double: ImmichDouble) -> type[BaseHTTPRequestHandler]:
             payload = b"" if body is None else json.dumps(body).encode()
             double.violations.extend(
                 contract.response_violations(
+                    operation,
+                    double.state.version[0],
                     request.method,
                     request.path,
                     request.query,
@@ -174,6 +176,10 @@ def _handler_for(double: ImmichDouble) -> type[BaseHTTPRequestHandler]:
             headers = {name.lower(): value for name, value in self.headers.items()}
             path = split.path.removeprefix("/api")
             request = Request(self.command, path, split.query, headers)
+            if split.path == "/.well-known/immich":  # how clients find the API; not in the spec
+                self._read_body(headers)
+                self._respond(200, {"api": {"endpoint": "/api"}}, request, "wellKnown")
+                return
             found = (
                 contract.find_operation(self.command, path)
                 if split.path.startswith("/api/")

@@ -1,0 +1,167 @@
+"""Import benchmark: the no-op re-run, upload throughput against the official Immich CLI,
+and memory while uploading a very large file. All against the Immich double on 127.0.0.1.
+
+(a) ``import`` with everything already imported, on a library inflated to N assets
+    (default 100,000): seconds, and the per-asset requests it made (must be 0); reference:
+    osxphotos' own load of the same library.
+(b) MB/s uploading a seeded corpus (200 photos, 10 videos) with ``photos-sync import`` and
+    with the official CLI (``immich upload``) at the same concurrency, each into a fresh
+    double; the ratio photos-sync / CLI (target >= 1.0). Needs `.peers/` (see .ci/run).
+(c) peak RSS of ``photos-sync import`` uploading one 2 GB file (target < 150 MB); reference:
+    the file's size.
+
+    python -m bench.import_bench [--assets 100000] [--concurrency 4] [--big-gb 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from contextlib import closing
+from pathlib import Path
+
+from bench.corpus import build_corpus
+from bench.inflate import make_large_library
+from bench.library_bench import Measure, measure
+from tests.support.immich_double import ImmichDouble
+from tests.support.peers import immich_cli
+
+PER_ASSET = ("uploadAsset", "checkBulkUpload", "updateAsset", "getAssetInfo")
+
+
+def photos_sync_env(immich: ImmichDouble, library: Path, data: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "IMMICH_URL": immich.url,
+        "IMMICH_API_KEY": immich.add_key(["all"]),
+        "PHOTOS_LIBRARY": str(library),
+        "PHOTOS_SYNC_DATA": str(data),
+    }
+
+
+def import_argv(*args: str) -> list[str]:
+    return [sys.executable, "-m", "photos_sync", "import", *args]
+
+
+def timed(argv: list[str], env: dict[str, str]) -> Measure:
+    """Like library_bench.measure, with an environment."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        return measure(" ".join(argv[-2:]), argv)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def no_op_rerun(assets: int, workdir: Path) -> None:
+    library = make_large_library(workdir / "large", assets)
+    data = workdir / "data-noop"
+    reference = measure(
+        "osxphotos load",
+        [sys.executable, "-c", f"import osxphotos; osxphotos.PhotosDB(dbfile={str(library)!r})"],
+    )
+    with ImmichDouble() as immich:
+        env = photos_sync_env(immich, library, data)
+        subprocess.run(
+            [sys.executable, "-m", "photos_sync", "reclassify"],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        with closing(sqlite3.connect(data / "tracker.db")) as tracker, tracker:
+            tracker.execute(  # as after a completed import
+                "UPDATE imported_assets SET status = 'imported', sha1 = 'x',"
+                " immich_id = lower(icloud_uuid) WHERE in_trash = 0"
+            )
+        before = len(immich.requests)
+        rerun = timed(import_argv(), env)
+        per_asset = sum(1 for s in immich.requests[before:] if s.operation in PER_ASSET)
+    print(f"\n(a) no-op re-run, {assets:,} assets already imported")
+    print(
+        f"    import: {rerun.seconds:.2f} s, peak RSS {rerun.peak_rss_mb:.0f} MB, "
+        f"per-asset requests: {per_asset}"
+    )
+    print(
+        f"    osxphotos load of the same library: {reference.seconds:.2f} s "
+        f"-> ratio {rerun.seconds / reference.seconds:.2f} (target: under 5 s)"
+    )
+
+
+def throughput(concurrency: int, workdir: Path) -> None:
+    corpus = build_corpus(workdir / "corpus", photos=200, videos=10)
+    megabytes = corpus.total_bytes / 1e6
+    with ImmichDouble() as immich:
+        env = photos_sync_env(immich, corpus.library, workdir / "data-throughput")
+        ours = timed(import_argv("--concurrency", str(concurrency)), env)
+        assert len(immich.state.assets) == len(corpus.files), "photos-sync uploaded everything"
+    print(
+        f"\n(b) upload throughput, {len(corpus.files)} files, {megabytes:,.0f} MB, "
+        f"concurrency {concurrency}"
+    )
+    print(f"    photos-sync import: {ours.seconds:.2f} s = {megabytes / ours.seconds:,.1f} MB/s")
+    cli = immich_cli()
+    if cli is None:
+        print("    official Immich CLI: not installed in .peers/ (see .ci/run); no ratio")
+        return
+    with ImmichDouble() as immich:
+        env = cli.env(immich.url, immich.add_key(["all"]), workdir / "cli-home")
+        theirs = timed(
+            cli.argv("upload", "--concurrency", str(concurrency), str(corpus.folder)), env
+        )
+        assert len(immich.state.assets) == len(corpus.files), "the CLI uploaded everything"
+    print(
+        f"    immich upload (CLI): {theirs.seconds:.2f} s = {megabytes / theirs.seconds:,.1f} MB/s"
+    )
+    print(f"    ratio photos-sync / CLI: {theirs.seconds / ours.seconds:.2f} (target >= 1.0)")
+
+
+def _upload_one_file(gigabytes: float, workdir: Path) -> Measure:
+    corpus = build_corpus(workdir, photos=0, videos=1)
+    video = corpus.files[0]
+    size = int(gigabytes * 1024**3)
+    with video.open("r+b") as handle:  # a real video, grown to the size (zeros after it)
+        handle.truncate(size)
+    with ImmichDouble() as immich:
+        env = photos_sync_env(immich, corpus.library, workdir / "data")
+        run = timed(import_argv(), env)
+        uploaded = next(iter(immich.state.assets.values()))
+        assert uploaded.size == size, "the whole file arrived"
+    return run
+
+
+def big_file(gigabytes: float, workdir: Path) -> None:
+    small = _upload_one_file(0.05, workdir / "small")
+    big = _upload_one_file(gigabytes, workdir / "big")
+    print(
+        f"\n(c) one {gigabytes:g} GB file: import {big.seconds:.1f} s, peak RSS "
+        f"{big.peak_rss_mb:.0f} MB (target: under 150 MB); the same import of a 50 MB file: "
+        f"{small.peak_rss_mb:.0f} MB -> ratio {big.peak_rss_mb / small.peak_rss_mb:.2f} "
+        "(memory does not grow with file size)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--assets", type=int, default=100_000)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--big-gb", type=float, default=2.0)
+    parser.add_argument("--only", choices=["a", "b", "c"])
+    args = parser.parse_args()
+    print(f"Import benchmark: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    with tempfile.TemporaryDirectory(prefix="photos-sync-import-bench-") as workdir:
+        if args.only in (None, "a"):
+            no_op_rerun(args.assets, Path(workdir))
+        if args.only in (None, "b"):
+            throughput(args.concurrency, Path(workdir))
+        if args.only in (None, "c"):
+            big_file(args.big_gb, Path(workdir))
+
+
+if __name__ == "__main__":
+    main()
