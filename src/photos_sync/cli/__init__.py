@@ -15,7 +15,7 @@ import typer
 from typer.exceptions import TyperException
 
 from photos_sync import __version__
-from photos_sync.cli import doctor, importing, reclassify, status
+from photos_sync.cli import cleanup, doctor, importing, reclassify, review, status, sync, verify
 from photos_sync.cli.state import AppState
 from photos_sync.errors import PhotosSyncError
 
@@ -83,10 +83,8 @@ def root(
     ctx.obj = AppState(library=library, data_dir=data_dir, debug=debug)
 
 
-status.register(app)
-importing.register(app)
-reclassify.register(app)
-doctor.register(app)
+for command in (status, importing, sync, cleanup, reclassify, review, verify, doctor):
+    command.register(app)
 
 
 def _debugging() -> bool:

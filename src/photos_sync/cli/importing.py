@@ -1,45 +1,95 @@
-"""``photos-sync import``: put the library's new assets into Immich."""
+"""``photos-sync import``: put the library's new assets into Immich (and its repairs).
+
+Also home of what every importing command shares: connecting (version, key check), running
+a plan with progress and Ctrl-C handling, and printing plans and summaries.
+"""
 
 from __future__ import annotations
+
+import sqlite3
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from photos_sync.cli import options as opt
 from photos_sync.cli.interrupt import stop_on_interrupt
 from photos_sync.cli.progress import meter
-from photos_sync.cli.state import state_of
+from photos_sync.cli.state import AppState, state_of
 from photos_sync.errors import ImmichAuthError, ImmichRejected
 from photos_sync.immich.client import ImmichClient
-from photos_sync.inventory import scan_library
-from photos_sync.plan.importing import (
-    HiddenAs,
-    ImportPlan,
-    candidate_from_asset,
-    candidate_from_row,
-    merge_candidates,
-    plan_import,
-)
-from photos_sync.track.assets import imported_uuids, not_imported_rows
+from photos_sync.plan.importing import HiddenAs, ImportPlan
 from photos_sync.track.runs import finish_run, start_run
-from photos_sync.upload.importer import AssetResult, Importer, ImportSummary
+from photos_sync.upload.importer import AssetResult, ImportSummary
+from photos_sync.upload.repair import (
+    RepairSummary,
+    paired_video_tasks,
+    repair_cinematic,
+    repair_paired_videos,
+)
+from photos_sync.workflow import (
+    CLOUD_DOWNLOADS_POSSIBLE,
+    ImportOptions,
+    plan_library_import,
+    run_import,
+)
 
 NEEDED_TO_IMPORT = ("asset.upload", "asset.update")
-CLOUD_DOWNLOADS_POSSIBLE = False  # iCloud downloads need the macOS Photos bridge (to come)
 EXIT_FAILURES = 1
 EXIT_INTERRUPTED = 130
 
 
-def check_key(client: ImmichClient, console: Console) -> None:
-    """Refuse to start with a key that cannot upload, naming what it lacks."""
+def check_key(client: ImmichClient, needed: tuple[str, ...] = NEEDED_TO_IMPORT) -> None:
+    """Refuse to start with a key that cannot do the work, naming what it lacks."""
     try:
-        missing = client.my_api_key().missing(NEEDED_TO_IMPORT)
-    except ImmichRejected:  # servers before 1.139 have no /api-keys/me; the upload will tell
+        missing = client.my_api_key().missing(needed)
+    except ImmichRejected:  # servers before 1.139 have no /api-keys/me; requests will tell
         return
     if missing:
         raise ImmichAuthError(
-            f"The API key lacks {', '.join(missing)}, which import needs",
+            f"The API key lacks {', '.join(missing)}, which this command needs",
             "Edit the key in Immich (Account Settings > API Keys) or create one with 'all'",
+        )
+
+
+def connect(client: ImmichClient, out: Console, needed: tuple[str, ...] = NEEDED_TO_IMPORT) -> None:
+    """Read the server's version once, say who we talk to, and check the key."""
+    version = client.server_version()
+    out.print(f"Immich {version} at {client.base_url}")
+    check_key(client, needed)
+
+
+def warn_about_options(state: AppState, options: ImportOptions) -> None:
+    if options.include_cloud and not CLOUD_DOWNLOADS_POSSIBLE:
+        state.err.print(
+            "--include-cloud needs macOS Photos to download originals; iCloud-only assets "
+            "will be recorded as skipped."
+        )
+    if options.hidden_as is HiddenAs.LOCKED:
+        state.err.print(
+            "Hidden photos go to Immich's locked folder: an API key cannot read or update "
+            "them afterwards (favorites, albums and repairs will not reach them)."
+        )
+
+
+def execute_import(
+    state: AppState,
+    connection: sqlite3.Connection,
+    client: ImmichClient,
+    plan: ImportPlan,
+    options: ImportOptions,
+) -> ImportSummary:
+    """Run a plan with a progress meter; Ctrl-C finishes what is in flight, then stops."""
+    with (
+        stop_on_interrupt(state.err) as stop,
+        meter(state.err, "Importing", len(plan.tasks), with_bytes=True) as progress,
+    ):
+
+        def report(result: AssetResult) -> None:
+            progress.advance(1, result.bytes_sent)
+
+        return run_import(
+            client, connection, plan, options, state.settings.data_dir / "sidecars", report, stop
         )
 
 
@@ -82,43 +132,70 @@ def render_summary(summary: ImportSummary, console: Console) -> None:
         console.print("Interrupted: the rest is still pending; run import again to continue.")
 
 
+def exit_for(summary: ImportSummary) -> None:
+    if summary.interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if not summary.ok:
+        raise typer.Exit(EXIT_FAILURES)
+
+
+def outcome_of(summary: ImportSummary) -> str:
+    return "interrupted" if summary.interrupted else ("ok" if summary.ok else "failures")
+
+
+def _repair(state: AppState, paired: bool, cinematic: bool, limit: int, json_output: bool) -> None:
+    out = state.err if json_output else state.out
+    summary = RepairSummary()
+    with state.tracker("import --repair") as connection:
+        if cinematic:
+            repair_cinematic(connection, state.settings.data_dir / "sidecars", summary)
+        if paired:
+            with state.immich_client() as client:
+                connect(client, out)
+                tasks = paired_video_tasks(connection, only_unlinked=False, limit=limit)
+                repair_paired_videos(client, connection, tasks, summary)
+    render_repairs(summary, out, state, json_output)
+    if summary.problems:
+        raise typer.Exit(EXIT_FAILURES)
+
+
+def render_repairs(
+    summary: RepairSummary, out: Console, state: AppState, json_output: bool
+) -> None:
+    if json_output:
+        state.print_json(summary.to_json())
+        return
+    out.print(
+        f"Live Photos linked to a video already in Immich: {summary.linked_existing:,}; "
+        f"motion videos uploaded and linked: {summary.uploaded_and_linked:,}; "
+        f"Cinematic sidecars kept: {summary.sidecars_kept:,}."
+    )
+    for problem, count in summary.problems.most_common():
+        out.print(f"  not repaired: {count:,}: {problem}")
+
+
 def import_assets(
     ctx: typer.Context,
-    dry_run: bool = typer.Option(
-        False, "--dry-run", help="Show what would be uploaded and skipped; change nothing."
-    ),
-    include_cloud: bool = typer.Option(
+    dry_run: opt.DryRun = False,
+    include_cloud: opt.IncludeCloud = False,
+    skip_local_check: opt.SkipLocalCheck = False,
+    limit: opt.Limit = 0,
+    concurrency: opt.Concurrency = 1,
+    delay: opt.Delay = 5.0,
+    hidden_as: opt.HiddenAsOption = HiddenAs.ARCHIVE,
+    repair_paired_videos_flag: bool = typer.Option(
         False,
-        "--include-cloud",
-        help="Also import assets whose originals are only in iCloud, downloading them first "
-        "(macOS only; elsewhere they are recorded as skipped).",
+        "--repair-paired-videos",
+        help="Repair instead of importing: link every imported Live Photo to its motion "
+        "video, uploading the video only if Immich does not have it already.",
     ),
-    skip_local_check: bool = typer.Option(
+    repair_cinematic_flag: bool = typer.Option(
         False,
-        "--skip-local-check",
-        help="Do not sort out iCloud-only or missing files before starting; each is found "
-        "(and recorded as skipped) when its turn comes.",
+        "--repair-cinematic",
+        help="Repair instead of importing: keep the sidecars (AAE, renderings) of imported "
+        "Cinematic videos that have none yet.",
     ),
-    limit: int = typer.Option(
-        0, "--limit", min=0, help="Upload at most N assets this run (0 = no limit)."
-    ),
-    concurrency: int = typer.Option(
-        1, "--concurrency", min=1, max=32, help="Uploads in flight at once."
-    ),
-    delay: float = typer.Option(
-        5.0,
-        "--delay",
-        min=0.0,
-        help="Seconds between iCloud downloads, to be gentle with iCloud (local files are "
-        "not delayed).",
-    ),
-    hidden_as: HiddenAs = typer.Option(
-        HiddenAs.ARCHIVE,
-        "--hidden-as",
-        help="Where photos hidden in Photos go: archive (default), locked (Immich's locked "
-        "folder: an API key cannot read them afterwards), or skip.",
-    ),
-    json_output: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    json_output: opt.Json = False,
 ) -> None:
     """Upload the library's new assets to Immich, nothing twice, nothing lost.
 
@@ -127,40 +204,24 @@ def import_assets(
     the data folder, dates and favorites come from Photos. Safe to interrupt and re-run.
     """
     state = state_of(ctx)
+    if repair_paired_videos_flag or repair_cinematic_flag:
+        _repair(state, repair_paired_videos_flag, repair_cinematic_flag, limit, json_output)
+        return
+    options = ImportOptions(
+        include_cloud=include_cloud,
+        skip_local_check=skip_local_check,
+        limit=limit,
+        concurrency=concurrency,
+        delay=delay,
+        hidden_as=hidden_as,
+        dry_run=dry_run,
+    )
     out = state.err if json_output else state.out
-    if include_cloud and not CLOUD_DOWNLOADS_POSSIBLE:
-        state.err.print(
-            "--include-cloud needs macOS Photos to download originals; iCloud-only assets "
-            "will be recorded as skipped."
-        )
-    if hidden_as is HiddenAs.LOCKED:
-        state.err.print(
-            "Hidden photos go to Immich's locked folder: an API key cannot read or update "
-            "them afterwards (favorites, albums and repairs will not reach them)."
-        )
+    warn_about_options(state, options)
     library = state.open_library()
-    client = state.immich_client()
-    with client, state.tracker("import") as connection:
-        version = client.server_version()
-        out.print(f"Immich {version} at {client.base_url}")
-        check_key(client, state.err)
-        scan = scan_library(library, connection, dry_run=dry_run)
-        candidates = [candidate_from_row(row) for row in not_imported_rows(connection)]
-        if dry_run:  # the scan was not saved: plan from the tracker and the fresh scan
-            scanned = [
-                candidate_from_asset(asset, modified)
-                for asset, modified in scan.scanned
-                if not asset.in_trash
-            ]
-            candidates = merge_candidates(candidates, scanned, imported_uuids(connection))
-        plan = plan_import(
-            candidates,
-            include_cloud=include_cloud,
-            downloads_possible=CLOUD_DOWNLOADS_POSSIBLE,
-            check_local=not skip_local_check,
-            hidden_as=hidden_as,
-            limit=limit,
-        )
+    with state.immich_client() as client, state.tracker("import") as connection:
+        connect(client, out)
+        _, plan = plan_library_import(library, connection, options)
         if dry_run:
             if json_output:
                 state.print_json({"dry_run": True, **plan.to_json()})
@@ -168,38 +229,17 @@ def import_assets(
                 render_plan(plan, out)
             return
         run_id = start_run(connection, "import")
-        with (
-            stop_on_interrupt(state.err) as stop,
-            meter(state.err, "Importing", len(plan.tasks), with_bytes=True) as progress,
-        ):
-
-            def report(result: AssetResult) -> None:
-                progress.advance(1, result.bytes_sent)
-
-            importer = Importer(
-                client,
-                connection,
-                state.settings.data_dir / "sidecars",
-                concurrency=concurrency,
-                delay=delay,
-                report=report,
-                stop=stop,
-            )
-            try:
-                summary = importer.run(plan)
-            except ImmichAuthError:
-                finish_run(connection, run_id, "stopped", {"reason": "API key refused"})
-                raise
-        outcome = "interrupted" if summary.interrupted else ("ok" if summary.ok else "failures")
-        finish_run(connection, run_id, outcome, summary.to_json())
+        try:
+            summary = execute_import(state, connection, client, plan, options)
+        except ImmichAuthError:
+            finish_run(connection, run_id, "stopped", {"reason": "API key refused"})
+            raise
+        finish_run(connection, run_id, outcome_of(summary), summary.to_json())
     if json_output:
         state.print_json(summary.to_json())
     else:
         render_summary(summary, out)
-    if summary.interrupted:
-        raise typer.Exit(EXIT_INTERRUPTED)
-    if not summary.ok:
-        raise typer.Exit(EXIT_FAILURES)
+    exit_for(summary)
 
 
 def register(app: typer.Typer) -> None:

@@ -14,6 +14,7 @@ differs), updates use PUT (both versions), errors are read as a string or a list
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -118,6 +119,16 @@ class Existing:
 
     asset_id: str | None
     trashed: bool = False
+
+
+@dataclass(frozen=True)
+class ServerAsset:
+    """What verify needs of an asset on the server."""
+
+    id: str
+    checksum: str  # SHA-1, hex
+    live_photo_video_id: str | None
+    trashed: bool
 
 
 class _Transient(Exception):
@@ -341,6 +352,34 @@ class ImmichClient:
         """``PUT /assets/{id}`` (PUT works on v2 and v3) with the given fields."""
         body: dict[str, Any] = self._json("PUT", f"/assets/{asset_id}", json=changes)
         return body
+
+    def all_assets(self, page_size: int = 1000) -> Iterator[ServerAsset]:
+        """Every asset of the key's user, trash included, a page at a time.
+
+        v3 searches everything but the locked folder when no visibility is given; v2 only
+        the timeline, so there each visibility is asked for in turn.
+        """
+        v2 = self.version is not None and self.version.major < 3
+        for visibility in ("timeline", "archive", "hidden") if v2 else (None,):
+            page: int | None = 1
+            while page is not None:
+                query: dict[str, Any] = {"page": page, "size": page_size, "withDeleted": True}
+                if visibility:
+                    query["visibility"] = visibility
+                body = self._json("POST", "/search/metadata", json=query)
+                for item in body["assets"]["items"]:
+                    yield ServerAsset(
+                        id=item["id"],
+                        checksum=base64.b64decode(item["checksum"]).hex(),
+                        live_photo_video_id=item.get("livePhotoVideoId"),
+                        trashed=bool(item.get("isTrashed")),
+                    )
+                next_page = body["assets"].get("nextPage")
+                page = int(next_page) if next_page else None
+
+    def restore_from_trash(self, asset_ids: Sequence[str]) -> int:
+        body = self._json("POST", "/trash/restore/assets", json={"ids": list(asset_ids)})
+        return int(body["count"])
 
     def get_asset(self, asset_id: str) -> dict[str, Any]:
         body: dict[str, Any] = self._json("GET", f"/assets/{asset_id}")

@@ -162,6 +162,44 @@ def _original_problem(
     return FILE_MISSING
 
 
+def task_for(
+    candidate: Candidate,
+    *,
+    include_cloud: bool = False,
+    downloads_possible: bool = False,
+    check_local: bool = True,
+    hidden_as: HiddenAs = HiddenAs.ARCHIVE,
+) -> ImportTask | Skip:
+    """Upload or skip (and why) for one asset."""
+    original = candidate.resource(ResourceKind.ORIGINAL)
+    if original is None:
+        return Skip(candidate.uuid, candidate.filename, FILE_MISSING)
+    problem = _original_problem(original, include_cloud, downloads_possible)
+    if problem is not None and check_local:
+        return Skip(candidate.uuid, candidate.filename, problem)
+    if candidate.hidden and hidden_as is HiddenAs.SKIP:
+        return Skip(candidate.uuid, candidate.filename, HIDDEN_SKIPPED)
+    video = candidate.resource(ResourceKind.PAIRED_VIDEO)
+    sidecars = tuple(
+        r
+        for r in candidate.resources
+        if candidate.cinematic
+        and r.kind in (ResourceKind.AAE, ResourceKind.EDITED)
+        and r.availability is Availability.LOCAL
+    )
+    return ImportTask(
+        uuid=candidate.uuid,
+        filename=candidate.filename,
+        created_at=candidate.created_at,
+        modified_at=candidate.modified_at or candidate.created_at,
+        favorite=candidate.favorite,
+        visibility=hidden_as.value if candidate.hidden else None,
+        original=original,
+        paired_video=video if _usable(video, include_cloud and downloads_possible) else None,
+        sidecars=sidecars,
+    )
+
+
 def plan_import(
     candidates: Iterable[Candidate],
     *,
@@ -171,47 +209,25 @@ def plan_import(
     hidden_as: HiddenAs = HiddenAs.ARCHIVE,
     limit: int = 0,
 ) -> ImportPlan:
-    """Decide, asset by asset, upload or skip (and why).
+    """Decide, asset by asset, upload or skip (and why), in capture order.
 
     ``check_local=False`` (``--skip-local-check``) plans every asset as an upload and lets
     the importer find out, file by file, which are not there.
     """
     tasks: list[ImportTask] = []
     skips: list[Skip] = []
-    downloads = include_cloud and downloads_possible
     for candidate in candidates:
-        original = candidate.resource(ResourceKind.ORIGINAL)
-        if original is None:
-            skips.append(Skip(candidate.uuid, candidate.filename, FILE_MISSING))
-            continue
-        problem = _original_problem(original, include_cloud, downloads_possible)
-        if problem is not None and check_local:
-            skips.append(Skip(candidate.uuid, candidate.filename, problem))
-            continue
-        if candidate.hidden and hidden_as is HiddenAs.SKIP:
-            skips.append(Skip(candidate.uuid, candidate.filename, HIDDEN_SKIPPED))
-            continue
-        video = candidate.resource(ResourceKind.PAIRED_VIDEO)
-        sidecars = tuple(
-            r
-            for r in candidate.resources
-            if candidate.cinematic
-            and r.kind in (ResourceKind.AAE, ResourceKind.EDITED)
-            and r.availability is Availability.LOCAL
+        decision = task_for(
+            candidate,
+            include_cloud=include_cloud,
+            downloads_possible=downloads_possible,
+            check_local=check_local,
+            hidden_as=hidden_as,
         )
-        tasks.append(
-            ImportTask(
-                uuid=candidate.uuid,
-                filename=candidate.filename,
-                created_at=candidate.created_at,
-                modified_at=candidate.modified_at or candidate.created_at,
-                favorite=candidate.favorite,
-                visibility=hidden_as.value if candidate.hidden else None,
-                original=original,
-                paired_video=video if _usable(video, downloads) else None,
-                sidecars=sidecars,
-            )
-        )
+        if isinstance(decision, ImportTask):
+            tasks.append(decision)
+        else:
+            skips.append(decision)
     deferred = 0
     if limit and len(tasks) > limit:
         deferred = len(tasks) - limit

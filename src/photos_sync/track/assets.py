@@ -191,3 +191,57 @@ def record_problem(
         " WHERE icloud_uuid = ?",
         (status.value, reason, now_iso(), uuid),
     )
+
+
+def imported_rows(connection: sqlite3.Connection, where: str = "1") -> list[sqlite3.Row]:
+    """Imported, not archived rows matching an extra SQL condition (a constant string)."""
+    return connection.execute(
+        f"SELECT * FROM imported_assets WHERE status = 'imported' AND archived = 0 AND ({where})"
+        " ORDER BY asset_created_at, icloud_uuid"
+    ).fetchall()
+
+
+def record_motion_video(connection: sqlite3.Connection, uuid: str, video_id: str) -> None:
+    connection.execute(
+        "UPDATE imported_assets SET motion_video_immich_id = ?, updated_at = ?"
+        " WHERE icloud_uuid = ?",
+        (video_id, now_iso(), uuid),
+    )
+
+
+def record_sidecars(connection: sqlite3.Connection, uuid: str, names: list[str]) -> None:
+    connection.execute(
+        "UPDATE imported_assets SET cinematic_sidecars = ?, updated_at = ? WHERE icloud_uuid = ?",
+        (json.dumps(names), now_iso(), uuid),
+    )
+
+
+def archive_assets(connection: sqlite3.Connection, uuids: list[str]) -> None:
+    """Gone from Photos, kept in Immich: marked archived, nothing deleted."""
+    now = now_iso()
+    connection.execute("BEGIN IMMEDIATE")
+    connection.executemany(
+        "UPDATE imported_assets SET archived = 1, updated_at = ? WHERE icloud_uuid = ?",
+        [(now, uuid) for uuid in uuids],
+    )
+    connection.execute("COMMIT")
+
+
+def forget_assets(connection: sqlite3.Connection, uuids: list[str]) -> None:
+    """Gone from Photos and never in Immich: nothing to keep track of."""
+    connection.execute("BEGIN IMMEDIATE")
+    connection.executemany(
+        "DELETE FROM imported_assets WHERE icloud_uuid = ? AND status != 'imported'",
+        [(uuid,) for uuid in uuids],
+    )
+    connection.execute("COMMIT")
+
+
+def reset_to_pending(connection: sqlite3.Connection, uuids: list[str]) -> None:
+    """Forget an import that no longer holds (the asset vanished from the server)."""
+    connection.executemany(
+        "UPDATE imported_assets SET status = 'pending', immich_id = NULL,"
+        " motion_video_immich_id = NULL, error_reason = NULL, updated_at = ?"
+        " WHERE icloud_uuid = ?",
+        [(now_iso(), uuid) for uuid in uuids],
+    )

@@ -246,3 +246,15 @@ def delete_assets(state: ServerState, body: dict[str, Any], key: ApiKey) -> Repl
             else:
                 state.assets[asset_id].trashed = True
     return 204, None
+
+
+def restore_assets(state: ServerState, body: dict[str, Any], key: ApiKey) -> Reply:
+    """``POST /trash/restore/assets``: take assets back out of the trash."""
+    restored = 0
+    with state.lock:
+        for asset_id in body["ids"]:
+            asset = state.assets.get(asset_id)
+            if asset is not None and asset.owner.id == key.user.id and asset.trashed:
+                asset.trashed = False
+                restored += 1
+    return 200, {"count": restored}

@@ -130,4 +130,5 @@ HANDLERS: dict[str, Handler] = {
     "updateAsset": _keyed(assets.update_asset, param="id"),
     "searchAssets": _keyed(assets.search_metadata),
     "deleteAssets": _keyed(assets.delete_assets),
+    "restoreAssets": _keyed(assets.restore_assets),
 }

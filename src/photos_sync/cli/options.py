@@ -1,0 +1,51 @@
+"""Options that several commands share, declared once so they read the same everywhere."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from photos_sync.plan.importing import HiddenAs
+
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would be done; change nothing.")]
+Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+IncludeCloud = Annotated[
+    bool,
+    typer.Option(
+        "--include-cloud",
+        help="Also take assets whose originals are only in iCloud, downloading them first "
+        "(macOS only; elsewhere they are recorded as skipped).",
+    ),
+]
+SkipLocalCheck = Annotated[
+    bool,
+    typer.Option(
+        "--skip-local-check",
+        help="Do not sort out iCloud-only or missing files before starting; each is found "
+        "(and recorded as skipped) when its turn comes.",
+    ),
+]
+Limit = Annotated[
+    int, typer.Option("--limit", min=0, help="Process at most N assets (0 = no limit).")
+]
+Concurrency = Annotated[
+    int, typer.Option("--concurrency", min=1, max=32, help="Uploads in flight at once.")
+]
+Delay = Annotated[
+    float,
+    typer.Option(
+        "--delay",
+        min=0.0,
+        help="Seconds between iCloud downloads, to be gentle with iCloud (local files are "
+        "not delayed).",
+    ),
+]
+HiddenAsOption = Annotated[
+    HiddenAs,
+    typer.Option(
+        "--hidden-as",
+        help="Where photos hidden in Photos go: archive (default), locked (Immich's locked "
+        "folder: an API key cannot read them afterwards), or skip.",
+    ),
+]

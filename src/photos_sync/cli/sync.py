@@ -1,0 +1,91 @@
+"""``photos-sync sync``: the nightly run: import what is new, account for what was deleted."""
+
+from __future__ import annotations
+
+import typer
+
+from photos_sync.cli import options as opt
+from photos_sync.cli.cleanup import cleanup_library
+from photos_sync.cli.cleanup import render as render_cleanup
+from photos_sync.cli.importing import (
+    connect,
+    execute_import,
+    exit_for,
+    outcome_of,
+    render_plan,
+    render_summary,
+    warn_about_options,
+)
+from photos_sync.cli.state import state_of
+from photos_sync.errors import ImmichAuthError
+from photos_sync.plan.importing import HiddenAs
+from photos_sync.track.runs import finish_run, start_run
+from photos_sync.workflow import ImportOptions, plan_library_import
+
+
+def sync(
+    ctx: typer.Context,
+    dry_run: opt.DryRun = False,
+    include_cloud: opt.IncludeCloud = False,
+    skip_local_check: opt.SkipLocalCheck = False,
+    limit: opt.Limit = 0,
+    concurrency: opt.Concurrency = 1,
+    delay: opt.Delay = 5.0,
+    hidden_as: opt.HiddenAsOption = HiddenAs.ARCHIVE,
+    json_output: opt.Json = False,
+) -> None:
+    """Import new assets, then mark assets deleted from Photos as archived: one run.
+
+    The command to schedule every night. Exit code 0 when all went well, 1 when an asset
+    failed, 130 when interrupted; --json prints one summary of both steps.
+    """
+    state = state_of(ctx)
+    options = ImportOptions(
+        include_cloud=include_cloud,
+        skip_local_check=skip_local_check,
+        limit=limit,
+        concurrency=concurrency,
+        delay=delay,
+        hidden_as=hidden_as,
+        dry_run=dry_run,
+    )
+    out = state.err if json_output else state.out
+    warn_about_options(state, options)
+    library = state.open_library()
+    with state.immich_client() as client, state.tracker("sync") as connection:
+        connect(client, out)
+        run_id = None if dry_run else start_run(connection, "sync")
+        _, plan = plan_library_import(library, connection, options)
+        if dry_run:
+            cleaned = cleanup_library(library, connection, dry_run=True, force=False)
+            if json_output:
+                state.print_json(
+                    {"dry_run": True, "import": plan.to_json(), "cleanup": cleaned.to_json()}
+                )
+            else:
+                render_plan(plan, out)
+                render_cleanup(cleaned, out, dry_run=True)
+            return
+        assert run_id is not None
+        try:
+            summary = execute_import(state, connection, client, plan, options)
+            cleaned = cleanup_library(library, connection, dry_run=False, force=False)
+        except ImmichAuthError:
+            finish_run(connection, run_id, "stopped", {"reason": "API key refused"})
+            raise
+        result = {
+            "import": summary.to_json(),
+            "cleanup": {"archived": len(cleaned.archive), "forgotten": len(cleaned.forget)},
+            "ok": summary.ok,
+        }
+        finish_run(connection, run_id, outcome_of(summary), result)
+    if json_output:
+        state.print_json(result)
+    else:
+        render_summary(summary, out)
+        render_cleanup(cleaned, out, dry_run=False)
+    exit_for(summary)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("sync")(sync)

@@ -1,0 +1,143 @@
+"""``photos-sync verify``: prove the server holds what the tracker says, and repair it."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections import Counter
+
+import typer
+from rich.console import Console
+
+from photos_sync.cli import options as opt
+from photos_sync.cli.importing import connect, execute_import
+from photos_sync.cli.progress import meter
+from photos_sync.cli.state import AppState, state_of
+from photos_sync.immich.client import ImmichClient
+from photos_sync.plan.importing import candidate_from_row
+from photos_sync.plan.verify import FIXABLE, Finding, Imported, Problem, compare
+from photos_sync.source.records import Availability, ResourceKind
+from photos_sync.track.assets import imported_rows, reset_to_pending
+from photos_sync.upload.checksum import sha1_of
+from photos_sync.upload.repair import RepairSummary, paired_video_tasks, repair_paired_videos
+from photos_sync.workflow import ImportOptions, plan_library_import
+
+MAX_LISTED = 40
+NEEDED_TO_VERIFY = ("asset.read",)
+NEEDED_TO_FIX = ("asset.read", "asset.upload", "asset.update", "asset.delete")
+
+
+def _imported(connection: sqlite3.Connection) -> list[Imported]:
+    return [
+        Imported(
+            uuid=row["icloud_uuid"],
+            filename=row["filename"] or row["icloud_uuid"],
+            immich_id=row["immich_id"],
+            sha1=row["sha1"],
+            motion_video_id=row["motion_video_immich_id"],
+            has_paired_video=bool(row["has_paired_video"]),
+        )
+        for row in imported_rows(connection)
+    ]
+
+
+def _library_sha1(state: AppState, connection: sqlite3.Connection) -> dict[str, str]:
+    """--deep: hash each imported asset's original in the library again."""
+    rows = imported_rows(connection)
+    found: dict[str, str] = {}
+    with meter(state.err, "Hashing library files", len(rows)) as progress:
+        for row in rows:
+            original = candidate_from_row(row).resource(ResourceKind.ORIGINAL)
+            if original and original.availability is Availability.LOCAL and original.path:
+                with contextlib.suppress(OSError):  # unreadable now: nothing to compare
+                    found[row["icloud_uuid"]] = sha1_of(original.path)[0]
+            progress.advance()
+    return found
+
+
+def check(
+    state: AppState, client: ImmichClient, connection: sqlite3.Connection, deep: bool
+) -> list[Finding]:
+    server = {asset.id: asset for asset in client.all_assets()}
+    return compare(
+        _imported(connection), server, _library_sha1(state, connection) if deep else None
+    )
+
+
+def fix(
+    state: AppState, client: ImmichClient, connection: sqlite3.Connection, findings: list[Finding]
+) -> None:
+    """Restore what can be restored: re-upload, take out of the trash, re-link."""
+    trashed = [f.immich_id for f in findings if f.problem is Problem.TRASHED]
+    if trashed:
+        client.restore_from_trash(trashed)
+    unlinked = {
+        f.uuid for f in findings if f.problem in (Problem.NOT_LINKED, Problem.NO_MOTION_VIDEO)
+    }
+    if unlinked:
+        tasks = [
+            t for t in paired_video_tasks(connection, only_unlinked=False) if t[0].uuid in unlinked
+        ]
+        repair_paired_videos(client, connection, tasks, RepairSummary())
+    missing = [f.uuid for f in findings if f.problem is Problem.MISSING]
+    if missing:
+        reset_to_pending(connection, missing)
+        options = ImportOptions(only=frozenset(missing))
+        library = state.open_library()
+        _, plan = plan_library_import(library, connection, options)
+        execute_import(state, connection, client, plan, options)
+
+
+def render(findings: list[Finding], checked: int, console: Console) -> None:
+    if not findings:
+        console.print(f"All {checked:,} imported assets are on the server as recorded.")
+        return
+    counts = Counter(f.problem for f in findings)
+    console.print(f"{len(findings):,} differences among {checked:,} imported assets:")
+    for problem, count in counts.most_common():
+        repair = " (--fix repairs it)" if problem in FIXABLE else ""
+        console.print(f"  {count:,}: {problem.value}{repair}")
+    for finding in findings[:MAX_LISTED]:
+        console.print(f"    {finding.filename} ({finding.uuid}): {finding.problem.value}")
+    if len(findings) > MAX_LISTED:
+        console.print(f"    … and {len(findings) - MAX_LISTED:,} more (--json lists all)")
+
+
+def verify(
+    ctx: typer.Context,
+    deep: bool = typer.Option(
+        False, "--deep", help="Also hash every original in the library again and compare."
+    ),
+    fix_flag: bool = typer.Option(
+        False, "--fix", help="Repair what can be: re-upload, restore from trash, re-link."
+    ),
+    json_output: opt.Json = False,
+) -> None:
+    """Compare the tracker, the library and the server: assets missing or trashed on the
+    server, files that differ, Live Photos not linked. Exits non-zero on any difference."""
+    state = state_of(ctx)
+    out = state.err if json_output else state.out
+    with state.immich_client() as client, state.tracker("verify") as connection:
+        connect(client, out, NEEDED_TO_FIX if fix_flag else NEEDED_TO_VERIFY)
+        findings = check(state, client, connection, deep)
+        fixed = 0
+        if fix_flag and findings:
+            before = len(findings)
+            fix(state, client, connection, [f for f in findings if f.problem in FIXABLE])
+            findings = check(state, client, connection, deep)
+            fixed = before - len(findings)
+        checked = len(imported_rows(connection))
+    if json_output:
+        state.print_json(
+            {"checked": checked, "fixed": fixed, "differences": [f.to_json() for f in findings]}
+        )
+    else:
+        if fixed:
+            out.print(f"Repaired {fixed:,} differences.")
+        render(findings, checked, out)
+    if findings:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("verify")(verify)

@@ -1,0 +1,52 @@
+"""What ``cleanup`` does with assets the tracker knows but Photos no longer has. Pure logic.
+
+Imported ones are marked archived (they stay in Immich: deleting there is the user's call);
+ones never imported are forgotten. A library that suddenly lists far fewer assets than the
+tracker knows is more likely the wrong library (or a half-copied one) than a mass deletion,
+so such a cleanup is refused unless forced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from photos_sync.source.catalog import CatalogEntry
+from photos_sync.track.assets import AssetStatus, TrackedAsset
+
+SUSPICIOUS_SHARE = 0.5  # refuse when more than half of what is tracked vanished...
+SUSPICIOUS_COUNT = 100  # ...and that is more than a handful
+
+
+@dataclass(frozen=True)
+class CleanupPlan:
+    archive: list[TrackedAsset]
+    forget: list[TrackedAsset]
+    tracked: int
+
+    @property
+    def suspicious(self) -> bool:
+        gone = len(self.archive) + len(self.forget)
+        return gone >= SUSPICIOUS_COUNT and gone > self.tracked * SUSPICIOUS_SHARE
+
+    def to_json(self) -> dict[str, object]:
+        def listing(assets: list[TrackedAsset]) -> list[dict[str, object]]:
+            return [
+                {"uuid": a.uuid, "filename": a.filename, "created_at": a.asset_created_at}
+                for a in assets
+            ]
+
+        return {"archived": listing(self.archive), "forgotten": listing(self.forget)}
+
+
+def plan_cleanup(
+    entries: Iterable[CatalogEntry], tracked: Mapping[str, TrackedAsset]
+) -> CleanupPlan:
+    in_library = {entry.uuid for entry in entries}
+    gone = [a for uuid, a in tracked.items() if uuid not in in_library and not a.archived]
+    gone.sort(key=lambda a: (a.asset_created_at or "", a.uuid))
+    return CleanupPlan(
+        archive=[a for a in gone if a.status is AssetStatus.IMPORTED],
+        forget=[a for a in gone if a.status is not AssetStatus.IMPORTED],
+        tracked=sum(1 for a in tracked.values() if not a.archived),
+    )

@@ -1,0 +1,80 @@
+"""``verify``: where the tracker, the library and the server disagree. Pure logic."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from photos_sync.immich.client import ServerAsset
+
+
+class Problem(StrEnum):
+    MISSING = "missing on the server"
+    TRASHED = "in Immich's trash"
+    SERVER_DIFFERS = "the server's file is not the one uploaded"
+    LIBRARY_CHANGED = "the library's file changed since it was uploaded"
+    NOT_LINKED = "Live Photo not linked to its motion video"
+    NO_MOTION_VIDEO = "Live Photo imported without its motion video"
+
+
+FIXABLE = frozenset({Problem.MISSING, Problem.TRASHED, Problem.NOT_LINKED, Problem.NO_MOTION_VIDEO})
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What the tracker says was put into Immich for one asset."""
+
+    uuid: str
+    filename: str
+    immich_id: str
+    sha1: str | None
+    motion_video_id: str | None
+    has_paired_video: bool
+
+
+@dataclass(frozen=True)
+class Finding:
+    problem: Problem
+    uuid: str
+    filename: str
+    immich_id: str
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "problem": self.problem.value,
+            "uuid": self.uuid,
+            "filename": self.filename,
+            "immich_id": self.immich_id,
+        }
+
+
+def compare(
+    imported: Iterable[Imported],
+    server: Mapping[str, ServerAsset],
+    library_sha1: Mapping[str, str] | None = None,
+) -> list[Finding]:
+    """Each imported asset checked against the server (and, deep, the library file)."""
+    found = []
+    for asset in imported:
+
+        def finding(problem: Problem, asset: Imported = asset) -> Finding:
+            return Finding(problem, asset.uuid, asset.filename, asset.immich_id)
+
+        on_server = server.get(asset.immich_id)
+        if on_server is None:
+            found.append(finding(Problem.MISSING))
+            continue
+        if on_server.trashed:
+            found.append(finding(Problem.TRASHED))
+        if asset.sha1 and on_server.checksum != asset.sha1:
+            found.append(finding(Problem.SERVER_DIFFERS))
+        now = (library_sha1 or {}).get(asset.uuid)
+        if now is not None and asset.sha1 and now != asset.sha1:
+            found.append(finding(Problem.LIBRARY_CHANGED))
+        if asset.motion_video_id:
+            if on_server.live_photo_video_id != asset.motion_video_id:
+                found.append(finding(Problem.NOT_LINKED))
+        elif asset.has_paired_video:
+            found.append(finding(Problem.NO_MOTION_VIDEO))
+    return found

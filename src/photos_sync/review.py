@@ -1,0 +1,64 @@
+"""The problem assets ``review`` shows and exports: failed and skipped, grouped by reason."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from photos_sync.track.assets import AssetStatus, TrackedAsset
+
+EXPORT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Group:
+    status: AssetStatus
+    reason: str
+    assets: list[TrackedAsset]
+
+
+def problems(
+    tracked: Iterable[TrackedAsset], *, failed_only: bool = False, skipped_only: bool = False
+) -> list[TrackedAsset]:
+    wanted = {AssetStatus.FAILED, AssetStatus.SKIPPED}
+    if failed_only:
+        wanted = {AssetStatus.FAILED}
+    if skipped_only:
+        wanted = {AssetStatus.SKIPPED}
+    found = [a for a in tracked if a.status in wanted and not a.archived and not a.in_trash]
+    return sorted(found, key=lambda a: (a.asset_created_at or "", a.uuid))
+
+
+def group(assets: Iterable[TrackedAsset]) -> list[Group]:
+    """By (status, reason), the largest groups first."""
+    groups: dict[tuple[AssetStatus, str], list[TrackedAsset]] = {}
+    for asset in assets:
+        groups.setdefault((asset.status, asset.error_reason or "no reason recorded"), []).append(
+            asset
+        )
+    return sorted(
+        (Group(status, reason, members) for (status, reason), members in groups.items()),
+        key=lambda g: (-len(g.assets), g.status, g.reason),
+    )
+
+
+def export_document(assets: Iterable[TrackedAsset], library: str) -> dict[str, Any]:
+    """The ``review --export`` JSON (documented in the README)."""
+    return {
+        "version": EXPORT_VERSION,
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "library": library,
+        "problems": [
+            {
+                "uuid": a.uuid,
+                "filename": a.filename,
+                "status": a.status.value,
+                "reason": a.error_reason,
+                "media_type": a.media_type,
+                "created_at": a.asset_created_at,
+            }
+            for a in assets
+        ],
+    }

@@ -1,0 +1,88 @@
+"""The import as a whole, for every command that imports: ``import``, ``sync``,
+``review --retry`` and ``verify --fix``.
+
+Scan the library (only what changed), plan from the tracker (optionally restricted to some
+assets), then run the plan. No printing here: the commands say what happened.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from photos_sync.immich.client import ImmichClient
+from photos_sync.inventory import ScanResult, scan_library
+from photos_sync.plan.importing import (
+    HiddenAs,
+    ImportPlan,
+    candidate_from_asset,
+    candidate_from_row,
+    merge_candidates,
+    plan_import,
+)
+from photos_sync.source.library import PhotosLibrary
+from photos_sync.track.assets import imported_uuids, not_imported_rows
+from photos_sync.upload.importer import Importer, ImportSummary, Reporter
+
+CLOUD_DOWNLOADS_POSSIBLE = False  # iCloud downloads need the macOS Photos bridge (to come)
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    include_cloud: bool = False
+    skip_local_check: bool = False
+    limit: int = 0
+    concurrency: int = 1
+    delay: float = 5.0
+    hidden_as: HiddenAs = HiddenAs.ARCHIVE
+    dry_run: bool = False
+    only: frozenset[str] | None = None  # just these Photos UUIDs (retries, repairs)
+
+
+def plan_library_import(
+    library: PhotosLibrary, connection: sqlite3.Connection, options: ImportOptions
+) -> tuple[ScanResult, ImportPlan]:
+    """Scan what changed, then decide what to upload and what to skip."""
+    scan = scan_library(library, connection, dry_run=options.dry_run)
+    candidates = [candidate_from_row(row) for row in not_imported_rows(connection)]
+    if options.dry_run:  # the scan was not saved: plan from the tracker and the fresh scan
+        scanned = [
+            candidate_from_asset(asset, modified)
+            for asset, modified in scan.scanned
+            if not asset.in_trash
+        ]
+        candidates = merge_candidates(candidates, scanned, imported_uuids(connection))
+    if options.only is not None:
+        candidates = [c for c in candidates if c.uuid in options.only]
+    plan = plan_import(
+        candidates,
+        include_cloud=options.include_cloud,
+        downloads_possible=CLOUD_DOWNLOADS_POSSIBLE,
+        check_local=not options.skip_local_check,
+        hidden_as=options.hidden_as,
+        limit=options.limit,
+    )
+    return scan, plan
+
+
+def run_import(
+    client: ImmichClient,
+    connection: sqlite3.Connection,
+    plan: ImportPlan,
+    options: ImportOptions,
+    sidecar_root: Path,
+    report: Reporter | None = None,
+    stop: threading.Event | None = None,
+) -> ImportSummary:
+    importer = Importer(
+        client,
+        connection,
+        sidecar_root,
+        concurrency=options.concurrency,
+        delay=options.delay,
+        report=report,
+        stop=stop,
+    )
+    return importer.run(plan)
