@@ -94,3 +94,16 @@ def fake_op(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     log = tmp_path / "op-calls.jsonl"
     monkeypatch.setenv("FAKE_OP_LOG", str(log))
     return log
+
+
+@pytest.fixture
+def configure(
+    immich: ImmichDouble, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[Path], None]:
+    """Point photos-sync at the double, a data folder, and a library."""
+    monkeypatch.setenv("IMMICH_URL", immich.url)
+    monkeypatch.setenv("IMMICH_API_KEY", immich.add_key(["all"]))
+    monkeypatch.setenv("PHOTOS_SYNC_DATA", str(data_dir))
+    monkeypatch.setenv("IMMICH_RETRY_WAIT", "0")
+    monkeypatch.setenv("IMMICH_TIMEOUT", "5")
+    return lambda library: monkeypatch.setenv("PHOTOS_LIBRARY", str(library))

@@ -28,19 +28,6 @@ MEDIA_TYPES = "Test-Media-Types-15.7.2.photoslibrary"
 PER_ASSET_OPERATIONS = ("uploadAsset", "checkBulkUpload", "updateAsset", "getAssetInfo")
 
 
-@pytest.fixture
-def configure(
-    immich: ImmichDouble, data_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> Callable[[Path], None]:
-    """Point photos-sync at the double, a data folder, and a library."""
-    monkeypatch.setenv("IMMICH_URL", immich.url)
-    monkeypatch.setenv("IMMICH_API_KEY", immich.add_key(["all"]))
-    monkeypatch.setenv("PHOTOS_SYNC_DATA", str(data_dir))
-    monkeypatch.setenv("IMMICH_RETRY_WAIT", "0")
-    monkeypatch.setenv("IMMICH_TIMEOUT", "5")
-    return lambda library: monkeypatch.setenv("PHOTOS_LIBRARY", str(library))
-
-
 def import_json(run_cli: Run, *args: str, code: int = 0) -> dict:  # type: ignore[type-arg]
     result = run_cli("import", "--json", *args)
     assert result.exit_code == code, result.stderr

@@ -170,8 +170,13 @@ def render_repairs(
         f"motion videos uploaded and linked: {summary.uploaded_and_linked:,}; "
         f"Cinematic sidecars kept: {summary.sidecars_kept:,}."
     )
+    if summary.not_in_library:
+        out.print(
+            f"  {summary.not_in_library:,} could not be repaired: the part is not on disk in "
+            "the Photos library."
+        )
     for problem, count in summary.problems.most_common():
-        out.print(f"  not repaired: {count:,}: {problem}")
+        out.print(f"  failed: {count:,}: {problem}")
 
 
 def import_assets(

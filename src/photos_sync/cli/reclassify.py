@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from collections import Counter
 
@@ -9,9 +10,12 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from photos_sync.cli.state import state_of
+from photos_sync.cli import options as opt
+from photos_sync.cli.importing import connect, render_repairs
+from photos_sync.cli.state import AppState, state_of
 from photos_sync.inventory import ScanResult, scan_library
 from photos_sync.track.runs import finish_run, start_run
+from photos_sync.upload.repair import RepairSummary, paired_video_tasks, repair_paired_videos
 
 MAX_LISTED = 40
 
@@ -56,6 +60,16 @@ def reclassify(
         "--full",
         help="Re-read every asset, not only those Photos changed since the last scan.",
     ),
+    repair: bool = typer.Option(
+        False,
+        "--repair",
+        help="Also repair imported Live Photos whose motion video is not linked in Immich "
+        "(linked if Immich has it, else uploaded and linked).",
+    ),
+    repair_limit: int = typer.Option(
+        0, "--repair-limit", min=0, help="Repair at most N assets (0 = no limit)."
+    ),
+    include_cloud: opt.IncludeCloud = False,
     json_output: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Scan the library and record each asset's special kinds in the tracker.
@@ -87,6 +101,9 @@ def reclassify(
                 dry_run=dry_run,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
+        repairs = None
+        if repair and not dry_run:
+            repairs = _repair_unlinked(state, connection, repair_limit, include_cloud, json_output)
         if run_id is not None:
             finish_run(
                 connection,
@@ -99,9 +116,35 @@ def reclassify(
                 },
             )
     if json_output:
-        state.print_json({"dry_run": dry_run, **result.to_json()})
+        extra = {"repairs": repairs.to_json()} if repairs is not None else {}
+        state.print_json({"dry_run": dry_run, **result.to_json(), **extra})
     else:
         render(result, state.out, dry_run)
+        if repairs is not None:
+            render_repairs(repairs, state.out, state, json_output=False)
+    if repairs is not None and repairs.problems:
+        raise typer.Exit(1)
+
+
+def _repair_unlinked(
+    state: AppState,
+    connection: sqlite3.Connection,
+    limit: int,
+    include_cloud: bool,
+    json_output: bool,
+) -> RepairSummary:
+    if include_cloud:
+        state.err.print(
+            "--include-cloud needs macOS Photos to download motion videos; only those on "
+            "disk are repaired."
+        )
+    summary = RepairSummary()
+    tasks = paired_video_tasks(connection, only_unlinked=True, limit=limit)
+    if tasks:
+        with state.immich_client() as client:
+            connect(client, state.err if json_output else state.out)
+            repair_paired_videos(client, connection, tasks, summary)
+    return summary
 
 
 def register(app: typer.Typer) -> None:

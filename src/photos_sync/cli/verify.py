@@ -28,17 +28,20 @@ NEEDED_TO_FIX = ("asset.read", "asset.upload", "asset.update", "asset.delete")
 
 
 def _imported(connection: sqlite3.Connection) -> list[Imported]:
-    return [
-        Imported(
-            uuid=row["icloud_uuid"],
-            filename=row["filename"] or row["icloud_uuid"],
-            immich_id=row["immich_id"],
-            sha1=row["sha1"],
-            motion_video_id=row["motion_video_immich_id"],
-            has_paired_video=bool(row["has_paired_video"]),
+    found = []
+    for row in imported_rows(connection):
+        video = candidate_from_row(row).resource(ResourceKind.PAIRED_VIDEO)
+        found.append(
+            Imported(
+                uuid=row["icloud_uuid"],
+                filename=row["filename"] or row["icloud_uuid"],
+                immich_id=row["immich_id"],
+                sha1=row["sha1"],
+                motion_video_id=row["motion_video_immich_id"],
+                motion_video_on_disk=video is not None and video.availability is Availability.LOCAL,
+            )
         )
-        for row in imported_rows(connection)
-    ]
+    return found
 
 
 def _library_sha1(state: AppState, connection: sqlite3.Connection) -> dict[str, str]:

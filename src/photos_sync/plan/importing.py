@@ -99,6 +99,7 @@ class ImportTask:
     original: Resource
     paired_video: Resource | None
     sidecars: tuple[Resource, ...]  # kept locally for Cinematic videos
+    has_paired_video: bool = False  # the library lists a motion video, usable or not
 
     @property
     def needs_download(self) -> bool:
@@ -197,6 +198,7 @@ def task_for(
         original=original,
         paired_video=video if _usable(video, include_cloud and downloads_possible) else None,
         sidecars=sidecars,
+        has_paired_video=video is not None,
     )
 
 

@@ -30,7 +30,7 @@ class Imported:
     immich_id: str
     sha1: str | None
     motion_video_id: str | None
-    has_paired_video: bool
+    motion_video_on_disk: bool  # a Live Photo whose video the library still has
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,6 @@ def compare(
         if asset.motion_video_id:
             if on_server.live_photo_video_id != asset.motion_video_id:
                 found.append(finding(Problem.NOT_LINKED))
-        elif asset.has_paired_video:
+        elif asset.motion_video_on_disk:
             found.append(finding(Problem.NO_MOTION_VIDEO))
     return found

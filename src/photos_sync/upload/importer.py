@@ -37,6 +37,7 @@ from photos_sync.upload.sidecars import export_sidecars
 
 CHUNK = 50  # assets hashed and checked together; the next chunk hashes during uploads
 UNSUPPORTED = "Unsupported file type"
+MOTION_VIDEO_MISSING = "imported without its motion video (not on disk in the library)"
 
 
 @dataclass(frozen=True)
@@ -301,7 +302,7 @@ class Importer:
     ) -> tuple[str | None, int, str | None]:
         """(video id, bytes sent, note) for a Live Photo's motion part; never fails the still."""
         if task.paired_video is None or task.paired_video.path is None:
-            return None, 0, None
+            return None, 0, (MOTION_VIDEO_MISSING if task.has_paired_video else None)
         key = f"{task.uuid}:video"
         hashed = hashes.get(key)
         if not isinstance(hashed, Hashed) or hashed.size == 0:

@@ -17,7 +17,7 @@ from typing import Any
 from photos_sync.errors import ImmichRejected
 from photos_sync.immich.client import ImmichClient, UploadFields
 from photos_sync.plan.importing import ImportTask, candidate_from_row, task_for
-from photos_sync.source.records import Availability, ResourceKind
+from photos_sync.source.records import Availability
 from photos_sync.track.assets import (
     imported_rows,
     record_motion_video,
@@ -32,7 +32,8 @@ class RepairSummary:
     linked_existing: int = 0  # the video was on the server already: linked, not uploaded
     uploaded_and_linked: int = 0
     sidecars_kept: int = 0
-    problems: Counter[str] = field(default_factory=Counter)
+    not_in_library: int = 0  # nothing to repair with: the part is not on disk in Photos
+    problems: Counter[str] = field(default_factory=Counter)  # repairs that failed
 
     @property
     def repaired(self) -> int:
@@ -43,6 +44,7 @@ class RepairSummary:
             "linked_existing": self.linked_existing,
             "uploaded_and_linked": self.uploaded_and_linked,
             "sidecars_kept": self.sidecars_kept,
+            "not_in_library": self.not_in_library,
             "problems": dict(self.problems),
         }
 
@@ -72,7 +74,7 @@ def repair_paired_videos(
     for task, _ in tasks:
         video = task.paired_video
         if video is None or video.path is None or video.availability is not Availability.LOCAL:
-            summary.problems["motion video not on disk"] += 1
+            summary.not_in_library += 1
             continue
         try:
             videos[task.uuid] = sha1_of(video.path)
@@ -119,8 +121,7 @@ def repair_cinematic(
     for row in rows:
         task = task_for(candidate_from_row(row))
         if not isinstance(task, ImportTask) or not task.sidecars:
-            has_aae = any(r.kind is ResourceKind.AAE for r in candidate_from_row(row).resources)
-            summary.problems["sidecars not on disk" if has_aae else "no sidecars in Photos"] += 1
+            summary.not_in_library += 1
             continue
         record_sidecars(connection, task.uuid, export_sidecars(task, sidecar_root))
         summary.sidecars_kept += 1
