@@ -39,6 +39,7 @@ class StatusReport:
     problems: list[tuple[str, int]]
     last_run: RunRecord | None
     backups: list[BackupSummary] = field(default_factory=list)
+    metadata_pending: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -55,6 +56,7 @@ class StatusReport:
             "problems": [{"reason": reason, "count": count} for reason, count in self.problems],
             "last_run": self.last_run.to_json() if self.last_run else None,
             "backup": [backup.__dict__ for backup in self.backups],
+            "metadata_pending": self.metadata_pending,
         }
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from photos_sync.immich.client import ImmichClient
 from photos_sync.inventory import ScanResult, scan_library
+from photos_sync.plan.fidelity import FidelityPlan, plan_fidelity
 from photos_sync.plan.importing import (
     HiddenAs,
     ImportPlan,
@@ -24,6 +25,8 @@ from photos_sync.plan.importing import (
 )
 from photos_sync.source.library import PhotosLibrary
 from photos_sync.track.assets import imported_uuids, not_imported_rows
+from photos_sync.track.fidelity import album_ids, album_members, imported_for_fidelity, stacks
+from photos_sync.upload.fidelity import apply_fidelity
 from photos_sync.upload.importer import Importer, ImportSummary, Reporter
 
 CLOUD_DOWNLOADS_POSSIBLE = False  # iCloud downloads need the macOS Photos bridge (to come)
@@ -86,3 +89,32 @@ def run_import(
         stop=stop,
     )
     return importer.run(plan)
+
+
+def plan_metadata(
+    library: PhotosLibrary, connection: sqlite3.Connection, album_prefix: str = ""
+) -> FidelityPlan:
+    """What Immich must still be told of favorites, descriptions, tags, albums, bursts."""
+    entries = {entry.uuid: entry for entry in library.entries()}
+    return plan_fidelity(
+        imported_for_fidelity(connection),
+        entries,
+        library.catalog.albums(),
+        album_ids(connection),
+        album_members(connection),
+        stacks(connection),
+        album_prefix,
+    )
+
+
+def sync_metadata(
+    library: PhotosLibrary,
+    connection: sqlite3.Connection,
+    client: ImmichClient,
+    album_prefix: str = "",
+) -> FidelityPlan:
+    """Send only what changed since the last run; returns what was sent."""
+    plan = plan_metadata(library, connection, album_prefix)
+    if not plan.empty:
+        apply_fidelity(client, connection, plan)
+    return plan

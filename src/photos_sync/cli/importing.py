@@ -18,6 +18,7 @@ from photos_sync.cli.progress import meter
 from photos_sync.cli.state import AppState, state_of
 from photos_sync.errors import ImmichAuthError, ImmichRejected
 from photos_sync.immich.client import ImmichClient
+from photos_sync.plan.fidelity import FidelityPlan
 from photos_sync.plan.importing import HiddenAs, ImportPlan
 from photos_sync.track.runs import finish_run, start_run
 from photos_sync.upload.importer import AssetResult, ImportSummary
@@ -32,6 +33,7 @@ from photos_sync.workflow import (
     ImportOptions,
     plan_library_import,
     run_import,
+    sync_metadata,
 )
 
 NEEDED_TO_IMPORT = ("asset.upload", "asset.update")
@@ -188,6 +190,7 @@ def import_assets(
     concurrency: opt.Concurrency = 1,
     delay: opt.Delay = 5.0,
     hidden_as: opt.HiddenAsOption = HiddenAs.ARCHIVE,
+    album_prefix: opt.AlbumPrefix = "",
     repair_paired_videos_flag: bool = typer.Option(
         False,
         "--repair-paired-videos",
@@ -236,15 +239,32 @@ def import_assets(
         run_id = start_run(connection, "import")
         try:
             summary = execute_import(state, connection, client, plan, options)
+            metadata = (
+                None
+                if summary.interrupted
+                else sync_metadata(library, connection, client, album_prefix)
+            )
         except ImmichAuthError:
             finish_run(connection, run_id, "stopped", {"reason": "API key refused"})
             raise
-        finish_run(connection, run_id, outcome_of(summary), summary.to_json())
+        result = {**summary.to_json(), "metadata": metadata.counts() if metadata else None}
+        finish_run(connection, run_id, outcome_of(summary), result)
     if json_output:
-        state.print_json(summary.to_json())
+        state.print_json(result)
     else:
         render_summary(summary, out)
+        if metadata is not None:
+            render_metadata(metadata, out)
     exit_for(summary)
+
+
+def render_metadata(plan: FidelityPlan, console: Console) -> None:
+    counts = {name: n for name, n in plan.counts().items() if n}
+    if counts:
+        sent = ", ".join(f"{n:,} {name.replace('_', ' ')}" for name, n in counts.items())
+        console.print(f"Photos metadata sent to Immich: {sent}.")
+    else:
+        console.print("Photos metadata: Immich is up to date.")
 
 
 def register(app: typer.Typer) -> None:

@@ -49,3 +49,11 @@ HiddenAsOption = Annotated[
         "folder: an API key cannot read them afterwards), or skip.",
     ),
 ]
+AlbumPrefix = Annotated[
+    str,
+    typer.Option(
+        "--album-prefix",
+        help="Put this before every album name in Immich, e.g. 'Photos: ' (albums are "
+        "remembered by id, so changing it renames them).",
+    ),
+]

@@ -15,6 +15,7 @@ from photos_sync.track.assets import TrackedAsset, tracked_assets
 from photos_sync.track.backups import backup_summaries
 from photos_sync.track.database import open_tracker_read_only
 from photos_sync.track.runs import RunRecord, last_run
+from photos_sync.workflow import plan_metadata
 
 
 def _count_table(counts: dict[str, int], skip_zero: bool = False) -> Table:
@@ -51,6 +52,9 @@ def render(report: StatusReport, console: Console) -> None:
         f" {left['failed']:,} failed, {left['skipped']:,} skipped;"
         f" {left['icloud_only']:,} only in iCloud, {left['missing']:,} with the file missing"
     )
+    if report.metadata_pending:
+        work = ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in report.metadata_pending.items())
+        console.print(f"[yellow]Metadata not yet in Immich: {work}; `photos-sync sync` sends it[/]")
     if report.gone_from_library:
         console.print(
             f"[yellow]{report.gone_from_library:,} tracked assets are gone from the library;"
@@ -99,14 +103,17 @@ def status(
     run: RunRecord | None = None
     backups: list[BackupSummary] = []
     connection = open_tracker_read_only(state.settings.tracker_path)
+    pending: dict[str, int] = {}
     if connection is not None:
         with closing(connection):
             tracked = tracked_assets(connection)
             run = last_run(connection)
             backups = backup_summaries(connection)
+            pending = {k: n for k, n in plan_metadata(library, connection).counts().items() if n}
     report = build_status(
         str(library.path), library.catalog.photos_version, entries, tracked, run, backups
     )
+    report.metadata_pending.update(pending)
     if json_output:
         state.print_json(report.to_json())
     else:

@@ -12,6 +12,7 @@ from photos_sync.cli.importing import (
     execute_import,
     exit_for,
     outcome_of,
+    render_metadata,
     render_plan,
     render_summary,
     warn_about_options,
@@ -20,7 +21,7 @@ from photos_sync.cli.state import state_of
 from photos_sync.errors import ImmichAuthError
 from photos_sync.plan.importing import HiddenAs
 from photos_sync.track.runs import finish_run, start_run
-from photos_sync.workflow import ImportOptions, plan_library_import
+from photos_sync.workflow import ImportOptions, plan_library_import, plan_metadata, sync_metadata
 
 
 def sync(
@@ -32,9 +33,11 @@ def sync(
     concurrency: opt.Concurrency = 1,
     delay: opt.Delay = 5.0,
     hidden_as: opt.HiddenAsOption = HiddenAs.ARCHIVE,
+    album_prefix: opt.AlbumPrefix = "",
     json_output: opt.Json = False,
 ) -> None:
-    """Import new assets, then mark assets deleted from Photos as archived: one run.
+    """Import new assets, bring favorites, descriptions, tags, albums and burst stacks up to
+    date, and mark assets deleted from Photos as archived: one run.
 
     The command to schedule every night. Exit code 0 when all went well, 1 when an asset
     failed, 130 when interrupted; --json prints one summary of both steps.
@@ -58,23 +61,32 @@ def sync(
         _, plan = plan_library_import(library, connection, options)
         if dry_run:
             cleaned = cleanup_library(library, connection, dry_run=True, force=False)
+            pending = plan_metadata(library, connection, album_prefix).counts()
             if json_output:
                 state.print_json(
-                    {"dry_run": True, "import": plan.to_json(), "cleanup": cleaned.to_json()}
+                    {
+                        "dry_run": True,
+                        "import": plan.to_json(),
+                        "metadata": pending,
+                        "cleanup": cleaned.to_json(),
+                    }
                 )
             else:
                 render_plan(plan, out)
+                out.print(f"Metadata to send for assets already imported: {pending}")
                 render_cleanup(cleaned, out, dry_run=True)
             return
         assert run_id is not None
         try:
             summary = execute_import(state, connection, client, plan, options)
+            metadata = sync_metadata(library, connection, client, album_prefix)
             cleaned = cleanup_library(library, connection, dry_run=False, force=False)
         except ImmichAuthError:
             finish_run(connection, run_id, "stopped", {"reason": "API key refused"})
             raise
         result = {
             "import": summary.to_json(),
+            "metadata": metadata.counts(),
             "cleanup": {"archived": len(cleaned.archive), "forgotten": len(cleaned.forget)},
             "ok": summary.ok,
         }
@@ -83,6 +95,7 @@ def sync(
         state.print_json(result)
     else:
         render_summary(summary, out)
+        render_metadata(metadata, out)
         render_cleanup(cleaned, out, dry_run=False)
     exit_for(summary)
 

@@ -381,6 +381,47 @@ class ImmichClient:
         body = self._json("POST", "/trash/restore/assets", json={"ids": list(asset_ids)})
         return int(body["count"])
 
+    def update_assets(self, asset_ids: Sequence[str], **changes: Any) -> None:
+        """``PUT /assets``: the same change to many assets (batches of 1,000)."""
+        for batch in chunked(asset_ids, 1000):
+            self._json("PUT", "/assets", json={"ids": list(batch), **changes})
+
+    def upsert_tags(self, names: Sequence[str]) -> dict[str, str]:
+        """``PUT /tags``: create what is missing (parents too, split on ``/``); {value: id}."""
+        body = self._json("PUT", "/tags", json={"tags": list(names)})
+        return {tag["value"]: tag["id"] for tag in body}
+
+    def tag_assets(self, tag_id: str, asset_ids: Sequence[str]) -> None:
+        for batch in chunked(asset_ids, 1000):
+            self._json("PUT", "/tags/assets", json={"tagIds": [tag_id], "assetIds": list(batch)})
+
+    def create_album(self, name: str, asset_ids: Sequence[str]) -> str:
+        body = self._json(
+            "POST", "/albums", json={"albumName": name, "assetIds": list(asset_ids[:1000])}
+        )
+        album_id = str(body["id"])
+        if len(asset_ids) > 1000:
+            self.add_to_album(album_id, asset_ids[1000:])
+        return album_id
+
+    def rename_album(self, album_id: str, name: str) -> None:
+        self._json("PATCH", f"/albums/{album_id}", json={"albumName": name})
+
+    def add_to_album(self, album_id: str, asset_ids: Sequence[str]) -> None:
+        """``PUT /albums/{id}/assets``; an asset already there ("duplicate") is fine."""
+        for batch in chunked(asset_ids, 1000):
+            results = self._json("PUT", f"/albums/{album_id}/assets", json={"ids": list(batch)})
+            refused = [r for r in results if not r["success"] and r.get("error") != "duplicate"]
+            if refused:
+                raise ImmichRejected(
+                    400, f"album refused {len(refused)} assets: {refused[0].get('error')}"
+                )
+
+    def create_stack(self, asset_ids: Sequence[str]) -> str:
+        """``POST /stacks``: the first asset is the cover; existing stacks are merged."""
+        body = self._json("POST", "/stacks", json={"assetIds": list(asset_ids)})
+        return str(body["id"])
+
     def get_asset(self, asset_id: str) -> dict[str, Any]:
         body: dict[str, Any] = self._json("GET", f"/assets/{asset_id}")
         return body

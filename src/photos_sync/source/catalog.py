@@ -13,6 +13,7 @@ with why.
 from __future__ import annotations
 
 import plistlib
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -37,6 +38,12 @@ RESOURCE_ADJUSTMENT = 5  # the AAE adjustment data (Cinematic, Portrait and othe
 # track. osxphotos has no Cinematic attribute (it reports such a video as `portrait`), so
 # Cinematic is read from this column, here and only here.
 DEPTH_TYPE_CINEMATIC = 2
+
+# ZASSET.ZAVALANCHEPICKTYPE bits, as osxphotos names them.
+BURST_DEFAULT_PICK, BURST_SELECTED, BURST_KEY = 0b100, 0b1000, 0b10000
+
+# ZGENERICALBUM.ZKIND: 2 is an album the user made, 4000 a folder of albums.
+ALBUM_KIND_USER, ALBUM_KIND_FOLDER = 2, 4000
 
 # Photos database model versions osxphotos can read, with the Photos release each is.
 # Mirrored from osxphotos' _constants (``_PHOTOS_<n>_MODEL_VERSION``) so that the cheap path
@@ -71,6 +78,17 @@ class CatalogEntry:
     spatial_type: int
     resource_local: dict[int, bool]  # ZRESOURCETYPE -> original version locally available?
     burst_id: str | None = None  # ZAVALANCHEUUID: shared by the frames of one burst
+    burst_pick: int = 0  # ZAVALANCHEPICKTYPE bits (osxphotos' BURST_* constants)
+    favorite: bool = False  # ZFAVORITE
+
+    @property
+    def burst_rank(self) -> int:
+        """How Photos ranks a burst frame as the stack's cover: key, then selected, then
+        its default pick (ZAVALANCHEPICKTYPE bits 16, 8, 4); lower is better."""
+        for rank, bit in enumerate((BURST_KEY, BURST_SELECTED, BURST_DEFAULT_PICK)):
+            if self.burst_pick & bit:
+                return rank
+        return 3
 
     @property
     def has_paired_video(self) -> bool:
@@ -151,6 +169,11 @@ class Catalog:
         except sqlite3.Error as error:
             raise _unreadable(self.database, error) from None
 
+    def albums(self) -> list[PhotosAlbum]:
+        """The user's albums (not smart albums, not deleted ones) with their members."""
+        with self._connect() as connection:
+            return _albums(connection, self.asset_table)
+
     def entries(self) -> list[CatalogEntry]:
         """Every asset in the library, trash and unpicked burst frames included."""
         with self._connect() as connection:
@@ -160,14 +183,15 @@ class Catalog:
             resources = _original_resources(connection, self.asset_table)
             rows = connection.execute(
                 f"SELECT a.Z_PK, a.ZUUID, a.ZKIND, a.ZMODIFICATIONDATE, a.ZTRASHEDSTATE,"
-                f" a.ZHIDDEN, {depth}, {spatial}, a.ZAVALANCHEUUID FROM {self.asset_table} a"
+                f" a.ZHIDDEN, {depth}, {spatial}, a.ZAVALANCHEUUID, a.ZAVALANCHEPICKTYPE,"
+                f" a.ZFAVORITE FROM {self.asset_table} a"
                 " WHERE a.ZUUID IS NOT NULL AND a.ZKIND IN (0, 1)"
             ).fetchall()
         return [_entry(row, resources) for row in rows]
 
 
 def _entry(row: tuple[Any, ...], resources: dict[int, dict[int, bool]]) -> CatalogEntry:
-    pk, uuid, kind, modified, trashed, hidden, depth_type, spatial_type, burst_id = row
+    pk, uuid, kind, modified, trashed, hidden, depth_type, spatial_type, burst_id, pick, fav = row
     return CatalogEntry(
         uuid=uuid,
         media_type=MediaType.VIDEO if kind == 1 else MediaType.PHOTO,
@@ -178,7 +202,71 @@ def _entry(row: tuple[Any, ...], resources: dict[int, dict[int, bool]]) -> Catal
         spatial_type=spatial_type or 0,
         resource_local=resources.get(pk, {}),
         burst_id=burst_id or None,
+        burst_pick=pick or 0,
+        favorite=bool(fav),
     )
+
+
+@dataclass(frozen=True)
+class PhotosAlbum:
+    """A user album: its title, the folders it sits in, and its assets' UUIDs."""
+
+    uuid: str
+    title: str
+    folders: tuple[str, ...]
+    assets: frozenset[str]
+
+
+def _membership_table(connection: sqlite3.Connection) -> tuple[str, str, str] | None:
+    """Core Data's album<->asset join table: ``Z_<n>ASSETS(Z_<n>ALBUMS, Z_<m>ASSETS)``.
+
+    Its number changes with the schema (Z_26 in Photos 5, Z_30 in 10, Z_33 in 11), so it is
+    found by shape.
+    """
+    for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+        if not re.fullmatch(r"Z_\d+ASSETS", name):
+            continue
+        columns = _columns(connection, name)
+        albums = [c for c in columns if re.fullmatch(r"Z_\d+ALBUMS", c)]
+        assets = [c for c in columns if re.fullmatch(r"Z_\d+ASSETS", c)]
+        if albums and assets:
+            return name, albums[0], assets[0]
+    return None
+
+
+def _albums(connection: sqlite3.Connection, asset_table: str) -> list[PhotosAlbum]:
+    rows = connection.execute(
+        "SELECT Z_PK, ZUUID, ZTITLE, ZKIND, ZPARENTFOLDER FROM ZGENERICALBUM"
+        " WHERE ZTRASHEDSTATE = 0 AND ZKIND IN (?, ?)",
+        (ALBUM_KIND_USER, ALBUM_KIND_FOLDER),
+    ).fetchall()
+    folders = {
+        pk: (title or "", parent)
+        for pk, _, title, kind, parent in rows
+        if kind == ALBUM_KIND_FOLDER
+    }
+
+    def path(parent: int | None) -> tuple[str, ...]:
+        names: list[str] = []
+        while parent in folders:
+            title, parent = folders[parent]
+            names.insert(0, title)
+        return tuple(names)
+
+    members: dict[int, set[str]] = {}
+    join = _membership_table(connection)
+    if join is not None:
+        table, album_column, asset_column = join
+        for album_pk, uuid in connection.execute(
+            f"SELECT j.{album_column}, a.ZUUID FROM {table} j"
+            f" JOIN {asset_table} a ON a.Z_PK = j.{asset_column}"
+        ):
+            members.setdefault(album_pk, set()).add(uuid)
+    return [
+        PhotosAlbum(uuid, title or "", path(parent), frozenset(members.get(pk, ())))
+        for pk, uuid, title, kind, parent in rows
+        if kind == ALBUM_KIND_USER
+    ]
 
 
 def _connect_read_only(database: Path) -> sqlite3.Connection:

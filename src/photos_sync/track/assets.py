@@ -90,6 +90,12 @@ def tracked_assets(connection: sqlite3.Connection) -> dict[str, TrackedAsset]:
     return {row[0]: _tracked(row) for row in rows}
 
 
+def photos_metadata(asset: LibraryAsset) -> dict[str, object]:
+    """What Photos says of an asset beyond its file, as Immich will get it."""
+    text = [part for part in (asset.title, asset.description) if part]
+    return {"description": "\n\n".join(text), "keywords": sorted(set(asset.keywords))}
+
+
 def _scan_values(
     asset: LibraryAsset, photos_modified_at: str | None, now: str
 ) -> dict[str, object]:
@@ -103,6 +109,8 @@ def _scan_values(
         "original_availability": asset.original.availability.value,
         "resources": json.dumps([r.to_json() for r in asset.resources]),
         "in_trash": int(asset.in_trash),
+        "burst_id": asset.burst_id,
+        "photos_metadata": json.dumps(photos_metadata(asset), sort_keys=True),
         "scanned_at": now,
         "updated_at": now,
         **{name: int(value) for name, value in asset.subtypes.as_dict().items()},
@@ -161,13 +169,15 @@ def record_imported(
     motion_video_immich_id: str | None,
     cinematic_sidecars: list[str] | None,
     note: str | None = None,
+    applied: dict[str, object] | None = None,
 ) -> None:
     """The asset is in Immich: keep its id, checksum and linked parts (one commit)."""
     now = now_iso()
     connection.execute(
         "UPDATE imported_assets SET status = 'imported', immich_id = ?, sha1 = ?,"
         " file_size = ?, motion_video_immich_id = ?, cinematic_sidecars = ?,"
-        " error_reason = ?, imported_at = ?, updated_at = ? WHERE icloud_uuid = ?",
+        " error_reason = ?, imported_at = ?, updated_at = ?, applied_metadata = ?"
+        " WHERE icloud_uuid = ?",
         (
             immich_id,
             sha1,
@@ -177,6 +187,7 @@ def record_imported(
             note,
             now,
             now,
+            json.dumps(applied, sort_keys=True) if applied is not None else None,
             uuid,
         ),
     )

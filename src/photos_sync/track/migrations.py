@@ -133,5 +133,29 @@ PHOTOS_SYNC_ADDITIONS = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (SEED_SCHEMA, PHOTOS_SYNC_ADDITIONS)
+FIDELITY = Migration(
+    3,
+    "what Photos says of each asset beyond its file, and what was sent to Immich of it",
+    (
+        "ALTER TABLE imported_assets ADD COLUMN burst_id TEXT",
+        "ALTER TABLE imported_assets ADD COLUMN photos_metadata TEXT",
+        "ALTER TABLE imported_assets ADD COLUMN applied_metadata TEXT",
+        """CREATE TABLE album_members (
+    album_uuid TEXT NOT NULL,
+    asset_uuid TEXT NOT NULL,
+    PRIMARY KEY (album_uuid, asset_uuid)
+)""",
+        """CREATE TABLE tag_map (
+    name TEXT PRIMARY KEY,
+    immich_id TEXT NOT NULL
+)""",
+        """CREATE TABLE stacks (
+    group_key TEXT PRIMARY KEY,
+    immich_id TEXT NOT NULL,
+    members TEXT NOT NULL
+)""",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (SEED_SCHEMA, PHOTOS_SYNC_ADDITIONS, FIDELITY)
 LATEST_VERSION = MIGRATIONS[-1].version

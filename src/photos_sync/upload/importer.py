@@ -184,6 +184,8 @@ class Importer:
                 motion_video_immich_id=result.motion_video_id,
                 cinematic_sidecars=result.sidecars,
                 note=result.reason,
+                # What the upload itself told Immich; a duplicate kept the server's own.
+                applied=None if result.already_there else {"favorite": result.task.favorite},
             )
         else:
             record_problem(self.connection, result.task.uuid, result.status, result.reason or "?")

@@ -67,7 +67,7 @@ def asset_json(state: ServerState, asset: Asset) -> dict[str, Any]:
             "longitude": asset.longitude,
         },
         "livePhotoVideoId": asset.live_photo_video_id,
-        "tags": [],
+        "tags": [_tag(state, tag_id) for tag_id in sorted(asset.tags)],
         "people": [],
         "checksum": base64.b64encode(asset.checksum).decode(),
         # Immich sends "stack": null; openapi-core mis-reads the spec's nullable allOf, so the
@@ -79,6 +79,12 @@ def asset_json(state: ServerState, asset: Asset) -> dict[str, Any]:
         "height": None,
         "isEdited": False,
     }
+
+
+def _tag(state: ServerState, tag_id: str) -> dict[str, Any]:
+    from tests.support.immich_double.organizing import _tag_json
+
+    return _tag_json(state.tags[tag_id])
 
 
 def _owned(state: ServerState, key: ApiKey, asset_id: str, permission: str) -> Asset | Reply:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.support.immich_double import assets
+from tests.support.immich_double import assets, organizing
 from tests.support.immich_double.state import (
     IMAGE_EXTENSIONS,
     VIDEO_EXTENSIONS,
@@ -131,4 +131,12 @@ HANDLERS: dict[str, Handler] = {
     "searchAssets": _keyed(assets.search_metadata),
     "deleteAssets": _keyed(assets.delete_assets),
     "restoreAssets": _keyed(assets.restore_assets),
+    "updateAssets": _keyed(organizing.update_assets),
+    "createAlbum": _keyed(organizing.create_album),
+    "getAllAlbums": _keyed(organizing.all_albums),
+    "updateAlbumInfo": _keyed(organizing.update_album, param="id"),
+    "addAssetsToAlbum": _keyed(organizing.add_to_album, param="id"),
+    "upsertTags": _keyed(organizing.upsert_tags),
+    "bulkTagAssets": _keyed(organizing.tag_assets),
+    "createStack": _keyed(organizing.create_stack),
 }

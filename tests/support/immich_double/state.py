@@ -143,8 +143,37 @@ class Asset:
     latitude: float | None = None
     longitude: float | None = None
     metadata: dict[str, object] = field(default_factory=dict)
+    tags: set[str] = field(default_factory=set)  # tag ids
+    stack_id: str | None = None
     created_at: str = field(default_factory=now_iso)
     updated_at: str = field(default_factory=now_iso)
+
+
+@dataclass
+class Album:
+    id: str
+    owner: User
+    name: str
+    assets: list[str] = field(default_factory=list)
+    description: str = ""
+    created_at: str = field(default_factory=now_iso)
+    updated_at: str = field(default_factory=now_iso)
+
+
+@dataclass
+class Tag:
+    id: str
+    value: str  # the full path, "Travel/Italy"
+    name: str  # the last part
+    parent_id: str | None
+    created_at: str = field(default_factory=now_iso)
+
+
+@dataclass
+class Stack:
+    id: str
+    primary: str
+    assets: list[str]
 
 
 class ServerState:
@@ -158,6 +187,9 @@ class ServerState:
         )
         self.keys: dict[str, ApiKey] = {}
         self.assets: dict[str, Asset] = {}
+        self.albums: dict[str, Album] = {}
+        self.tags: dict[str, Tag] = {}
+        self.stacks: dict[str, Stack] = {}
         self._by_checksum: dict[tuple[str, bytes], str] = {}
 
     def add_key(self, permissions: list[str] | None = None, name: str = "photos-sync") -> str:

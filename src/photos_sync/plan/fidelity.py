@@ -1,0 +1,145 @@
+"""What Immich must be told so it shows what Photos shows: favorites, descriptions, tags,
+albums, burst stacks. Pure logic: desired state (Photos) against what was already sent
+(the tracker), so a nightly sync sends only what changed, and nothing when nothing did."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from photos_sync.source.catalog import CatalogEntry, PhotosAlbum
+from photos_sync.track.fidelity import ImportedAsset
+
+Ref = tuple[str, str]  # (Photos UUID, Immich asset id)
+
+
+@dataclass(frozen=True)
+class AlbumWork:
+    uuid: str
+    name: str
+    folders: str
+    immich_id: str | None  # None: create it
+    rename: bool
+    add: list[Ref]
+
+
+@dataclass(frozen=True)
+class StackWork:
+    key: str  # "burst:<Photos burst id>"
+    members: list[Ref]  # the cover first
+
+
+@dataclass
+class FidelityPlan:
+    favorites: dict[bool, list[Ref]] = field(default_factory=lambda: {True: [], False: []})
+    descriptions: list[tuple[str, str, str]] = field(default_factory=list)  # uuid, id, text
+    tags: dict[str, list[Ref]] = field(default_factory=dict)
+    albums: list[AlbumWork] = field(default_factory=list)
+    stacks: list[StackWork] = field(default_factory=list)
+    applied: dict[str, dict[str, Any]] = field(default_factory=dict)  # per asset, once sent
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "favorites": sum(len(refs) for refs in self.favorites.values()),
+            "descriptions": len(self.descriptions),
+            "tags": sum(len(refs) for refs in self.tags.values()),
+            "albums_created": sum(1 for a in self.albums if a.immich_id is None),
+            "albums_renamed": sum(1 for a in self.albums if a.rename),
+            "album_additions": sum(len(a.add) for a in self.albums),
+            "stacks": len(self.stacks),
+        }
+
+    @property
+    def empty(self) -> bool:
+        return not any(self.counts().values())
+
+
+def album_name(album: PhotosAlbum, prefix: str) -> str:
+    return f"{prefix}{album.title}"
+
+
+def _asset_changes(asset: ImportedAsset, entry: CatalogEntry | None, plan: FidelityPlan) -> None:
+    applied = dict(asset.applied or {})
+    ref = (asset.uuid, asset.immich_id)
+    if entry is not None and applied.get("favorite") != entry.favorite:
+        plan.favorites[entry.favorite].append(ref)
+        applied["favorite"] = entry.favorite
+    if "description" in asset.desired:
+        text = str(asset.desired["description"])
+        if applied.get("description", "") != text:
+            plan.descriptions.append((asset.uuid, asset.immich_id, text))
+            applied["description"] = text
+    if "keywords" in asset.desired:
+        sent = set(applied.get("keywords", []))
+        for keyword in asset.desired["keywords"]:
+            if keyword not in sent:
+                plan.tags.setdefault(keyword, []).append(ref)
+        applied["keywords"] = sorted(sent | set(asset.desired["keywords"]))
+    if applied != (asset.applied or {}):
+        plan.applied[asset.uuid] = applied
+
+
+def _album_changes(
+    albums: list[PhotosAlbum],
+    imported: Mapping[str, str],
+    known: Mapping[str, tuple[str, str]],
+    members_done: set[tuple[str, str]],
+    prefix: str,
+    plan: FidelityPlan,
+) -> None:
+    for album in albums:
+        name = album_name(album, prefix)
+        add = [
+            (uuid, imported[uuid])
+            for uuid in sorted(album.assets)
+            if uuid in imported and (album.uuid, uuid) not in members_done
+        ]
+        immich_id, last_name = known.get(album.uuid, (None, None))
+        rename = immich_id is not None and last_name != name
+        if immich_id is None or rename or add:
+            plan.albums.append(
+                AlbumWork(album.uuid, name, "/".join(album.folders), immich_id, rename, add)
+            )
+
+
+def _stack_changes(
+    assets: list[ImportedAsset],
+    entries: Mapping[str, CatalogEntry],
+    stacks_done: Mapping[str, list[str]],
+    plan: FidelityPlan,
+) -> None:
+    bursts: dict[str, list[ImportedAsset]] = {}
+    for asset in assets:
+        if asset.burst_id:
+            bursts.setdefault(asset.burst_id, []).append(asset)
+    for burst_id, frames in sorted(bursts.items()):
+        if len(frames) < 2:
+            continue
+
+        def rank(frame: ImportedAsset) -> tuple[int, str]:
+            entry = entries.get(frame.uuid)
+            return (entry.burst_rank if entry else 9, frame.uuid)
+
+        ordered = sorted(frames, key=rank)
+        key = f"burst:{burst_id}"
+        if stacks_done.get(key) != [f.uuid for f in ordered]:
+            plan.stacks.append(StackWork(key, [(f.uuid, f.immich_id) for f in ordered]))
+
+
+def plan_fidelity(
+    assets: list[ImportedAsset],
+    entries: Mapping[str, CatalogEntry],
+    albums: list[PhotosAlbum],
+    known_albums: Mapping[str, tuple[str, str]],
+    members_done: set[tuple[str, str]],
+    stacks_done: Mapping[str, list[str]],
+    album_prefix: str = "",
+) -> FidelityPlan:
+    plan = FidelityPlan()
+    for asset in assets:
+        _asset_changes(asset, entries.get(asset.uuid), plan)
+    imported = {asset.uuid: asset.immich_id for asset in assets}
+    _album_changes(albums, imported, known_albums, members_done, album_prefix, plan)
+    _stack_changes(assets, entries, stacks_done, plan)
+    return plan

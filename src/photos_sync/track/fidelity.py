@@ -1,0 +1,99 @@
+"""What the tracker remembers of the metadata already sent to Immich, so a sync sends only
+what changed: per asset (favorite, description, tags), album ids and memberships, tags,
+stacks."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from photos_sync.track.runs import now_iso
+
+
+@dataclass(frozen=True)
+class ImportedAsset:
+    uuid: str
+    immich_id: str
+    burst_id: str | None
+    desired: dict[str, Any]  # from Photos, at the last scan
+    applied: dict[str, Any] | None  # what was last sent
+
+
+def imported_for_fidelity(connection: sqlite3.Connection) -> list[ImportedAsset]:
+    rows = connection.execute(
+        "SELECT icloud_uuid, immich_id, burst_id, photos_metadata, applied_metadata"
+        " FROM imported_assets WHERE status = 'imported' AND archived = 0 AND in_trash = 0"
+    )
+    return [
+        ImportedAsset(
+            uuid=row[0],
+            immich_id=row[1],
+            burst_id=row[2],
+            desired=json.loads(row[3] or "{}"),
+            applied=json.loads(row[4]) if row[4] else None,
+        )
+        for row in rows
+    ]
+
+
+def record_applied(connection: sqlite3.Connection, applied: dict[str, dict[str, Any]]) -> None:
+    connection.execute("BEGIN IMMEDIATE")
+    connection.executemany(
+        "UPDATE imported_assets SET applied_metadata = ?, updated_at = ? WHERE icloud_uuid = ?",
+        [(json.dumps(state, sort_keys=True), now_iso(), uuid) for uuid, state in applied.items()],
+    )
+    connection.execute("COMMIT")
+
+
+def album_ids(connection: sqlite3.Connection) -> dict[str, tuple[str, str]]:
+    """Photos album UUID -> (Immich album id, name last given)."""
+    rows = connection.execute(
+        "SELECT photos_uuid, immich_id, name FROM album_map WHERE immich_id IS NOT NULL"
+    )
+    return {row[0]: (row[1], row[2]) for row in rows}
+
+
+def record_album(
+    connection: sqlite3.Connection, uuid: str, immich_id: str, name: str, folders: str
+) -> None:
+    connection.execute(
+        "INSERT INTO album_map (photos_uuid, immich_id, name, folder_path, synced_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT(photos_uuid) DO UPDATE SET"
+        " immich_id = excluded.immich_id, name = excluded.name,"
+        " folder_path = excluded.folder_path, synced_at = excluded.synced_at",
+        (uuid, immich_id, name, folders, now_iso()),
+    )
+
+
+def album_members(connection: sqlite3.Connection) -> set[tuple[str, str]]:
+    return {(row[0], row[1]) for row in connection.execute("SELECT * FROM album_members")}
+
+
+def record_members(connection: sqlite3.Connection, pairs: list[tuple[str, str]]) -> None:
+    connection.executemany("INSERT OR IGNORE INTO album_members VALUES (?, ?)", pairs)
+
+
+def tag_ids(connection: sqlite3.Connection) -> dict[str, str]:
+    return {row[0]: row[1] for row in connection.execute("SELECT name, immich_id FROM tag_map")}
+
+
+def record_tags(connection: sqlite3.Connection, tags: dict[str, str]) -> None:
+    connection.executemany(
+        "INSERT OR REPLACE INTO tag_map (name, immich_id) VALUES (?, ?)", list(tags.items())
+    )
+
+
+def stacks(connection: sqlite3.Connection) -> dict[str, list[str]]:
+    rows = connection.execute("SELECT group_key, members FROM stacks")
+    return {row[0]: json.loads(row[1]) for row in rows}
+
+
+def record_stack(
+    connection: sqlite3.Connection, key: str, immich_id: str, members: list[str]
+) -> None:
+    connection.execute(
+        "INSERT OR REPLACE INTO stacks (group_key, immich_id, members) VALUES (?, ?, ?)",
+        (key, immich_id, json.dumps(members)),
+    )

@@ -1,0 +1,185 @@
+"""Albums, tags and stacks in the double, shaped as Immich 3.1.0 answers them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from tests.support.immich_double.state import Album, ApiKey, Asset, ServerState, Stack, Tag, now_iso
+
+Reply = tuple[int, Any]
+
+
+def _user(state: ServerState) -> dict[str, Any]:
+    owner = state.owner
+    return {
+        "id": owner.id,
+        "email": owner.email,
+        "name": owner.name,
+        "profileImagePath": "",
+        "avatarColor": "gray",
+        "profileChangedAt": now_iso(),
+    }
+
+
+def album_json(state: ServerState, album: Album) -> dict[str, Any]:
+    return {
+        "id": album.id,
+        "albumName": album.name,
+        "description": album.description,
+        "albumThumbnailAssetId": album.assets[0] if album.assets else None,
+        "albumUsers": [{"user": _user(state), "role": "owner"}],
+        "assetCount": len(album.assets),
+        "shared": False,
+        "hasSharedLink": False,
+        "isActivityEnabled": True,
+        "createdAt": album.created_at,
+        "updatedAt": album.updated_at,
+    }
+
+
+def _owned_assets(state: ServerState, key: ApiKey, ids: list[str]) -> list[Asset]:
+    return [
+        state.assets[i]
+        for i in ids
+        if i in state.assets and state.assets[i].owner.id == key.user.id
+    ]
+
+
+def create_album(state: ServerState, body: dict[str, Any], key: ApiKey) -> Reply:
+    with state.lock:
+        album = Album(
+            id=str(uuid.uuid4()),
+            owner=key.user,
+            name=body["albumName"],
+            description=body.get("description") or "",
+        )
+        for asset in _owned_assets(state, key, body.get("assetIds", [])):  # others dropped
+            if asset.id not in album.assets:
+                album.assets.append(asset.id)
+        state.albums[album.id] = album
+        return 201, album_json(state, album)
+
+
+def all_albums(state: ServerState, key: ApiKey) -> Reply:
+    with state.lock:
+        return 200, [album_json(state, a) for a in state.albums.values()]
+
+
+def _album(state: ServerState, album_id: str, permission: str) -> Album | Reply:
+    album = state.albums.get(album_id)
+    if album is None:
+        return 400, {"message": f"Not found or no {permission} access"}
+    return album
+
+
+def update_album(state: ServerState, album_id: str, body: dict[str, Any], key: ApiKey) -> Reply:
+    with state.lock:
+        album = _album(state, album_id, "album.update")
+        if not isinstance(album, Album):
+            return album
+        if "albumName" in body:
+            album.name = body["albumName"]
+        album.updated_at = now_iso()
+        return 200, album_json(state, album)
+
+
+def add_to_album(state: ServerState, album_id: str, body: dict[str, Any], key: ApiKey) -> Reply:
+    with state.lock:
+        album = _album(state, album_id, "albumAsset.create")
+        if not isinstance(album, Album):
+            return album
+        results = []
+        for asset_id in body["ids"]:
+            if asset_id in album.assets:
+                results.append({"id": asset_id, "success": False, "error": "duplicate"})
+            elif not _owned_assets(state, key, [asset_id]):
+                results.append({"id": asset_id, "success": False, "error": "no_permission"})
+            else:
+                album.assets.append(asset_id)
+                results.append({"id": asset_id, "success": True})
+        return 200, results
+
+
+def _tag_json(tag: Tag) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": tag.id,
+        "name": tag.name,
+        "value": tag.value,
+        "createdAt": tag.created_at,
+        "updatedAt": tag.created_at,
+    }
+    if tag.parent_id:
+        body["parentId"] = tag.parent_id
+    return body
+
+
+def upsert_tags(state: ServerState, body: dict[str, Any], key: ApiKey) -> Reply:
+    """``PUT /tags``: each path split on "/", missing parents created; the leaves returned."""
+    leaves = []
+    with state.lock:
+        by_value = {tag.value: tag for tag in state.tags.values()}
+        for path in body["tags"]:
+            parent: Tag | None = None
+            parts = [p for p in path.split("/") if p]
+            for depth in range(1, len(parts) + 1):
+                value = "/".join(parts[:depth])
+                tag = by_value.get(value)
+                if tag is None:
+                    tag = Tag(
+                        str(uuid.uuid4()), value, parts[depth - 1], parent.id if parent else None
+                    )
+                    state.tags[tag.id] = by_value[value] = tag
+                parent = tag
+            assert parent is not None
+            leaves.append(_tag_json(parent))
+    return 200, leaves
+
+
+def tag_assets(state: ServerState, body: dict[str, Any], key: ApiKey) -> Reply:
+    count = 0
+    with state.lock:
+        for asset in _owned_assets(state, key, body["assetIds"]):
+            for tag_id in body["tagIds"]:
+                if tag_id in state.tags and tag_id not in asset.tags:
+                    asset.tags.add(tag_id)
+                    count += 1
+    return 200, {"count": count}
+
+
+def create_stack(state: ServerState, body: dict[str, Any], key: ApiKey) -> Reply:
+    """``POST /stacks``: the first id is the cover; a stack whose cover is listed merges in."""
+    from tests.support.immich_double.assets import asset_json
+
+    with state.lock:
+        ids = list(dict.fromkeys(body["assetIds"]))
+        members = _owned_assets(state, key, ids)
+        if len(members) < 2 or len(members) != len(ids):
+            return 400, {"message": "Not found or no stack.create access"}
+        for stack in list(state.stacks.values()):
+            if stack.primary in ids:
+                ids += [a for a in stack.assets if a not in ids]
+                del state.stacks[stack.id]
+        stack = Stack(str(uuid.uuid4()), ids[0], ids)
+        state.stacks[stack.id] = stack
+        for asset_id in ids:
+            state.assets[asset_id].stack_id = stack.id
+        return 201, {
+            "id": stack.id,
+            "primaryAssetId": stack.primary,
+            "assets": [asset_json(state, state.assets[i]) for i in ids],
+        }
+
+
+def update_assets(state: ServerState, body: dict[str, Any], key: ApiKey) -> Reply:
+    """``PUT /assets``: one change to many assets; 204."""
+    with state.lock:
+        for asset in _owned_assets(state, key, body["ids"]):
+            if "isFavorite" in body:
+                asset.is_favorite = body["isFavorite"]
+            if "visibility" in body:
+                asset.visibility = body["visibility"]
+            if "description" in body:
+                asset.description = body["description"]
+            asset.updated_at = now_iso()
+    return 204, None

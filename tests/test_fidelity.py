@@ -1,0 +1,172 @@
+"""What Photos knows beyond the files arrives in Immich, and only changes travel later."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
+
+import osxphotos
+import pytest
+
+from tests.conftest import CliResult
+from tests.support.fixtures import open_for_edit
+from tests.support.immich_double import ImmichDouble
+from tests.test_import import import_json, tracker_rows
+
+Run = Callable[..., CliResult]
+WRITES = (
+    "uploadAsset",
+    "updateAsset",
+    "updateAssets",
+    "createAlbum",
+    "updateAlbumInfo",
+    "addAssetsToAlbum",
+    "upsertTags",
+    "bulkTagAssets",
+    "createStack",
+)
+
+
+def run_json(run_cli: Run, *args: str) -> dict:  # type: ignore[type-arg]
+    result = run_cli(*args, "--json")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def writes(immich: ImmichDouble, since: int = 0) -> list[str]:
+    return [s.operation for s in immich.requests[since:] if s.operation in WRITES]
+
+
+@pytest.fixture
+def library_26(
+    run_cli: Run, library_copy: Callable[[str], Path], configure: Callable[[Path], None]
+) -> Path:
+    library = library_copy("Test-26.1.photoslibrary")
+    configure(library)
+    import_json(run_cli)
+    return library
+
+
+def test_albums_favorites_descriptions_and_tags_match_photos(
+    library_26: Path, immich: ImmichDouble, data_dir: Path
+) -> None:
+    rows = tracker_rows(data_dir)
+    imported = {u: r["immich_id"] for u, r in rows.items() if r["status"] == "imported"}
+    photos = {p.uuid: p for p in osxphotos.PhotosDB(dbfile=str(library_26)).photos()}
+    expected_albums: dict[str, set[str]] = {}
+    for uuid, photo in photos.items():
+        for album in photo.album_info:
+            expected_albums.setdefault(album.uuid, set())
+            if uuid in imported:
+                expected_albums[album.uuid].add(imported[uuid])
+    with closing(__import__("sqlite3").connect(data_dir / "tracker.db")) as tracker:
+        album_map = dict(tracker.execute("SELECT photos_uuid, immich_id FROM album_map"))
+    empty_albums = {
+        "D4DC7467-1F13-46E8-86BC-540FB059463C"
+    }  # "EmptyAlbum": osxphotos lists no photo
+    assert set(album_map) == set(expected_albums) | empty_albums
+    assert len(immich.state.albums) == len(album_map)  # each album exactly once
+    for photos_uuid, immich_id in album_map.items():
+        assert set(immich.state.albums[immich_id].assets) == expected_albums.get(photos_uuid, set())
+    for uuid, immich_id in imported.items():
+        asset, photo = immich.state.assets[immich_id], photos[uuid]
+        assert asset.is_favorite == photo.favorite
+        text = "\n\n".join(t for t in (photo.title, photo.description) if t)
+        assert asset.description == text
+        tags = {immich.state.tags[t].value for t in asset.tags}
+        assert tags == set(photo.keywords)
+
+
+def test_bursts_become_one_stack_with_photos_cover_on_top(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    library = library_copy("Test-Media-Types-15.7.2.photoslibrary")
+    configure(library)
+    import_json(run_cli)
+    rows = tracker_rows(data_dir)
+    frames = {u: r["immich_id"] for u, r in rows.items() if r["is_burst"]}
+    assert len(frames) == 4
+    assert len(immich.state.stacks) == 1
+    stack = next(iter(immich.state.stacks.values()))
+    assert set(stack.assets) == set(frames.values())
+    assert stack.primary == frames["BB0F9F05-D186-4D43-9903-A4AD7A1BC8B0"]  # Photos' key photo
+
+
+def _edit(library: Path, sql: str, *params: object) -> None:
+    with closing(open_for_edit(library)) as connection, connection:
+        connection.execute(sql, params)
+
+
+def test_sync_sends_exactly_the_changes_made_in_photos(
+    run_cli: Run, library_26: Path, immich: ImmichDouble, data_dir: Path
+) -> None:
+    quiet = len(immich.requests)
+    assert run_json(run_cli, "sync")["metadata"] == {
+        "favorites": 0,
+        "descriptions": 0,
+        "tags": 0,
+        "albums_created": 0,
+        "albums_renamed": 0,
+        "album_additions": 0,
+        "stacks": 0,
+    }
+    assert writes(immich, quiet) == []  # nothing changed: not one write
+
+    tulips = "6191423D-8DB8-4D4C-92BE-9BBBA308AAC4"
+    _edit(
+        library_26,
+        "UPDATE ZASSET SET ZFAVORITE = 1, ZMODIFICATIONDATE = ZMODIFICATIONDATE + 60"
+        " WHERE ZUUID = ?",
+        tulips,
+    )
+    _edit(
+        library_26,
+        "INSERT INTO Z_33ASSETS (Z_33ALBUMS, Z_3ASSETS, Z_FOK_3ASSETS) SELECT"
+        " (SELECT Z_PK FROM ZGENERICALBUM WHERE ZTITLE = 'Pumpkin Farm' AND ZKIND = 2),"
+        " Z_PK, 4096 FROM ZASSET WHERE ZUUID = ?",
+        tulips,
+    )
+    _edit(library_26, "UPDATE ZGENERICALBUM SET ZTITLE = 'Raw files' WHERE ZTITLE = 'Raw'")
+    before = len(immich.requests)
+    changed = run_json(run_cli, "sync")["metadata"]
+    assert changed["favorites"] == 1 and changed["album_additions"] == 1
+    assert changed["albums_renamed"] == 1
+    assert sorted(writes(immich, before)) == ["addAssetsToAlbum", "updateAlbumInfo", "updateAssets"]
+    tulips_id = tracker_rows(data_dir)[tulips]["immich_id"]
+    assert immich.state.assets[tulips_id].is_favorite
+    names = {album.name for album in immich.state.albums.values()}
+    assert "Raw files" in names and "Raw" not in names
+    farm = next(a for a in immich.state.albums.values() if a.name == "Pumpkin Farm")
+    assert tulips_id in farm.assets
+
+    again = len(immich.requests)
+    run_json(run_cli, "sync")
+    assert writes(immich, again) == []
+
+
+def test_album_prefix(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+) -> None:
+    configure(library_copy("Test-Shared-10.15.1.photoslibrary"))
+    import_json(run_cli, "--album-prefix", "Photos: ")
+    assert {a.name for a in immich.state.albums.values()} == {"Photos: Photo Shoot"}
+
+
+def test_status_shows_metadata_still_to_send(
+    run_cli: Run, library_26: Path, immich: ImmichDouble
+) -> None:
+    assert run_json(run_cli, "status")["metadata_pending"] == {}
+    _edit(library_26, "UPDATE ZGENERICALBUM SET ZTITLE = 'Pumpkins' WHERE ZTITLE = 'Pumpkin Farm'"
+          " AND ZKIND = 2")
+    assert run_json(run_cli, "status")["metadata_pending"] == {"albums_renamed": 1}
+    human = run_cli("status")
+    assert "Metadata not yet in Immich: 1 albums renamed" in human.stdout
