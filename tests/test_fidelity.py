@@ -165,8 +165,10 @@ def test_status_shows_metadata_still_to_send(
     run_cli: Run, library_26: Path, immich: ImmichDouble
 ) -> None:
     assert run_json(run_cli, "status")["metadata_pending"] == {}
-    _edit(library_26, "UPDATE ZGENERICALBUM SET ZTITLE = 'Pumpkins' WHERE ZTITLE = 'Pumpkin Farm'"
-          " AND ZKIND = 2")
+    _edit(
+        library_26,
+        "UPDATE ZGENERICALBUM SET ZTITLE = 'Pumpkins' WHERE ZTITLE = 'Pumpkin Farm' AND ZKIND = 2",
+    )
     assert run_json(run_cli, "status")["metadata_pending"] == {"albums_renamed": 1}
     human = run_cli("status")
     assert "Metadata not yet in Immich: 1 albums renamed" in human.stdout
