@@ -11,7 +11,7 @@ import osxphotos
 import pytest
 
 from tests.conftest import CliResult
-from tests.support.fixtures import open_for_edit
+from tests.support.fixtures import materialize, open_for_edit
 from tests.support.immich_double import ImmichDouble
 from tests.test_import import import_json, tracker_rows
 
@@ -109,7 +109,7 @@ def test_sync_sends_exactly_the_changes_made_in_photos(
     quiet = len(immich.requests)
     assert run_json(run_cli, "sync")["metadata"] == {
         "favorites": 0,
-        "descriptions": 0,
+        "updates": 0,
         "tags": 0,
         "albums_created": 0,
         "albums_renamed": 0,
@@ -172,3 +172,60 @@ def test_status_shows_metadata_still_to_send(
     assert run_json(run_cli, "status")["metadata_pending"] == {"albums_renamed": 1}
     human = run_cli("status")
     assert "Metadata not yet in Immich: 1 albums renamed" in human.stdout
+
+
+def test_photos_own_date_location_people_and_hidden_reach_immich(
+    run_cli: Run, library_26: Path, immich: ImmichDouble, data_dir: Path
+) -> None:
+    pumpkins1 = "F12384F6-CD17-4151-ACBA-AE0E3688539E"
+    # In Photos: "Adjust Date & Time" by a day, a location added, and the photo hidden.
+    _edit(
+        library_26,
+        "UPDATE ZASSET SET ZDATECREATED = ZDATECREATED + 86400, ZLATITUDE = 48.85,"
+        " ZLONGITUDE = 2.35, ZHIDDEN = 1, ZMODIFICATIONDATE = ZMODIFICATIONDATE + 60"
+        " WHERE ZUUID = ?",
+        pumpkins1,
+    )
+    before = len(immich.requests)
+    changed = run_json(run_cli, "sync", "--people-tags")["metadata"]
+    assert changed["updates"] >= 1
+    asset = immich.state.assets[tracker_rows(data_dir)[pumpkins1]["immich_id"]]
+    assert asset.date_time_original is not None
+    assert asset.date_time_original.startswith("2018-09-29T15:35:49")
+    assert (asset.latitude, asset.longitude) == (48.85, 2.35)
+    assert asset.visibility == "archive"
+    people = {immich.state.tags[t].value for t in asset.tags if t in immich.state.tags}
+    assert {"people/Katie", "people/Suzy"} <= people
+    assert "updateAsset" in writes(immich, before)
+    again = len(immich.requests)
+    run_json(run_cli, "sync", "--people-tags")
+    assert writes(immich, again) == []
+
+
+def test_edits_and_raw_pairs_are_stacked_with_their_original(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    library = library_copy("Test-26.1.photoslibrary")
+    raw_of = "A92D9C26-3A50-4197-9388-CB5F7DB9FA91"  # IMG_1994.JPG; its .cr2 is not in the fixture
+    folder = materialize(library, "originals/A")
+    (folder / f"{raw_of}_4.cr2").write_bytes(b"II*\x00 a RAW file stand-in")
+    configure(library)
+    import_json(run_cli, "--with-edits")
+    rows = tracker_rows(data_dir)
+    pair = json.loads(rows[raw_of]["companions"])
+    stack = next(s for s in immich.state.stacks.values() if s.primary == rows[raw_of]["immich_id"])
+    assert stack.assets == [rows[raw_of]["immich_id"], pair["raw"]]  # the JPEG on top
+    assert immich.state.assets[pair["raw"]].original_file_name == "IMG_1994.CR2"
+    edited = [u for u, r in rows.items() if r["companions"] and "edited" in r["companions"]]
+    assert len(edited) == 4  # wedding, Tulips, St James Park, IMG_3092 have renderings
+    for uuid in edited:
+        ids = json.loads(rows[uuid]["companions"])
+        stack = next(s for s in immich.state.stacks.values() if ids["edited"] in s.assets)
+        assert stack.primary == rows[uuid]["immich_id"]  # the original on top
+    again = len(immich.requests)
+    run_json(run_cli, "sync", "--with-edits")
+    assert writes(immich, again) == []

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from photos_sync.immich.client import ImmichClient
 from photos_sync.inventory import ScanResult, scan_library
-from photos_sync.plan.fidelity import FidelityPlan, plan_fidelity
+from photos_sync.plan.fidelity import FidelityOptions, FidelityPlan, plan_fidelity
 from photos_sync.plan.importing import (
     HiddenAs,
     ImportPlan,
@@ -42,6 +42,8 @@ class ImportOptions:
     hidden_as: HiddenAs = HiddenAs.ARCHIVE
     dry_run: bool = False
     only: frozenset[str] | None = None  # just these Photos UUIDs (retries, repairs)
+    with_edits: bool = False
+    skip_shared: bool = False
 
 
 def plan_library_import(
@@ -66,6 +68,8 @@ def plan_library_import(
         check_local=not options.skip_local_check,
         hidden_as=options.hidden_as,
         limit=options.limit,
+        with_edits=options.with_edits,
+        skip_shared=options.skip_shared,
     )
     return scan, plan
 
@@ -92,7 +96,9 @@ def run_import(
 
 
 def plan_metadata(
-    library: PhotosLibrary, connection: sqlite3.Connection, album_prefix: str = ""
+    library: PhotosLibrary,
+    connection: sqlite3.Connection,
+    options: FidelityOptions = FidelityOptions(),
 ) -> FidelityPlan:
     """What Immich must still be told of favorites, descriptions, tags, albums, bursts."""
     entries = {entry.uuid: entry for entry in library.entries()}
@@ -103,7 +109,7 @@ def plan_metadata(
         album_ids(connection),
         album_members(connection),
         stacks(connection),
-        album_prefix,
+        options,
     )
 
 
@@ -111,10 +117,10 @@ def sync_metadata(
     library: PhotosLibrary,
     connection: sqlite3.Connection,
     client: ImmichClient,
-    album_prefix: str = "",
+    options: FidelityOptions = FidelityOptions(),
 ) -> FidelityPlan:
     """Send only what changed since the last run; returns what was sent."""
-    plan = plan_metadata(library, connection, album_prefix)
+    plan = plan_metadata(library, connection, options)
     if not plan.empty:
         apply_fidelity(client, connection, plan)
     return plan

@@ -18,7 +18,7 @@ from photos_sync.cli.progress import meter
 from photos_sync.cli.state import AppState, state_of
 from photos_sync.errors import ImmichAuthError, ImmichRejected
 from photos_sync.immich.client import ImmichClient
-from photos_sync.plan.fidelity import FidelityPlan
+from photos_sync.plan.fidelity import FidelityOptions, FidelityPlan
 from photos_sync.plan.importing import HiddenAs, ImportPlan
 from photos_sync.track.runs import finish_run, start_run
 from photos_sync.upload.importer import AssetResult, ImportSummary
@@ -191,6 +191,10 @@ def import_assets(
     delay: opt.Delay = 5.0,
     hidden_as: opt.HiddenAsOption = HiddenAs.ARCHIVE,
     album_prefix: opt.AlbumPrefix = "",
+    with_edits: opt.WithEdits = False,
+    raw_primary: opt.RawPrimary = False,
+    people_tags: opt.PeopleTags = False,
+    skip_shared: opt.SkipShared = False,
     repair_paired_videos_flag: bool = typer.Option(
         False,
         "--repair-paired-videos",
@@ -223,7 +227,10 @@ def import_assets(
         delay=delay,
         hidden_as=hidden_as,
         dry_run=dry_run,
+        with_edits=with_edits,
+        skip_shared=skip_shared,
     )
+    metadata_options = fidelity_options(album_prefix, people_tags, hidden_as, raw_primary)
     out = state.err if json_output else state.out
     warn_about_options(state, options)
     library = state.open_library()
@@ -242,7 +249,7 @@ def import_assets(
             metadata = (
                 None
                 if summary.interrupted
-                else sync_metadata(library, connection, client, album_prefix)
+                else sync_metadata(library, connection, client, metadata_options)
             )
         except ImmichAuthError:
             finish_run(connection, run_id, "stopped", {"reason": "API key refused"})
@@ -256,6 +263,18 @@ def import_assets(
         if metadata is not None:
             render_metadata(metadata, out)
     exit_for(summary)
+
+
+def fidelity_options(
+    album_prefix: str, people_tags: bool, hidden_as: HiddenAs, raw_primary: bool
+) -> FidelityOptions:
+    hidden = HiddenAs.ARCHIVE if hidden_as is HiddenAs.SKIP else hidden_as
+    return FidelityOptions(
+        album_prefix=album_prefix,
+        people_tags=people_tags,
+        hidden_visibility=hidden.value,
+        raw_primary=raw_primary,
+    )
 
 
 def render_metadata(plan: FidelityPlan, console: Console) -> None:

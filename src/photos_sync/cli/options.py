@@ -57,3 +57,32 @@ AlbumPrefix = Annotated[
         "remembered by id, so changing it renames them).",
     ),
 ]
+WithEdits = Annotated[
+    bool,
+    typer.Option(
+        "--with-edits",
+        help="Also upload Photos' rendering of each edited photo, stacked under its original.",
+    ),
+]
+RawPrimary = Annotated[
+    bool,
+    typer.Option(
+        "--raw-primary", help="In RAW+JPEG stacks, put the RAW on top instead of the JPEG."
+    ),
+]
+PeopleTags = Annotated[
+    bool,
+    typer.Option(
+        "--people-tags",
+        help="Tag assets with the people named in Photos, as people/<name> (Immich's own "
+        "face recognition runs anyway).",
+    ),
+]
+SkipShared = Annotated[
+    bool,
+    typer.Option(
+        "--skip-shared",
+        help="Leave out assets of an iCloud Shared Library and 'Shared with You' ones "
+        "(recorded as skipped, with the reason).",
+    ),
+]

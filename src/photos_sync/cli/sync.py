@@ -11,6 +11,7 @@ from photos_sync.cli.importing import (
     connect,
     execute_import,
     exit_for,
+    fidelity_options,
     outcome_of,
     render_metadata,
     render_plan,
@@ -34,6 +35,10 @@ def sync(
     delay: opt.Delay = 5.0,
     hidden_as: opt.HiddenAsOption = HiddenAs.ARCHIVE,
     album_prefix: opt.AlbumPrefix = "",
+    with_edits: opt.WithEdits = False,
+    raw_primary: opt.RawPrimary = False,
+    people_tags: opt.PeopleTags = False,
+    skip_shared: opt.SkipShared = False,
     json_output: opt.Json = False,
 ) -> None:
     """Import new assets, bring favorites, descriptions, tags, albums and burst stacks up to
@@ -51,7 +56,10 @@ def sync(
         delay=delay,
         hidden_as=hidden_as,
         dry_run=dry_run,
+        with_edits=with_edits,
+        skip_shared=skip_shared,
     )
+    metadata_options = fidelity_options(album_prefix, people_tags, hidden_as, raw_primary)
     out = state.err if json_output else state.out
     warn_about_options(state, options)
     library = state.open_library()
@@ -61,7 +69,7 @@ def sync(
         _, plan = plan_library_import(library, connection, options)
         if dry_run:
             cleaned = cleanup_library(library, connection, dry_run=True, force=False)
-            pending = plan_metadata(library, connection, album_prefix).counts()
+            pending = plan_metadata(library, connection, metadata_options).counts()
             if json_output:
                 state.print_json(
                     {
@@ -79,7 +87,7 @@ def sync(
         assert run_id is not None
         try:
             summary = execute_import(state, connection, client, plan, options)
-            metadata = sync_metadata(library, connection, client, album_prefix)
+            metadata = sync_metadata(library, connection, client, metadata_options)
             cleaned = cleanup_library(library, connection, dry_run=False, force=False)
         except ImmichAuthError:
             finish_run(connection, run_id, "stopped", {"reason": "API key refused"})

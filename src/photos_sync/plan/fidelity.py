@@ -30,10 +30,22 @@ class StackWork:
     members: list[Ref]  # the cover first
 
 
+@dataclass(frozen=True)
+class FidelityOptions:
+    album_prefix: str = ""
+    people_tags: bool = False  # named persons as tags "people/<name>"
+    hidden_visibility: str = "archive"  # where hidden photos go (--hidden-as)
+    raw_primary: bool = False  # RAW+JPEG stacks: the RAW on top instead of the JPEG
+
+
+PEOPLE_TAG = "people/"
+
+
 @dataclass
 class FidelityPlan:
     favorites: dict[bool, list[Ref]] = field(default_factory=lambda: {True: [], False: []})
-    descriptions: list[tuple[str, str, str]] = field(default_factory=list)  # uuid, id, text
+    # One PUT per asset: description, dateTimeOriginal, latitude/longitude, visibility.
+    updates: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     tags: dict[str, list[Ref]] = field(default_factory=dict)
     albums: list[AlbumWork] = field(default_factory=list)
     stacks: list[StackWork] = field(default_factory=list)
@@ -42,7 +54,7 @@ class FidelityPlan:
     def counts(self) -> dict[str, int]:
         return {
             "favorites": sum(len(refs) for refs in self.favorites.values()),
-            "descriptions": len(self.descriptions),
+            "updates": len(self.updates),
             "tags": sum(len(refs) for refs in self.tags.values()),
             "albums_created": sum(1 for a in self.albums if a.immich_id is None),
             "albums_renamed": sum(1 for a in self.albums if a.rename),
@@ -59,23 +71,53 @@ def album_name(album: PhotosAlbum, prefix: str) -> str:
     return f"{prefix}{album.title}"
 
 
-def _asset_changes(asset: ImportedAsset, entry: CatalogEntry | None, plan: FidelityPlan) -> None:
+def _field_changes(
+    asset: ImportedAsset,
+    entry: CatalogEntry | None,
+    applied: dict[str, Any],
+    options: FidelityOptions,
+) -> dict[str, Any]:
+    """Fields of ``PUT /assets/{id}`` whose Photos value changed since last sent."""
+    fields: dict[str, Any] = {}
+    desired = asset.desired
+    if "description" in desired and applied.get("description", "") != desired["description"]:
+        fields["description"] = applied["description"] = str(desired["description"])
+    if desired.get("date") and applied.get("date") != desired["date"]:
+        fields["dateTimeOriginal"] = applied["date"] = desired["date"]
+    if desired.get("location") and applied.get("location") != desired["location"]:
+        fields["latitude"], fields["longitude"] = desired["location"]
+        applied["location"] = desired["location"]
+    if entry is not None and applied.get("hidden", False) != entry.hidden:
+        fields["visibility"] = options.hidden_visibility if entry.hidden else "timeline"
+        applied["hidden"] = entry.hidden
+    return fields
+
+
+def _wanted_tags(asset: ImportedAsset, options: FidelityOptions) -> list[str]:
+    tags = list(asset.desired.get("keywords", []))
+    if options.people_tags:
+        tags += [f"{PEOPLE_TAG}{name}" for name in asset.desired.get("persons", [])]
+    return tags
+
+
+def _asset_changes(
+    asset: ImportedAsset, entry: CatalogEntry | None, plan: FidelityPlan, options: FidelityOptions
+) -> None:
     applied = dict(asset.applied or {})
     ref = (asset.uuid, asset.immich_id)
     if entry is not None and applied.get("favorite") != entry.favorite:
         plan.favorites[entry.favorite].append(ref)
         applied["favorite"] = entry.favorite
-    if "description" in asset.desired:
-        text = str(asset.desired["description"])
-        if applied.get("description", "") != text:
-            plan.descriptions.append((asset.uuid, asset.immich_id, text))
-            applied["description"] = text
+    fields = _field_changes(asset, entry, applied, options)
+    if fields:
+        plan.updates.append((asset.uuid, asset.immich_id, fields))
     if "keywords" in asset.desired:
         sent = set(applied.get("keywords", []))
-        for keyword in asset.desired["keywords"]:
-            if keyword not in sent:
-                plan.tags.setdefault(keyword, []).append(ref)
-        applied["keywords"] = sorted(sent | set(asset.desired["keywords"]))
+        wanted = _wanted_tags(asset, options)
+        for tag in wanted:
+            if tag not in sent:
+                plan.tags.setdefault(tag, []).append(ref)
+        applied["keywords"] = sorted(sent | set(wanted))
     if applied != (asset.applied or {}):
         plan.applied[asset.uuid] = applied
 
@@ -101,6 +143,29 @@ def _album_changes(
             plan.albums.append(
                 AlbumWork(album.uuid, name, "/".join(album.folders), immich_id, rename, add)
             )
+
+
+def _companion_stacks(
+    assets: list[ImportedAsset],
+    stacks_done: Mapping[str, list[str]],
+    options: FidelityOptions,
+    plan: FidelityPlan,
+) -> None:
+    """An original with its RAW and/or edited rendering: one stack (JPEG or original on
+    top; the RAW on top with ``raw_primary``)."""
+    for asset in assets:
+        if not asset.companions:
+            continue
+        members = [(asset.uuid, asset.immich_id)]
+        raw = asset.companions.get("raw")
+        if raw:
+            members.insert(0 if options.raw_primary else 1, (f"{asset.uuid}:raw", raw))
+        edited = asset.companions.get("edited")
+        if edited:
+            members.append((f"{asset.uuid}:edited", edited))
+        key = f"asset:{asset.uuid}"
+        if stacks_done.get(key) != [uuid for uuid, _ in members]:
+            plan.stacks.append(StackWork(key, members))
 
 
 def _stack_changes(
@@ -134,12 +199,13 @@ def plan_fidelity(
     known_albums: Mapping[str, tuple[str, str]],
     members_done: set[tuple[str, str]],
     stacks_done: Mapping[str, list[str]],
-    album_prefix: str = "",
+    options: FidelityOptions = FidelityOptions(),
 ) -> FidelityPlan:
     plan = FidelityPlan()
     for asset in assets:
-        _asset_changes(asset, entries.get(asset.uuid), plan)
+        _asset_changes(asset, entries.get(asset.uuid), plan, options)
     imported = {asset.uuid: asset.immich_id for asset in assets}
-    _album_changes(albums, imported, known_albums, members_done, album_prefix, plan)
+    _album_changes(albums, imported, known_albums, members_done, options.album_prefix, plan)
     _stack_changes(assets, entries, stacks_done, plan)
+    _companion_stacks(assets, stacks_done, options, plan)
     return plan

@@ -26,6 +26,7 @@ CLOUD_ONLY = "in iCloud only, use --include-cloud"
 CLOUD_NEEDS_MAC = "in iCloud only; downloading it needs macOS Photos (--include-cloud)"
 FILE_MISSING = "original file is missing from the library (Photos lists it as local)"
 HIDDEN_SKIPPED = "hidden in Photos (--hidden-as skip)"
+SHARED_SKIPPED = "in an iCloud Shared Library or Shared with You (--skip-shared)"
 
 
 class HiddenAs(StrEnum):
@@ -50,6 +51,8 @@ class Candidate:
     cinematic: bool
     edited: bool
     resources: tuple[Resource, ...]
+    shared: bool = False  # Shared Library or Shared with You
+    raw_pair: bool = False
 
     def resource(self, kind: ResourceKind) -> Resource | None:
         return next((r for r in self.resources if r.kind is kind), None)
@@ -68,6 +71,8 @@ def candidate_from_row(row: sqlite3.Row) -> Candidate:
         cinematic=bool(row["is_cinematic"]),
         edited=bool(row["is_edited"]),
         resources=resources,
+        shared=bool(row["is_shared_library"] or row["is_syndicated"]),
+        raw_pair=bool(row["has_raw_pair"]),
     )
 
 
@@ -83,6 +88,8 @@ def candidate_from_asset(asset: LibraryAsset, modified_at: str | None) -> Candid
         cinematic=asset.subtypes.is_cinematic,
         edited=asset.subtypes.is_edited,
         resources=asset.resources,
+        shared=asset.subtypes.is_shared_library or asset.subtypes.is_syndicated,
+        raw_pair=asset.subtypes.has_raw_pair,
     )
 
 
@@ -100,6 +107,13 @@ class ImportTask:
     paired_video: Resource | None
     sidecars: tuple[Resource, ...]  # kept locally for Cinematic videos
     has_paired_video: bool = False  # the library lists a motion video, usable or not
+    companions: tuple[tuple[str, Resource], ...] = ()  # ("raw" | "edited", rendering)
+
+    def companion_filename(self, role: str, resource: Resource) -> str:
+        """``IMG_1.JPG`` -> ``IMG_1.CR2`` (its RAW) or ``IMG_1_edited.JPG`` (the edit)."""
+        suffix = (resource.path.suffix if resource.path else "").upper()
+        stem = Path(self.filename).stem
+        return f"{stem}{suffix}" if role == "raw" else f"{stem}_edited{suffix}"
 
     @property
     def needs_download(self) -> bool:
@@ -170,6 +184,8 @@ def task_for(
     downloads_possible: bool = False,
     check_local: bool = True,
     hidden_as: HiddenAs = HiddenAs.ARCHIVE,
+    with_edits: bool = False,
+    skip_shared: bool = False,
 ) -> ImportTask | Skip:
     """Upload or skip (and why) for one asset."""
     original = candidate.resource(ResourceKind.ORIGINAL)
@@ -180,6 +196,16 @@ def task_for(
         return Skip(candidate.uuid, candidate.filename, problem)
     if candidate.hidden and hidden_as is HiddenAs.SKIP:
         return Skip(candidate.uuid, candidate.filename, HIDDEN_SKIPPED)
+    if candidate.shared and skip_shared:
+        return Skip(candidate.uuid, candidate.filename, SHARED_SKIPPED)
+    wanted = {ResourceKind.RAW: "raw"} if candidate.raw_pair else {}
+    if with_edits:
+        wanted[ResourceKind.EDITED] = "edited"
+    companions = tuple(
+        (wanted[r.kind], r)
+        for r in candidate.resources
+        if r.kind in wanted and r.availability is Availability.LOCAL and not candidate.cinematic
+    )
     video = candidate.resource(ResourceKind.PAIRED_VIDEO)
     sidecars = tuple(
         r
@@ -199,6 +225,7 @@ def task_for(
         paired_video=video if _usable(video, include_cloud and downloads_possible) else None,
         sidecars=sidecars,
         has_paired_video=video is not None,
+        companions=companions,
     )
 
 
@@ -210,6 +237,8 @@ def plan_import(
     check_local: bool = True,
     hidden_as: HiddenAs = HiddenAs.ARCHIVE,
     limit: int = 0,
+    with_edits: bool = False,
+    skip_shared: bool = False,
 ) -> ImportPlan:
     """Decide, asset by asset, upload or skip (and why), in capture order.
 
@@ -225,6 +254,8 @@ def plan_import(
             downloads_possible=downloads_possible,
             check_local=check_local,
             hidden_as=hidden_as,
+            with_edits=with_edits,
+            skip_shared=skip_shared,
         )
         if isinstance(decision, ImportTask):
             tasks.append(decision)

@@ -42,6 +42,9 @@ class PhotoFacts(Protocol):
     hasadjustments: bool
     hidden: bool
     favorite: bool
+    shared_library: bool
+    syndicated: bool | None
+    saved_to_library: bool | None
     ismissing: bool
     iscloudasset: bool
     isreference: bool
@@ -76,6 +79,8 @@ def classify(facts: PhotoFacts, entry: CatalogEntry) -> Subtypes:
         is_edited=facts.hasadjustments,
         is_hidden=facts.hidden,
         is_favorite=facts.favorite,
+        is_shared_library=bool(facts.shared_library),
+        is_syndicated=bool(facts.syndicated) and not facts.saved_to_library,
     )
 
 

@@ -98,10 +98,32 @@ def _albums(info: Any) -> tuple[AlbumRef, ...]:
     )
 
 
+UNNAMED_PERSON = "_UNKNOWN_"  # osxphotos' name for a face nobody named
+
+
+def _wall_clock(moment: datetime | None) -> str | None:
+    return moment.replace(tzinfo=None).isoformat(timespec="seconds") if moment else None
+
+
+def _file_facts(info: Any) -> tuple[bool, bool]:
+    """(date, location) Photos has and the file's own metadata lacks or contradicts.
+
+    Photos records what it read from the file (``exif_info``); where the user adjusted the
+    date, or added a location, Photos' value differs from it, and Photos must win in Immich.
+    """
+    exif = info.exif_info
+    file_date = exif.date if exif else None
+    date_from_photos = file_date is None or _wall_clock(file_date) != _wall_clock(info.date)
+    latitude, _ = info.location
+    file_has_gps = bool(exif and exif.latitude is not None)
+    return date_from_photos, latitude is not None and not file_has_gps
+
+
 def to_record(info: Any, entry: CatalogEntry) -> LibraryAsset:
     """One osxphotos ``PhotoInfo`` (with its catalog row) as our plain record."""
     latitude, longitude = info.location
     modified: datetime | None = info.date_modified
+    date_from_photos, location_from_photos = _file_facts(info)
     return LibraryAsset(
         uuid=info.uuid,
         filename=info.original_filename or info.filename,
@@ -121,4 +143,7 @@ def to_record(info: Any, entry: CatalogEntry) -> LibraryAsset:
         albums=_albums(info),
         latitude=latitude,
         longitude=longitude,
+        persons=tuple(sorted({p for p in info.persons if p and p != UNNAMED_PERSON})),
+        date_from_photos=date_from_photos,
+        location_from_photos=location_from_photos,
     )

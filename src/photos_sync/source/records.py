@@ -79,6 +79,8 @@ class Subtypes:
     is_edited: bool = False
     is_hidden: bool = False
     is_favorite: bool = False
+    is_shared_library: bool = False  # in an iCloud Shared Photo Library
+    is_syndicated: bool = False  # "Shared with You", not saved to the library
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -113,6 +115,8 @@ SUBTYPE_LABELS: dict[str, str] = {
     "is_edited": "Edited",
     "is_hidden": "Hidden",
     "is_favorite": "Favorite",
+    "is_shared_library": "Shared Library",
+    "is_syndicated": "Shared with You",
 }
 
 
@@ -145,6 +149,9 @@ class LibraryAsset:
     albums: tuple[AlbumRef, ...] = ()
     latitude: float | None = None
     longitude: float | None = None
+    persons: tuple[str, ...] = ()  # named people only
+    date_from_photos: bool = False  # the file has no capture date, or Photos' was adjusted
+    location_from_photos: bool = False  # Photos has a location the file does not
 
     def resource(self, kind: ResourceKind) -> Resource | None:
         return next((r for r in self.resources if r.kind is kind), None)

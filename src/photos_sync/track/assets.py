@@ -93,7 +93,14 @@ def tracked_assets(connection: sqlite3.Connection) -> dict[str, TrackedAsset]:
 def photos_metadata(asset: LibraryAsset) -> dict[str, object]:
     """What Photos says of an asset beyond its file, as Immich will get it."""
     text = [part for part in (asset.title, asset.description) if part]
-    return {"description": "\n\n".join(text), "keywords": sorted(set(asset.keywords))}
+    located = asset.location_from_photos and asset.latitude is not None
+    return {
+        "description": "\n\n".join(text),
+        "keywords": sorted(set(asset.keywords)),
+        "persons": list(asset.persons),
+        "date": asset.created_at.isoformat() if asset.date_from_photos else None,
+        "location": [asset.latitude, asset.longitude] if located else None,
+    }
 
 
 def _scan_values(
@@ -170,14 +177,15 @@ def record_imported(
     cinematic_sidecars: list[str] | None,
     note: str | None = None,
     applied: dict[str, object] | None = None,
+    companions: dict[str, str] | None = None,
 ) -> None:
     """The asset is in Immich: keep its id, checksum and linked parts (one commit)."""
     now = now_iso()
     connection.execute(
         "UPDATE imported_assets SET status = 'imported', immich_id = ?, sha1 = ?,"
         " file_size = ?, motion_video_immich_id = ?, cinematic_sidecars = ?,"
-        " error_reason = ?, imported_at = ?, updated_at = ?, applied_metadata = ?"
-        " WHERE icloud_uuid = ?",
+        " error_reason = ?, imported_at = ?, updated_at = ?, applied_metadata = ?,"
+        " companions = ? WHERE icloud_uuid = ?",
         (
             immich_id,
             sha1,
@@ -188,6 +196,7 @@ def record_imported(
             now,
             now,
             json.dumps(applied, sort_keys=True) if applied is not None else None,
+            json.dumps(companions) if companions else None,
             uuid,
         ),
     )

@@ -19,11 +19,12 @@ class ImportedAsset:
     burst_id: str | None
     desired: dict[str, Any]  # from Photos, at the last scan
     applied: dict[str, Any] | None  # what was last sent
+    companions: dict[str, str]  # "raw"/"edited" -> Immich id of that rendering
 
 
 def imported_for_fidelity(connection: sqlite3.Connection) -> list[ImportedAsset]:
     rows = connection.execute(
-        "SELECT icloud_uuid, immich_id, burst_id, photos_metadata, applied_metadata"
+        "SELECT icloud_uuid, immich_id, burst_id, photos_metadata, applied_metadata, companions"
         " FROM imported_assets WHERE status = 'imported' AND archived = 0 AND in_trash = 0"
     )
     return [
@@ -33,6 +34,7 @@ def imported_for_fidelity(connection: sqlite3.Connection) -> list[ImportedAsset]
             burst_id=row[2],
             desired=json.loads(row[3] or "{}"),
             applied=json.loads(row[4]) if row[4] else None,
+            companions=json.loads(row[5]) if row[5] else {},
         )
         for row in rows
     ]

@@ -157,5 +157,15 @@ FIDELITY = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (SEED_SCHEMA, PHOTOS_SYNC_ADDITIONS, FIDELITY)
+COMPANIONS = Migration(
+    4,
+    "shared-library flags; the Immich ids of an asset's RAW and edited renderings",
+    (
+        "ALTER TABLE imported_assets ADD COLUMN is_shared_library INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE imported_assets ADD COLUMN is_syndicated INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE imported_assets ADD COLUMN companions TEXT",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (SEED_SCHEMA, PHOTOS_SYNC_ADDITIONS, FIDELITY, COMPANIONS)
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -23,8 +23,8 @@ def apply_fidelity(
     for favorite, refs in plan.favorites.items():
         if refs:
             client.update_assets([immich_id for _, immich_id in refs], isFavorite=favorite)
-    for _, immich_id, text in plan.descriptions:
-        client.update_asset(immich_id, description=text)
+    for _, immich_id, fields in plan.updates:
+        client.update_asset(immich_id, **fields)
     if plan.tags:
         known = tag_ids(connection)
         missing = [name for name in plan.tags if name not in known]

@@ -60,6 +60,7 @@ class AssetResult:
     size: int = 0
     bytes_sent: int = 0
     sidecars: list[str] | None = None
+    companions: dict[str, str] | None = None  # "raw"/"edited" -> Immich id
 
 
 @dataclass
@@ -185,7 +186,10 @@ class Importer:
                 cinematic_sidecars=result.sidecars,
                 note=result.reason,
                 # What the upload itself told Immich; a duplicate kept the server's own.
-                applied=None if result.already_there else {"favorite": result.task.favorite},
+                applied=None
+                if result.already_there
+                else {"favorite": result.task.favorite, "hidden": bool(result.task.visibility)},
+                companions=result.companions,
             )
         else:
             record_problem(self.connection, result.task.uuid, result.status, result.reason or "?")
@@ -355,6 +359,9 @@ class Importer:
             sent += 0 if uploaded.duplicate else hashed.size
         if video_id and already_there:
             self.client.update_asset(still_id, livePhotoVideoId=video_id)
+        companions, companion_bytes, companion_note = self._companions(task)
+        sent += companion_bytes
+        note = "; ".join(n for n in (note, companion_note) if n) or None
         sidecars = export_sidecars(task, self.sidecar_root) if task.sidecars else None
         return AssetResult(
             task,
@@ -367,4 +374,35 @@ class Importer:
             size=hashed.size,
             bytes_sent=sent,
             sidecars=sidecars,
+            companions=companions or None,
         )
+
+    def _companions(self, task: ImportTask) -> tuple[dict[str, str], int, str | None]:
+        """Upload the RAW and edited renderings that go in a stack with the original; a
+        failure here is noted, it does not fail the asset."""
+        found: dict[str, str] = {}
+        sent = 0
+        problems = []
+        for role, resource in task.companions:
+            assert resource.path is not None
+            try:
+                sha1, size = sha1_of(resource.path)
+                uploaded = self.client.upload(
+                    resource.path,
+                    self._fields(
+                        task,
+                        task.companion_filename(role, resource),
+                        visibility=task.visibility,
+                        metadata=_metadata(task, role),
+                    ),
+                    sha1,
+                )
+            except ImmichRejected as refused:
+                problems.append(f"{role} not uploaded ({refused.server_message})")
+                continue
+            except OSError as error:
+                problems.append(f"{role} not readable ({error.strerror})")
+                continue
+            found[role] = uploaded.id
+            sent += 0 if uploaded.duplicate else size
+        return found, sent, "; ".join(problems) or None
