@@ -263,15 +263,22 @@ def test_verify_finds_and_fixes_what_went_missing_on_the_server(
     immich.state.remove_asset(rows[deleted]["immich_id"])
     immich.state.assets[rows[trashed]["immich_id"]].trashed = True
     immich.state.assets[rows[unlinked]["immich_id"]].live_photo_video_id = None
+    burst_album = next(a for a in immich.state.albums.values() if a.name == "BurstAlbum")
+    burst_album.assets.clear()  # someone removed the photo from the album in Immich
     report = run_json(run_cli, "verify", code=1)
-    problems = {(d["uuid"], d["problem"]) for d in report["differences"]}
+    problems = {
+        (d["filename"] if d["problem"].startswith("album") else d["uuid"], d["problem"])
+        for d in report["differences"]
+    }
     assert problems == {
         (deleted, "missing on the server"),
         (trashed, "in Immich's trash"),
         (unlinked, "Live Photo not linked to its motion video"),
+        ("BurstAlbum", "album in Immich lacks assets Photos has in it"),
     }
     fixed = run_json(run_cli, "verify", "--fix")
-    assert fixed["differences"] == [] and fixed["fixed"] == 3
+    assert fixed["differences"] == [] and fixed["fixed"] == 4
+    assert burst_album.assets
     assert_tracker_matches_server(data_dir, immich)
     assert not immich.state.assets[tracker_rows(data_dir)[trashed]["immich_id"]].trashed
 

@@ -15,9 +15,17 @@ from photos_sync.cli.progress import meter
 from photos_sync.cli.state import AppState, state_of
 from photos_sync.immich.client import ImmichClient
 from photos_sync.plan.importing import candidate_from_row
-from photos_sync.plan.verify import FIXABLE, Finding, Imported, Problem, compare
+from photos_sync.plan.verify import (
+    FIXABLE,
+    Finding,
+    Imported,
+    Problem,
+    compare,
+    compare_albums,
+)
 from photos_sync.source.records import Availability, ResourceKind
 from photos_sync.track.assets import imported_rows, reset_to_pending
+from photos_sync.track.fidelity import album_ids
 from photos_sync.upload.checksum import sha1_of
 from photos_sync.upload.repair import RepairSummary, paired_video_tasks, repair_paired_videos
 from photos_sync.workflow import ImportOptions, plan_library_import
@@ -58,13 +66,34 @@ def _library_sha1(state: AppState, connection: sqlite3.Connection) -> dict[str, 
     return found
 
 
+def _expected_albums(
+    state: AppState, connection: sqlite3.Connection
+) -> dict[str, tuple[str, str, set[str]]]:
+    """Albums photos-sync made: Photos uuid -> (Immich id, name, imported members' ids)."""
+    imported = {row["icloud_uuid"]: row["immich_id"] for row in imported_rows(connection)}
+    known = album_ids(connection)
+    return {
+        album.uuid: (
+            known[album.uuid][0],
+            known[album.uuid][1],
+            {imported[uuid] for uuid in album.assets if uuid in imported},
+        )
+        for album in state.open_library().catalog.albums()
+        if album.uuid in known
+    }
+
+
 def check(
     state: AppState, client: ImmichClient, connection: sqlite3.Connection, deep: bool
 ) -> list[Finding]:
     server = {asset.id: asset for asset in client.all_assets()}
-    return compare(
-        _imported(connection), server, _library_sha1(state, connection) if deep else None
-    )
+    library = _library_sha1(state, connection) if deep else None
+    findings = compare(_imported(connection), server, library)
+    albums = _expected_albums(state, connection)
+    on_server = {
+        immich_id: client.album_asset_ids(immich_id) for immich_id, _, _ in albums.values()
+    }
+    return findings + compare_albums(albums, on_server)
 
 
 def fix(
@@ -82,6 +111,10 @@ def fix(
             t for t in paired_video_tasks(connection, only_unlinked=False) if t[0].uuid in unlinked
         ]
         repair_paired_videos(client, connection, tasks, RepairSummary())
+    for finding in findings:
+        if finding.problem is Problem.ALBUM_DIFFERS:
+            expected = _expected_albums(state, connection)[finding.uuid][2]
+            client.add_to_album(finding.immich_id, sorted(expected))
     missing = [f.uuid for f in findings if f.problem is Problem.MISSING]
     if missing:
         reset_to_pending(connection, missing)

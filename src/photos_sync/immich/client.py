@@ -377,6 +377,21 @@ class ImmichClient:
                 next_page = body["assets"].get("nextPage")
                 page = int(next_page) if next_page else None
 
+    def album_asset_ids(self, album_id: str, page_size: int = 1000) -> set[str]:
+        """The ids of the assets in one album (v3 album answers no longer list them)."""
+        found: set[str] = set()
+        page: int | None = 1
+        while page is not None:
+            body = self._json(
+                "POST",
+                "/search/metadata",
+                json={"albumIds": [album_id], "page": page, "size": page_size},
+            )
+            found.update(item["id"] for item in body["assets"]["items"])
+            next_page = body["assets"].get("nextPage")
+            page = int(next_page) if next_page else None
+        return found
+
     def restore_from_trash(self, asset_ids: Sequence[str]) -> int:
         body = self._json("POST", "/trash/restore/assets", json={"ids": list(asset_ids)})
         return int(body["count"])

@@ -16,9 +16,18 @@ class Problem(StrEnum):
     LIBRARY_CHANGED = "the library's file changed since it was uploaded"
     NOT_LINKED = "Live Photo not linked to its motion video"
     NO_MOTION_VIDEO = "Live Photo imported without its motion video"
+    ALBUM_DIFFERS = "album in Immich lacks assets Photos has in it"
 
 
-FIXABLE = frozenset({Problem.MISSING, Problem.TRASHED, Problem.NOT_LINKED, Problem.NO_MOTION_VIDEO})
+FIXABLE = frozenset(
+    {
+        Problem.MISSING,
+        Problem.TRASHED,
+        Problem.NOT_LINKED,
+        Problem.NO_MOTION_VIDEO,
+        Problem.ALBUM_DIFFERS,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -77,4 +86,16 @@ def compare(
                 found.append(finding(Problem.NOT_LINKED))
         elif asset.motion_video_on_disk:
             found.append(finding(Problem.NO_MOTION_VIDEO))
+    return found
+
+
+def compare_albums(
+    expected: Mapping[str, tuple[str, str, set[str]]], on_server: Mapping[str, set[str]]
+) -> list[Finding]:
+    """Albums (Photos uuid -> (Immich id, name, Immich ids Photos has in it)) against what
+    each album holds on the server; one finding per album missing something."""
+    found = []
+    for album_uuid, (immich_id, name, wanted) in sorted(expected.items()):
+        if wanted - on_server.get(immich_id, set()):
+            found.append(Finding(Problem.ALBUM_DIFFERS, album_uuid, name, immich_id))
     return found

@@ -224,6 +224,11 @@ def search_metadata(state: ServerState, body: dict[str, Any], key: ApiKey) -> Re
             and (("id" in body and a.id == body["id"]) or "id" not in body)
             and ("type" not in body or a.type == body["type"])
             and (body.get("withDeleted") or not a.trashed)
+            and all(
+                a.id in state.albums[album].assets
+                for album in body.get("albumIds", [])
+                if album in state.albums
+            )
         ]
     size = int(body.get("size", 250))
     page = int(body.get("page", 1))
