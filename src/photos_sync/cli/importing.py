@@ -231,25 +231,37 @@ def import_assets(
         skip_shared=skip_shared,
     )
     metadata_options = fidelity_options(album_prefix, people_tags, hidden_as, raw_primary)
+    run_import_command(state, "import", options, json_output, metadata_options)
+
+
+def run_import_command(
+    state: AppState,
+    command: str,
+    options: ImportOptions,
+    json_output: bool,
+    metadata_options: FidelityOptions | None = None,
+) -> None:
+    """Plan, then (unless a dry run) upload, send metadata, record the run, print, exit:
+    ``import`` and ``review --retry``."""
     out = state.err if json_output else state.out
     warn_about_options(state, options)
     library = state.open_library()
-    with state.immich_client() as client, state.tracker("import") as connection:
+    with state.immich_client() as client, state.tracker(command) as connection:
         connect(client, out)
         _, plan = plan_library_import(library, connection, options)
-        if dry_run:
+        if options.dry_run:
             if json_output:
                 state.print_json({"dry_run": True, **plan.to_json()})
             else:
                 render_plan(plan, out)
             return
-        run_id = start_run(connection, "import")
+        run_id = start_run(connection, command)
         try:
             summary = execute_import(state, connection, client, plan, options)
             metadata = (
-                None
-                if summary.interrupted
-                else sync_metadata(library, connection, client, metadata_options)
+                sync_metadata(library, connection, client, metadata_options)
+                if metadata_options is not None and not summary.interrupted
+                else None
             )
         except ImmichAuthError:
             finish_run(connection, run_id, "stopped", {"reason": "API key refused"})

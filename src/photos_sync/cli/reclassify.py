@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
-import sys
 from collections import Counter
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from photos_sync.cli import options as opt
 from photos_sync.cli.importing import connect, render_repairs
+from photos_sync.cli.progress import meter
 from photos_sync.cli.state import AppState, state_of
 from photos_sync.inventory import ScanResult, scan_library
 from photos_sync.track.runs import finish_run, start_run
@@ -83,24 +82,13 @@ def reclassify(
     library = state.open_library()
     with state.tracker("reclassify") as connection:
         run_id = None if dry_run else start_run(connection, "reclassify")
-        show_bar = sys.stderr.isatty() and not json_output
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=state.err,
-            transient=True,
-            disable=not show_bar,
-        ) as bar:
-            task = bar.add_task("Reading assets", total=None)
-            result = scan_library(
-                library,
-                connection,
-                full=full,
-                dry_run=dry_run,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
+        with meter(state.err, "Reading assets", 0, enabled=not json_output) as progress:
+
+            def advance(done: int, total: int) -> None:
+                progress.set_total(total)
+                progress.advance()
+
+            result = scan_library(library, connection, full=full, dry_run=dry_run, progress=advance)
         repairs = None
         if repair and not dry_run:
             repairs = _repair_unlinked(state, connection, repair_limit, include_cloud, json_output)

@@ -11,22 +11,13 @@ import typer
 from rich.console import Console
 
 from photos_sync.cli import options as opt
-from photos_sync.cli.importing import (
-    connect,
-    execute_import,
-    exit_for,
-    outcome_of,
-    render_plan,
-    render_summary,
-    warn_about_options,
-)
+from photos_sync.cli.importing import run_import_command
 from photos_sync.cli.state import AppState, state_of
 from photos_sync.errors import PhotosSyncError
 from photos_sync.review import Group, export_document, group, problems
 from photos_sync.track.assets import AssetStatus, TrackedAsset, tracked_assets
 from photos_sync.track.database import open_tracker_read_only
-from photos_sync.track.runs import finish_run, start_run
-from photos_sync.workflow import ImportOptions, plan_library_import
+from photos_sync.workflow import ImportOptions
 
 EXAMPLES = 3
 
@@ -51,29 +42,6 @@ def _tracked(state: AppState) -> list[TrackedAsset]:
         return []
     with closing(connection):
         return list(tracked_assets(connection).values())
-
-
-def _retry(state: AppState, options: ImportOptions, json_output: bool) -> None:
-    out = state.err if json_output else state.out
-    warn_about_options(state, options)
-    library = state.open_library()
-    with state.immich_client() as client, state.tracker("review --retry") as connection:
-        connect(client, out)
-        _, plan = plan_library_import(library, connection, options)
-        if options.dry_run:
-            if json_output:
-                state.print_json({"dry_run": True, **plan.to_json()})
-            else:
-                render_plan(plan, out)
-            return
-        run_id = start_run(connection, "review --retry")
-        summary = execute_import(state, connection, client, plan, options)
-        finish_run(connection, run_id, outcome_of(summary), summary.to_json())
-    if json_output:
-        state.print_json(summary.to_json())
-    else:
-        render_summary(summary, out)
-    exit_for(summary)
 
 
 def review(
@@ -126,7 +94,7 @@ def review(
         options = ImportOptions(
             include_cloud=include_cloud, limit=limit, dry_run=dry_run, only=uuids
         )
-        _retry(state, options, json_output)
+        run_import_command(state, "review --retry", options, json_output)
         return
     library = str(state.settings.photos_library or "")
     if export is not None:
