@@ -208,3 +208,20 @@ def test_lock_of_a_killed_process_is_free_again(tmp_path: Path) -> None:
         except AlreadyRunningError:
             assert time.monotonic() < deadline
             time.sleep(0.05)
+
+
+@pytest.mark.parametrize("version", [m.version for m in MIGRATIONS[1:]])
+def test_each_step_upgrades_a_database_made_by_the_previous_version(
+    tmp_path: Path, version: int
+) -> None:
+    connection = sqlite3.connect(tmp_path / "tracker.db", isolation_level=None)
+    migrate(connection, target=version - 1)
+    connection.execute(
+        "INSERT INTO imported_assets (icloud_uuid, immich_id, status) VALUES ('A', 'i', 'imported')"
+    )
+    before = columns(connection, "imported_assets")
+    assert migrate(connection, target=version) == [version]
+    assert connection.execute("PRAGMA user_version").fetchone()[0] == version
+    row = connection.execute("SELECT immich_id, status FROM imported_assets").fetchone()
+    assert row == ("i", "imported")
+    assert before <= columns(connection, "imported_assets")
