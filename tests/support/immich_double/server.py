@@ -245,10 +245,18 @@ def _handler_for(double: ImmichDouble) -> type[BaseHTTPRequestHandler]:
                 self._respond(*early, request, "uploadAsset")
                 return None
             length = int(request.headers.get("content-length") or 0)
+            if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+                self._read_body(request.headers)  # multer ignores other bodies: no file
+                self._respond(400, {"message": "File is required"}, request, "uploadAsset")
+                return None
             try:
                 form = uploads.receive(self.rfile, length, request.headers["content-type"])
             except ConnectionError:
                 self.close_connection = True
+                return None
+            if "assetData" not in form.files:  # Immich checks the file before the fields
+                double.violations.append("uploadAsset: no assetData file")
+                self._respond(400, {"message": "File is required"}, request, "uploadAsset")
                 return None
             problems = contract.multipart_violations("uploadAsset", form.fields, set(form.files))
             if problems:
