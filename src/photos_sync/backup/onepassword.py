@@ -1,0 +1,88 @@
+"""Backup secrets from 1Password, read through its CLI (``op``) at run time.
+
+The item (default "Immich Backup B2") holds ``application_key_id``, ``application_key``,
+``bucket_name`` and ``encryption_password``. They are read with ``op item get --format
+json``: nothing secret is ever on a command line, and nothing read is logged or written.
+``OP_SERVICE_ACCOUNT_TOKEN`` in the environment works as it does for ``op`` itself.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+
+from photos_sync.backup.tools import PROBE_TIMEOUT, op_error_text
+from photos_sync.errors import PhotosSyncError
+
+DEFAULT_ITEM = "Immich Backup B2"
+FIELDS = ("application_key_id", "application_key", "bucket_name", "encryption_password")
+
+
+class SecretsError(PhotosSyncError):
+    """1Password could not give what backup needs."""
+
+
+@dataclass(frozen=True)
+class BackupSecrets:
+    application_key_id: str = field(repr=False)
+    application_key: str = field(repr=False)
+    bucket_name: str
+    encryption_password: str = field(repr=False)
+
+    def values(self) -> tuple[str, ...]:
+        """Everything secret, for redaction checks."""
+        return (self.application_key_id, self.application_key, self.encryption_password)
+
+
+def _explain(message: str, item: str) -> SecretsError:
+    if "not currently signed in" in message or "session expired" in message:
+        return SecretsError(
+            "1Password CLI is not signed in", "Run `op signin` (check with `op account get`)"
+        )
+    if "isn't an item" in message:
+        return SecretsError(
+            f'1Password has no item "{item}"',
+            "Run `photos-sync backup --setup`, or create it with the four fields",
+        )
+    if "isn't a vault" in message:
+        return SecretsError(f"1Password: {message}", "Check the vault name (BACKUP_OP_VAULT)")
+    return SecretsError(f"1Password CLI failed: {message}")
+
+
+def read_secrets(item: str = DEFAULT_ITEM, vault: str | None = None) -> BackupSecrets:
+    binary = shutil.which("op")
+    if binary is None:
+        raise SecretsError(
+            "1Password CLI (op) is not installed",
+            "Install it from 1Password and run `op signin`; see `photos-sync backup --check`",
+        )
+    argv = [binary, "item", "get", item, "--format", "json"]
+    if vault:
+        argv += ["--vault", vault]
+    try:
+        result = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            timeout=PROBE_TIMEOUT,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise SecretsError("1Password CLI did not answer in time", "Unlock 1Password") from None
+    if result.returncode != 0:
+        raise _explain(op_error_text(result.stderr), item)
+    try:
+        fields = json.loads(result.stdout).get("fields", [])
+    except (ValueError, AttributeError):
+        raise SecretsError("1Password CLI answered something that is not an item") from None
+    found = {str(f.get("label", "")).lower(): f.get("value") for f in fields}
+    missing = [name for name in FIELDS if not found.get(name)]
+    if missing:
+        raise SecretsError(
+            f'1Password item "{item}" lacks {", ".join(missing)}',
+            "Open the item in 1Password and fill them in",
+        )
+    return BackupSecrets(*(str(found[name]) for name in FIELDS))

@@ -1,0 +1,82 @@
+"""rclone remotes defined only in the environment of the rclone child process.
+
+``RCLONE_CONFIG=""`` keeps rclone's configuration in memory: no rclone.conf is read (so a
+user's same-named section cannot leak in) or written. The storage remote holds the bucket;
+a crypt remote over it encrypts contents, file names and directory names, and refuses names
+it cannot decrypt (``STRICT_NAMES``): a wrong password fails instead of looking empty.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from photos_sync.backup.onepassword import BackupSecrets
+from photos_sync.errors import PhotosSyncError
+
+STORE, CRYPT = "PSSTORE", "PSCRYPT"
+CRYPT_ROOT = "pscrypt:"
+TYPES = ("b2", "local")
+
+
+@dataclass(frozen=True)
+class Destination:
+    id: int
+    name: str
+    type: str  # b2 | local
+    bucket_name: str  # for local: the folder
+    remote_path: str
+
+
+def obscure_with(rclone: Path) -> Callable[[str], str]:
+    """rclone's own ``obscure``, fed on stdin so the password is never on a command line."""
+
+    def obscure(secret: str) -> str:
+        result = subprocess.run(
+            [str(rclone), "obscure", "-"],
+            input=secret,
+            capture_output=True,
+            text=True,
+            env={"RCLONE_CONFIG": "", "PATH": ""},
+            timeout=30,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise PhotosSyncError("rclone could not prepare the encryption password")
+        return result.stdout.strip()
+
+    return obscure
+
+
+def rclone_env(
+    destination: Destination, secrets: BackupSecrets, obscure: Callable[[str], str]
+) -> dict[str, str]:
+    """The environment variables that define the two remotes for one destination."""
+    store = f"RCLONE_CONFIG_{STORE}_"
+    env = {"RCLONE_CONFIG": ""}
+    path = destination.remote_path.strip("/")
+    if destination.type == "b2":
+        env |= {
+            f"{store}TYPE": "b2",
+            f"{store}ACCOUNT": secrets.application_key_id,
+            f"{store}KEY": secrets.application_key,
+            f"{store}HARD_DELETE": "false",  # deleted files stay as B2 versions
+        }
+        root = f"psstore:{destination.bucket_name}/{path}".rstrip("/")
+    elif destination.type == "local":
+        env[f"{store}TYPE"] = "local"
+        root = f"psstore:{Path(destination.bucket_name) / path}"
+    else:
+        raise PhotosSyncError(f"Unknown backup destination type: {destination.type}")
+    crypt = f"RCLONE_CONFIG_{CRYPT}_"
+    env |= {
+        f"{crypt}TYPE": "crypt",
+        f"{crypt}REMOTE": root,
+        f"{crypt}PASSWORD": obscure(secrets.encryption_password),
+        f"{crypt}FILENAME_ENCRYPTION": "standard",
+        f"{crypt}DIRECTORY_NAME_ENCRYPTION": "true",
+        f"{crypt}STRICT_NAMES": "true",
+    }
+    return env

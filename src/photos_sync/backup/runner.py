@@ -1,0 +1,143 @@
+"""Running one backup: each source folder synced through the crypt remote, in priority
+order, its progress read from rclone's JSON stats into the job row as it goes."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sqlite3
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from photos_sync.backup.rclone import EXCLUDES
+from photos_sync.backup.remotes import CRYPT_ROOT
+from photos_sync.backup.stats import Stats, parse_line
+from photos_sync.errors import PhotosSyncError
+from photos_sync.track import backup_jobs
+from photos_sync.track.backup_jobs import Job
+
+# Immich's data folders worth keeping, in the order they are backed up; thumbs/ and
+# encoded-video/ are left out: Immich makes them again from the originals.
+IMMICH_SOURCES = (("library", 1), ("upload", 2), ("profile", 3), ("backups", 4))
+DATA_DIR_PRIORITY = 5
+RETRYABLE = {5, 8, 10, 130, 143, -9, 137}  # rclone: temporary, limits, signals
+
+
+@dataclass(frozen=True)
+class JobResult:
+    job: Job
+    status: str
+    error: str | None = None
+
+
+def sources(immich_path: Path, data_dir: Path) -> list[tuple[str, int]]:
+    """The folders to back up; refuses a path that does not look like Immich's data, since
+    syncing an empty or unmounted folder would delete the backup."""
+    present = [
+        (str(immich_path / name), p) for name, p in IMMICH_SOURCES if (immich_path / name).is_dir()
+    ]
+    if not any(Path(folder).is_dir() and any(Path(folder).iterdir()) for folder, _ in present[:2]):
+        raise PhotosSyncError(
+            f"{immich_path} does not look like Immich's data (no library/ or upload/ with "
+            "files in it); refusing to sync it, as that would empty the backup",
+            "Set BACKUP_IMMICH_PATH to the folder holding library/ and upload/ (is it mounted?)",
+        )
+    return [*present, (str(data_dir), DATA_DIR_PRIORITY)]
+
+
+def remote_for(source: str) -> str:
+    name = Path(source).name
+    return f"{CRYPT_ROOT}{name if name in dict(IMMICH_SOURCES) else 'photos-sync-data'}"
+
+
+def run_job(
+    rclone: Path,
+    env: dict[str, str],
+    job: Job,
+    connection: sqlite3.Connection,
+    log: Path,
+    *,
+    dry_run: bool,
+    on_stats: Callable[[Job, Stats], None] | None = None,
+) -> tuple[int, str | None]:
+    """One ``rclone sync``; returns (exit code, last error line)."""
+    argv = [
+        str(rclone),
+        "sync",
+        job.source_path,
+        remote_for(job.source_path),
+        "--use-json-log",
+        "--stats",
+        "1s",
+        "--stats-log-level",
+        "NOTICE",
+        "-v",
+        *EXCLUDES,
+    ]
+    if dry_run:
+        argv.append("--dry-run")
+    last_error = None
+    with (
+        log.open("a") as sink,
+        subprocess.Popen(
+            argv,
+            env={**os.environ, **env},
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        ) as process,
+    ):
+        assert process.stderr is not None
+        for line in process.stderr:
+            sink.write(line)
+            parsed = parse_line(line)
+            if isinstance(parsed, Stats):
+                if not dry_run:
+                    backup_jobs.record_progress(connection, job.id, parsed)
+                if on_stats:
+                    on_stats(job, parsed)
+            elif parsed is not None and parsed.level == "error":
+                last_error = parsed.message.strip()
+    return process.returncode, last_error
+
+
+def run_backup(
+    rclone: Path,
+    env: dict[str, str],
+    jobs: list[Job],
+    connection: sqlite3.Connection,
+    log: Path,
+    *,
+    max_retries: int,
+    dry_run: bool = False,
+    on_stats: Callable[[Job, Stats], None] | None = None,
+) -> list[JobResult]:
+    results = []
+    for job in jobs:
+        if job.status == "COMPLETED":
+            continue
+        while True:
+            if not dry_run:
+                backup_jobs.set_status(connection, job.id, "RUNNING")
+            code, error = run_job(
+                rclone, env, job, connection, log, dry_run=dry_run, on_stats=on_stats
+            )
+            if code == 0:
+                if not dry_run:
+                    backup_jobs.set_status(connection, job.id, "COMPLETED")
+                results.append(JobResult(job, "COMPLETED"))
+                break
+            message = f"rclone exited {code}" + (f": {error}" if error else "")
+            retries = job.retry_count
+            if code in RETRYABLE and retries < max_retries and not dry_run:
+                backup_jobs.count_retry(connection, job.id)
+                job = dataclasses.replace(job, retry_count=retries + 1, error_message=message)
+                continue
+            if not dry_run:
+                backup_jobs.set_status(connection, job.id, "FAILED", message)
+            results.append(JobResult(job, "FAILED", message))
+            break
+    return results

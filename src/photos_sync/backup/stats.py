@@ -1,0 +1,68 @@
+"""Reading rclone's JSON log (``--use-json-log --stats 1s``): progress and events. Pure.
+
+Every stderr line is one JSON object; those with a ``stats`` key are progress, the rest are
+events (``Copied (new)``, errors). Anything else (a Go panic, early plain text) is ignored.
+Through crypt, ``bytes`` counts ciphertext and can exceed ``totalBytes``: the percentage is
+clamped.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Stats:
+    bytes: int
+    total_bytes: int
+    transfers: int
+    total_transfers: int
+    speed: float
+    errors: int
+
+    @property
+    def percent(self) -> float:
+        if self.total_bytes <= 0:
+            return 0.0
+        return min(100.0, 100.0 * self.bytes / self.total_bytes)
+
+
+@dataclass(frozen=True)
+class Event:
+    level: str
+    message: str
+    object: str | None
+
+
+def _number(value: Any, kind: type[int] | type[float]) -> Any:
+    try:
+        return kind(value) if value is not None else kind(0)
+    except (TypeError, ValueError):
+        return kind(0)
+
+
+def parse_line(line: str) -> Stats | Event | None:
+    """One line of rclone's stderr, or None when it is not a JSON log line."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(record, dict):
+        return None
+    stats = record.get("stats")
+    if isinstance(stats, dict):
+        return Stats(
+            bytes=_number(stats.get("bytes"), int),
+            total_bytes=_number(stats.get("totalBytes"), int),
+            transfers=_number(stats.get("transfers"), int),
+            total_transfers=_number(stats.get("totalTransfers"), int),
+            speed=_number(stats.get("speed"), float),
+            errors=_number(stats.get("errors"), int),
+        )
+    message = record.get("msg")
+    if not isinstance(message, str):
+        return None
+    obj = record.get("object")
+    return Event(str(record.get("level", "")), message, obj if isinstance(obj, str) else None)

@@ -1,0 +1,295 @@
+"""``photos-sync backup`` and ``photos-sync restore``: Immich's data, encrypted, offsite."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+
+from photos_sync.backup import rclone as rc
+from photos_sync.backup.onepassword import BackupSecrets, read_secrets
+from photos_sync.backup.remotes import CRYPT_ROOT, TYPES, Destination, obscure_with, rclone_env
+from photos_sync.backup.runner import remote_for, run_backup, sources
+from photos_sync.backup.tools import find_rclone, op_signed_in, rclone_version
+from photos_sync.cli import options as opt
+from photos_sync.cli.state import AppState, state_of
+from photos_sync.errors import ConfigError, PhotosSyncError
+from photos_sync.track import backup_jobs
+from photos_sync.track.database import open_tracker, snapshot
+from photos_sync.track.lock import DataDirLock
+
+
+def _rclone(state: AppState) -> Path:
+    binary = find_rclone(state.settings.rclone_binary)
+    if binary is None:
+        raise PhotosSyncError("rclone not found", "Reinstall photos-sync, or set RCLONE_BINARY")
+    return binary
+
+
+@contextmanager
+def _destination_lock(state: AppState, name: str) -> Iterator[sqlite3.Connection]:
+    """One backup per destination at a time (rclone has no lock of its own); imports may
+    run meanwhile, so this is not the data folder's main lock."""
+    with DataDirLock(state.settings.data_dir, f"backup --to {name}", name=f"backup-{name}.lock"):
+        connection = open_tracker(state.settings.tracker_path)
+        try:
+            yield connection
+        finally:
+            connection.close()
+
+
+def _secrets(state: AppState) -> BackupSecrets:
+    return read_secrets(state.settings.backup_op_item, state.settings.backup_op_vault)
+
+
+def _environment(state: AppState, destination: Destination) -> tuple[Path, dict[str, str]]:
+    rclone = _rclone(state)
+    return rclone, rclone_env(destination, _secrets(state), obscure_with(rclone))
+
+
+def _known(connection: sqlite3.Connection, name: str) -> Destination:
+    found = backup_jobs.destination(connection, name)
+    if found is None:
+        raise PhotosSyncError(
+            f"No backup destination named '{name}'", "Run `photos-sync backup --setup` first"
+        )
+    return found
+
+
+def _age(stamp: str | None) -> str:
+    if stamp is None:
+        return "never"
+    minutes = int((datetime.now(UTC) - datetime.fromisoformat(stamp)).total_seconds() // 60)
+    return f"{minutes} minutes ago" if minutes < 120 else f"{minutes // 60} hours ago"
+
+
+def check(state: AppState) -> None:
+    rclone = find_rclone(state.settings.rclone_binary)
+    lines = []
+    ok = True
+    answer = rclone_version(rclone) if rclone else None
+    lines.append(("rclone", bool(answer and answer.ok), answer.detail if answer else "not found"))
+    signed = op_signed_in()
+    lines.append(("1Password CLI", signed.ok, signed.detail))
+    if signed.ok:
+        try:
+            secrets = _secrets(state)
+            lines.append(
+                ("1Password item", True, f"all four fields (bucket {secrets.bucket_name})")
+            )
+        except PhotosSyncError as error:
+            lines.append(("1Password item", False, error.one_line()))
+    path = state.settings.backup_immich_path
+    lines.append(
+        ("BACKUP_IMMICH_PATH", path is not None and path.is_dir(), str(path) if path else "not set")
+    )
+    for name, good, detail in lines:
+        ok = ok and good
+        state.out.print(f"{'✓' if good else '✗'} {name}: {detail}", markup=False)
+    if not ok:
+        raise typer.Exit(1)
+
+
+def setup(
+    state: AppState, name: str, kind: str | None, bucket: str | None, remote_path: str, yes: bool
+) -> None:
+    if not op_signed_in().ok:
+        raise PhotosSyncError("1Password CLI is not signed in", "Run `op signin` first")
+    secrets = _secrets(state)
+    if kind is None:
+        kind = "b2" if yes else typer.prompt("Destination type (b2 or local)", default="b2")
+    if kind not in TYPES:
+        raise ConfigError(f"Unknown destination type '{kind}'", f"Use one of: {', '.join(TYPES)}")
+    if bucket is None:
+        bucket = secrets.bucket_name if kind == "b2" else None
+        if bucket is None or not yes:
+            bucket = typer.prompt("Bucket (b2) or folder (local)", default=bucket)
+    assert bucket is not None
+    with _destination_lock(state, name) as connection:
+        destination = backup_jobs.save_destination(connection, name, kind, bucket, remote_path)
+        rclone = _rclone(state)
+        env = rclone_env(destination, secrets, obscure_with(rclone))
+        problem = rc.check_canary(rclone, env)
+        if problem is not None:
+            problem = rc.write_canary(rclone, env)
+        if problem is not None:
+            raise PhotosSyncError(f"Test write through encryption failed: {problem}")
+    state.out.print(
+        f"Destination '{name}' ({kind}, {bucket}) saved; a test write through encryption worked."
+    )
+
+
+def status(state: AppState, name: str) -> None:
+    connection = open_tracker(state.settings.tracker_path)
+    try:
+        destination = _known(connection, name)
+        jobs = backup_jobs.jobs(connection, destination.id)
+        stale = backup_jobs.stale_jobs(jobs, state.settings.backup_stats_interval)
+        last = connection.execute(
+            "SELECT last_backup_at FROM backup_destinations WHERE id = ?", (destination.id,)
+        ).fetchone()[0]
+    finally:
+        connection.close()
+    state.out.print(
+        f"Destination {name} ({destination.type}, {destination.bucket_name}): "
+        f"last complete backup {_age(last)}"
+    )
+    for job in jobs:
+        state.out.print(
+            f"  {Path(job.source_path).name}: {job.status}, "
+            f"{job.files_transferred:,} files / {job.bytes_transferred / 1e6:,.1f} MB,"
+            f" updated {_age(job.last_update)}"
+            + (f", {job.error_message}" if job.error_message else ""),
+            markup=False,
+        )
+    for job in stale:
+        state.out.print(
+            f"WARNING: stale job {Path(job.source_path).name}: last update "
+            f"{_age(job.last_update)}; `backup --force` resumes it",
+            markup=False,
+        )
+
+
+def run(state: AppState, name: str, dry_run: bool, force: bool) -> None:
+    immich = state.settings.backup_immich_path
+    if immich is None:
+        raise ConfigError("BACKUP_IMMICH_PATH is not set", "Set it to Immich's data folder")
+    with _destination_lock(state, name) as connection:
+        destination = _known(connection, name)
+        rclone, env = _environment(state, destination)
+        problem = rc.check_canary(rclone, env)
+        if problem is not None:
+            raise PhotosSyncError(
+                f"Backup refused: {problem}", "Check the 1Password item's encryption_password"
+            )
+        existing = backup_jobs.jobs(connection, destination.id)
+        stale = backup_jobs.stale_jobs(existing, state.settings.backup_stats_interval)
+        if stale and not force:
+            names = ", ".join(
+                f"{Path(j.source_path).name} (last update {_age(j.last_update)})" for j in stale
+            )
+            raise PhotosSyncError(
+                f"Found {len(stale)} stale job(s): {names}",
+                "Resume with `backup --force`, or start over with --reset",
+            )
+        running = [j.id for j in existing if j.status == "RUNNING"]
+        backup_jobs.interrupt(connection, running)  # we hold the lock: nobody runs them
+        jobs = backup_jobs.ensure_jobs(
+            connection, destination.id, sources(immich, state.settings.data_dir)
+        )
+        if not dry_run:
+            snapshot(connection, state.settings.data_dir / rc.SNAPSHOT)
+        log = state.settings.data_dir / "backup.log"
+        log.write_text("")  # the latest run only
+        results = run_backup(
+            rclone,
+            env,
+            jobs,
+            connection,
+            log,
+            max_retries=state.settings.backup_max_retries,
+            dry_run=dry_run,
+        )
+        if not dry_run and all(r.status == "COMPLETED" for r in results):
+            backup_jobs.finished(connection, destination.id)
+    for result in results:
+        detail = f": {result.error}" if result.error else ""
+        state.out.print(
+            f"{Path(result.job.source_path).name} -> "
+            f"{remote_for(result.job.source_path)}: {result.status}{detail}",
+            markup=False,
+        )
+    if dry_run:
+        state.out.print("Dry run: nothing was transferred (see the log for what would be).")
+    if any(r.status != "COMPLETED" for r in results):
+        raise typer.Exit(1)
+
+
+def verify(state: AppState, name: str) -> None:
+    immich = state.settings.backup_immich_path
+    if immich is None:
+        raise ConfigError("BACKUP_IMMICH_PATH is not set", "Set it to Immich's data folder")
+    with _destination_lock(state, name) as connection:
+        rclone, env = _environment(state, _known(connection, name))
+    failed = False
+    for source, _ in sources(immich, state.settings.data_dir):
+        good, summary = rc.cryptcheck(rclone, env, source, remote_for(source))
+        failed = failed or not good
+        state.out.print(f"{'✓' if good else '✗'} {Path(source).name}: {summary}", markup=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+def backup(
+    ctx: typer.Context,
+    check_flag: bool = typer.Option(False, "--check", help="Check rclone, 1Password and paths."),
+    setup_flag: bool = typer.Option(
+        False,
+        "--setup",
+        help="Set up a destination (asks, or takes --type/--bucket with --yes) and test it.",
+    ),
+    to: str = typer.Option("b2", "--to", help="The destination's name."),
+    status_flag: bool = typer.Option(False, "--status", help="Show the destination's jobs."),
+    dry_run: opt.DryRun = False,
+    force: bool = typer.Option(False, "--force", help="Resume stale jobs (interrupted runs)."),
+    reset: bool = typer.Option(False, "--reset", help="Forget all job state of the destination."),
+    verify_flag: bool = typer.Option(
+        False, "--verify", help="Prove every file is in the backup (rclone cryptcheck)."
+    ),
+    kind: str | None = typer.Option(None, "--type", help="With --setup: b2 or local."),
+    bucket: str | None = typer.Option(None, "--bucket", help="With --setup: bucket or folder."),
+    remote_path: str = typer.Option("immich", "--remote-path", help="With --setup: path in it."),
+    yes: bool = typer.Option(False, "--yes", help="With --setup: do not ask."),
+) -> None:
+    """Back up Immich's data (library, upload, profile, backups, and photos-sync's own data)
+    encrypted with rclone crypt, keys from 1Password. One job per folder, resumable."""
+    state = state_of(ctx)
+    if check_flag:
+        check(state)
+    elif setup_flag:
+        setup(state, to, kind, bucket, remote_path, yes)
+    elif status_flag:
+        status(state, to)
+    elif reset:
+        with _destination_lock(state, to) as connection:
+            removed = backup_jobs.reset(connection, _known(connection, to).id)
+        state.out.print(f"Forgot {removed} jobs of '{to}'; the next backup starts fresh.")
+    elif verify_flag:
+        verify(state, to)
+    else:
+        run(state, to, dry_run, force)
+
+
+def restore(
+    ctx: typer.Context,
+    target: Path = typer.Option(..., "--to", help="Folder to restore into."),
+    source: str = typer.Option("b2", "--from", help="The destination to restore from."),
+    path: str = typer.Option("", "--path", help="Only this folder, e.g. library."),
+    force: bool = typer.Option(False, "--force", help="Restore into a folder that is not empty."),
+) -> None:
+    """Copy the backup back, decrypting it, then check every restored file against it."""
+    state = state_of(ctx)
+    if target.exists() and any(target.iterdir()) and not force:
+        raise PhotosSyncError(f"{target} is not empty", "Choose an empty folder, or --force")
+    target.mkdir(parents=True, exist_ok=True)
+    with _destination_lock(state, source) as connection:
+        rclone, env = _environment(state, _known(connection, source))
+    remote = f"{CRYPT_ROOT}{path.strip('/')}"
+    into = target / path.strip("/") if path else target
+    into.mkdir(parents=True, exist_ok=True)  # an empty folder in the backup restores as one
+    good, error = rc.copy_back(rclone, env, remote, into)
+    if not good:
+        raise PhotosSyncError(f"Restore failed: {error}")
+    proven, summary = rc.cryptcheck(rclone, env, str(into), remote)
+    state.out.print(f"Restored into {into}; checked against the backup: {summary}", markup=False)
+    if not proven:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("backup")(backup)
+    app.command("restore")(restore)

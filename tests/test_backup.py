@@ -1,0 +1,255 @@
+"""`photos-sync backup` and `restore` with the real rclone, crypt over a local folder, and
+the fake 1Password CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CliResult
+
+Run = Callable[..., CliResult]
+MARKER = b"PLAINTEXT-MARKER-photos-sync"
+SECRETS = {
+    "application_key_id": "KEYID-7f3a9c",
+    "application_key": "APPKEY-very-secret-4411",
+    "bucket_name": "my-immich-bucket",
+    "encryption_password": "crypt-password-9b1e0d",
+}
+
+
+def write_op_state(path: Path, **fields: str) -> None:
+    item = {
+        "id": "itm1",
+        "title": "Immich Backup B2",
+        "version": 1,
+        "vault": {"id": "v1", "name": "Private"},
+        "category": "LOGIN",
+        "fields": [
+            {"id": k, "type": "CONCEALED", "label": k, "value": v} for k, v in fields.items()
+        ],
+    }
+    path.write_text(
+        json.dumps(
+            {
+                "account": {"email": "me@example.com"},
+                "vaults": [{"id": "v1", "name": "Private", "items": [item]}],
+            }
+        )
+    )
+
+
+@pytest.fixture
+def immich_data(tmp_path: Path) -> Path:
+    root = tmp_path / "immich"
+    files = {
+        "library/admin/2024/IMG_0001.jpg": MARKER + os.urandom(2000),
+        "library/admin/2024/IMG_0002.heic": MARKER + os.urandom(70_000),
+        "upload/u1/pending.mov": MARKER + os.urandom(5000),
+        "profile/admin/face.png": MARKER + b"png",
+        "backups/immich-db-backup-1.sql.gz": MARKER + os.urandom(3000),
+        "thumbs/admin/t.webp": MARKER + b"thumb",
+        "encoded-video/admin/v.mp4": MARKER + b"video",
+    }
+    for name, data in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+    return root
+
+
+@pytest.fixture
+def backup_env(
+    fake_op: Path,
+    immich_data: Path,
+    data_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Path:
+    state = tmp_path / "op-state.json"
+    write_op_state(state, **SECRETS)
+    monkeypatch.setenv("FAKE_OP_STATE", str(state))
+    monkeypatch.setenv("BACKUP_IMMICH_PATH", str(immich_data))
+    monkeypatch.setenv("PHOTOS_SYNC_DATA", str(data_dir))
+    remote = tmp_path / "remote"
+    remote.mkdir()
+    return remote
+
+
+def setup_local(run_cli: Run, remote: Path) -> None:
+    result = run_cli(
+        "backup", "--setup", "--to", "disk", "--type", "local", "--bucket", str(remote), "--yes"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "test write through encryption worked" in result.stdout
+
+
+def all_bytes(folder: Path) -> list[tuple[Path, bytes]]:
+    return [(p, p.read_bytes()) for p in folder.rglob("*") if p.is_file()]
+
+
+def test_backup_encrypts_verifies_and_restores_byte_for_byte(
+    run_cli: Run, backup_env: Path, immich_data: Path, tmp_path: Path, data_dir: Path
+) -> None:
+    setup_local(run_cli, backup_env)
+    result = run_cli("backup", "--to", "disk")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    for folder in ("library", "upload", "profile", "backups"):
+        assert f"{folder} -> pscrypt:{folder}: COMPLETED" in result.stdout
+    stored = all_bytes(backup_env)
+    assert stored
+    for path, data in stored:  # names and bytes are encrypted
+        assert MARKER not in data
+        for plain in ("library", "IMG_0001", "thumbs", "upload", "admin"):
+            assert plain not in str(path.relative_to(backup_env))
+    assert run_cli("backup", "--to", "disk", "--verify").exit_code == 0
+    status = run_cli("backup", "--to", "disk", "--status")
+    assert "library: COMPLETED" in status.stdout
+
+    restored = tmp_path / "restored"
+    result = run_cli("restore", "--from", "disk", "--to", str(restored))
+    assert result.exit_code == 0, result.stdout + result.stderr
+    for name in ("library", "upload", "profile", "backups"):
+        for original in (immich_data / name).rglob("*"):
+            if original.is_file():
+                copy = restored / name / original.relative_to(immich_data / name)
+                assert copy.read_bytes() == original.read_bytes()
+    assert not (restored / "thumbs").exists() and not (restored / "encoded-video").exists()
+    snapshot = restored / "photos-sync-data" / "tracker-snapshot.db"
+    with closing(sqlite3.connect(snapshot)) as copy:  # a consistent copy of the tracker
+        assert copy.execute("SELECT COUNT(*) FROM backup_jobs").fetchone()[0] == 5
+
+
+def test_changed_and_deleted_files_follow_on_the_next_backup(
+    run_cli: Run, backup_env: Path, immich_data: Path, tmp_path: Path
+) -> None:
+    setup_local(run_cli, backup_env)
+    assert run_cli("backup", "--to", "disk").exit_code == 0
+    changed = immich_data / "library/admin/2024/IMG_0001.jpg"
+    changed.write_bytes(b"edited in Immich " + os.urandom(100))
+    (immich_data / "upload/u1/pending.mov").unlink()
+    assert run_cli("backup", "--to", "disk").exit_code == 0
+    restored = tmp_path / "r"
+    assert (
+        run_cli(
+            "restore",
+            "--from",
+            "disk",
+            "--to",
+            str(restored),
+            "--path",
+            "library",
+        ).exit_code
+        == 0
+    )
+    assert (restored / "library/admin/2024/IMG_0001.jpg").read_bytes() == changed.read_bytes()
+    again = tmp_path / "r2"
+    assert (
+        run_cli(
+            "restore",
+            "--from",
+            "disk",
+            "--to",
+            str(again),
+            "--path",
+            "upload",
+        ).exit_code
+        == 0
+    )
+    assert not (again / "upload/u1/pending.mov").exists()  # sync mirrors deletions
+
+
+def test_restore_refuses_a_folder_that_is_not_empty(
+    run_cli: Run, backup_env: Path, tmp_path: Path
+) -> None:
+    setup_local(run_cli, backup_env)
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "x").write_text("x")
+    result = run_cli("restore", "--from", "disk", "--to", str(full))
+    assert result.exit_code != 0 and "is not empty" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"FAKE_OP_MODE": "signed_out"}, "1Password CLI is not signed in"),
+        ({"drop": "encryption_password"}, "lacks encryption_password"),
+        ({"BACKUP_OP_ITEM": "Nope"}, 'has no item "Nope"'),
+    ],
+)
+def test_1password_problems_are_one_clear_line(
+    run_cli: Run,
+    backup_env: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    change: dict[str, str],
+    message: str,
+) -> None:
+    setup_local(run_cli, backup_env)
+    if "drop" in change:
+        write_op_state(
+            tmp_path / "op-state.json", **{k: v for k, v in SECRETS.items() if k != change["drop"]}
+        )
+    else:
+        for name, value in change.items():
+            monkeypatch.setenv(name, value)
+    result = run_cli("backup", "--to", "disk")
+    assert result.exit_code != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in result.stderr
+
+
+def test_a_wrong_password_is_refused_before_anything_is_synced(
+    run_cli: Run, backup_env: Path, tmp_path: Path
+) -> None:
+    setup_local(run_cli, backup_env)
+    before = all_bytes(backup_env)
+    write_op_state(tmp_path / "op-state.json", **{**SECRETS, "encryption_password": "wrong"})
+    result = run_cli("backup", "--to", "disk")
+    assert result.exit_code != 0 and "Backup refused" in result.stderr
+    assert all_bytes(backup_env) == before
+
+
+def test_stale_job_needs_force_then_resumes(run_cli: Run, backup_env: Path, data_dir: Path) -> None:
+    setup_local(run_cli, backup_env)
+    assert run_cli("backup", "--to", "disk").exit_code == 0
+    with closing(sqlite3.connect(data_dir / "tracker.db")) as tracker, tracker:
+        tracker.execute(
+            "UPDATE backup_jobs SET status = 'RUNNING',"
+            " last_update = '2020-01-01T00:00:00+00:00' WHERE priority = 1"
+        )
+    status = run_cli("backup", "--to", "disk", "--status")
+    assert "WARNING: stale job library" in status.stdout
+    refused = run_cli("backup", "--to", "disk")
+    assert refused.exit_code != 0 and "stale job(s): library" in refused.stderr
+    resumed = run_cli("backup", "--to", "disk", "--force")
+    assert resumed.exit_code == 0 and "library -> pscrypt:library: COMPLETED" in resumed.stdout
+    assert run_cli("backup", "--to", "disk", "--reset").exit_code == 0
+
+
+def test_secrets_reach_no_file_log_or_command_line(
+    run_cli: Run, backup_env: Path, data_dir: Path, fake_op: Path, tmp_path: Path
+) -> None:
+    setup_local(run_cli, backup_env)
+    outputs = [
+        run_cli("backup", "--to", "disk"),
+        run_cli("backup", "--to", "disk", "--status"),
+        run_cli("--debug", "backup", "--to", "disk", "--verify"),
+    ]
+    secret_values = [
+        SECRETS[k] for k in ("application_key_id", "application_key", "encryption_password")
+    ]
+    calls = [json.loads(line) for line in fake_op.read_text().splitlines()]
+    for value in secret_values:
+        for output in outputs:
+            assert value not in output.stdout + output.stderr
+        for call in calls:
+            assert value not in " ".join(call["argv"])
+        for path, data in all_bytes(data_dir) + all_bytes(backup_env):
+            assert value.encode() not in data, path
