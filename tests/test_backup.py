@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import CliResult
+from tests.conftest import FAKE_OP_DIR, CliResult
 
 Run = Callable[..., CliResult]
 MARKER = b"PLAINTEXT-MARKER-photos-sync"
@@ -253,3 +257,111 @@ def test_secrets_reach_no_file_log_or_command_line(
             assert value not in " ".join(call["argv"])
         for path, data in all_bytes(data_dir) + all_bytes(backup_env):
             assert value.encode() not in data, path
+
+
+def _library_bytes_moved(log: Path) -> int:
+    """Bytes rclone moved for the first job (library) of the latest run: the first final
+    stats line (one without "transferring") in its log."""
+    for line in log.read_text().splitlines():
+        record = json.loads(line) if line.startswith("{") else {}
+        stats = record.get("stats")
+        if stats is not None and not stats.get("transferring"):
+            return int(stats["bytes"])
+    return 0
+
+
+def test_sigkill_mid_transfer_then_force_resumes_only_what_is_missing(
+    backup_env: Path,
+    immich_data: Path,
+    data_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    big = immich_data / "library" / "big"
+    big.mkdir()
+    for n in range(8):
+        (big / f"VID_{n}.mov").write_bytes(os.urandom(2 * 1024 * 1024))
+    total = sum(p.stat().st_size for p in (immich_data / "library").rglob("*") if p.is_file())
+    env = {
+        **os.environ,
+        "PATH": f"{FAKE_OP_DIR}{os.pathsep}{os.environ['PATH']}",
+        "BACKUP_STATS_INTERVAL": "1",
+        "RCLONE_BWLIMIT": "4M",
+        "RCLONE_TRANSFERS": "2",
+    }
+    photos_sync = [str(Path(sys.executable).parent / "photos-sync")]
+    setup = subprocess.run(
+        [
+            *photos_sync,
+            "backup",
+            "--setup",
+            "--to",
+            "disk",
+            "--type",
+            "local",
+            "--bucket",
+            str(backup_env),
+            "--yes",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    assert setup.returncode == 0, setup.stderr
+    process = subprocess.Popen(
+        [*photos_sync, "backup", "--to", "disk"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    tracker = data_dir / "tracker.db"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        with closing(sqlite3.connect(tracker)) as connection:
+            row = connection.execute(
+                "SELECT bytes_transferred FROM backup_jobs"
+                " WHERE priority = 1 AND status = 'RUNNING'"
+            ).fetchone()
+        if row and row[0] > 5 * 1024 * 1024:
+            break
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    time.sleep(3.5)  # three stats intervals without news: the job is stale
+    status = subprocess.run(
+        [*photos_sync, "backup", "--to", "disk", "--status"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "WARNING: stale job library" in status.stdout
+    refused = subprocess.run(
+        [*photos_sync, "backup", "--to", "disk"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert refused.returncode != 0 and "stale job(s): library" in refused.stderr
+    resumed = subprocess.run(
+        [*photos_sync, "backup", "--to", "disk", "--force"],
+        env={**env, "RCLONE_BWLIMIT": "0"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    moved = _library_bytes_moved(data_dir / "backup.log")
+    assert 0 < moved < total * 0.9  # only what the killed run had not finished
+    verify = subprocess.run(
+        [*photos_sync, "backup", "--to", "disk", "--verify"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert verify.returncode == 0, verify.stdout

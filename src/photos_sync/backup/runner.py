@@ -3,10 +3,13 @@ order, its progress read from rclone's JSON stats into the job row as it goes.""
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import os
+import signal
 import sqlite3
 import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +25,7 @@ from photos_sync.track.backup_jobs import Job
 # encoded-video/ are left out: Immich makes them again from the originals.
 IMMICH_SOURCES = (("library", 1), ("upload", 2), ("profile", 3), ("backups", 4))
 DATA_DIR_PRIORITY = 5
+PR_SET_PDEATHSIG = 1
 RETRYABLE = {5, 8, 10, 130, 143, -9, 137}  # rclone: temporary, limits, signals
 
 
@@ -50,6 +54,14 @@ def sources(immich_path: Path, data_dir: Path) -> list[tuple[str, int]]:
 def remote_for(source: str) -> str:
     name = Path(source).name
     return f"{CRYPT_ROOT}{name if name in dict(IMMICH_SOURCES) else 'photos-sync-data'}"
+
+
+def _die_with_parent() -> None:
+    """In the rclone child (Linux): be stopped when photos-sync dies, even by SIGKILL, so a
+    killed backup never leaves a sync running unwatched."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def run_job(
@@ -88,6 +100,7 @@ def run_job(
             stdout=subprocess.DEVNULL,
             stdin=subprocess.DEVNULL,
             text=True,
+            preexec_fn=_die_with_parent,
         ) as process,
     ):
         assert process.stderr is not None
