@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -365,3 +366,61 @@ def test_sigkill_mid_transfer_then_force_resumes_only_what_is_missing(
         check=False,
     )
     assert verify.returncode == 0, verify.stdout
+
+
+@pytest.fixture
+def s3_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """rclone's own S3 server on 127.0.0.1, serving a folder; keys as in SECRETS."""
+    root = tmp_path / "s3root"
+    (root / "immich-bucket").mkdir(parents=True)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    rclone = str(Path(sys.executable).parent / "rclone")
+    keys = f"{SECRETS['application_key_id']},{SECRETS['application_key']}"
+    server = subprocess.Popen(
+        [rclone, "serve", "s3", str(root), "--addr", f"127.0.0.1:{port}", "--auth-key", keys],
+        env={**os.environ, "RCLONE_CONFIG": ""},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with socket.socket() as attempt:
+            if attempt.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.1)
+    try:
+        yield f"http://127.0.0.1:{port}", root
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_backup_to_s3_over_loopback(
+    run_cli: Run,
+    backup_env: Path,
+    s3_server: tuple[str, Path],
+    immich_data: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    endpoint, root = s3_server
+    monkeypatch.setenv("BACKUP_S3_ENDPOINT", endpoint)
+    monkeypatch.setenv("BACKUP_S3_PROVIDER", "Rclone")
+    setup = run_cli(
+        "backup", "--setup", "--to", "s3", "--type", "s3", "--bucket", "immich-bucket", "--yes"
+    )
+    assert setup.exit_code == 0, setup.stderr
+    assert run_cli("backup", "--to", "s3").exit_code == 0
+    for path, data in all_bytes(root):
+        assert MARKER not in data and "library" not in str(path)
+    assert run_cli("backup", "--to", "s3", "--verify").exit_code == 0
+    restored = tmp_path / "from-s3"
+    assert (
+        run_cli("restore", "--from", "s3", "--to", str(restored), "--path", "library").exit_code
+        == 0
+    )
+    original = immich_data / "library/admin/2024/IMG_0002.heic"
+    assert (restored / "library/admin/2024/IMG_0002.heic").read_bytes() == original.read_bytes()

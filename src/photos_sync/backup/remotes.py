@@ -18,14 +18,14 @@ from photos_sync.errors import PhotosSyncError
 
 STORE, CRYPT = "PSSTORE", "PSCRYPT"
 CRYPT_ROOT = "pscrypt:"
-TYPES = ("b2", "local")
+TYPES = ("b2", "s3", "local")
 
 
 @dataclass(frozen=True)
 class Destination:
     id: int
     name: str
-    type: str  # b2 | local
+    type: str  # b2 | s3 | local
     bucket_name: str  # for local: the folder
     remote_path: str
 
@@ -50,8 +50,19 @@ def obscure_with(rclone: Path) -> Callable[[str], str]:
     return obscure
 
 
+@dataclass(frozen=True)
+class S3Endpoint:
+    """Any S3 service: B2's S3 API, Wasabi, MinIO, rclone's own ``serve s3``."""
+
+    url: str
+    provider: str = "Other"
+
+
 def rclone_env(
-    destination: Destination, secrets: BackupSecrets, obscure: Callable[[str], str]
+    destination: Destination,
+    secrets: BackupSecrets,
+    obscure: Callable[[str], str],
+    s3: S3Endpoint | None = None,
 ) -> dict[str, str]:
     """The environment variables that define the two remotes for one destination."""
     store = f"RCLONE_CONFIG_{STORE}_"
@@ -63,6 +74,19 @@ def rclone_env(
             f"{store}ACCOUNT": secrets.application_key_id,
             f"{store}KEY": secrets.application_key,
             f"{store}HARD_DELETE": "false",  # deleted files stay as B2 versions
+        }
+        root = f"psstore:{destination.bucket_name}/{path}".rstrip("/")
+    elif destination.type == "s3":
+        if s3 is None:
+            raise PhotosSyncError(
+                "An s3 destination needs BACKUP_S3_ENDPOINT", "Set it, e.g. https://s3.host"
+            )
+        env |= {
+            f"{store}TYPE": "s3",
+            f"{store}PROVIDER": s3.provider,
+            f"{store}ENDPOINT": s3.url,
+            f"{store}ACCESS_KEY_ID": secrets.application_key_id,
+            f"{store}SECRET_ACCESS_KEY": secrets.application_key,
         }
         root = f"psstore:{destination.bucket_name}/{path}".rstrip("/")
     elif destination.type == "local":

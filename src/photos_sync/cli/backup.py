@@ -12,7 +12,14 @@ import typer
 
 from photos_sync.backup import rclone as rc
 from photos_sync.backup.onepassword import BackupSecrets, read_secrets
-from photos_sync.backup.remotes import CRYPT_ROOT, TYPES, Destination, obscure_with, rclone_env
+from photos_sync.backup.remotes import (
+    CRYPT_ROOT,
+    TYPES,
+    Destination,
+    S3Endpoint,
+    obscure_with,
+    rclone_env,
+)
 from photos_sync.backup.runner import remote_for, run_backup, sources
 from photos_sync.backup.tools import find_rclone, op_signed_in, rclone_version
 from photos_sync.cli import options as opt
@@ -46,9 +53,17 @@ def _secrets(state: AppState) -> BackupSecrets:
     return read_secrets(state.settings.backup_op_item, state.settings.backup_op_vault)
 
 
-def _environment(state: AppState, destination: Destination) -> tuple[Path, dict[str, str]]:
+def _s3(state: AppState) -> S3Endpoint | None:
+    url = state.settings.backup_s3_endpoint
+    return S3Endpoint(url, state.settings.backup_s3_provider) if url else None
+
+
+def _environment(
+    state: AppState, destination: Destination, secrets: BackupSecrets | None = None
+) -> tuple[Path, dict[str, str]]:
     rclone = _rclone(state)
-    return rclone, rclone_env(destination, _secrets(state), obscure_with(rclone))
+    env = rclone_env(destination, secrets or _secrets(state), obscure_with(rclone), _s3(state))
+    return rclone, env
 
 
 def _known(connection: sqlite3.Connection, name: str) -> Destination:
@@ -101,7 +116,7 @@ def setup(
         raise PhotosSyncError("1Password CLI is not signed in", "Run `op signin` first")
     secrets = _secrets(state)
     if kind is None:
-        kind = "b2" if yes else typer.prompt("Destination type (b2 or local)", default="b2")
+        kind = "b2" if yes else typer.prompt("Destination type (b2, s3 or local)", default="b2")
     if kind not in TYPES:
         raise ConfigError(f"Unknown destination type '{kind}'", f"Use one of: {', '.join(TYPES)}")
     if bucket is None:
@@ -111,8 +126,7 @@ def setup(
     assert bucket is not None
     with _destination_lock(state, name) as connection:
         destination = backup_jobs.save_destination(connection, name, kind, bucket, remote_path)
-        rclone = _rclone(state)
-        env = rclone_env(destination, secrets, obscure_with(rclone))
+        rclone, env = _environment(state, destination, secrets)
         problem = rc.check_canary(rclone, env)
         if problem is not None:
             problem = rc.write_canary(rclone, env)
@@ -240,7 +254,7 @@ def backup(
     verify_flag: bool = typer.Option(
         False, "--verify", help="Prove every file is in the backup (rclone cryptcheck)."
     ),
-    kind: str | None = typer.Option(None, "--type", help="With --setup: b2 or local."),
+    kind: str | None = typer.Option(None, "--type", help="With --setup: b2, s3 or local."),
     bucket: str | None = typer.Option(None, "--bucket", help="With --setup: bucket or folder."),
     remote_path: str = typer.Option("immich", "--remote-path", help="With --setup: path in it."),
     yes: bool = typer.Option(False, "--yes", help="With --setup: do not ask."),
