@@ -424,3 +424,26 @@ def test_backup_to_s3_over_loopback(
     )
     original = immich_data / "library/admin/2024/IMG_0002.heic"
     assert (restored / "library/admin/2024/IMG_0002.heic").read_bytes() == original.read_bytes()
+
+
+def test_check_and_dry_run(run_cli: Run, backup_env: Path, data_dir: Path) -> None:
+    checked = run_cli("backup", "--check")
+    assert checked.exit_code == 0, checked.stdout
+    assert "✓ 1Password item: all four fields (bucket my-immich-bucket)" in checked.stdout
+    setup_local(run_cli, backup_env)
+    before = all_bytes(backup_env)
+    dry = run_cli("backup", "--to", "disk", "--dry-run")
+    assert dry.exit_code == 0 and "Dry run: nothing was transferred" in dry.stdout
+    assert all_bytes(backup_env) == before
+    assert "Skipped copy as --dry-run is set" in (data_dir / "backup.log").read_text()
+
+
+def test_unmounted_immich_folder_is_refused(
+    run_cli: Run, backup_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    setup_local(run_cli, backup_env)
+    empty = tmp_path / "not-mounted"
+    empty.mkdir()
+    monkeypatch.setenv("BACKUP_IMMICH_PATH", str(empty))
+    result = run_cli("backup", "--to", "disk")
+    assert result.exit_code != 0 and "does not look like Immich's data" in result.stderr
