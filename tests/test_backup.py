@@ -447,3 +447,31 @@ def test_unmounted_immich_folder_is_refused(
     monkeypatch.setenv("BACKUP_IMMICH_PATH", str(empty))
     result = run_cli("backup", "--to", "disk")
     assert result.exit_code != 0 and "does not look like Immich's data" in result.stderr
+
+
+def test_setup_creates_the_1password_item_with_a_generated_password(
+    run_cli: Run, backup_env: Path, tmp_path: Path, fake_op: Path
+) -> None:
+    state = tmp_path / "op-state.json"
+    state.write_text(
+        json.dumps(
+            {
+                "account": {"email": "me@example.com"},
+                "vaults": [{"id": "v1", "name": "Private", "items": []}],
+            }
+        )
+    )
+    result = run_cli(
+        "backup", "--setup", "--to", "disk", "--type", "local", "--bucket", str(backup_env), "--yes"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert 'Created the 1Password item "Immich Backup B2"' in result.stdout
+    item = json.loads(state.read_text())["vaults"][0]["items"][0]
+    password = next(f["value"] for f in item["fields"] if f["label"] == "encryption_password")
+    assert len(password) >= 32
+    calls = [json.loads(line) for line in fake_op.read_text().splitlines()]
+    assert all(password not in " ".join(call["argv"]) for call in calls)  # stdin only
+    assert run_cli("backup", "--to", "disk").exit_code == 0
+    b2 = run_cli("backup", "--setup", "--to", "cloud", "--type", "b2", "--yes")
+    assert b2.exit_code != 0
+    assert "lacks application_key_id, application_key, bucket_name" in b2.stderr

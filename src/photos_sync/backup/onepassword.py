@@ -9,6 +9,7 @@ json``: nothing secret is ever on a command line, and nothing read is logged or 
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -51,14 +52,69 @@ def _explain(message: str, item: str) -> SecretsError:
     return SecretsError(f"1Password CLI failed: {message}")
 
 
-def read_secrets(item: str = DEFAULT_ITEM, vault: str | None = None) -> BackupSecrets:
+def _op() -> str:
     binary = shutil.which("op")
     if binary is None:
         raise SecretsError(
             "1Password CLI (op) is not installed",
             "Install it from 1Password and run `op signin`; see `photos-sync backup --check`",
         )
-    argv = [binary, "item", "get", item, "--format", "json"]
+    return binary
+
+
+def _call(argv: list[str], item: str, stdin: str | None = None) -> str:
+    try:
+        result = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            timeout=PROBE_TIMEOUT,
+            input=stdin,
+            stdin=None if stdin is not None else subprocess.DEVNULL,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise SecretsError("1Password CLI did not answer in time", "Unlock 1Password") from None
+    if result.returncode != 0:
+        raise _explain(op_error_text(result.stderr), item)
+    return result.stdout
+
+
+def create_item(item: str = DEFAULT_ITEM, vault: str | None = None) -> None:
+    """The backup item, with a new random encryption password and empty fields for the B2
+    key, sent to ``op`` as a JSON template on stdin (never on the command line)."""
+    template = {
+        "title": item,
+        "category": "LOGIN",
+        "fields": [
+            {
+                "id": "application_key_id",
+                "label": "application_key_id",
+                "type": "STRING",
+                "value": "",
+            },
+            {"id": "application_key", "label": "application_key", "type": "CONCEALED", "value": ""},
+            {"id": "bucket_name", "label": "bucket_name", "type": "STRING", "value": ""},
+            {
+                "id": "encryption_password",
+                "label": "encryption_password",
+                "type": "CONCEALED",
+                "value": secrets.token_urlsafe(32),
+            },
+        ],
+    }
+    argv = [_op(), "item", "create", "--title", item, "--format", "json"]
+    if vault:
+        argv += ["--vault", vault]
+    _call(argv, item, stdin=json.dumps(template))
+
+
+def read_secrets(
+    item: str = DEFAULT_ITEM, vault: str | None = None, required: tuple[str, ...] = FIELDS
+) -> BackupSecrets:
+    """The item's four fields; those in ``required`` must be filled in (a local disk needs
+    only the encryption password)."""
+    argv = [_op(), "item", "get", item, "--format", "json"]
     if vault:
         argv += ["--vault", vault]
     try:
@@ -79,10 +135,10 @@ def read_secrets(item: str = DEFAULT_ITEM, vault: str | None = None) -> BackupSe
     except (ValueError, AttributeError):
         raise SecretsError("1Password CLI answered something that is not an item") from None
     found = {str(f.get("label", "")).lower(): f.get("value") for f in fields}
-    missing = [name for name in FIELDS if not found.get(name)]
+    missing = [name for name in required if not found.get(name)]
     if missing:
         raise SecretsError(
             f'1Password item "{item}" lacks {", ".join(missing)}',
             "Open the item in 1Password and fill them in",
         )
-    return BackupSecrets(*(str(found[name]) for name in FIELDS))
+    return BackupSecrets(*(str(found.get(name) or "") for name in FIELDS))

@@ -11,7 +11,13 @@ from pathlib import Path
 import typer
 
 from photos_sync.backup import rclone as rc
-from photos_sync.backup.onepassword import BackupSecrets, read_secrets
+from photos_sync.backup.onepassword import (
+    FIELDS,
+    BackupSecrets,
+    SecretsError,
+    create_item,
+    read_secrets,
+)
 from photos_sync.backup.remotes import (
     CRYPT_ROOT,
     TYPES,
@@ -49,8 +55,10 @@ def _destination_lock(state: AppState, name: str) -> Iterator[sqlite3.Connection
             connection.close()
 
 
-def _secrets(state: AppState) -> BackupSecrets:
-    return read_secrets(state.settings.backup_op_item, state.settings.backup_op_vault)
+def _secrets(state: AppState, kind: str = "b2") -> BackupSecrets:
+    """The keys a destination of this type needs (a local disk: only the crypt password)."""
+    required = ("encryption_password",) if kind == "local" else FIELDS
+    return read_secrets(state.settings.backup_op_item, state.settings.backup_op_vault, required)
 
 
 def _s3(state: AppState) -> S3Endpoint | None:
@@ -62,7 +70,8 @@ def _environment(
     state: AppState, destination: Destination, secrets: BackupSecrets | None = None
 ) -> tuple[Path, dict[str, str]]:
     rclone = _rclone(state)
-    env = rclone_env(destination, secrets or _secrets(state), obscure_with(rclone), _s3(state))
+    secrets = secrets or _secrets(state, destination.type)
+    env = rclone_env(destination, secrets, obscure_with(rclone), _s3(state))
     return rclone, env
 
 
@@ -114,15 +123,15 @@ def setup(
 ) -> None:
     if not op_signed_in().ok:
         raise PhotosSyncError("1Password CLI is not signed in", "Run `op signin` first")
-    secrets = _secrets(state)
     if kind is None:
         kind = "b2" if yes else typer.prompt("Destination type (b2, s3 or local)", default="b2")
     if kind not in TYPES:
         raise ConfigError(f"Unknown destination type '{kind}'", f"Use one of: {', '.join(TYPES)}")
+    secrets = _item_for_setup(state, kind)
     if bucket is None:
         bucket = secrets.bucket_name if kind == "b2" else None
         if bucket is None or not yes:
-            bucket = typer.prompt("Bucket (b2) or folder (local)", default=bucket)
+            bucket = typer.prompt("Bucket (b2, s3) or folder (local)", default=bucket)
     assert bucket is not None
     with _destination_lock(state, name) as connection:
         destination = backup_jobs.save_destination(connection, name, kind, bucket, remote_path)
@@ -135,6 +144,26 @@ def setup(
     state.out.print(
         f"Destination '{name}' ({kind}, {bucket}) saved; a test write through encryption worked."
     )
+
+
+def _item_for_setup(state: AppState, kind: str) -> BackupSecrets:
+    """The 1Password item, created (with a new encryption password) when there is none."""
+    item, vault = state.settings.backup_op_item, state.settings.backup_op_vault
+    try:
+        return _secrets(state, kind)
+    except SecretsError as error:
+        if "has no item" not in error.message:
+            raise
+    create_item(item, vault)
+    state.out.print(f'Created the 1Password item "{item}" with a new encryption password.')
+    try:
+        return _secrets(state, kind)
+    except SecretsError as error:
+        raise SecretsError(
+            error.message,
+            f'Open "{item}" in 1Password, fill in your B2 application key and bucket, then run '
+            "`photos-sync backup --setup` again",
+        ) from None
 
 
 def status(state: AppState, name: str) -> None:
