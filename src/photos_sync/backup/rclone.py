@@ -93,3 +93,25 @@ def cryptcheck(rclone: Path, env: dict[str, str], source: str, remote: str) -> t
 def copy_back(rclone: Path, env: dict[str, str], remote: str, target: Path) -> tuple[bool, str]:
     result = _run(rclone, env, "copy", remote, str(target), "--use-json-log", *EXCLUDES)
     return result.returncode == 0, "" if result.returncode == 0 else last_error(result.stderr)
+
+
+def download_compare(
+    rclone: Path, env: dict[str, str], source: str, remote: str, files: list[str]
+) -> tuple[bool, str]:
+    """Download the listed files through crypt and compare them with the source's bytes."""
+    if not files:
+        return True, "nothing to download"
+    listing = "\n".join(files) + "\n"
+    result = _run(
+        rclone,
+        env,
+        "check",
+        source,
+        remote,
+        "--download",
+        "--use-json-log",
+        "--files-from-raw",
+        "-",
+        data=listing,
+    )
+    return result.returncode == 0, "" if result.returncode == 0 else last_error(result.stderr)

@@ -26,7 +26,7 @@ class Stats:
     def percent(self) -> float:
         if self.total_bytes <= 0:
             return 0.0
-        return min(100.0, 100.0 * self.bytes / self.total_bytes)
+        return max(0.0, min(100.0, 100.0 * self.bytes / self.total_bytes))
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class Event:
 def _number(value: Any, kind: type[int] | type[float]) -> Any:
     try:
         return kind(value) if value is not None else kind(0)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return kind(0)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,13 +27,18 @@ from photos_sync.backup.remotes import (
     rclone_env,
 )
 from photos_sync.backup.runner import remote_for, run_backup, sources
+from photos_sync.backup.sampling import choose
+from photos_sync.backup.stats import Stats
 from photos_sync.backup.tools import find_rclone, op_signed_in, rclone_version
 from photos_sync.cli import options as opt
+from photos_sync.cli.progress import meter
 from photos_sync.cli.state import AppState, state_of
 from photos_sync.errors import ConfigError, PhotosSyncError
 from photos_sync.track import backup_jobs
-from photos_sync.track.database import open_tracker, snapshot
+from photos_sync.track.backup_jobs import Job
+from photos_sync.track.database import open_tracker, open_tracker_read_only, snapshot
 from photos_sync.track.lock import DataDirLock
+from photos_sync.upload.checksum import sha1_of
 
 
 def _rclone(state: AppState) -> Path:
@@ -228,15 +233,22 @@ def run(state: AppState, name: str, dry_run: bool, force: bool) -> None:
             snapshot(connection, state.settings.data_dir / rc.SNAPSHOT)
         log = state.settings.data_dir / "backup.log"
         log.write_text("")  # the latest run only
-        results = run_backup(
-            rclone,
-            env,
-            jobs,
-            connection,
-            log,
-            max_retries=state.settings.backup_max_retries,
-            dry_run=dry_run,
-        )
+        with meter(state.err, "Backing up", 0) as progress:
+
+            def show(job: Job, stats: Stats) -> None:
+                progress.label = Path(job.source_path).name
+                progress.update(min(stats.bytes, stats.total_bytes), stats.total_bytes)
+
+            results = run_backup(
+                rclone,
+                env,
+                jobs,
+                connection,
+                log,
+                dry_run=dry_run,
+                max_retries=state.settings.backup_max_retries,
+                on_stats=show,
+            )
         if not dry_run and all(r.status == "COMPLETED" for r in results):
             backup_jobs.finished(connection, destination.id)
     for result in results:
@@ -252,17 +264,37 @@ def run(state: AppState, name: str, dry_run: bool, force: bool) -> None:
         raise typer.Exit(1)
 
 
-def verify(state: AppState, name: str) -> None:
+def _files(source: str) -> list[tuple[str, int]]:
+    root = Path(source)
+    return [
+        (str(p.relative_to(root)), p.stat().st_size)
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+        and not p.name.endswith(".lock")
+        and p.name != "backup.log"
+        and not p.name.startswith("tracker.db")
+    ]
+
+
+def verify(state: AppState, name: str, sample: float) -> None:
     immich = state.settings.backup_immich_path
     if immich is None:
         raise ConfigError("BACKUP_IMMICH_PATH is not set", "Set it to Immich's data folder")
     with _destination_lock(state, name) as connection:
         rclone, env = _environment(state, _known(connection, name))
     failed = False
+    rotation = datetime.now(UTC).timetuple().tm_yday
     for source, _ in sources(immich, state.settings.data_dir):
         good, summary = rc.cryptcheck(rclone, env, source, remote_for(source))
-        failed = failed or not good
-        state.out.print(f"{'✓' if good else '✗'} {Path(source).name}: {summary}", markup=False)
+        chosen, large = choose(_files(source), sample, rotation)
+        read_back, problem = rc.download_compare(rclone, env, source, remote_for(source), chosen)
+        failed = failed or not good or not read_back
+        how = f"; read back and compared {len(chosen)} files ({large} large)"
+        state.out.print(
+            f"{'✓' if good and read_back else '✗'} {Path(source).name}: "
+            f"{summary}{how}{': ' + problem if problem else ''}",
+            markup=False,
+        )
     if failed:
         raise typer.Exit(1)
 
@@ -280,6 +312,14 @@ def backup(
     dry_run: opt.DryRun = False,
     force: bool = typer.Option(False, "--force", help="Resume stale jobs (interrupted runs)."),
     reset: bool = typer.Option(False, "--reset", help="Forget all job state of the destination."),
+    sample: float = typer.Option(
+        5.0,
+        "--sample",
+        min=0.0,
+        max=100.0,
+        help="With --verify: also download and compare this percent of the files (a "
+        "different slice each day) and every file too large for B2 to checksum.",
+    ),
     verify_flag: bool = typer.Option(
         False, "--verify", help="Prove every file is in the backup (rclone cryptcheck)."
     ),
@@ -302,7 +342,7 @@ def backup(
             removed = backup_jobs.reset(connection, _known(connection, to).id)
         state.out.print(f"Forgot {removed} jobs of '{to}'; the next backup starts fresh.")
     elif verify_flag:
-        verify(state, to)
+        verify(state, to, sample)
     else:
         run(state, to, dry_run, force)
 
@@ -329,8 +369,40 @@ def restore(
         raise PhotosSyncError(f"Restore failed: {error}")
     proven, summary = rc.cryptcheck(rclone, env, str(into), remote)
     state.out.print(f"Restored into {into}; checked against the backup: {summary}", markup=False)
-    if not proven:
+    intact = True
+    if path.strip("/") in ("", "library"):
+        intact = _originals_intact(state, target)
+    if not proven or not intact:
         raise typer.Exit(1)
+
+
+def _originals_intact(state: AppState, target: Path) -> bool:
+    """Every original photos-sync put into Immich is among the restored files, unchanged
+    (by the SHA-1 the tracker recorded at upload)."""
+    connection = open_tracker_read_only(state.settings.tracker_path)
+    if connection is None:
+        return True
+    with closing(connection):
+        rows = connection.execute(
+            "SELECT sha1 FROM imported_assets WHERE status = 'imported' AND sha1 IS NOT NULL"
+        )
+        wanted = {row[0] for row in rows}
+    if not wanted:
+        return True
+    found = {
+        sha1_of(p)[0]
+        for folder in ("library", "upload")
+        for p in (target / folder).rglob("*")
+        if p.is_file()
+    }
+    missing = len(wanted - found)
+    gap = f"; {missing:,} missing or changed" if missing else ""
+    state.out.print(
+        f"Immich originals imported by photos-sync: {len(wanted) - missing:,} of "
+        f"{len(wanted):,} restored intact{gap}",
+        markup=False,
+    )
+    return missing == 0
 
 
 def register(app: typer.Typer) -> None:

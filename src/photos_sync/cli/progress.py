@@ -39,6 +39,11 @@ class Meter:
         if self._bar is not None and self._task is not None:
             self._bar.update(self._task, total=total)
 
+    def update(self, done: int, total: int) -> None:
+        """Set the position outright (for progress reported as totals, e.g. rclone bytes)."""
+        self.set_total(total)
+        self.advance(done - self.done)
+
     def advance(self, items: int = 1, nbytes: int = 0) -> None:
         self.done += items
         self.bytes += nbytes

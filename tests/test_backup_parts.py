@@ -1,0 +1,81 @@
+"""Pure parts of backup: rclone's JSON log lines, the verify sample, stale jobs."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from photos_sync.backup.sampling import choose
+from photos_sync.backup.stats import Event, Stats, parse_line
+from photos_sync.track.backup_jobs import Job, stale_jobs
+
+
+def test_stats_line_as_rclone_writes_it() -> None:
+    line = json.dumps(
+        {
+            "level": "notice",
+            "msg": "...",
+            "stats": {
+                "bytes": 1002249504,
+                "totalBytes": 1002151776,
+                "transfers": 105,
+                "totalTransfers": 137,
+                "speed": 248969783.58,
+                "errors": 0,
+            },
+        }
+    )
+    stats = parse_line(line)
+    assert isinstance(stats, Stats)
+    assert stats.percent == 100.0  # ciphertext bytes exceed the plaintext total: clamped
+    event = parse_line('{"level":"error","msg":"Failed to copy","object":"a/b.jpg"}')
+    assert event == Event("error", "Failed to copy", "a/b.jpg")
+    assert parse_line("panic: runtime error") is None
+
+
+@given(st.text())
+def test_any_text_is_ignored_or_parsed(line: str) -> None:
+    assert parse_line(line) is None or isinstance(parse_line(line), Stats | Event)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["bytes", "totalBytes", "speed", "transfers"]),
+        st.one_of(
+            st.none(), st.integers(), st.floats(allow_nan=False), st.text(), st.lists(st.integers())
+        ),
+    )
+)
+def test_odd_stats_values_never_break_the_parser(stats: dict[str, object]) -> None:
+    parsed = parse_line(json.dumps({"stats": stats}))
+    assert isinstance(parsed, Stats) and 0.0 <= parsed.percent <= 100.0
+
+
+def test_sample_rotates_and_always_takes_large_files() -> None:
+    files = [(f"f{n}.jpg", 1000) for n in range(1000)] + [("big.mov", 300 * 1024 * 1024)]
+    everything, large = choose(files, 100, rotation=1)
+    assert len(everything) == 1001 and large == 1
+    only_large, _ = choose(files, 0, rotation=1)
+    assert only_large == ["big.mov"]
+    monday, _ = choose(files, 5, rotation=1)
+    tuesday, _ = choose(files, 5, rotation=2)
+    assert 20 < len(monday) < 90 and set(monday) != set(tuesday)
+    union = set()
+    for day in range(20):
+        union |= set(choose(files, 5, rotation=day)[0])
+    assert len(union) == 1001  # 20 days of 5% read every file back once
+
+
+def test_stale_means_three_intervals_without_news() -> None:
+    now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+    def job(status: str, seconds_ago: int) -> Job:
+        stamp = (now - timedelta(seconds=seconds_ago)).isoformat()
+        return Job(1, "/x/library", status, 1, 0, 0, stamp, 0, None)
+
+    assert stale_jobs([job("RUNNING", 200)], 60, now) == [job("RUNNING", 200)]
+    assert stale_jobs([job("RUNNING", 100)], 60, now) == []
+    assert stale_jobs([job("FAILED", 999)], 60, now) == []
