@@ -240,8 +240,22 @@ def test_stale_job_needs_force_then_resumes(run_cli: Run, backup_env: Path, data
 
 
 def test_secrets_reach_no_file_log_or_command_line(
-    run_cli: Run, backup_env: Path, data_dir: Path, fake_op: Path, tmp_path: Path
+    run_cli: Run,
+    backup_env: Path,
+    data_dir: Path,
+    fake_op: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    argvs: list[list[str]] = []  # every command line photos-sync gives a child process
+    real_popen = subprocess.Popen
+
+    class Recording(real_popen):  # type: ignore[misc, valid-type]
+        def __init__(self, args: list[str], *rest: object, **kwargs: object) -> None:
+            argvs.append([str(a) for a in args])
+            super().__init__(args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", Recording)
     setup_local(run_cli, backup_env)
     outputs = [
         run_cli("backup", "--to", "disk"),
@@ -257,6 +271,8 @@ def test_secrets_reach_no_file_log_or_command_line(
             assert value not in output.stdout + output.stderr
         for call in calls:
             assert value not in " ".join(call["argv"])
+        assert any(argv[1:2] == ["sync"] for argv in argvs)  # rclone's own command lines too
+        assert all(value not in " ".join(argv) for argv in argvs)
         for path, data in all_bytes(data_dir) + all_bytes(backup_env):
             assert value.encode() not in data, path
 
