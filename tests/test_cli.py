@@ -24,7 +24,18 @@ def test_version(run_cli: Run) -> None:
 def test_no_arguments_shows_help(run_cli: Run) -> None:
     result = run_cli()
     assert "Usage: photos-sync" in result.stdout + result.stderr
-    for command in ("status", "reclassify", "doctor"):
+    for command in (
+        "status",
+        "import",
+        "sync",
+        "cleanup",
+        "reclassify",
+        "review",
+        "verify",
+        "backup",
+        "restore",
+        "doctor",
+    ):
         assert command in result.stdout + result.stderr
 
 
@@ -32,8 +43,56 @@ def test_no_arguments_shows_help(run_cli: Run) -> None:
     ("command", "flags"),
     [
         ("status", ["--json"]),
-        ("reclassify", ["--dry-run", "--full", "--json"]),
+        ("reclassify", ["--dry-run", "--full", "--repair", "--repair-limit", "--json"]),
         ("doctor", ["--json"]),
+        (
+            "import",
+            [
+                "--dry-run",
+                "--include-cloud",
+                "--skip-local-check",
+                "--limit",
+                "--concurrency",
+                "--delay",
+                "--repair-paired-videos",
+                "--repair-cinematic",
+                "--hidden-as",
+                "--album-prefix",
+                "--with-edits",
+                "--json",
+            ],
+        ),
+        ("sync", ["--dry-run", "--concurrency", "--json"]),
+        ("cleanup", ["--dry-run", "--force"]),
+        (
+            "review",
+            [
+                "--failed-only",
+                "--skipped-only",
+                "--export",
+                "--retry",
+                "--delete",
+                "--dry-run",
+                "--include-cloud",
+                "--limit",
+            ],
+        ),
+        ("verify", ["--deep", "--fix", "--json"]),
+        (
+            "backup",
+            [
+                "--check",
+                "--setup",
+                "--to",
+                "--status",
+                "--dry-run",
+                "--force",
+                "--reset",
+                "--verify",
+                "--sample",
+            ],
+        ),
+        ("restore", ["--to", "--from", "--path", "--force"]),
     ],
 )
 def test_every_command_explains_itself(run_cli: Run, command: str, flags: list[str]) -> None:
