@@ -23,13 +23,12 @@ from photos_sync.plan.importing import (
     merge_candidates,
     plan_import,
 )
+from photos_sync.source.bridge import PhotosBridge
 from photos_sync.source.library import PhotosLibrary
 from photos_sync.track.assets import imported_uuids, not_imported_rows
 from photos_sync.track.fidelity import album_ids, album_members, imported_for_fidelity, stacks
 from photos_sync.upload.fidelity import apply_fidelity
 from photos_sync.upload.importer import Importer, ImportSummary, Reporter
-
-CLOUD_DOWNLOADS_POSSIBLE = False  # iCloud downloads need the macOS Photos bridge (to come)
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,10 @@ class ImportOptions:
 
 
 def plan_library_import(
-    library: PhotosLibrary, connection: sqlite3.Connection, options: ImportOptions
+    library: PhotosLibrary,
+    connection: sqlite3.Connection,
+    options: ImportOptions,
+    bridge: PhotosBridge | None = None,
 ) -> tuple[ScanResult, ImportPlan]:
     """Scan what changed, then decide what to upload and what to skip."""
     scan = scan_library(library, connection, dry_run=options.dry_run)
@@ -64,7 +66,7 @@ def plan_library_import(
     plan = plan_import(
         candidates,
         include_cloud=options.include_cloud,
-        downloads_possible=CLOUD_DOWNLOADS_POSSIBLE,
+        downloads_possible=bridge is not None,
         check_local=not options.skip_local_check,
         hidden_as=options.hidden_as,
         limit=options.limit,
@@ -82,6 +84,7 @@ def run_import(
     sidecar_root: Path,
     report: Reporter | None = None,
     stop: threading.Event | None = None,
+    bridge: PhotosBridge | None = None,
 ) -> ImportSummary:
     importer = Importer(
         client,
@@ -91,6 +94,7 @@ def run_import(
         delay=options.delay,
         report=report,
         stop=stop,
+        bridge=bridge,
     )
     return importer.run(plan)
 

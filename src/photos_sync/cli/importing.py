@@ -20,6 +20,8 @@ from photos_sync.errors import ImmichAuthError, ImmichRejected
 from photos_sync.immich.client import ImmichClient
 from photos_sync.plan.fidelity import FidelityOptions, FidelityPlan
 from photos_sync.plan.importing import HiddenAs, ImportPlan
+from photos_sync.source import bridge as bridges
+from photos_sync.source.bridge import PhotosBridge
 from photos_sync.track.runs import finish_run, start_run
 from photos_sync.upload.importer import AssetResult, ImportSummary
 from photos_sync.upload.repair import (
@@ -29,7 +31,6 @@ from photos_sync.upload.repair import (
     repair_paired_videos,
 )
 from photos_sync.workflow import (
-    CLOUD_DOWNLOADS_POSSIBLE,
     ImportOptions,
     plan_library_import,
     run_import,
@@ -61,8 +62,13 @@ def connect(client: ImmichClient, out: Console, needed: tuple[str, ...] = NEEDED
     check_key(client, needed)
 
 
+def bridge_for(options: ImportOptions) -> PhotosBridge | None:
+    """The Photos bridge, when iCloud downloads are asked for and this is a Mac."""
+    return bridges.photos_bridge() if options.include_cloud else None
+
+
 def warn_about_options(state: AppState, options: ImportOptions) -> None:
-    if options.include_cloud and not CLOUD_DOWNLOADS_POSSIBLE:
+    if options.include_cloud and bridges.photos_bridge() is None:
         state.err.print(
             "--include-cloud needs macOS Photos to download originals; iCloud-only assets "
             "will be recorded as skipped."
@@ -80,6 +86,7 @@ def execute_import(
     client: ImmichClient,
     plan: ImportPlan,
     options: ImportOptions,
+    bridge: PhotosBridge | None = None,
 ) -> ImportSummary:
     """Run a plan with a progress meter; Ctrl-C finishes what is in flight, then stops."""
     with (
@@ -91,7 +98,14 @@ def execute_import(
             progress.advance(1, result.bytes_sent)
 
         return run_import(
-            client, connection, plan, options, state.settings.data_dir / "sidecars", report, stop
+            client,
+            connection,
+            plan,
+            options,
+            state.settings.data_dir / "sidecars",
+            report,
+            stop,
+            bridge,
         )
 
 
@@ -246,9 +260,10 @@ def run_import_command(
     out = state.err if json_output else state.out
     warn_about_options(state, options)
     library = state.open_library()
+    bridge = bridge_for(options)
     with state.immich_client() as client, state.tracker(command) as connection:
         connect(client, out)
-        _, plan = plan_library_import(library, connection, options)
+        _, plan = plan_library_import(library, connection, options, bridge)
         if options.dry_run:
             if json_output:
                 state.print_json({"dry_run": True, **plan.to_json()})
@@ -257,7 +272,7 @@ def run_import_command(
             return
         run_id = start_run(connection, command)
         try:
-            summary = execute_import(state, connection, client, plan, options)
+            summary = execute_import(state, connection, client, plan, options, bridge)
             metadata = (
                 sync_metadata(library, connection, client, metadata_options)
                 if metadata_options is not None and not summary.interrupted

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from contextlib import closing
 from pathlib import Path
 
@@ -15,6 +14,8 @@ from photos_sync.cli.importing import run_import_command
 from photos_sync.cli.state import AppState, state_of
 from photos_sync.errors import PhotosSyncError
 from photos_sync.review import Group, export_document, group, problems
+from photos_sync.source import bridge as bridges
+from photos_sync.source.bridge import NEEDS_MACOS
 from photos_sync.track.assets import AssetStatus, TrackedAsset, tracked_assets
 from photos_sync.track.database import open_tracker_read_only
 from photos_sync.workflow import ImportOptions
@@ -42,6 +43,28 @@ def _tracked(state: AppState) -> list[TrackedAsset]:
         return []
     with closing(connection):
         return list(tracked_assets(connection).values())
+
+
+def _delete(state: AppState, chosen: list[TrackedAsset], *, dry_run: bool, yes: bool) -> None:
+    """Move the problem assets to Photos' Recently Deleted (Photos asks the user too)."""
+    bridge = bridges.photos_bridge()
+    if bridge is None:
+        raise PhotosSyncError(f"review --delete {NEEDS_MACOS[0]}", NEEDS_MACOS[1])
+    for asset in chosen:
+        state.out.print(f"  {asset.filename}, taken {asset.asset_created_at} ({asset.uuid})")
+    if dry_run or not chosen:
+        state.out.print(
+            f"Dry run: would move {len(chosen):,} assets to Recently Deleted."
+            if dry_run
+            else "Nothing to delete."
+        )
+        return
+    if not yes and not typer.confirm(
+        f"Move these {len(chosen):,} assets to Recently Deleted in Photos?"
+    ):
+        raise typer.Exit(1)
+    deleted = bridge.delete([asset.uuid for asset in chosen])
+    state.out.print(f"Moved {deleted:,} assets to Recently Deleted in Photos.")
 
 
 def review(
@@ -75,19 +98,10 @@ def review(
     """Show the assets that failed or were skipped, grouped by reason, with examples
     (file name and date, to find them in Photos); export, retry or delete them."""
     state = state_of(ctx)
-    if delete and sys.platform != "darwin":
-        raise PhotosSyncError(
-            "review --delete needs macOS Photos: it moves assets to Recently Deleted through "
-            "Photos, which only runs on a Mac",
-            "Run it on the Mac that holds the library, or delete them in Photos by hand "
-            "(review --export lists them)",
-        )
-    if delete:
-        raise PhotosSyncError(
-            "review --delete needs the Photos bridge for macOS, which this version lacks",
-            "Delete them in Photos by hand for now; review --export lists them",
-        )
     chosen = problems(_tracked(state), failed_only=failed_only, skipped_only=skipped_only)
+    if delete:
+        _delete(state, chosen, dry_run=dry_run, yes=yes)
+        return
     if retry:
         status = AssetStatus.SKIPPED if skipped_only else AssetStatus.FAILED
         uuids = frozenset(a.uuid for a in chosen if a.status is status)

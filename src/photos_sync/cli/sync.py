@@ -8,6 +8,7 @@ from photos_sync.cli import options as opt
 from photos_sync.cli.cleanup import cleanup_library
 from photos_sync.cli.cleanup import render as render_cleanup
 from photos_sync.cli.importing import (
+    bridge_for,
     connect,
     execute_import,
     exit_for,
@@ -63,10 +64,11 @@ def sync(
     out = state.err if json_output else state.out
     warn_about_options(state, options)
     library = state.open_library()
+    bridge = bridge_for(options)
     with state.immich_client() as client, state.tracker("sync") as connection:
         connect(client, out)
         run_id = None if dry_run else start_run(connection, "sync")
-        _, plan = plan_library_import(library, connection, options)
+        _, plan = plan_library_import(library, connection, options, bridge)
         if dry_run:
             cleaned = cleanup_library(library, connection, dry_run=True, force=False)
             pending = plan_metadata(library, connection, metadata_options).counts()
@@ -86,7 +88,7 @@ def sync(
             return
         assert run_id is not None
         try:
-            summary = execute_import(state, connection, client, plan, options)
+            summary = execute_import(state, connection, client, plan, options, bridge)
             metadata = sync_metadata(library, connection, client, metadata_options)
             cleaned = cleanup_library(library, connection, dry_run=False, force=False)
         except ImmichAuthError:

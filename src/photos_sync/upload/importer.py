@@ -30,9 +30,11 @@ from photos_sync.plan.importing import (
     ImportPlan,
     ImportTask,
 )
+from photos_sync.source.bridge import PhotosBridge
 from photos_sync.source.records import Availability, Resource
 from photos_sync.track.assets import AssetStatus, record_imported, record_problem
 from photos_sync.upload.checksum import sha1_of
+from photos_sync.upload.downloads import Downloader
 from photos_sync.upload.sidecars import export_sidecars
 
 CHUNK = 50  # assets hashed and checked together; the next chunk hashes during uploads
@@ -147,6 +149,7 @@ class Importer:
         delay: float = 0.0,
         report: Reporter | None = None,
         stop: threading.Event | None = None,
+        bridge: PhotosBridge | None = None,
     ) -> None:
         self.client = client
         self.connection = connection
@@ -155,6 +158,11 @@ class Importer:
         self.delay = delay
         self.report = report or (lambda result: None)
         self.stop = stop or threading.Event()
+        self.downloader = (
+            Downloader(bridge, sidecar_root.parent / "downloads", delay, self.stop, delay)
+            if bridge is not None
+            else None
+        )
 
     # -- the run -------------------------------------------------------------------------
 
@@ -221,42 +229,64 @@ class Importer:
 
     # -- uploading -----------------------------------------------------------------------
 
+    def _fetch_and_hash(
+        self, chunk: Sequence[ImportTask]
+    ) -> tuple[list[ImportTask], list[AssetResult], dict[str, Hashed | OSError]]:
+        """Download the chunk's iCloud-only parts (through the bridge), then hash it."""
+        ready: list[ImportTask] = []
+        done: list[AssetResult] = []
+        for task in chunk:
+            if task.needs_download and self.downloader is not None and not self.stop.is_set():
+                fetched = self.downloader.fetch(task)
+                if isinstance(fetched, tuple):
+                    status, reason = fetched
+                    done.append(AssetResult(task, AssetStatus(status), reason))
+                    continue
+                task = fetched
+            ready.append(task)
+        return ready, done, self._hash(ready)
+
     def _prepared(
         self, tasks: Sequence[ImportTask], hasher: ThreadPoolExecutor
-    ) -> Iterator[tuple[ImportTask, dict[str, Hashed | OSError], dict[str, Existing]]]:
-        """Each task with its chunk's checksums and what the server already holds.
+    ) -> Iterator[
+        tuple[ImportTask, dict[str, Hashed | OSError], dict[str, Existing]] | AssetResult
+    ]:
+        """Each task with its chunk's checksums and what the server already holds (or its
+        result, when its download failed).
 
-        The next chunk is hashed while this one uploads, so disk and network stay busy.
+        The next chunk is fetched and hashed while this one uploads, so disk, iCloud and
+        network stay busy.
         """
         chunks = list(_chunks(tasks, CHUNK))
-        upcoming = hasher.submit(self._hash, chunks[0]) if chunks else None
-        for index, chunk in enumerate(chunks):
+        upcoming = hasher.submit(self._fetch_and_hash, chunks[0]) if chunks else None
+        for index in range(len(chunks)):
             assert upcoming is not None
-            hashes = upcoming.result()
+            ready, done, hashes = upcoming.result()
             following = index + 1 < len(chunks)
-            upcoming = hasher.submit(self._hash, chunks[index + 1]) if following else None
+            upcoming = hasher.submit(self._fetch_and_hash, chunks[index + 1]) if following else None
+            yield from done
             existing = self._check(hashes)
-            for task in chunk:
+            for task in ready:
                 yield task, hashes, existing
 
     def _upload(
         self,
         pool: ThreadPoolExecutor,
-        prepared: Iterator[tuple[ImportTask, dict[str, Hashed | OSError], dict[str, Existing]]],
+        prepared: Iterator[
+            tuple[ImportTask, dict[str, Hashed | OSError], dict[str, Existing]] | AssetResult
+        ],
         summary: ImportSummary,
     ) -> None:
         """Keep ``concurrency`` uploads in flight; record each result as it comes."""
         in_flight: set[Future[AssetResult]] = set()
-        last_download = 0.0
         try:
-            for task, hashes, existing in prepared:
+            for item in prepared:
                 if self.stop.is_set():
                     break
-                if task.needs_download and self.delay:
-                    wait_for = last_download + self.delay - time.monotonic()
-                    if wait_for > 0 and self.stop.wait(wait_for):
-                        break
-                    last_download = time.monotonic()
+                if isinstance(item, AssetResult):
+                    self._record(item, summary)
+                    continue
+                task, hashes, existing = item
                 in_flight.add(pool.submit(self._import_one, task, hashes, existing))
                 if len(in_flight) >= self.concurrency:
                     done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
@@ -268,6 +298,15 @@ class Importer:
                     self._record(future.result(), summary)
 
     def _import_one(
+        self, task: ImportTask, hashes: dict[str, Hashed | OSError], existing: dict[str, Existing]
+    ) -> AssetResult:
+        try:
+            return self._import_local(task, hashes, existing)
+        finally:
+            if self.downloader is not None:
+                self.downloader.forget(task)  # downloaded parts go once uploaded (or failed)
+
+    def _import_local(
         self, task: ImportTask, hashes: dict[str, Hashed | OSError], existing: dict[str, Existing]
     ) -> AssetResult:
         hashed = hashes.get(task.uuid)
