@@ -7,6 +7,7 @@ a non-zero exit; anything else says it is a bug, with the traceback only under `
 
 from __future__ import annotations
 
+import errno
 import logging
 import sys
 from pathlib import Path
@@ -101,6 +102,20 @@ def _debugging() -> bool:
     return "--debug" in sys.argv[1:]
 
 
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def _disk_full(error: BaseException) -> str | None:
+    """One line for a full disk (or quota), whoever noticed it: Python or SQLite."""
+    text = str(error).lower()
+    if (isinstance(error, OSError) and error.errno in DISK_FULL) or "disk is full" in text:
+        return (
+            "The disk of the data folder is full (or over quota); nothing half-written was "
+            "kept. Free some space (or point PHOTOS_SYNC_DATA elsewhere) and run again"
+        )
+    return None
+
+
 def main() -> None:
     """Console entry point: run the app and turn every failure into one honest line."""
     try:
@@ -118,7 +133,13 @@ def main() -> None:
         if show is not None:
             show()
         sys.exit(getattr(error, "exit_code", 2))
-    except Exception as error:  # a bug: say so plainly, details only when asked
+    except Exception as error:  # a full disk, or a bug: say so plainly, details when asked
+        full = _disk_full(error)
+        if full is not None:
+            if _debugging():
+                logging.getLogger("photos_sync").exception("disk full")
+            typer.echo(f"Error: {full}", err=True)
+            sys.exit(1)
         if _debugging():
             raise
         typer.echo(

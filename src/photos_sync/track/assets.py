@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from photos_sync.source.records import LibraryAsset, Subtypes
+from photos_sync.track.database import transaction
 from photos_sync.track.runs import now_iso
 
 FLAG_COLUMNS = Subtypes.names()
@@ -143,13 +144,8 @@ def save_scanned(
         f"VALUES ({', '.join(':' + c for c in columns)}, 'pending') "
         f"ON CONFLICT(icloud_uuid) DO UPDATE SET {updates}"
     )
-    connection.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(connection):
         connection.executemany(statement, rows)
-        connection.execute("COMMIT")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
     return len(rows)
 
 
@@ -239,22 +235,20 @@ def record_sidecars(connection: sqlite3.Connection, uuid: str, names: list[str])
 def archive_assets(connection: sqlite3.Connection, uuids: list[str]) -> None:
     """Gone from Photos, kept in Immich: marked archived, nothing deleted."""
     now = now_iso()
-    connection.execute("BEGIN IMMEDIATE")
-    connection.executemany(
-        "UPDATE imported_assets SET archived = 1, updated_at = ? WHERE icloud_uuid = ?",
-        [(now, uuid) for uuid in uuids],
-    )
-    connection.execute("COMMIT")
+    with transaction(connection):
+        connection.executemany(
+            "UPDATE imported_assets SET archived = 1, updated_at = ? WHERE icloud_uuid = ?",
+            [(now, uuid) for uuid in uuids],
+        )
 
 
 def forget_assets(connection: sqlite3.Connection, uuids: list[str]) -> None:
     """Gone from Photos and never in Immich: nothing to keep track of."""
-    connection.execute("BEGIN IMMEDIATE")
-    connection.executemany(
-        "DELETE FROM imported_assets WHERE icloud_uuid = ? AND status != 'imported'",
-        [(uuid,) for uuid in uuids],
-    )
-    connection.execute("COMMIT")
+    with transaction(connection):
+        connection.executemany(
+            "DELETE FROM imported_assets WHERE icloud_uuid = ? AND status != 'imported'",
+            [(uuid,) for uuid in uuids],
+        )
 
 
 def reset_to_pending(connection: sqlite3.Connection, uuids: list[str]) -> None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 from photos_sync.errors import TrackerError
 from photos_sync.track.migrations import LATEST_VERSION, MIGRATIONS
@@ -18,6 +20,14 @@ BUSY_TIMEOUT_MS = 10_000
 
 
 def _unreadable(path: Path, error: sqlite3.Error) -> TrackerError:
+    name = getattr(error, "sqlite_errorname", "") or ""
+    if name.startswith(("SQLITE_FULL", "SQLITE_IOERR")) or "disk is full" in str(error):
+        return TrackerError(
+            f"The tracker cannot be written ({error}): the data folder's disk is full, over "
+            f"quota or failing ({path})",
+            "Free some space (or point PHOTOS_SYNC_DATA elsewhere) and run again; nothing "
+            "half-written was kept",
+        )
     return TrackerError(
         f"Tracker database is unreadable ({error}): {path}",
         "Move it aside and run the command again; a new tracker is made, and files already "
@@ -29,6 +39,20 @@ def _configure(connection: sqlite3.Connection) -> None:
     connection.row_factory = sqlite3.Row
     connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     connection.execute("PRAGMA foreign_keys = ON")
+
+
+@contextmanager
+def transaction(connection: Any) -> Iterator[None]:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any error (a full disk included, where
+    SQLite has already rolled back itself)."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        connection.execute("COMMIT")
+    except BaseException:
+        with suppress(sqlite3.Error):
+            connection.execute("ROLLBACK")
+        raise
 
 
 def schema_version(connection: sqlite3.Connection) -> int:
@@ -51,15 +75,10 @@ def migrate(connection: sqlite3.Connection, target: int = LATEST_VERSION) -> lis
     applied = []
     for step in MIGRATIONS:
         if current < step.version <= target:
-            connection.execute("BEGIN IMMEDIATE")
-            try:
+            with transaction(connection):
                 for statement in step.statements:
                     connection.execute(statement)
                 connection.execute(f"PRAGMA user_version = {step.version}")
-                connection.execute("COMMIT")
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
             applied.append(step.version)
     return applied
 

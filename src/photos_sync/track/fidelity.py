@@ -9,6 +9,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from photos_sync.track.database import transaction
 from photos_sync.track.runs import now_iso
 
 
@@ -41,12 +42,14 @@ def imported_for_fidelity(connection: sqlite3.Connection) -> list[ImportedAsset]
 
 
 def record_applied(connection: sqlite3.Connection, applied: dict[str, dict[str, Any]]) -> None:
-    connection.execute("BEGIN IMMEDIATE")
-    connection.executemany(
-        "UPDATE imported_assets SET applied_metadata = ?, updated_at = ? WHERE icloud_uuid = ?",
-        [(json.dumps(state, sort_keys=True), now_iso(), uuid) for uuid, state in applied.items()],
-    )
-    connection.execute("COMMIT")
+    with transaction(connection):
+        connection.executemany(
+            "UPDATE imported_assets SET applied_metadata = ?, updated_at = ? WHERE icloud_uuid = ?",
+            [
+                (json.dumps(state, sort_keys=True), now_iso(), uuid)
+                for uuid, state in applied.items()
+            ],
+        )
 
 
 def album_ids(connection: sqlite3.Connection) -> dict[str, tuple[str, str]]:
