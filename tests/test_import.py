@@ -6,6 +6,8 @@ import base64
 import hashlib
 import json
 import sqlite3
+import threading
+import time
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
@@ -450,3 +452,29 @@ def test_skip_local_check_finds_missing_files_when_their_turn_comes(
     assert summary["skipped_by_reason"] == {
         "original file is missing from the library (Photos lists it as local)": 5
     }
+
+
+def test_server_restart_mid_run_loses_nothing(
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    configure(shared_libraries["Test-26.1.photoslibrary"])
+    monkeypatch.setenv("IMMICH_RETRY_WAIT", "0.5")
+    immich.latency = 0.05
+
+    def restart_after_first_upload() -> None:
+        while immich.calls("uploadAsset") < 2:
+            time.sleep(0.01)
+        immich.restart(down_seconds=1.0)
+
+    restarter = threading.Thread(target=restart_after_first_upload)
+    restarter.start()
+    summary = import_json(run_cli)
+    restarter.join()
+    assert summary["failed"] == 0 and summary["uploaded"] == 10
+    assert summary["uploaded"] + summary["already_in_immich"] == summary["imported"]
+    assert_tracker_matches_server(data_dir, immich)

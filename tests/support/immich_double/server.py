@@ -85,6 +85,18 @@ class ImmichDouble:
         self._thread.start()
         return self
 
+    def restart(self, down_seconds: float) -> None:
+        """Go away (connections refused) for a while, then answer again on the same port,
+        with the same state: a server restart in the middle of a run."""
+        host, port = self._server.server_address[:2]
+        self._server.shutdown()
+        self._server.server_close()
+        time.sleep(down_seconds)
+        self._server = ThreadingHTTPServer((str(host), int(port)), _handler_for(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
