@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,6 +66,13 @@ def run_cli(
         return CliResult(code, out, err)
 
     return run
+
+
+def run_json(run_cli: Callable[..., CliResult], *args: str, code: int = 0) -> Any:
+    """Run a command with --json; check its exit code; the parsed output."""
+    result = run_cli(*args, "--json")
+    assert result.exit_code == code, result.stdout + result.stderr
+    return json.loads(result.stdout)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from pathlib import Path
 import osxphotos
 import pytest
 
-from tests.conftest import CliResult
+from tests.conftest import CliResult, run_json
 from tests.support.fixtures import materialize, open_for_edit
 from tests.support.immich_double import ImmichDouble
 from tests.test_import import import_json, tracker_rows
@@ -27,12 +27,6 @@ WRITES = (
     "bulkTagAssets",
     "createStack",
 )
-
-
-def run_json(run_cli: Run, *args: str) -> dict:  # type: ignore[type-arg]
-    result = run_cli(*args, "--json")
-    assert result.exit_code == 0, result.stdout + result.stderr
-    return json.loads(result.stdout)  # type: ignore[no-any-return]
 
 
 def writes(immich: ImmichDouble, since: int = 0) -> list[str]:

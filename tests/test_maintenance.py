@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CliResult
+from tests.conftest import CliResult, run_json
 from tests.support.fixtures import materialize, open_for_edit
 from tests.support.immich_double import ImmichDouble
 from tests.test_import import (
@@ -28,12 +28,6 @@ LIVE_PHOTOS = (
     "D562F353-7A22-4367-9A7F-153A4D9F149C",
 )
 WRITES = ("uploadAsset", "updateAsset", "deleteAssets", "restoreAssets")
-
-
-def run_json(run_cli: Run, *args: str, code: int = 0) -> dict:  # type: ignore[type-arg]
-    result = run_cli(*args, "--json")
-    assert result.exit_code == code, result.stdout + result.stderr
-    return json.loads(result.stdout)  # type: ignore[no-any-return]
 
 
 def set_tracker(data_dir: Path, sql: str, *params: object) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable
 from contextlib import closing
@@ -12,18 +11,12 @@ import pytest
 
 from photos_sync.source.records import SUBTYPE_LABELS
 from photos_sync.track.lock import DataDirLock
-from tests.conftest import CliResult
+from tests.conftest import CliResult, run_json
 from tests.support.fixtures import LIBRARY_NAMES, expected_assets, open_for_edit
 from tests.test_library_reader import expected_subtypes
 
 MEDIA_TYPES = "Test-Media-Types-15.7.2.photoslibrary"
 Run = Callable[..., CliResult]
-
-
-def run_json(run_cli: Run, *args: str) -> dict:  # type: ignore[type-arg]
-    result = run_cli(*args, "--json")
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize("name", LIBRARY_NAMES)
