@@ -109,7 +109,7 @@ def plan_metadata(
     return plan_fidelity(
         imported_for_fidelity(connection),
         entries,
-        library.catalog.albums(),
+        library.albums(),
         album_ids(connection),
         album_members(connection),
         stacks(connection),

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from photos_sync.errors import LibraryError
-from photos_sync.source.catalog import Catalog, CatalogEntry, open_catalog
+from photos_sync.source.catalog import Catalog, CatalogEntry, PhotosAlbum, open_catalog
 from photos_sync.source.classify import classify, resources
 from photos_sync.source.records import AlbumRef, LibraryAsset
 
@@ -53,13 +53,24 @@ class PhotosLibrary:
     def __init__(self, path: Path) -> None:
         self.catalog: Catalog = open_catalog(path)
         self._db: Any = None
+        self._entries: list[CatalogEntry] | None = None
+        self._albums: list[PhotosAlbum] | None = None
 
     @property
     def path(self) -> Path:
         return self.catalog.library
 
     def entries(self) -> list[CatalogEntry]:
-        return self.catalog.entries()
+        """The catalog, read once per opened library: a command's scan, metadata and
+        cleanup steps all ask, and on 100k assets each read costs most of a second."""
+        if self._entries is None:
+            self._entries = self.catalog.entries()
+        return self._entries
+
+    def albums(self) -> list[PhotosAlbum]:
+        if self._albums is None:
+            self._albums = self.catalog.albums()
+        return self._albums
 
     def _photos_db(self) -> Any:
         if self._db is None:
