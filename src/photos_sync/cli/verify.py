@@ -23,6 +23,7 @@ from photos_sync.plan.verify import (
     compare,
     compare_albums,
 )
+from photos_sync.source.library import PhotosLibrary
 from photos_sync.source.records import Availability, ResourceKind
 from photos_sync.track.assets import imported_rows, reset_to_pending
 from photos_sync.track.fidelity import album_ids
@@ -35,9 +36,9 @@ NEEDED_TO_VERIFY = ("asset.read",)
 NEEDED_TO_FIX = ("asset.read", "asset.upload", "asset.update", "asset.delete")
 
 
-def _imported(connection: sqlite3.Connection) -> list[Imported]:
+def _imported(rows: list[sqlite3.Row]) -> list[Imported]:
     found = []
-    for row in imported_rows(connection):
+    for row in rows:
         video = candidate_from_row(row).resource(ResourceKind.PAIRED_VIDEO)
         found.append(
             Imported(
@@ -52,9 +53,8 @@ def _imported(connection: sqlite3.Connection) -> list[Imported]:
     return found
 
 
-def _library_sha1(state: AppState, connection: sqlite3.Connection) -> dict[str, str]:
+def _library_sha1(state: AppState, rows: list[sqlite3.Row]) -> dict[str, str]:
     """--deep: hash each imported asset's original in the library again."""
-    rows = imported_rows(connection)
     found: dict[str, str] = {}
     with meter(state.err, "Hashing library files", len(rows)) as progress:
         for row in rows:
@@ -67,10 +67,10 @@ def _library_sha1(state: AppState, connection: sqlite3.Connection) -> dict[str, 
 
 
 def _expected_albums(
-    state: AppState, connection: sqlite3.Connection
+    library: PhotosLibrary, connection: sqlite3.Connection, rows: list[sqlite3.Row]
 ) -> dict[str, tuple[str, str, set[str]]]:
     """Albums photos-sync made: Photos uuid -> (Immich id, name, imported members' ids)."""
-    imported = {row["icloud_uuid"]: row["immich_id"] for row in imported_rows(connection)}
+    imported = {row["icloud_uuid"]: row["immich_id"] for row in rows}
     known = album_ids(connection)
     return {
         album.uuid: (
@@ -78,26 +78,35 @@ def _expected_albums(
             known[album.uuid][1],
             {imported[uuid] for uuid in album.assets if uuid in imported},
         )
-        for album in state.open_library().catalog.albums()
+        for album in library.albums()
         if album.uuid in known
     }
 
 
 def check(
-    state: AppState, client: ImmichClient, connection: sqlite3.Connection, deep: bool
-) -> list[Finding]:
+    state: AppState,
+    library: PhotosLibrary,
+    client: ImmichClient,
+    connection: sqlite3.Connection,
+    deep: bool,
+) -> tuple[list[Finding], int]:
+    """The differences, and how many imported assets were checked."""
+    rows = imported_rows(connection)
     server = {asset.id: asset for asset in client.all_assets()}
-    library = _library_sha1(state, connection) if deep else None
-    findings = compare(_imported(connection), server, library)
-    albums = _expected_albums(state, connection)
+    findings = compare(_imported(rows), server, _library_sha1(state, rows) if deep else None)
+    albums = _expected_albums(library, connection, rows)
     on_server = {
         immich_id: client.album_asset_ids(immich_id) for immich_id, _, _ in albums.values()
     }
-    return findings + compare_albums(albums, on_server)
+    return findings + compare_albums(albums, on_server), len(rows)
 
 
 def fix(
-    state: AppState, client: ImmichClient, connection: sqlite3.Connection, findings: list[Finding]
+    state: AppState,
+    library: PhotosLibrary,
+    client: ImmichClient,
+    connection: sqlite3.Connection,
+    findings: list[Finding],
 ) -> None:
     """Restore what can be restored: re-upload, take out of the trash, re-link."""
     trashed = [f.immich_id for f in findings if f.problem is Problem.TRASHED]
@@ -111,15 +120,15 @@ def fix(
             t for t in paired_video_tasks(connection, only_unlinked=False) if t[0].uuid in unlinked
         ]
         repair_paired_videos(client, connection, tasks, RepairSummary())
-    for finding in findings:
-        if finding.problem is Problem.ALBUM_DIFFERS:
-            expected = _expected_albums(state, connection)[finding.uuid][2]
-            client.add_to_album(finding.immich_id, sorted(expected))
+    albums = [f for f in findings if f.problem is Problem.ALBUM_DIFFERS]
+    if albums:
+        expected = _expected_albums(library, connection, imported_rows(connection))
+        for finding in albums:
+            client.add_to_album(finding.immich_id, sorted(expected[finding.uuid][2]))
     missing = [f.uuid for f in findings if f.problem is Problem.MISSING]
     if missing:
         reset_to_pending(connection, missing)
         options = ImportOptions(only=frozenset(missing))
-        library = state.open_library()
         _, plan = plan_library_import(library, connection, options)
         execute_import(state, connection, client, plan, options)
 
@@ -153,16 +162,17 @@ def verify(
     server, files that differ, Live Photos not linked. Exits non-zero on any difference."""
     state = state_of(ctx)
     out = state.err if json_output else state.out
+    library = state.open_library()
     with state.immich_client() as client, state.tracker("verify") as connection:
         connect(client, out, NEEDED_TO_FIX if fix_flag else NEEDED_TO_VERIFY)
-        findings = check(state, client, connection, deep)
+        findings, checked = check(state, library, client, connection, deep)
         fixed = 0
         if fix_flag and findings:
             before = len(findings)
-            fix(state, client, connection, [f for f in findings if f.problem in FIXABLE])
-            findings = check(state, client, connection, deep)
+            repairable = [f for f in findings if f.problem in FIXABLE]
+            fix(state, library, client, connection, repairable)
+            findings, checked = check(state, library, client, connection, deep)
             fixed = before - len(findings)
-        checked = len(imported_rows(connection))
     if json_output:
         state.print_json(
             {"checked": checked, "fixed": fixed, "differences": [f.to_json() for f in findings]}
