@@ -29,10 +29,12 @@ from photos_sync.backup.remotes import (
 from photos_sync.backup.runner import remote_for, run_backup, sources
 from photos_sync.backup.sampling import choose
 from photos_sync.backup.stats import Stats
-from photos_sync.backup.tools import find_rclone, op_signed_in, rclone_version
+from photos_sync.backup.tools import find_rclone, op_signed_in
 from photos_sync.cli import options as opt
+from photos_sync.cli.doctor import print_checks
 from photos_sync.cli.progress import meter
 from photos_sync.cli.state import AppState, state_of
+from photos_sync.doctor import Check, check_op, check_rclone
 from photos_sync.errors import ConfigError, PhotosSyncError
 from photos_sync.track import backup_jobs
 from photos_sync.track.backup_jobs import Job
@@ -97,29 +99,27 @@ def _age(stamp: str | None) -> str:
 
 
 def check(state: AppState) -> None:
-    rclone = find_rclone(state.settings.rclone_binary)
-    lines = []
-    ok = True
-    answer = rclone_version(rclone) if rclone else None
-    lines.append(("rclone", bool(answer and answer.ok), answer.detail if answer else "not found"))
-    signed = op_signed_in()
-    lines.append(("1Password CLI", signed.ok, signed.detail))
-    if signed.ok:
+    """The backup's prerequisites, as doctor checks them, plus the 1Password item."""
+    checks = [check_rclone(state.settings, required=True), check_op(required=True)]
+    if checks[-1].ok:
         try:
             secrets = _secrets(state)
-            lines.append(
-                ("1Password item", True, f"all four fields (bucket {secrets.bucket_name})")
+            checks.append(
+                Check("1Password item", True, f"all four fields (bucket {secrets.bucket_name})")
             )
         except PhotosSyncError as error:
-            lines.append(("1Password item", False, error.one_line()))
+            checks.append(Check("1Password item", False, error.message, error.hint))
     path = state.settings.backup_immich_path
-    lines.append(
-        ("BACKUP_IMMICH_PATH", path is not None and path.is_dir(), str(path) if path else "not set")
+    checks.append(
+        Check(
+            "BACKUP_IMMICH_PATH",
+            path is not None and path.is_dir(),
+            str(path) if path else "not set",
+            None if path is not None and path.is_dir() else "Set it to Immich's data folder",
+        )
     )
-    for name, good, detail in lines:
-        ok = ok and good
-        state.out.print(f"{'✓' if good else '✗'} {name}: {detail}", markup=False)
-    if not ok:
+    print_checks(checks, state.out)
+    if not all(c.ok for c in checks):
         raise typer.Exit(1)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from rich.console import Console
 
 from photos_sync.cli.state import state_of
 from photos_sync.doctor import Check, run_checks
@@ -26,13 +27,18 @@ def doctor(
     if json_output:
         state.print_json([check.to_json() for check in checks])
     else:
-        for check in checks:
-            line = f"{check.symbol} {check.name}: {check.detail}"
-            if check.fix:
-                line += f" — {check.fix}"
-            state.out.print(line, markup=False)
+        print_checks(checks, state.out)
     if any(not check.ok and check.required for check in checks):
         raise typer.Exit(1)
+
+
+def print_checks(checks: list[Check], console: Console) -> None:
+    """One line per check: ✓/✗/!, what was found, and the fix."""
+    for check in checks:
+        line = f"{check.symbol} {check.name}: {check.detail}"
+        if check.fix:
+            line += f" — {check.fix}"
+        console.print(line, markup=False)
 
 
 def register(app: typer.Typer) -> None:
