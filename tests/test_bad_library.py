@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import os
 import plistlib
 import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import CliResult
+from tests.support.fixtures import expected_assets
+from tests.support.immich_double import ImmichDouble
 
 MEDIA_TYPES = "Test-Media-Types-15.7.2.photoslibrary"
 
 
-def assert_one_clear_line(result: CliResult, *phrases: str) -> None:
+def assert_one_clear_line(result: CliResult, *phrases: str, quiet: bool = True) -> None:
     assert result.exit_code != 0
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
@@ -23,7 +27,8 @@ def assert_one_clear_line(result: CliResult, *phrases: str) -> None:
     assert lines[0].startswith("Error: ")
     for phrase in phrases:
         assert phrase in lines[0]
-    assert result.stdout == ""
+    if quiet:
+        assert result.stdout == ""
 
 
 @pytest.mark.parametrize("command", ["status", "reclassify"])
@@ -110,3 +115,48 @@ def test_debug_shows_the_traceback(
     assert result.exit_code != 0
     assert "Traceback" in result.stderr
     assert "Error: Photos library database is unreadable" in result.stderr
+
+
+def test_library_without_originals_is_refused_until_its_files_are_back(
+    run_cli: Callable[..., CliResult],
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    """A copy of the database alone (or a library on an unmounted disk): import and sync
+    refuse with one line and record nothing, status and doctor say why; once the originals
+    are back, the import runs as if nothing had happened."""
+    library = library_copy(MEDIA_TYPES)
+    originals = library / "originals"
+    kept = originals.readlink()
+    originals.unlink()
+    configure(library)
+
+    for command in (["import"], ["import", "--dry-run"], ["sync"]):
+        result = run_cli(*command)
+        assert_one_clear_line(
+            result, "no originals folder", str(originals), "Mount the disk", quiet=False
+        )
+    assert immich.state.assets == {}
+    with closing(sqlite3.connect(data_dir / "tracker.db")) as tracker:
+        statuses = dict(tracker.execute("SELECT status, COUNT(*) FROM imported_assets GROUP BY 1"))
+    assert "skipped" not in statuses and "imported" not in statuses
+
+    status = run_cli("status")
+    assert status.exit_code == 0
+    assert "It has no originals folder" in status.stdout
+    doctor = run_cli("doctor")
+    assert doctor.exit_code != 0
+    assert "✗ Photos library: The Photos library has no originals folder" in doctor.stdout
+
+    originals.symlink_to(kept, target_is_directory=True)
+    summary = json.loads(run_cli("import", "--json").stdout)
+    live = [row for row in expected_assets(MEDIA_TYPES).values() if not row.other_has("intrash")]
+    local = [row for row in live if row.original_file.startswith("yes")]
+    assert summary["imported"] == summary["uploaded"] == len(local)
+    assert summary["failed"] == 0
+    assert summary["skipped"] == len(live) - len(local)  # the fixture's own absent files
+    visible = {asset.original_file_name for asset in immich.state.visible_assets()}
+    assert visible == {row.original_filename for row in local}
+    assert "It has no originals folder" not in run_cli("status").stdout

@@ -16,8 +16,7 @@ from photos_sync.backup.tools import find_rclone, op_signed_in, rclone_version
 from photos_sync.config import Settings
 from photos_sync.errors import PhotosSyncError
 from photos_sync.immich.client import NO_RETRY, ImmichClient
-from photos_sync.source.catalog import open_catalog
-from photos_sync.source.library import resolve_library_path
+from photos_sync.source.library import PhotosLibrary, resolve_library_path
 
 MIN_FREE_BYTES = 2 * 1024**3  # room for iCloud downloads and the tracker to grow
 
@@ -52,14 +51,15 @@ def _failed(name: str, error: PhotosSyncError, required: bool = True) -> Check:
 
 def check_library(settings: Settings) -> Check:
     try:
-        catalog = open_catalog(resolve_library_path(settings.photos_library))
-        count = len(catalog.entries())
+        library = PhotosLibrary(resolve_library_path(settings.photos_library))
+        count = len(library.entries())
+        library.require_originals()
     except PhotosSyncError as error:
         return _failed("Photos library", error)
     return Check(
         "Photos library",
         True,
-        f"{catalog.library} (Photos {catalog.photos_version}, {count} assets)",
+        f"{library.path} (Photos {library.catalog.photos_version}, {count} assets)",
     )
 
 

@@ -40,6 +40,7 @@ class StatusReport:
     last_run: RunRecord | None
     backups: list[BackupSummary] = field(default_factory=list)
     metadata_pending: dict[str, int] = field(default_factory=dict)
+    originals_lost: bool = False  # the library has no originals folder at all
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -48,6 +49,7 @@ class StatusReport:
                 "photos_version": self.photos_version,
                 **self.library,
                 "not_scanned": self.not_scanned,
+                "originals_lost": self.originals_lost,
             },
             "subtypes": self.subtypes,
             "tracker": self.tracker,
@@ -95,6 +97,7 @@ def build_status(
     tracked: Mapping[str, TrackedAsset],
     last_run: RunRecord | None,
     backups: list[BackupSummary] | None = None,
+    originals_lost: bool = False,
 ) -> StatusReport:
     live = [e for e in entries if not e.in_trash]
     plan = plan_scan(entries, tracked)
@@ -123,4 +126,5 @@ def build_status(
         problems=problems.most_common(),
         last_run=last_run,
         backups=backups or [],
+        originals_lost=originals_lost,
     )

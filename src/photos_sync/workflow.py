@@ -52,6 +52,7 @@ def plan_library_import(
     bridge: PhotosBridge | None = None,
 ) -> tuple[ScanResult, ImportPlan]:
     """Scan what changed, then decide what to upload and what to skip."""
+    library.require_originals()
     scan = scan_library(library, connection, dry_run=options.dry_run)
     candidates = [candidate_from_row(row) for row in not_imported_rows(connection)]
     if options.dry_run:  # the scan was not saved: plan from the tracker and the fresh scan

@@ -35,6 +35,11 @@ def render(report: StatusReport, console: Console) -> None:
         f"  {lib['assets']:,} assets: {lib['photos']:,} photos, {lib['videos']:,} videos"
         f" ({lib['hidden']:,} hidden, {lib['in_trash']:,} more in the trash)"
     )
+    if report.originals_lost:
+        console.print(
+            "  [red]It has no originals folder: none of its files can be imported."
+            " Mount its disk or copy the whole library again.[/]"
+        )
     if report.not_scanned:
         console.print(
             f"  [yellow]{report.not_scanned:,} new or changed since the last scan;"
@@ -111,7 +116,13 @@ def status(
             backups = backup_summaries(connection)
             pending = {k: n for k, n in plan_metadata(library, connection).counts().items() if n}
     report = build_status(
-        str(library.path), library.catalog.photos_version, entries, tracked, run, backups
+        str(library.path),
+        library.catalog.photos_version,
+        entries,
+        tracked,
+        run,
+        backups,
+        originals_lost=library.originals_lost(),
     )
     report.metadata_pending.update(pending)
     if json_output:

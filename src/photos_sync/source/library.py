@@ -60,6 +60,28 @@ class PhotosLibrary:
     def path(self) -> Path:
         return self.catalog.library
 
+    @property
+    def originals(self) -> Path:
+        """Where Photos keeps the files it manages (Photos 5 and later)."""
+        return self.catalog.library / "originals"
+
+    def originals_lost(self) -> bool:
+        """The library lists assets but has no ``originals`` folder: a copy of the database
+        alone, or a library on a disk that is not mounted. Photos creates the folder with
+        the library and never removes it, even when every file lives only in iCloud."""
+        return not self.originals.is_dir() and any(not e.in_trash for e in self.entries())
+
+    def require_originals(self) -> None:
+        """Refuse to import from a library whose files are all absent: each asset would
+        otherwise be recorded as skipped, "file missing", which hides the real cause."""
+        if self.originals_lost():
+            raise LibraryError(
+                f"The Photos library has no originals folder ({self.originals}), so none of "
+                "its files can be read",
+                "Mount the disk the library lives on, or copy the whole library again, "
+                "originals folder included",
+            )
+
     def entries(self) -> list[CatalogEntry]:
         """The catalog, read once per opened library: a command's scan, metadata and
         cleanup steps all ask, and on 100k assets each read costs most of a second."""
