@@ -6,7 +6,13 @@ backups/, plus thumbs/ that is left out); the remote is crypt over a local folde
 figure is throughput as a ratio: bare rclone's seconds / photos-sync's (target >= 0.95).
 Bare restore = ``rclone copy`` + ``rclone cryptcheck``, as photos-sync's restore checks too.
 
-    python -m bench.backup_bench [--mb 1000]
+Each round backs up to fresh remotes and restores from them, the contenders taking turns
+as :mod:`bench.method` describes; figures are medians. The fixed cost
+of a run (starting Python, reading the keys from 1Password, preparing the crypt password)
+is measured too, by restoring only the tiny profile/ folder, so the per-byte ratio shows
+apart from it.
+
+    python -m bench.backup_bench [--mb 1000] [--rounds 4] [--dir /dev/shm]
 """
 
 from __future__ import annotations
@@ -14,12 +20,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
+from bench.method import compare, ratios, touch_memory
 from photos_sync.backup.onepassword import BackupSecrets
 from photos_sync.backup.remotes import Destination, obscure_with, rclone_env
 from tests.conftest import FAKE_OP_DIR
@@ -62,104 +71,152 @@ def timed(argv: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mb", type=int, default=1000)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="photos-sync-backup-bench-") as work:
-        workdir = Path(work)
-        immich = workdir / "immich"
-        size = make_tree(immich, args.mb)
-        state = workdir / "op.json"
-        fields = {
-            "application_key_id": "k",
-            "application_key": "s",
-            "bucket_name": "b",
-            "encryption_password": PASSWORD,
-        }
-        item = {
-            "id": "i",
-            "title": "Immich Backup B2",
-            "fields": [{"id": k, "label": k, "value": v} for k, v in fields.items()],
-        }
-        state.write_text(json.dumps({"vaults": [{"id": "v", "name": "P", "items": [item]}]}))
-        env = {
+def op_state(path: Path) -> None:
+    """The fake ``op``'s vault: the item backup --setup would otherwise create."""
+    fields = {
+        "application_key_id": "k",
+        "application_key": "s",
+        "bucket_name": "b",
+        "encryption_password": PASSWORD,
+    }
+    item = {
+        "id": "i",
+        "title": "Immich Backup B2",
+        "fields": [{"id": k, "label": k, "value": v} for k, v in fields.items()],
+    }
+    path.write_text(json.dumps({"vaults": [{"id": "v", "name": "P", "items": [item]}]}))
+
+
+class Contenders:
+    """photos-sync and bare rclone, each backing up to a fresh remote and restoring from it."""
+
+    def __init__(self, workdir: Path, immich: Path) -> None:
+        self.workdir = workdir
+        self.immich = immich
+        op_state(workdir / "op.json")
+        self.env = {
             **os.environ,
             "PATH": f"{FAKE_OP_DIR}{os.pathsep}{os.environ['PATH']}",
-            "FAKE_OP_STATE": str(state),
+            "FAKE_OP_STATE": str(workdir / "op.json"),
             "BACKUP_IMMICH_PATH": str(immich),
             "PHOTOS_SYNC_DATA": str(workdir / "data"),
         }
-        ours = [sys.executable, "-m", "photos_sync"]
-        subprocess.run(
-            [
-                *ours,
-                "backup",
-                "--setup",
-                "--to",
-                "disk",
-                "--type",
-                "local",
-                "--bucket",
-                str(workdir / "remote-ours"),
-                "--yes",
-            ],
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        ours_backup = timed([*ours, "backup", "--to", "disk"], env)
-        ours_restore = timed(
-            [*ours, "restore", "--from", "disk", "--to", str(workdir / "restored-ours")], env
-        )
+        self.ours = [sys.executable, "-m", "photos_sync"]
 
-        bare_env = {
-            **os.environ,
-            **rclone_env(
-                Destination(0, "bare", "local", str(workdir / "remote-bare"), "immich"),
-                BackupSecrets("k", "s", "b", PASSWORD),
-                obscure_with(RCLONE),
-            ),
-        }
+    def _remote(self, who: str, round_: int) -> Path:
+        return self.workdir / f"remote-{who}-{round_}"
+
+    def _restored(self, who: str) -> Path:
+        return self.workdir / f"restored-{who}"
+
+    def ours_backup(self, round_: int) -> float:
+        name = f"disk{round_}"
+        remote = self._remote("ours", round_)
+        if not remote.exists():
+            setup = ["backup", "--setup", "--to", name, "--type", "local", "--yes"]
+            subprocess.run(
+                [*self.ours, *setup, "--bucket", str(remote)],
+                env=self.env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+        return timed([*self.ours, "backup", "--to", name], self.env)
+
+    def ours_restore(self, round_: int, folder: str = "") -> float:
+        restore = ["restore", "--from", f"disk{round_}", "--to", str(self._restored("ours"))]
+        seconds = timed([*self.ours, *restore, "--path", folder], self.env)
+        shutil.rmtree(self._restored("ours"))  # its memory is reused by the next restore
+        return seconds
+
+    def _bare_env(self, round_: int) -> dict[str, str]:
+        secrets = BackupSecrets("k", "s", "b", PASSWORD)
+        destination = Destination(0, "bare", "local", str(self._remote("bare", round_)), "immich")
+        return {**os.environ, **rclone_env(destination, secrets, obscure_with(RCLONE))}
+
+    def bare_backup(self, round_: int) -> float:
+        env = self._bare_env(round_)
         flags = ["--use-json-log", "--stats", "1s", "--stats-log-level", "NOTICE", "-v"]
         started = time.perf_counter()
         for folder in ("library", "upload", "profile", "backups"):
-            subprocess.run(
-                [str(RCLONE), "sync", str(immich / folder), f"pscrypt:{folder}", *flags],
-                env=bare_env,
-                check=True,
-                stderr=subprocess.DEVNULL,
-            )
-        bare_backup = time.perf_counter() - started
-        started = time.perf_counter()
-        target = workdir / "restored-bare"
-        subprocess.run(
-            [str(RCLONE), "copy", "pscrypt:", str(target), "--use-json-log"],
-            env=bare_env,
-            check=True,
-            stderr=subprocess.DEVNULL,
-        )
-        subprocess.run(
-            [str(RCLONE), "cryptcheck", str(target), "pscrypt:", "--use-json-log"],
-            env=bare_env,
-            check=True,
-            stderr=subprocess.DEVNULL,
-        )
-        bare_restore = time.perf_counter() - started
+            sync = ["sync", str(self.immich / folder), f"pscrypt:{folder}", *flags]
+            timed([str(RCLONE), *sync], env)
+        return time.perf_counter() - started
 
-    mb = size / 1e6
+    def bare_restore(self, round_: int, folder: str = "") -> float:
+        env = self._bare_env(round_)
+        target = str(self._restored("bare") / folder)
+        started = time.perf_counter()
+        timed([str(RCLONE), "copy", f"pscrypt:{folder}", target, "--use-json-log"], env)
+        timed([str(RCLONE), "cryptcheck", target, f"pscrypt:{folder}", "--use-json-log"], env)
+        seconds = time.perf_counter() - started
+        shutil.rmtree(self._restored("bare"))
+        return seconds
+
+    def drop(self, round_: int) -> None:
+        for path in (self._remote("ours", round_), self._remote("bare", round_)):
+            shutil.rmtree(path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=int, default=1000)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=4,
+        help="Medians over this many rounds (even: each side goes first as often)",
+    )
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=None,
+        help="Work folder (default: the system's temp); /dev/shm keeps disk write-back "
+        "stalls, which hit whichever side happens to be writing, out of the figures",
+    )
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="photos-sync-backup-bench-", dir=args.dir) as work:
+        workdir = Path(work)
+        size = make_tree(workdir / "immich", args.mb)
+        contenders = Contenders(workdir, workdir / "immich")
+        touch_memory(workdir, 4 * size)
+        pairs = [
+            ("backup", contenders.ours_backup, contenders.bare_backup),
+            ("nothing_new", contenders.ours_backup, contenders.bare_backup),
+            ("restore", contenders.ours_restore, contenders.bare_restore),
+            (
+                "fixed",
+                partial(contenders.ours_restore, folder="profile"),
+                partial(contenders.bare_restore, folder="profile"),
+            ),
+        ]
+        medians, counted = compare(pairs, args.rounds, after=contenders.drop)
+    report(medians, counted, size / 1e6, args)
+
+
+def report(
+    median: dict[str, float], counted: list[dict[str, float]], mb: float, args: argparse.Namespace
+) -> None:
     print(
         f"Backup benchmark: {mb:,.0f} MB (thumbs/ left out), crypt over a local folder, "
-        f"{os.cpu_count()} CPUs"
+        f"{os.cpu_count()} CPUs, median of {args.rounds} rounds, in {args.dir or 'temp'}"
     )
-    for what, theirs, ours_s in (
-        ("backup", bare_backup, ours_backup),
-        ("restore + check", bare_restore, ours_restore),
-    ):
+    for what, label in (("backup", "backup"), ("restore", "restore + check")):
+        ours, bare = median[f"ours_{what}"], median[f"theirs_{what}"]
         print(
-            f"  {what:16} photos-sync {ours_s:6.2f} s ({mb / ours_s:,.0f} MB/s)   "
-            f"bare rclone {theirs:6.2f} s ({mb / theirs:,.0f} MB/s)   "
-            f"ratio {theirs / ours_s:.2f} (target >= 0.95)"
+            f"  {label:16} photos-sync {ours:6.2f} s ({mb / ours:,.0f} MB/s)   "
+            f"bare rclone {bare:6.2f} s ({mb / bare:,.0f} MB/s)   "
+            f"ratio {bare / ours:.2f} (target >= 0.95; rounds {ratios(counted, what)})"
+        )
+    for what, fixed, label in (
+        ("backup", "nothing_new", "a second backup, nothing new"),
+        ("restore", "fixed", "a restore of profile/ only"),
+    ):
+        fixed_ours, fixed_bare = median[f"ours_{fixed}"], median[f"theirs_{fixed}"]
+        work_ours = median[f"ours_{what}"] - fixed_ours
+        work_bare = median[f"theirs_{what}"] - fixed_bare
+        print(
+            f"  {what} fixed cost ({label}): photos-sync {fixed_ours:.2f} s, bare "
+            f"{fixed_bare:.2f} s; the per-byte work beside it: ratio {work_bare / work_ours:.2f}"
         )
 
 

@@ -6,11 +6,12 @@ and memory while uploading a very large file. All against the Immich double on 1
     osxphotos' own load of the same library.
 (b) MB/s uploading a seeded corpus (200 photos, 10 videos) with ``photos-sync import`` and
     with the official CLI (``immich upload``) at the same concurrency, each into a fresh
-    double; the ratio photos-sync / CLI (target >= 1.0). Needs `.peers/` (see .ci/run).
+    double, taking turns over --rounds (see bench.method); the median ratio photos-sync /
+    CLI (target >= 1.0). Needs `.peers/` (see .ci/run).
 (c) peak RSS of ``photos-sync import`` uploading one 2 GB file (target < 150 MB); reference:
     the file's size.
 
-    python -m bench.import_bench [--assets 100000] [--concurrency 4] [--big-gb 2]
+    python -m bench.import_bench [--assets 100000] [--concurrency 4] [--big-gb 2] [--rounds 4]
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 from bench.corpus import build_corpus
 from bench.inflate import make_large_library
 from bench.library_bench import Measure, measure
+from bench.method import compare, ratios
 from tests.support.immich_double import ImmichDouble
 from tests.support.peers import immich_cli
 
@@ -93,32 +95,43 @@ def no_op_rerun(assets: int, workdir: Path) -> None:
     )
 
 
-def throughput(concurrency: int, workdir: Path) -> None:
+def throughput(concurrency: int, rounds: int, workdir: Path) -> None:
     corpus = build_corpus(workdir / "corpus", photos=200, videos=10)
     megabytes = corpus.total_bytes / 1e6
-    with ImmichDouble() as immich:
-        env = photos_sync_env(immich, corpus.library, workdir / "data-throughput")
-        ours = timed(import_argv("--concurrency", str(concurrency)), env)
-        assert len(immich.state.assets) == len(corpus.files), "photos-sync uploaded everything"
     print(
         f"\n(b) upload throughput, {len(corpus.files)} files, {megabytes:,.0f} MB, "
         f"concurrency {concurrency}"
     )
-    print(f"    photos-sync import: {ours.seconds:.2f} s = {megabytes / ours.seconds:,.1f} MB/s")
     cli = immich_cli()
     if cli is None:
         print("    official Immich CLI: not installed in .peers/ (see .ci/run); no ratio")
         return
-    with ImmichDouble() as immich:
-        env = cli.env(immich.url, immich.add_key(["all"]), workdir / "cli-home")
-        theirs = timed(
-            cli.argv("upload", "--concurrency", str(concurrency), str(corpus.folder)), env
-        )
-        assert len(immich.state.assets) == len(corpus.files), "the CLI uploaded everything"
+    peer = cli
+
+    def ours(round_: int) -> float:
+        with ImmichDouble() as immich:
+            data = workdir / f"data-throughput-{round_}"
+            env = photos_sync_env(immich, corpus.library, data)
+            seconds = timed(import_argv("--concurrency", str(concurrency)), env).seconds
+            assert len(immich.state.assets) == len(corpus.files), "photos-sync uploaded all"
+        return seconds
+
+    def theirs(round_: int) -> float:
+        with ImmichDouble() as immich:
+            env = peer.env(immich.url, immich.add_key(["all"]), workdir / f"cli-home-{round_}")
+            argv = peer.argv("upload", "--concurrency", str(concurrency), str(corpus.folder))
+            seconds = timed(argv, env).seconds
+            assert len(immich.state.assets) == len(corpus.files), "the CLI uploaded all"
+        return seconds
+
+    medians, counted = compare([("upload", ours, theirs)], rounds)
+    ours_s, theirs_s = medians["ours_upload"], medians["theirs_upload"]
+    print(f"    photos-sync import: {ours_s:.2f} s = {megabytes / ours_s:,.1f} MB/s (median)")
+    print(f"    immich upload (CLI): {theirs_s:.2f} s = {megabytes / theirs_s:,.1f} MB/s (median)")
     print(
-        f"    immich upload (CLI): {theirs.seconds:.2f} s = {megabytes / theirs.seconds:,.1f} MB/s"
+        f"    ratio photos-sync / CLI: {theirs_s / ours_s:.2f} (target >= 1.0; "
+        f"rounds {ratios(counted, 'upload')})"
     )
-    print(f"    ratio photos-sync / CLI: {theirs.seconds / ours.seconds:.2f} (target >= 1.0)")
 
 
 def _upload_one_file(gigabytes: float, workdir: Path) -> Measure:
@@ -151,6 +164,7 @@ def main() -> None:
     parser.add_argument("--assets", type=int, default=100_000)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--big-gb", type=float, default=2.0)
+    parser.add_argument("--rounds", type=int, default=4, help="(b): medians of this many")
     parser.add_argument("--only", choices=["a", "b", "c"])
     args = parser.parse_args()
     print(f"Import benchmark: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
@@ -158,7 +172,7 @@ def main() -> None:
         if args.only in (None, "a"):
             no_op_rerun(args.assets, Path(workdir))
         if args.only in (None, "b"):
-            throughput(args.concurrency, Path(workdir))
+            throughput(args.concurrency, args.rounds, Path(workdir))
         if args.only in (None, "c"):
             big_file(args.big_gb, Path(workdir))
 
