@@ -117,21 +117,9 @@ def read_secrets(
     argv = [_op(), "item", "get", item, "--format", "json"]
     if vault:
         argv += ["--vault", vault]
+    answer = _call(argv, item)
     try:
-        result = subprocess.run(
-            argv,
-            capture_output=True,
-            text=True,
-            timeout=PROBE_TIMEOUT,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise SecretsError("1Password CLI did not answer in time", "Unlock 1Password") from None
-    if result.returncode != 0:
-        raise _explain(op_error_text(result.stderr), item)
-    try:
-        fields = json.loads(result.stdout).get("fields", [])
+        fields = json.loads(answer).get("fields", [])
     except (ValueError, AttributeError):
         raise SecretsError("1Password CLI answered something that is not an item") from None
     found = {str(f.get("label", "")).lower(): f.get("value") for f in fields}

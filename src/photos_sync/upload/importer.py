@@ -136,6 +136,25 @@ def _metadata(task: ImportTask, part: str) -> dict[str, Any]:
     return {"photosUuid": task.uuid, "part": part}
 
 
+def upload_fields(task: ImportTask, filename: str, **extra: Any) -> UploadFields:
+    """What Immich is told with every file of an asset: a name, Photos' dates, its UUID."""
+    return UploadFields(
+        filename=filename,
+        created_at=task.created_at,
+        modified_at=task.modified_at,
+        device_asset_id=task.uuid,
+        favorite=task.favorite,
+        **extra,
+    )
+
+
+def motion_video_fields(task: ImportTask) -> UploadFields:
+    """A Live Photo's video: hidden, since Immich shows it through its still."""
+    return upload_fields(
+        task, task.video_filename, visibility="hidden", metadata=_metadata(task, "paired_video")
+    )
+
+
 class Importer:
     """Runs an :class:`ImportPlan` against one Immich server and one tracker."""
 
@@ -332,16 +351,6 @@ class Importer:
         except OSError as error:
             return AssetResult(task, AssetStatus.FAILED, f"cannot read the file: {error.strerror}")
 
-    def _fields(self, task: ImportTask, filename: str, **extra: Any) -> UploadFields:
-        return UploadFields(
-            filename=filename,
-            created_at=task.created_at,
-            modified_at=task.modified_at,
-            device_asset_id=task.uuid,
-            favorite=task.favorite,
-            **extra,
-        )
-
     def _motion_video(
         self, task: ImportTask, hashes: dict[str, Hashed | OSError], existing: dict[str, Existing]
     ) -> tuple[str | None, int, str | None]:
@@ -358,12 +367,7 @@ class Importer:
         try:
             uploaded = self.client.upload(
                 task.paired_video.path,
-                self._fields(
-                    task,
-                    task.video_filename,
-                    visibility="hidden",
-                    metadata=_metadata(task, "paired_video"),
-                ),
+                motion_video_fields(task),
                 hashed.sha1,
             )
         except ImmichRejected as refused:
@@ -385,7 +389,7 @@ class Importer:
         else:
             uploaded = self.client.upload(
                 task.original.path,
-                self._fields(
+                upload_fields(
                     task,
                     task.filename,
                     visibility=task.visibility,
@@ -428,7 +432,7 @@ class Importer:
                 sha1, size = sha1_of(resource.path)
                 uploaded = self.client.upload(
                     resource.path,
-                    self._fields(
+                    upload_fields(
                         task,
                         task.companion_filename(role, resource),
                         visibility=task.visibility,

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from photos_sync.errors import ImmichRejected
-from photos_sync.immich.client import ImmichClient, UploadFields
+from photos_sync.immich.client import ImmichClient
 from photos_sync.plan.importing import ImportTask, candidate_from_row, task_for
 from photos_sync.source.records import Availability
 from photos_sync.track.assets import (
@@ -24,6 +24,7 @@ from photos_sync.track.assets import (
     record_sidecars,
 )
 from photos_sync.upload.checksum import sha1_of
+from photos_sync.upload.importer import motion_video_fields
 from photos_sync.upload.sidecars import export_sidecars
 
 
@@ -93,14 +94,7 @@ def repair_paired_videos(
             else:
                 video_id = client.upload(
                     task.paired_video.path,
-                    UploadFields(
-                        filename=task.video_filename,
-                        created_at=task.created_at,
-                        modified_at=task.modified_at,
-                        device_asset_id=task.uuid,
-                        visibility="hidden",
-                        metadata={"photosUuid": task.uuid, "part": "paired_video"},
-                    ),
+                    motion_video_fields(task),
                     videos[task.uuid][0],
                 ).id
                 summary.uploaded_and_linked += 1
