@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import CliResult, run_json
 from tests.support.fixtures import materialize, open_for_edit
 from tests.support.immich_double import ImmichDouble
-from tests.test_import import import_json, tracker_rows
+from tests.support.outcomes import import_json, tracker_rows
 
 Run = Callable[..., CliResult]
 WRITES = (

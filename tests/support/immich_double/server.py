@@ -32,7 +32,9 @@ class Seen:
 @dataclass
 class Fault:
     """What to do instead of answering: ``status`` (e.g. 500, 413), ``hang`` (seconds of
-    silence before answering), or ``drop`` (close the connection after part of the body)."""
+    silence before answering), ``drop`` (close the connection after part of the body), or
+    ``lost_answer`` (do the work, then close the connection instead of answering: the
+    client cannot know its upload arrived)."""
 
     kind: str
     status: int = 500
@@ -66,6 +68,12 @@ class ImmichDouble:
         """Apply ``fault`` to the next ``count`` matching requests."""
         with self._lock:
             self._faults.extend([fault] * count)
+
+    @property
+    def faults_left(self) -> int:
+        """Injected faults not yet met: a fault test asserts 0, so it tested something."""
+        with self._lock:
+            return len(self._faults)
 
     def fail_next(self, count: int, status: int = 500, operation: str | None = None) -> None:
         self.inject(Fault("status", status=status, operation=operation), count)
@@ -167,13 +175,16 @@ def _handler_for(double: ImmichDouble) -> type[BaseHTTPRequestHandler]:
             length = int(headers.get("content-length") or 0)
             return self.rfile.read(length) if length else b""
 
+        def _hang_up(self, request: Request, operation: str) -> None:
+            self.close_connection = True
+            self.connection.shutdown(2)
+            double.requests.append(Seen(request.method, request.path, operation, 0))
+
         def _fault(self, fault: Fault, request: Request, operation: str) -> None:
             length = int(request.headers.get("content-length") or 0)
             if fault.kind == "drop":
                 self.rfile.read(min(length, 64 * 1024))
-                self.close_connection = True
-                self.connection.shutdown(2)
-                double.requests.append(Seen(request.method, request.path, operation, 0))
+                self._hang_up(request, operation)
                 return
             self._read_body(request.headers)
             if fault.kind == "hang":
@@ -208,7 +219,7 @@ def _handler_for(double: ImmichDouble) -> type[BaseHTTPRequestHandler]:
                 time.sleep(double.latency)
             request = Request(self.command, path, split.query, headers, params)
             fault = double.take_fault(name)
-            if fault is not None:
+            if fault is not None and fault.kind != "lost_answer":
                 self._fault(fault, request, name)
                 return
             key, refusal = _authenticate(double.state, operation, headers, split.query)
@@ -245,6 +256,9 @@ def _handler_for(double: ImmichDouble) -> type[BaseHTTPRequestHandler]:
                 self._respond(501, {"message": "Not implemented by the test double"}, request, name)
                 return
             status, reply = handler(double.state, request, key)
+            if fault is not None:  # lost_answer: done, but the answer never leaves
+                self._hang_up(request, name)
+                return
             self._respond(status, reply, request, name)
 
         def _receive_upload(self, request: Request, key: ApiKey | None) -> Request | None:
