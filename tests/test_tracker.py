@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -135,6 +136,34 @@ def test_each_migration_is_all_or_nothing(tmp_path: Path) -> None:
         migrate(connection)
     assert connection.execute("PRAGMA user_version").fetchone()[0] == 1
     assert "sha1" not in columns(connection, "imported_assets")
+
+
+def test_two_processes_opening_an_old_tracker_at_once_both_succeed(tmp_path: Path) -> None:
+    """An import and a backup hold different locks, so both may migrate at the same
+    instant; each step must still run exactly once."""
+    path = tmp_path / "tracker.db"
+    with closing(sqlite3.connect(path, isolation_level=None)) as seed:
+        migrate(seed, target=1)
+    opener = textwrap.dedent(
+        f"""
+        import sys, time
+        from pathlib import Path
+        from photos_sync.track.database import open_tracker
+        start = float(sys.argv[1])
+        time.sleep(max(0.0, start - time.time()))
+        open_tracker(Path({str(path)!r})).close()
+        """
+    )
+    start = str(time.time() + 1.0)  # both begin together, after their imports
+    processes = [
+        subprocess.Popen([sys.executable, "-c", opener, start], stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    errors = [p.communicate(timeout=60)[1] for p in processes]
+    assert [p.returncode for p in processes] == [0, 0, 0, 0], errors
+    with closing(sqlite3.connect(path)) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
+        assert "sha1" in columns(connection, "imported_assets")
 
 
 def test_migrations_are_numbered_in_order() -> None:

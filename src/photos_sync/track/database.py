@@ -63,7 +63,9 @@ def migrate(connection: sqlite3.Connection, target: int = LATEST_VERSION) -> lis
     """Apply the steps after the database's version up to ``target``; return those applied.
 
     Each step runs in one transaction together with its ``user_version`` bump, so a kill in
-    the middle leaves the database at the previous version, never half-migrated.
+    the middle leaves the database at the previous version, never half-migrated. The
+    version is read again inside that transaction: a backup and an import (which hold
+    different locks) may both open an old tracker, and the second must not redo a step.
     """
     current = schema_version(connection)
     if current > LATEST_VERSION:
@@ -76,6 +78,8 @@ def migrate(connection: sqlite3.Connection, target: int = LATEST_VERSION) -> lis
     for step in MIGRATIONS:
         if current < step.version <= target:
             with transaction(connection):
+                if schema_version(connection) >= step.version:
+                    continue  # another photos-sync applied it meanwhile
                 for statement in step.statements:
                     connection.execute(statement)
                 connection.execute(f"PRAGMA user_version = {step.version}")
