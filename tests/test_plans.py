@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from photos_sync.plan.importing import (
     CLOUD_ONLY,
     FILE_MISSING,
@@ -16,6 +19,7 @@ from photos_sync.plan.importing import (
     task_for,
 )
 from photos_sync.source.records import Availability, MediaType, Resource, ResourceKind
+from photos_sync.upload.importer import CHUNK, FIRST_CHUNK, _chunks
 
 
 def candidate(*resources: Resource, **changes: object) -> Candidate:
@@ -68,3 +72,12 @@ def test_limit_defers_the_rest_in_capture_order() -> None:
     many = [candidate(LOCAL, uuid=f"U{n}") for n in range(5)]
     plan = plan_import(many, limit=2)
     assert [t.uuid for t in plan.tasks] == ["U0", "U1"] and plan.deferred == 3
+
+
+@given(st.integers(min_value=0, max_value=300))
+def test_upload_chunks_cover_every_task_once_in_order(count: int) -> None:
+    tasks = list(range(count))
+    chunks = list(_chunks(tasks, CHUNK))  # type: ignore[arg-type]
+    assert [t for chunk in chunks for t in chunk] == tasks
+    assert all(0 < len(chunk) <= CHUNK for chunk in chunks)
+    assert not chunks or len(chunks[0]) == min(count, FIRST_CHUNK)
