@@ -15,37 +15,30 @@ import pytest
 from tests.conftest import CliResult
 from tests.support.fixtures import expected_assets
 from tests.support.immich_double import ImmichDouble
+from tests.support.outcomes import assert_one_clear_line
 
 MEDIA_TYPES = "Test-Media-Types-15.7.2.photoslibrary"
 
 
-def assert_one_clear_line(result: CliResult, *phrases: str, quiet: bool = True) -> None:
-    assert result.exit_code != 0
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("Error: ")
-    for phrase in phrases:
-        assert phrase in lines[0]
-    if quiet:
-        assert result.stdout == ""
+def assert_quiet_error(result: CliResult, *phrases: str) -> None:
+    assert_one_clear_line(result, *phrases, quiet=True)
 
 
 @pytest.mark.parametrize("command", ["status", "reclassify"])
 def test_missing_library(run_cli: Callable[..., CliResult], tmp_path: Path, command: str) -> None:
     result = run_cli("--library", str(tmp_path / "Nope.photoslibrary"), command)
-    assert_one_clear_line(result, "Photos library not found", "--library")
+    assert_quiet_error(result, "Photos library not found", "--library")
 
 
 def test_no_library_configured_on_linux(run_cli: Callable[..., CliResult]) -> None:
     result = run_cli("status")
-    assert_one_clear_line(result, "No Photos library given", "PHOTOS_LIBRARY")
+    assert_quiet_error(result, "No Photos library given", "PHOTOS_LIBRARY")
 
 
 def test_folder_without_database(run_cli: Callable[..., CliResult], tmp_path: Path) -> None:
     (tmp_path / "Empty.photoslibrary").mkdir()
     result = run_cli("--library", str(tmp_path / "Empty.photoslibrary"), "status")
-    assert_one_clear_line(result, "Not a Photos library")
+    assert_quiet_error(result, "Not a Photos library")
 
 
 def test_photos_4_library_is_unsupported(run_cli: Callable[..., CliResult], tmp_path: Path) -> None:
@@ -53,7 +46,7 @@ def test_photos_4_library_is_unsupported(run_cli: Callable[..., CliResult], tmp_
     old.mkdir(parents=True)
     (old / "photos.db").write_bytes(b"")
     result = run_cli("--library", str(old.parent), "status")
-    assert_one_clear_line(result, "Unsupported Photos library", "Photos 4 or older")
+    assert_quiet_error(result, "Unsupported Photos library", "Photos 4 or older")
 
 
 def _database(library: Path) -> Path:
@@ -75,7 +68,7 @@ def test_random_bytes_database(
     _drop_wal(library)
     _database(library).write_bytes(os.urandom(64 * 1024))
     result = run_cli("--library", str(library), command)
-    assert_one_clear_line(result, "Photos library database is unreadable", "Copy the library")
+    assert_quiet_error(result, "Photos library database is unreadable", "Copy the library")
 
 
 def test_truncated_database(
@@ -89,7 +82,7 @@ def test_truncated_database(
     data = database.read_bytes()
     database.write_bytes(data[: len(data) // 3])
     result = run_cli("--library", str(library), "reclassify")
-    assert_one_clear_line(result, "unreadable")
+    assert_quiet_error(result, "unreadable")
 
 
 def test_library_from_a_newer_photos(
@@ -102,7 +95,7 @@ def test_library_from_a_newer_photos(
         plist["PLModelVersion"] = 999_999_999
         connection.execute("UPDATE Z_METADATA SET Z_PLIST = ?", (plistlib.dumps(plist),))
     result = run_cli("--library", str(library), "status")
-    assert_one_clear_line(result, "Unsupported Photos library", "newer", "Upgrade photos-sync")
+    assert_quiet_error(result, "Unsupported Photos library", "newer", "Upgrade photos-sync")
 
 
 def test_debug_shows_the_traceback(
@@ -135,9 +128,7 @@ def test_library_without_originals_is_refused_until_its_files_are_back(
 
     for command in (["import"], ["import", "--dry-run"], ["sync"]):
         result = run_cli(*command)
-        assert_one_clear_line(
-            result, "no originals folder", str(originals), "Mount the disk", quiet=False
-        )
+        assert_one_clear_line(result, "no originals folder", str(originals), "Mount the disk")
     assert immich.state.assets == {}
     with closing(sqlite3.connect(data_dir / "tracker.db")) as tracker:
         statuses = dict(tracker.execute("SELECT status, COUNT(*) FROM imported_assets GROUP BY 1"))

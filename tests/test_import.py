@@ -23,6 +23,7 @@ from tests.support.immich_double import ImmichDouble
 from tests.support.immich_double.server import Fault
 from tests.support.immich_double.state import Asset
 from tests.support.outcomes import (
+    assert_one_clear_line,
     assert_tracker_matches_server,
     import_json,
     sha1_of,
@@ -273,15 +274,6 @@ def test_unsupported_unreadable_and_empty_files(
     assert rows[wedding]["status"] == "skipped"
     assert rows[wedding]["error_reason"] == "the file is empty (0 bytes)"
     assert summary["uploaded"] == 7
-
-
-def assert_one_clear_line(result: CliResult, *phrases: str) -> None:
-    assert result.exit_code != 0
-    assert "Traceback" not in result.stderr
-    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
-    assert len(errors) == 1, result.stderr
-    for phrase in phrases:
-        assert phrase in errors[0]
 
 
 def test_wrong_url_server_down(

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.support.immich_double import ImmichDouble
-from tests.test_import import assert_tracker_matches_server, tracker_rows
+from tests.support.outcomes import assert_tracker_matches_server, tracker_rows
 
 PHOTOS_SYNC = str(Path(sys.executable).parent / "photos-sync")
 MEDIA_TYPES = "Test-Media-Types-15.7.2.photoslibrary"

@@ -12,7 +12,7 @@ from photos_sync.source import bridge as bridges
 from tests.conftest import CliResult
 from tests.support.fake_bridge import FakeBridge
 from tests.support.immich_double import ImmichDouble
-from tests.test_import import assert_one_clear_line, import_json, tracker_rows
+from tests.support.outcomes import assert_one_clear_line, import_json, tracker_rows
 
 Run = Callable[..., CliResult]
 CLOUD_ONLY = "9D671650-B2FD-4760-84CA-FD25AF622C63"  # not downloaded, in the shared library

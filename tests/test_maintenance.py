@@ -13,13 +13,13 @@ import pytest
 from tests.conftest import CliResult, run_json
 from tests.support.fixtures import materialize, open_for_edit
 from tests.support.immich_double import ImmichDouble
-from tests.test_import import (
-    MEDIA_TYPES,
+from tests.support.outcomes import (
     assert_one_clear_line,
     assert_tracker_matches_server,
     import_json,
     tracker_rows,
 )
+from tests.test_import import MEDIA_TYPES
 
 Run = Callable[..., CliResult]
 LIVE_PHOTOS = (

@@ -17,6 +17,20 @@ from tests.support.immich_double import ImmichDouble
 Run = Callable[..., CliResult]
 
 
+def assert_one_clear_line(result: CliResult, *phrases: str, quiet: bool = False) -> None:
+    """Non-zero exit, no traceback, one ``Error:`` line naming each phrase; ``quiet``: and
+    nothing else printed at all (commands that fail before doing anything)."""
+    assert result.exit_code != 0
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1, result.stderr
+    for phrase in phrases:
+        assert phrase in errors[0]
+    if quiet:
+        assert result.stderr.strip().splitlines() == errors
+        assert result.stdout == ""
+
+
 def import_json(run_cli: Run, *args: str, code: int = 0) -> dict:  # type: ignore[type-arg]
     result = run_cli("import", "--json", *args)
     assert result.exit_code == code, result.stderr
