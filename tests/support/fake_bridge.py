@@ -15,6 +15,7 @@ from photos_sync.source.records import ResourceKind
 @dataclass
 class FakeBridge:
     files: dict[str, bytes] = field(default_factory=dict)  # uuid -> the original's bytes
+    parts: dict[tuple[str, ResourceKind], bytes] = field(default_factory=dict)  # other kinds
     busy: dict[str, int] = field(default_factory=dict)  # uuid -> how many 3169s first
     orphans: set[str] = field(default_factory=set)
     downloads: list[str] = field(default_factory=list)
@@ -24,15 +25,21 @@ class FakeBridge:
         self, uuid: str, kinds: Sequence[ResourceKind], folder: Path
     ) -> dict[ResourceKind, Path]:
         self.downloads.append(uuid)
-        if uuid in self.orphans or uuid not in self.files:
+        wants_original = ResourceKind.ORIGINAL in kinds
+        if uuid in self.orphans or (wants_original and uuid not in self.files):
             raise BridgeError(NO_RESOURCE, orphan=True)
         if self.busy.get(uuid, 0) > 0:
             self.busy[uuid] -= 1
             raise BridgeError(f"PHPhotosErrorDomain error {ICLOUD_BUSY}", transient=True)
         folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"{uuid}.jpeg"
-        target.write_bytes(self.files[uuid])
-        return {ResourceKind.ORIGINAL: target}
+        found = {(uuid, ResourceKind.ORIGINAL): self.files[uuid]} if wants_original else {}
+        found.update({key: data for key, data in self.parts.items() if key[0] == uuid})
+        written = {}
+        for (_, kind), data in found.items():
+            if kind in kinds:  # named as PhotoKit names them: the resource's own file name
+                written[kind] = folder / f"{uuid}-{kind.value}.bin"
+                written[kind].write_bytes(data)
+        return written
 
     def delete(self, uuids: Sequence[str]) -> int:
         self.deleted.extend(uuids)

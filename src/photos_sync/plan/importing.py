@@ -116,9 +116,14 @@ class ImportTask:
         return f"{stem}{suffix}" if role == "raw" else f"{stem}_edited{suffix}"
 
     @property
+    def parts(self) -> tuple[Resource, ...]:
+        """Every file the import reads for this asset."""
+        video = (self.paired_video,) if self.paired_video is not None else ()
+        return (self.original, *video, *self.sidecars)
+
+    @property
     def needs_download(self) -> bool:
-        parts = [self.original, self.paired_video]
-        return any(p is not None and p.availability is Availability.CLOUD for p in parts)
+        return any(part.availability is Availability.CLOUD for part in self.parts)
 
     @property
     def video_filename(self) -> str:
@@ -212,7 +217,7 @@ def task_for(
         for r in candidate.resources
         if candidate.cinematic
         and r.kind in (ResourceKind.AAE, ResourceKind.EDITED)
-        and r.availability is Availability.LOCAL
+        and _usable(r, include_cloud and downloads_possible)
     )
     return ImportTask(
         uuid=candidate.uuid,

@@ -37,7 +37,9 @@ class PhotosBridge(Protocol):
     def download(
         self, uuid: str, kinds: Sequence[ResourceKind], folder: Path
     ) -> dict[ResourceKind, Path]:
-        """Write the asset's resources of these kinds into ``folder``; their paths."""
+        """Write the asset's resources of these kinds into ``folder``; their paths. A kind
+        Photos does not have is left out; an asset whose original was asked for and is
+        nowhere is an orphan (``BridgeError(orphan=True)``)."""
         ...
 
     def delete(self, uuids: Sequence[str]) -> int:

@@ -88,7 +88,7 @@ class PhotoKitBridge:
                     target = folder / str(resource.originalFilename())
                     _write(resource, target)
                     written[kind] = target
-        if ResourceKind.ORIGINAL not in written:
+        if ResourceKind.ORIGINAL in kinds and ResourceKind.ORIGINAL not in written:
             raise BridgeError(NO_RESOURCE, orphan=True)
         return written
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from photos_sync.plan.importing import ImportTask
 from photos_sync.source.bridge import NO_RESOURCE, BridgeError, PhotosBridge
-from photos_sync.source.records import Availability, Resource, ResourceKind
+from photos_sync.source.records import Availability, Resource
 
 TRANSIENT_TRIES = 3
 
@@ -45,14 +45,7 @@ class Downloader:
 
     def fetch(self, task: ImportTask) -> ImportTask | tuple[str, str]:
         """The task with its cloud parts on disk, or ("failed"|"skipped", reason)."""
-        wanted = [
-            kind
-            for kind, part in (
-                (ResourceKind.ORIGINAL, task.original),
-                (ResourceKind.PAIRED_VIDEO, task.paired_video),
-            )
-            if part is not None and part.availability is Availability.CLOUD
-        ]
+        wanted = [part.kind for part in task.parts if part.availability is Availability.CLOUD]
         folder = self.root / task.uuid
         for attempt in range(TRANSIENT_TRIES):
             self._pause()
@@ -68,17 +61,22 @@ class Downloader:
                         f"{error.message} (retry later: review --retry --include-cloud)",
                     )
                 self.stop.wait(self.first_wait * 2**attempt)
-        original = task.original
-        if ResourceKind.ORIGINAL in written:
-            original = Resource(
-                ResourceKind.ORIGINAL, Availability.LOCAL, written[ResourceKind.ORIGINAL]
-            )
-        video = task.paired_video
-        if ResourceKind.PAIRED_VIDEO in written:
-            video = Resource(
-                ResourceKind.PAIRED_VIDEO, Availability.LOCAL, written[ResourceKind.PAIRED_VIDEO]
-            )
-        return dataclasses.replace(task, original=original, paired_video=video)
+
+        def here(part: Resource) -> Resource:
+            if part.availability is Availability.CLOUD and part.kind in written:
+                return Resource(part.kind, Availability.LOCAL, written[part.kind])
+            return part
+
+        return dataclasses.replace(
+            task,
+            original=here(task.original),
+            paired_video=here(task.paired_video) if task.paired_video is not None else None,
+            sidecars=tuple(
+                here(part)
+                for part in task.sidecars
+                if part.kind in written or part.availability is Availability.LOCAL
+            ),
+        )
 
     def forget(self, task: ImportTask) -> None:
         shutil.rmtree(self.root / task.uuid, ignore_errors=True)
