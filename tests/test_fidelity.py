@@ -23,8 +23,10 @@ WRITES = (
     "createAlbum",
     "updateAlbumInfo",
     "addAssetsToAlbum",
+    "removeAssetFromAlbum",
     "upsertTags",
     "bulkTagAssets",
+    "untagAssets",
     "createStack",
 )
 
@@ -105,9 +107,11 @@ def test_sync_sends_exactly_the_changes_made_in_photos(
         "favorites": 0,
         "updates": 0,
         "tags": 0,
+        "tags_removed": 0,
         "albums_created": 0,
         "albums_renamed": 0,
         "album_additions": 0,
+        "album_removals": 0,
         "stacks": 0,
     }
     assert writes(immich, quiet) == []  # nothing changed: not one write
@@ -138,6 +142,50 @@ def test_sync_sends_exactly_the_changes_made_in_photos(
     assert "Raw files" in names and "Raw" not in names
     farm = next(a for a in immich.state.albums.values() if a.name == "Pumpkin Farm")
     assert tulips_id in farm.assets
+
+    again = len(immich.requests)
+    run_json(run_cli, "sync")
+    assert writes(immich, again) == []
+
+
+def test_what_is_taken_away_in_photos_is_taken_away_in_immich_and_only_that(
+    run_cli: Run, library_26: Path, immich: ImmichDouble, data_dir: Path
+) -> None:
+    """A keyword removed and an album left in Photos follow in Immich; a tag or album member
+    the user added in Immich themselves stays."""
+    rows = tracker_rows(data_dir)
+    tulips, kid = "6191423D-8DB8-4D4C-92BE-9BBBA308AAC4", "D79B8D77-BFFC-460B-9312-034F2877D35B"
+    tulips_id, kid_id = rows[tulips]["immich_id"], rows[kid]["immich_id"]
+    test_album = next(a for a in immich.state.albums.values() if a.name == "Test Album")
+    mine = next(t for t in immich.state.tags.values() if t.value == "wedding")
+    immich.state.assets[kid_id].tags.add(mine.id)  # the user's own, in Immich
+    test_album.assets.append(tulips_id)  # the user's own, in Immich
+    _edit(
+        library_26,
+        "DELETE FROM Z_1KEYWORDS WHERE Z_52KEYWORDS = (SELECT Z_PK FROM ZKEYWORD"
+        " WHERE ZTITLE = 'flowers') AND Z_1ASSETATTRIBUTES = (SELECT aa.Z_PK FROM"
+        " ZADDITIONALASSETATTRIBUTES aa JOIN ZASSET a ON a.Z_PK = aa.ZASSET WHERE a.ZUUID = ?)",
+        tulips,
+    )
+    _edit(
+        library_26,
+        "UPDATE ZASSET SET ZMODIFICATIONDATE = ZMODIFICATIONDATE + 60 WHERE ZUUID = ?",
+        tulips,
+    )
+    _edit(
+        library_26,
+        "DELETE FROM Z_33ASSETS WHERE Z_33ALBUMS = (SELECT Z_PK FROM ZGENERICALBUM WHERE"
+        " ZTITLE = 'Test Album') AND Z_3ASSETS = (SELECT Z_PK FROM ZASSET WHERE ZUUID = ?)",
+        kid,
+    )
+
+    before = len(immich.requests)
+    changed = run_json(run_cli, "sync")["metadata"]
+    assert changed["tags_removed"] == 1 and changed["album_removals"] == 1
+    assert sorted(writes(immich, before)) == ["removeAssetFromAlbum", "untagAssets"]
+    assert {immich.state.tags[t].value for t in immich.state.assets[tulips_id].tags} == {"wedding"}
+    assert mine.id in immich.state.assets[kid_id].tags
+    assert kid_id not in test_album.assets and tulips_id in test_album.assets
 
     again = len(immich.requests)
     run_json(run_cli, "sync")

@@ -47,6 +47,7 @@ REQUIRED_PERMISSIONS: tuple[str, ...] = (
     "album.create",
     "album.update",
     "albumAsset.create",
+    "albumAsset.delete",
     "tag.read",
     "tag.create",
     "tag.asset",
@@ -410,6 +411,11 @@ class ImmichClient:
         for batch in chunked(asset_ids, 1000):
             self._json("PUT", "/tags/assets", json={"tagIds": [tag_id], "assetIds": list(batch)})
 
+    def untag_assets(self, tag_id: str, asset_ids: Sequence[str]) -> None:
+        """``DELETE /tags/{id}/assets``; an asset that no longer has the tag is fine."""
+        for batch in chunked(asset_ids, 1000):
+            self._json("DELETE", f"/tags/{tag_id}/assets", json={"ids": list(batch)})
+
     def create_album(self, name: str, asset_ids: Sequence[str]) -> str:
         body = self._json(
             "POST", "/albums", json={"albumName": name, "assetIds": list(asset_ids[:1000])}
@@ -424,9 +430,18 @@ class ImmichClient:
 
     def add_to_album(self, album_id: str, asset_ids: Sequence[str]) -> None:
         """``PUT /albums/{id}/assets``; an asset already there ("duplicate") is fine."""
+        self._album_assets("PUT", album_id, asset_ids, fine="duplicate")
+
+    def remove_from_album(self, album_id: str, asset_ids: Sequence[str]) -> None:
+        """``DELETE /albums/{id}/assets``; an asset already gone ("not_found") is fine."""
+        self._album_assets("DELETE", album_id, asset_ids, fine="not_found")
+
+    def _album_assets(
+        self, method: str, album_id: str, asset_ids: Sequence[str], fine: str
+    ) -> None:
         for batch in chunked(asset_ids, 1000):
-            results = self._json("PUT", f"/albums/{album_id}/assets", json={"ids": list(batch)})
-            refused = [r for r in results if not r["success"] and r.get("error") != "duplicate"]
+            results = self._json(method, f"/albums/{album_id}/assets", json={"ids": list(batch)})
+            refused = [r for r in results if not r["success"] and r.get("error") != fine]
             if refused:
                 raise ImmichRejected(
                     400, f"album refused {len(refused)} assets: {refused[0].get('error')}"

@@ -22,6 +22,7 @@ class AlbumWork:
     immich_id: str | None  # None: create it
     rename: bool
     add: list[Ref]
+    remove: list[Ref] = field(default_factory=list)  # taken out of the album in Photos
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class FidelityPlan:
     # One PUT per asset: description, dateTimeOriginal, latitude/longitude, visibility.
     updates: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     tags: dict[str, list[Ref]] = field(default_factory=dict)
+    untags: dict[str, list[Ref]] = field(default_factory=dict)  # keywords removed in Photos
     albums: list[AlbumWork] = field(default_factory=list)
     stacks: list[StackWork] = field(default_factory=list)
     applied: dict[str, dict[str, Any]] = field(default_factory=dict)  # per asset, once sent
@@ -56,9 +58,11 @@ class FidelityPlan:
             "favorites": sum(len(refs) for refs in self.favorites.values()),
             "updates": len(self.updates),
             "tags": sum(len(refs) for refs in self.tags.values()),
+            "tags_removed": sum(len(refs) for refs in self.untags.values()),
             "albums_created": sum(1 for a in self.albums if a.immich_id is None),
             "albums_renamed": sum(1 for a in self.albums if a.rename),
             "album_additions": sum(len(a.add) for a in self.albums),
+            "album_removals": sum(len(a.remove) for a in self.albums),
             "stacks": len(self.stacks),
         }
 
@@ -113,11 +117,12 @@ def _asset_changes(
         plan.updates.append((asset.uuid, asset.immich_id, fields))
     if "keywords" in asset.desired:
         sent = set(applied.get("keywords", []))
-        wanted = _wanted_tags(asset, options)
-        for tag in wanted:
-            if tag not in sent:
-                plan.tags.setdefault(tag, []).append(ref)
-        applied["keywords"] = sorted(sent | set(wanted))
+        wanted = set(_wanted_tags(asset, options))
+        for tag in sorted(wanted - sent):
+            plan.tags.setdefault(tag, []).append(ref)
+        for tag in sorted(sent - wanted):  # only tags photos-sync gave; the user's stay
+            plan.untags.setdefault(tag, []).append(ref)
+        applied["keywords"] = sorted(wanted)
     if applied != (asset.applied or {}):
         plan.applied[asset.uuid] = applied
 
@@ -130,6 +135,8 @@ def _album_changes(
     prefix: str,
     plan: FidelityPlan,
 ) -> None:
+    """Create, rename, fill; and take out what photos-sync put in an album that Photos no
+    longer has there (never what the user added in Immich)."""
     for album in albums:
         name = album_name(album, prefix)
         add = [
@@ -137,11 +144,24 @@ def _album_changes(
             for uuid in sorted(album.assets)
             if uuid in imported and (album.uuid, uuid) not in members_done
         ]
+        remove = [
+            (uuid, imported[uuid])
+            for album_uuid, uuid in sorted(members_done)
+            if album_uuid == album.uuid and uuid not in album.assets and uuid in imported
+        ]
         immich_id, last_name = known.get(album.uuid, (None, None))
         rename = immich_id is not None and last_name != name
-        if immich_id is None or rename or add:
+        if immich_id is None or rename or add or remove:
             plan.albums.append(
-                AlbumWork(album.uuid, name, "/".join(album.folders), immich_id, rename, add)
+                AlbumWork(
+                    album.uuid,
+                    name,
+                    "/".join(album.folders),
+                    immich_id,
+                    rename,
+                    add,
+                    remove if immich_id is not None else [],
+                )
             )
 
 

@@ -80,6 +80,12 @@ def record_members(connection: sqlite3.Connection, pairs: list[tuple[str, str]])
     connection.executemany("INSERT OR IGNORE INTO album_members VALUES (?, ?)", pairs)
 
 
+def forget_members(connection: sqlite3.Connection, pairs: list[tuple[str, str]]) -> None:
+    connection.executemany(
+        "DELETE FROM album_members WHERE album_uuid = ? AND asset_uuid = ?", pairs
+    )
+
+
 def tag_ids(connection: sqlite3.Connection) -> dict[str, str]:
     return {row[0]: row[1] for row in connection.execute("SELECT name, immich_id FROM tag_map")}
 

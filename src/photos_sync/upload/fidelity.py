@@ -8,6 +8,7 @@ import sqlite3
 from photos_sync.immich.client import ImmichClient
 from photos_sync.plan.fidelity import FidelityPlan
 from photos_sync.track.fidelity import (
+    forget_members,
     record_album,
     record_applied,
     record_members,
@@ -34,6 +35,11 @@ def apply_fidelity(
             known.update(created)
         for name, refs in sorted(plan.tags.items()):
             client.tag_assets(known[name], [immich_id for _, immich_id in refs])
+    if plan.untags:
+        known = tag_ids(connection)
+        for name, refs in sorted(plan.untags.items()):
+            if name in known:
+                client.untag_assets(known[name], [immich_id for _, immich_id in refs])
     for album in plan.albums:
         ids = [immich_id for _, immich_id in album.add]
         if album.immich_id is None:
@@ -44,8 +50,11 @@ def apply_fidelity(
                 client.rename_album(album_id, album.name)
             if ids:
                 client.add_to_album(album_id, ids)
+            if album.remove:
+                client.remove_from_album(album_id, [immich_id for _, immich_id in album.remove])
         record_album(connection, album.uuid, album_id, album.name, album.folders)
         record_members(connection, [(album.uuid, uuid) for uuid, _ in album.add])
+        forget_members(connection, [(album.uuid, uuid) for uuid, _ in album.remove])
     for stack in plan.stacks:
         stack_id = client.create_stack([immich_id for _, immich_id in stack.members])
         record_stack(connection, stack.key, stack_id, [uuid for uuid, _ in stack.members])

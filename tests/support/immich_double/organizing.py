@@ -101,6 +101,23 @@ def add_to_album(state: ServerState, album_id: str, body: dict[str, Any], key: A
         return 200, results
 
 
+def remove_from_album(
+    state: ServerState, album_id: str, body: dict[str, Any], key: ApiKey
+) -> Reply:
+    with state.lock:
+        album = _album(state, album_id, "albumAsset.delete")
+        if not isinstance(album, Album):
+            return album
+        results = []
+        for asset_id in body["ids"]:
+            if asset_id in album.assets:
+                album.assets.remove(asset_id)
+                results.append({"id": asset_id, "success": True})
+            else:
+                results.append({"id": asset_id, "success": False, "error": "not_found"})
+        return 200, results
+
+
 def _tag_json(tag: Tag) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": tag.id,
@@ -145,6 +162,22 @@ def tag_assets(state: ServerState, body: dict[str, Any], key: ApiKey) -> Reply:
                     asset.tags.add(tag_id)
                     count += 1
     return 200, {"count": count}
+
+
+def untag_assets(state: ServerState, tag_id: str, body: dict[str, Any], key: ApiKey) -> Reply:
+    results = []
+    with state.lock:
+        if tag_id not in state.tags:
+            return 400, {"message": "Tag not found"}
+        owned = {asset.id: asset for asset in _owned_assets(state, key, body["ids"])}
+        for asset_id in body["ids"]:
+            asset = owned.get(asset_id)
+            if asset is not None and tag_id in asset.tags:
+                asset.tags.discard(tag_id)
+                results.append({"id": asset_id, "success": True})
+            else:
+                results.append({"id": asset_id, "success": False, "error": "not_found"})
+    return 200, results
 
 
 def create_stack(state: ServerState, body: dict[str, Any], key: ApiKey) -> Reply:

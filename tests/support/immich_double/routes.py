@@ -136,7 +136,9 @@ HANDLERS: dict[str, Handler] = {
     "getAllAlbums": _keyed(organizing.all_albums),
     "updateAlbumInfo": _keyed(organizing.update_album, param="id"),
     "addAssetsToAlbum": _keyed(organizing.add_to_album, param="id"),
+    "removeAssetFromAlbum": _keyed(organizing.remove_from_album, param="id"),
     "upsertTags": _keyed(organizing.upsert_tags),
     "bulkTagAssets": _keyed(organizing.tag_assets),
+    "untagAssets": _keyed(organizing.untag_assets, param="id"),
     "createStack": _keyed(organizing.create_stack),
 }
