@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from tests.support.immich_double.state import Album, ApiKey, Asset, ServerState, Stack, Tag, now_iso
@@ -84,38 +85,49 @@ def update_album(state: ServerState, album_id: str, body: dict[str, Any], key: A
         return 200, album_json(state, album)
 
 
-def add_to_album(state: ServerState, album_id: str, body: dict[str, Any], key: ApiKey) -> Reply:
+def _change_members(
+    state: ServerState,
+    album_id: str,
+    permission: str,
+    ids: list[str],
+    change: Callable[[Album, str], str | None],
+) -> Reply:
+    """Apply ``change`` to each id (it returns an error reason, or None when done); Immich's
+    per-id results."""
     with state.lock:
-        album = _album(state, album_id, "albumAsset.create")
+        album = _album(state, album_id, permission)
         if not isinstance(album, Album):
             return album
-        results = []
-        for asset_id in body["ids"]:
-            if asset_id in album.assets:
-                results.append({"id": asset_id, "success": False, "error": "duplicate"})
-            elif not _owned_assets(state, key, [asset_id]):
-                results.append({"id": asset_id, "success": False, "error": "no_permission"})
-            else:
-                album.assets.append(asset_id)
-                results.append({"id": asset_id, "success": True})
+        results: list[dict[str, Any]] = []
+        for asset_id in ids:
+            error = change(album, asset_id)
+            result = {"id": asset_id, "success": error is None}
+            results.append(result if error is None else {**result, "error": error})
         return 200, results
+
+
+def add_to_album(state: ServerState, album_id: str, body: dict[str, Any], key: ApiKey) -> Reply:
+    def add(album: Album, asset_id: str) -> str | None:
+        if asset_id in album.assets:
+            return "duplicate"
+        if not _owned_assets(state, key, [asset_id]):
+            return "no_permission"
+        album.assets.append(asset_id)
+        return None
+
+    return _change_members(state, album_id, "albumAsset.create", body["ids"], add)
 
 
 def remove_from_album(
     state: ServerState, album_id: str, body: dict[str, Any], key: ApiKey
 ) -> Reply:
-    with state.lock:
-        album = _album(state, album_id, "albumAsset.delete")
-        if not isinstance(album, Album):
-            return album
-        results = []
-        for asset_id in body["ids"]:
-            if asset_id in album.assets:
-                album.assets.remove(asset_id)
-                results.append({"id": asset_id, "success": True})
-            else:
-                results.append({"id": asset_id, "success": False, "error": "not_found"})
-        return 200, results
+    def remove(album: Album, asset_id: str) -> str | None:
+        if asset_id not in album.assets:
+            return "not_found"
+        album.assets.remove(asset_id)
+        return None
+
+    return _change_members(state, album_id, "albumAsset.delete", body["ids"], remove)
 
 
 def _tag_json(tag: Tag) -> dict[str, Any]:
