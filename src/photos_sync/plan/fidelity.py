@@ -137,17 +137,19 @@ def _album_changes(
 ) -> None:
     """Create, rename, fill; and take out what photos-sync put in an album that Photos no
     longer has there (never what the user added in Immich)."""
+    sent: dict[str, set[str]] = {}  # album -> the assets photos-sync put in it
+    for album_uuid, uuid in members_done:
+        sent.setdefault(album_uuid, set()).add(uuid)
     for album in albums:
         name = album_name(album, prefix)
+        done = sent.get(album.uuid, set())
         add = [
             (uuid, imported[uuid])
             for uuid in sorted(album.assets)
-            if uuid in imported and (album.uuid, uuid) not in members_done
+            if uuid in imported and uuid not in done
         ]
         remove = [
-            (uuid, imported[uuid])
-            for album_uuid, uuid in sorted(members_done)
-            if album_uuid == album.uuid and uuid not in album.assets and uuid in imported
+            (uuid, imported[uuid]) for uuid in sorted(done - album.assets) if uuid in imported
         ]
         immich_id, last_name = known.get(album.uuid, (None, None))
         rename = immich_id is not None and last_name != name

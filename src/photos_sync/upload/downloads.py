@@ -71,10 +71,9 @@ class Downloader:
             task,
             original=here(task.original),
             paired_video=here(task.paired_video) if task.paired_video is not None else None,
+            # a sidecar Photos could not give is left out, not kept without a file
             sidecars=tuple(
-                here(part)
-                for part in task.sidecars
-                if part.kind in written or part.availability is Availability.LOCAL
+                part for part in map(here, task.sidecars) if part.availability is Availability.LOCAL
             ),
         )
 

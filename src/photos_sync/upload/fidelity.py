@@ -26,20 +26,17 @@ def apply_fidelity(
             client.update_assets([immich_id for _, immich_id in refs], isFavorite=favorite)
     for _, immich_id, fields in plan.updates:
         client.update_asset(immich_id, **fields)
-    if plan.tags:
-        known = tag_ids(connection)
-        missing = [name for name in plan.tags if name not in known]
-        if missing:
-            created = client.upsert_tags(missing)
-            record_tags(connection, created)
-            known.update(created)
-        for name, refs in sorted(plan.tags.items()):
-            client.tag_assets(known[name], [immich_id for _, immich_id in refs])
-    if plan.untags:
-        known = tag_ids(connection)
-        for name, refs in sorted(plan.untags.items()):
-            if name in known:
-                client.untag_assets(known[name], [immich_id for _, immich_id in refs])
+    known = tag_ids(connection) if plan.tags or plan.untags else {}
+    missing = [name for name in plan.tags if name not in known]
+    if missing:
+        created = client.upsert_tags(missing)
+        record_tags(connection, created)
+        known.update(created)
+    for name, refs in sorted(plan.tags.items()):
+        client.tag_assets(known[name], [immich_id for _, immich_id in refs])
+    for name, refs in sorted(plan.untags.items()):
+        if name in known:  # a tag photos-sync never made has nothing of ours to take off
+            client.untag_assets(known[name], [immich_id for _, immich_id in refs])
     for album in plan.albums:
         ids = [immich_id for _, immich_id in album.add]
         if album.immich_id is None:
