@@ -62,6 +62,11 @@ def _op() -> str:
     return binary
 
 
+def _item_command(*args: str, vault: str | None) -> list[str]:
+    """``op item ... --format json``, in the given vault when there is one."""
+    return [_op(), "item", *args, "--format", "json", *(["--vault", vault] if vault else [])]
+
+
 def _call(argv: list[str], item: str, stdin: str | None = None) -> str:
     try:
         result = subprocess.run(
@@ -103,10 +108,7 @@ def create_item(item: str = DEFAULT_ITEM, vault: str | None = None) -> None:
             },
         ],
     }
-    argv = [_op(), "item", "create", "--title", item, "--format", "json"]
-    if vault:
-        argv += ["--vault", vault]
-    _call(argv, item, stdin=json.dumps(template))
+    _call(_item_command("create", "--title", item, vault=vault), item, stdin=json.dumps(template))
 
 
 def read_secrets(
@@ -114,10 +116,7 @@ def read_secrets(
 ) -> BackupSecrets:
     """The item's four fields; those in ``required`` must be filled in (a local disk needs
     only the encryption password)."""
-    argv = [_op(), "item", "get", item, "--format", "json"]
-    if vault:
-        argv += ["--vault", vault]
-    answer = _call(argv, item)
+    answer = _call(_item_command("get", item, vault=vault), item)
     try:
         fields = json.loads(answer).get("fields", [])
     except (ValueError, AttributeError):

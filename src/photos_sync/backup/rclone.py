@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import os
 import subprocess
+from fnmatch import fnmatch
 from pathlib import Path
 
 from photos_sync.backup.remotes import CRYPT_ROOT
 from photos_sync.backup.stats import Event, parse_line
 
 # In the data folder: locks and the log being written are not worth keeping, and the live
-# tracker is backed up as a consistent snapshot instead (see snapshot_tracker).
-EXCLUDES = (
-    "--exclude",
-    "/*.lock",
-    "--exclude",
-    "/backup.log",
-    "--exclude",
-    "/tracker.db*",
-)
+# tracker is backed up as a consistent snapshot instead (see snapshot_tracker). Patterns of
+# file names at the top of a source folder.
+LEFT_OUT = ("*.lock", "backup.log", "tracker.db*")
+EXCLUDES = tuple(flag for pattern in LEFT_OUT for flag in ("--exclude", f"/{pattern}"))
+
+
+def left_out(relative: Path) -> bool:
+    """Whether the backup leaves out this file (its path within its source folder), as the
+    rclone filters in EXCLUDES do."""
+    return len(relative.parts) == 1 and any(fnmatch(relative.name, p) for p in LEFT_OUT)
+
+
 SNAPSHOT = "tracker-snapshot.db"
 
 CANARY = ".photos-sync-canary"

@@ -202,10 +202,15 @@ def status(state: AppState, name: str) -> None:
         )
 
 
-def run(state: AppState, name: str, dry_run: bool, force: bool) -> None:
+def _immich_path(state: AppState) -> Path:
     immich = state.settings.backup_immich_path
     if immich is None:
         raise ConfigError("BACKUP_IMMICH_PATH is not set", "Set it to Immich's data folder")
+    return immich
+
+
+def run(state: AppState, name: str, dry_run: bool, force: bool) -> None:
+    immich = _immich_path(state)
     with _destination_lock(state, name) as connection:
         destination = _known(connection, name)
         rclone, env = _environment(state, destination)
@@ -265,21 +270,17 @@ def run(state: AppState, name: str, dry_run: bool, force: bool) -> None:
 
 
 def _files(source: str) -> list[tuple[str, int]]:
+    """The source's files the backup holds, with their sizes (what --verify samples)."""
     root = Path(source)
     return [
         (str(p.relative_to(root)), p.stat().st_size)
         for p in sorted(root.rglob("*"))
-        if p.is_file()
-        and not p.name.endswith(".lock")
-        and p.name != "backup.log"
-        and not p.name.startswith("tracker.db")
+        if p.is_file() and not rc.left_out(p.relative_to(root))
     ]
 
 
 def verify(state: AppState, name: str, sample: float) -> None:
-    immich = state.settings.backup_immich_path
-    if immich is None:
-        raise ConfigError("BACKUP_IMMICH_PATH is not set", "Set it to Immich's data folder")
+    immich = _immich_path(state)
     with _destination_lock(state, name) as connection:
         rclone, env = _environment(state, _known(connection, name))
     failed = False
