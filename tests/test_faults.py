@@ -58,18 +58,21 @@ RECOVERED: dict[str, Inject] = {
 }
 
 
-@pytest.mark.parametrize("fault", list(RECOVERED))
-def test_transient_faults_are_retried_and_lose_nothing(
-    fault: str,
-    run_cli: Run,
+@pytest.fixture(autouse=True)
+def quick_timeouts(
     shared_libraries: dict[str, Path],
     configure: Callable[[Path], None],
-    immich: ImmichDouble,
-    data_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """LIBRARY into the double, giving up on a silent server after a second."""
     configure(shared_libraries[LIBRARY])
     monkeypatch.setenv("IMMICH_TIMEOUT", "1")
+
+
+@pytest.mark.parametrize("fault", list(RECOVERED))
+def test_transient_faults_are_retried_and_lose_nothing(
+    fault: str, run_cli: Run, immich: ImmichDouble, data_dir: Path
+) -> None:
     RECOVERED[fault](immich)
     summary = import_json(run_cli)
     assert immich.faults_left == 0
@@ -98,14 +101,10 @@ PERSISTENT: dict[str, tuple[Inject, str]] = {
 def test_a_persistent_fault_fails_one_asset_and_the_rerun_finishes(
     fault: str,
     run_cli: Run,
-    shared_libraries: dict[str, Path],
-    configure: Callable[[Path], None],
     immich: ImmichDouble,
     data_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    configure(shared_libraries[LIBRARY])
-    monkeypatch.setenv("IMMICH_TIMEOUT", "1")
     monkeypatch.setenv("IMMICH_RETRIES", "2")
     inject, reason = PERSISTENT[fault]
     inject(immich)
