@@ -69,7 +69,7 @@ def reclassify(
         0, "--repair-limit", min=0, help="Repair at most N assets (0 = no limit)."
     ),
     include_cloud: opt.IncludeCloud = False,
-    json_output: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    json_output: opt.Json = False,
 ) -> None:
     """Scan the library and record each asset's special kinds in the tracker.
 
