@@ -362,36 +362,31 @@ class ImmichClient:
         """
         v2 = self.version is not None and self.version.major < 3
         for visibility in ("timeline", "archive", "hidden") if v2 else (None,):
-            page: int | None = 1
-            while page is not None:
-                query: dict[str, Any] = {"page": page, "size": page_size, "withDeleted": True}
-                if visibility:
-                    query["visibility"] = visibility
-                body = self._json("POST", "/search/metadata", json=query)
-                for item in body["assets"]["items"]:
-                    yield ServerAsset(
-                        id=item["id"],
-                        checksum=base64.b64decode(item["checksum"]).hex(),
-                        live_photo_video_id=item.get("livePhotoVideoId"),
-                        trashed=bool(item.get("isTrashed")),
-                    )
-                next_page = body["assets"].get("nextPage")
-                page = int(next_page) if next_page else None
+            query: dict[str, Any] = {"withDeleted": True}
+            if visibility:
+                query["visibility"] = visibility
+            for item in self._search(query, page_size):
+                yield ServerAsset(
+                    id=item["id"],
+                    checksum=base64.b64decode(item["checksum"]).hex(),
+                    live_photo_video_id=item.get("livePhotoVideoId"),
+                    trashed=bool(item.get("isTrashed")),
+                )
 
     def album_asset_ids(self, album_id: str, page_size: int = 1000) -> set[str]:
         """The ids of the assets in one album (v3 album answers no longer list them)."""
-        found: set[str] = set()
+        return {item["id"] for item in self._search({"albumIds": [album_id]}, page_size)}
+
+    def _search(self, query: dict[str, Any], page_size: int) -> Iterator[dict[str, Any]]:
+        """``POST /search/metadata``, every page of it."""
         page: int | None = 1
         while page is not None:
             body = self._json(
-                "POST",
-                "/search/metadata",
-                json={"albumIds": [album_id], "page": page, "size": page_size},
+                "POST", "/search/metadata", json={**query, "page": page, "size": page_size}
             )
-            found.update(item["id"] for item in body["assets"]["items"])
+            yield from body["assets"]["items"]
             next_page = body["assets"].get("nextPage")
             page = int(next_page) if next_page else None
-        return found
 
     def restore_from_trash(self, asset_ids: Sequence[str]) -> int:
         body = self._json("POST", "/trash/restore/assets", json={"ids": list(asset_ids)})
