@@ -39,7 +39,6 @@ from photos_sync.errors import ConfigError, PhotosSyncError
 from photos_sync.track import backup_jobs
 from photos_sync.track.backup_jobs import Job
 from photos_sync.track.database import open_tracker, open_tracker_read_only, snapshot
-from photos_sync.track.lock import DataDirLock
 from photos_sync.upload.checksum import sha1_of
 
 
@@ -54,12 +53,8 @@ def _rclone(state: AppState) -> Path:
 def _destination_lock(state: AppState, name: str) -> Iterator[sqlite3.Connection]:
     """One backup per destination at a time (rclone has no lock of its own); imports may
     run meanwhile, so this is not the data folder's main lock."""
-    with DataDirLock(state.settings.data_dir, f"backup --to {name}", name=f"backup-{name}.lock"):
-        connection = open_tracker(state.settings.tracker_path)
-        try:
-            yield connection
-        finally:
-            connection.close()
+    with state.tracker(f"backup --to {name}", lock=f"backup-{name}.lock") as connection:
+        yield connection
 
 
 def _secrets(state: AppState, kind: str = "b2") -> BackupSecrets:

@@ -18,7 +18,7 @@ from photos_sync.errors import ConfigError
 from photos_sync.immich.client import ImmichClient, RetryPolicy
 from photos_sync.source.library import PhotosLibrary, resolve_library_path
 from photos_sync.track.database import open_tracker
-from photos_sync.track.lock import DataDirLock
+from photos_sync.track.lock import LOCK_NAME, DataDirLock
 
 
 @dataclass
@@ -59,9 +59,10 @@ class AppState:
         return PhotosLibrary(resolve_library_path(self.settings.photos_library))
 
     @contextmanager
-    def tracker(self, command: str) -> Iterator[sqlite3.Connection]:
-        """The tracker for writing, holding the data folder's lock while it is open."""
-        with DataDirLock(self.settings.data_dir, command):
+    def tracker(self, command: str, lock: str = LOCK_NAME) -> Iterator[sqlite3.Connection]:
+        """The tracker for writing, holding a lock of the data folder while it is open (the
+        main one, or another for work that may run beside an import)."""
+        with DataDirLock(self.settings.data_dir, command, name=lock):
             connection = open_tracker(self.settings.tracker_path)
             try:
                 yield connection
