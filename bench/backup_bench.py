@@ -28,6 +28,7 @@ import time
 from functools import partial
 from pathlib import Path
 
+from bench.library_bench import measure
 from bench.method import compare, ratios, touch_memory
 from photos_sync.backup.onepassword import BackupSecrets
 from photos_sync.backup.remotes import Destination, obscure_with, rclone_env
@@ -59,16 +60,7 @@ def make_tree(root: Path, megabytes: int) -> int:
 
 
 def timed(argv: list[str], env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    subprocess.run(
-        argv,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        stdin=subprocess.DEVNULL,
-    )
-    return time.perf_counter() - started
+    return measure(Path(argv[0]).name, argv, env).seconds
 
 
 def op_state(path: Path) -> None:

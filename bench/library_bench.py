@@ -35,15 +35,19 @@ class Measure:
     peak_rss_mb: float
 
 
-def measure(label: str, argv: list[str]) -> Measure:
-    """Wall time and peak RSS of one child process (via wait4's rusage)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        stderr = process.stderr.read().decode() if process.stderr else ""
-        raise SystemExit(f"{label} failed: {stderr}")
+def measure(label: str, argv: list[str], env: dict[str, str] | None = None) -> Measure:
+    """Wall time and peak RSS of one child process (via wait4's rusage). Its stderr goes to
+    a file, read only if it fails, so a chatty child never stalls on a full pipe."""
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status) != 0:
+            errors.seek(0)
+            raise SystemExit(f"{label} failed: {errors.read().decode(errors='replace')}")
     return Measure(label, elapsed, usage.ru_maxrss / 1024)
 
 
