@@ -16,6 +16,8 @@ from photos_sync.cli import main
 from tests.support.fixtures import FIXTURES, LIBRARY_NAMES, copy_library
 from tests.support.immich_double import ImmichDouble
 
+pytest_plugins = ["tests.support.backup"]
+
 FAKE_OP_DIR = Path(__file__).parent / "support" / "fake_op"
 
 if not FIXTURES.is_dir():

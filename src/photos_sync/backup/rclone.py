@@ -9,6 +9,7 @@ from pathlib import Path
 
 from photos_sync.backup.remotes import CRYPT_ROOT
 from photos_sync.backup.stats import Event, parse_line
+from photos_sync.errors import PhotosSyncError
 
 # In the data folder: locks and the log being written are not worth keeping, and the live
 # tracker is backed up as a consistent snapshot instead (see snapshot_tracker). Patterns of
@@ -22,6 +23,9 @@ def left_out(relative: Path) -> bool:
     rclone filters in EXCLUDES do."""
     return len(relative.parts) == 1 and any(fnmatch(relative.name, p) for p in LEFT_OUT)
 
+
+DELETED_ROOT = "photos-sync-deleted"  # in the backup: what a sync deleted, by run
+NOT_DELETED = ("--exclude", f"/{DELETED_ROOT}/**")  # a restore of everything leaves it out
 
 SNAPSHOT = "tracker-snapshot.db"
 
@@ -75,8 +79,16 @@ def check_canary(rclone: Path, env: dict[str, str]) -> str | None:
     return None
 
 
-def cryptcheck(rclone: Path, env: dict[str, str], source: str, remote: str) -> tuple[bool, str]:
-    """Every file of ``source`` against its encrypted copy, by checksum."""
+def cryptcheck(
+    rclone: Path,
+    env: dict[str, str],
+    source: str,
+    remote: str,
+    only: list[str] | None = None,
+) -> tuple[bool, str]:
+    """Every file of ``source`` against its encrypted copy, by checksum; with ``only``, just
+    those files (a restore is judged on what the backup holds, not on what else is there)."""
+    filters = ("--files-from-raw", "-") if only is not None else EXCLUDES  # the list is filtered
     result = _run(
         rclone,
         env,
@@ -84,7 +96,8 @@ def cryptcheck(rclone: Path, env: dict[str, str], source: str, remote: str) -> t
         source,
         remote,
         "--use-json-log",
-        *EXCLUDES,
+        *filters,
+        data="".join(f"{name}\n" for name in only) if only is not None else None,
     )
     summary = [
         p.message.strip()
@@ -94,9 +107,28 @@ def cryptcheck(rclone: Path, env: dict[str, str], source: str, remote: str) -> t
     return result.returncode == 0, (summary[-1] if summary else last_error(result.stderr))
 
 
-def copy_back(rclone: Path, env: dict[str, str], remote: str, target: Path) -> tuple[bool, str]:
-    result = _run(rclone, env, "copy", remote, str(target), "--use-json-log", *EXCLUDES)
+def copy_back(
+    rclone: Path, env: dict[str, str], remote: str, target: Path, whole: bool
+) -> tuple[bool, str]:
+    """Copy a backup folder back; the whole backup without its folder of deleted files."""
+    extra = NOT_DELETED if whole else ()
+    result = _run(rclone, env, "copy", remote, str(target), "--use-json-log", *EXCLUDES, *extra)
     return result.returncode == 0, "" if result.returncode == 0 else last_error(result.stderr)
+
+
+def listing(rclone: Path, env: dict[str, str], remote: str, whole: bool) -> list[str]:
+    """The files of a backup folder (decrypted names), as a restore copies them."""
+    extra = NOT_DELETED if whole else ()
+    result = _run(rclone, env, "lsf", "-R", "--files-only", remote, *EXCLUDES, *extra)
+    if result.returncode != 0:
+        raise PhotosSyncError(f"Cannot list the backup: {last_error(result.stderr)}")
+    return [line for line in result.stdout.splitlines() if line]
+
+
+def holds_anything(rclone: Path, env: dict[str, str], root: str) -> bool:
+    """Whether the storage under the crypt remote has any file (read without decrypting)."""
+    result = _run(rclone, env, "lsf", "-R", "--files-only", "--max-depth", "2", root)
+    return result.returncode == 0 and bool(result.stdout.strip())
 
 
 def download_compare(

@@ -18,6 +18,7 @@ from photos_sync.errors import PhotosSyncError
 
 STORE, CRYPT = "PSSTORE", "PSCRYPT"
 CRYPT_ROOT = "pscrypt:"
+CRYPT_REMOTE = f"RCLONE_CONFIG_{CRYPT}_REMOTE"  # the storage path the crypt remote wraps
 TYPES = ("b2", "s3", "local")
 
 

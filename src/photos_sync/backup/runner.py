@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from photos_sync.backup.rclone import EXCLUDES
+from photos_sync.backup.rclone import DELETED_ROOT, EXCLUDES, left_out
 from photos_sync.backup.remotes import CRYPT_ROOT
 from photos_sync.backup.stats import Stats, parse_line
 from photos_sync.errors import PhotosSyncError
@@ -27,6 +27,33 @@ IMMICH_SOURCES = (("library", 1), ("upload", 2), ("profile", 3), ("backups", 4))
 DATA_DIR_PRIORITY = 5
 PR_SET_PDEATHSIG = 1
 RETRYABLE = {5, 8, 10, 130, 143, -9, 137}  # rclone: temporary, limits, signals
+MAX_DELETE_REACHED = "--max-delete threshold reached"
+
+
+@dataclass(frozen=True)
+class DeletionGuard:
+    """How much one sync may delete in a folder's backup.
+
+    An unmounted disk, or a fresh Immich on an empty mount (which writes a few ``.immich``
+    markers), looks to rclone like a folder whose files were all deleted. So each folder may
+    lose at most ``percent`` of what its last completed backup held, and never more than
+    ``files``; rclone itself enforces it (``--max-delete``). Whatever a sync does delete is
+    moved into a dated folder of the backup (``--backup-dir``), so even an allowed deletion
+    can be undone.
+    """
+
+    percent: float = 50.0
+    files: int = 1000
+    allow: bool = False  # --allow-deletions
+    stamp: str = "now"  # the run's folder for what it deletes
+
+    def limit(self, held: int) -> int | None:
+        if self.allow:
+            return None
+        return min(self.files, int(held * self.percent / 100))
+
+    def kept_in(self, source: str) -> str:
+        return f"{DELETED_ROOT}/{self.stamp}/{remote_for(source).removeprefix(CRYPT_ROOT)}"
 
 
 @dataclass(frozen=True)
@@ -34,6 +61,17 @@ class JobResult:
     job: Job
     status: str
     error: str | None = None
+    refused: bool = False  # stopped by the deletion guard
+
+
+def count_files(source: str) -> int:
+    """The files of a source folder that its backup holds (what rclone would compare)."""
+    root = Path(source)
+    total = 0
+    for folder, _, names in os.walk(root):
+        top = Path(folder) == root
+        total += sum(1 for n in names if not (top and left_out(Path(n))))
+    return total
 
 
 def sources(immich_path: Path, data_dir: Path) -> list[tuple[str, int]]:
@@ -72,6 +110,8 @@ def run_job(
     log: Path,
     *,
     dry_run: bool,
+    guard: DeletionGuard,
+    max_delete: int | None,
     on_stats: Callable[[Job, Stats], None] | None = None,
 ) -> tuple[int, str | None]:
     """One ``rclone sync``; returns (exit code, last error line)."""
@@ -87,7 +127,11 @@ def run_job(
         "NOTICE",
         "-v",
         *EXCLUDES,
+        "--backup-dir",
+        f"{CRYPT_ROOT}{guard.kept_in(job.source_path)}",
     ]
+    if max_delete is not None:
+        argv += ["--max-delete", str(max_delete)]
     if dry_run:
         argv.append("--dry-run")
     last_error = None
@@ -113,7 +157,8 @@ def run_job(
                 if on_stats:
                     on_stats(job, parsed)
             elif parsed is not None and parsed.level == "error":
-                last_error = parsed.message.strip()
+                if last_error is None or MAX_DELETE_REACHED not in last_error:
+                    last_error = parsed.message.strip()  # the guard's stop outranks the rest
     return process.returncode, last_error
 
 
@@ -125,6 +170,7 @@ def run_backup(
     log: Path,
     *,
     max_retries: int,
+    guard: DeletionGuard,
     dry_run: bool = False,
     on_stats: Callable[[Job, Stats], None] | None = None,
 ) -> list[JobResult]:
@@ -132,16 +178,35 @@ def run_backup(
     for job in jobs:
         if job.status == "COMPLETED":
             continue
+        held = job.files_in_backup
+        held = count_files(job.source_path) if held is None else held
+        limit = guard.limit(held)
         while True:
             if not dry_run:
                 backup_jobs.set_status(connection, job.id, "RUNNING")
             code, error = run_job(
-                rclone, env, job, connection, log, dry_run=dry_run, on_stats=on_stats
+                rclone,
+                env,
+                job,
+                connection,
+                log,
+                dry_run=dry_run,
+                guard=guard,
+                max_delete=limit,
+                on_stats=on_stats,
             )
             if code == 0:
                 if not dry_run:
                     backup_jobs.set_status(connection, job.id, "COMPLETED")
+                    files = count_files(job.source_path)
+                    backup_jobs.record_files_in_backup(connection, job.id, files)
                 results.append(JobResult(job, "COMPLETED"))
+                break
+            if error is not None and MAX_DELETE_REACHED in error and limit is not None:
+                refusal = _refusal(job, guard, limit, held)
+                if not dry_run:
+                    backup_jobs.set_status(connection, job.id, "FAILED", refusal)
+                results.append(JobResult(job, "FAILED", refusal, refused=True))
                 break
             message = f"rclone exited {code}" + (f": {error}" if error else "")
             retries = job.retry_count
@@ -154,3 +219,12 @@ def run_backup(
             results.append(JobResult(job, "FAILED", message))
             break
     return results
+
+
+def _refusal(job: Job, guard: DeletionGuard, limit: int, held: int) -> str:
+    return (
+        f"refused: this sync would delete more than {limit:,} of the {held:,} files its "
+        f"last backup held (is the disk mounted?); the few deleted before the stop are kept "
+        f"in {guard.kept_in(job.source_path)}. If the deletions are meant, run "
+        "`photos-sync backup --allow-deletions`"
+    )

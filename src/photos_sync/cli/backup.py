@@ -19,6 +19,7 @@ from photos_sync.backup.onepassword import (
     read_secrets,
 )
 from photos_sync.backup.remotes import (
+    CRYPT_REMOTE,
     CRYPT_ROOT,
     TYPES,
     Destination,
@@ -26,7 +27,7 @@ from photos_sync.backup.remotes import (
     obscure_with,
     rclone_env,
 )
-from photos_sync.backup.runner import remote_for, run_backup, sources
+from photos_sync.backup.runner import DeletionGuard, remote_for, run_backup, sources
 from photos_sync.backup.sampling import choose
 from photos_sync.backup.stats import Stats
 from photos_sync.backup.tools import find_rclone, op_signed_in
@@ -137,6 +138,13 @@ def setup(
         destination = backup_jobs.save_destination(connection, name, kind, bucket, remote_path)
         rclone, env = _environment(state, destination, secrets)
         problem = rc.check_canary(rclone, env)
+        if problem is not None and rc.holds_anything(rclone, env, env[CRYPT_REMOTE]):
+            raise PhotosSyncError(
+                f"The destination already holds a backup that this password cannot read "
+                f"({problem}); it was encrypted with another password. Nothing was written",
+                "Put the password that made it into the 1Password item's encryption_password,"
+                " or choose another --bucket/--remote-path",
+            )
         if problem is not None:
             problem = rc.write_canary(rclone, env)
         if problem is not None:
@@ -204,7 +212,16 @@ def _immich_path(state: AppState) -> Path:
     return immich
 
 
-def run(state: AppState, name: str, dry_run: bool, force: bool) -> None:
+def _guard(state: AppState, allow: bool) -> DeletionGuard:
+    return DeletionGuard(
+        percent=state.settings.backup_max_delete_percent,
+        files=state.settings.backup_max_delete_files,
+        allow=allow,
+        stamp=datetime.now(UTC).strftime("%Y-%m-%dT%H%M%SZ"),
+    )
+
+
+def run(state: AppState, name: str, dry_run: bool, force: bool, allow_deletions: bool) -> None:
     immich = _immich_path(state)
     with _destination_lock(state, name) as connection:
         destination = _known(connection, name)
@@ -247,17 +264,20 @@ def run(state: AppState, name: str, dry_run: bool, force: bool) -> None:
                 log,
                 dry_run=dry_run,
                 max_retries=state.settings.backup_max_retries,
+                guard=_guard(state, allow_deletions),
                 on_stats=show,
             )
         if not dry_run and all(r.status == "COMPLETED" for r in results):
             backup_jobs.finished(connection, destination.id)
     for result in results:
+        folder = Path(result.job.source_path).name
         detail = f": {result.error}" if result.error else ""
-        state.out.print(
-            f"{Path(result.job.source_path).name} -> "
-            f"{remote_for(result.job.source_path)}: {result.status}{detail}",
-            markup=False,
+        line = (
+            f"{folder}: {result.error}"
+            if result.refused
+            else f"{folder} -> {remote_for(result.job.source_path)}: {result.status}{detail}"
         )
+        state.out.print(line, markup=False)
     if dry_run:
         state.out.print("Dry run: nothing was transferred (see the log for what would be).")
     if any(r.status != "COMPLETED" for r in results):
@@ -323,6 +343,12 @@ def backup(
     bucket: str | None = typer.Option(None, "--bucket", help="With --setup: bucket or folder."),
     remote_path: str = typer.Option("immich", "--remote-path", help="With --setup: path in it."),
     yes: bool = typer.Option(False, "--yes", help="With --setup: do not ask."),
+    allow_deletions: bool = typer.Option(
+        False,
+        "--allow-deletions",
+        help="Let this backup delete more than BACKUP_MAX_DELETE_PERCENT / _FILES of a "
+        "folder (deleted files are still kept in the backup's photos-sync-deleted/ folder).",
+    ),
 ) -> None:
     """Back up Immich's data (library, upload, profile, backups, and photos-sync's own data)
     encrypted with rclone crypt, keys from 1Password. One job per folder, resumable."""
@@ -340,7 +366,7 @@ def backup(
     elif verify_flag:
         verify(state, to, sample)
     else:
-        run(state, to, dry_run, force)
+        run(state, to, dry_run, force, allow_deletions)
 
 
 def restore(
@@ -360,10 +386,12 @@ def restore(
     remote = f"{CRYPT_ROOT}{path.strip('/')}"
     into = target / path.strip("/") if path else target
     into.mkdir(parents=True, exist_ok=True)  # an empty folder in the backup restores as one
-    good, error = rc.copy_back(rclone, env, remote, into)
+    whole = not path.strip("/")
+    good, error = rc.copy_back(rclone, env, remote, into, whole)
     if not good:
         raise PhotosSyncError(f"Restore failed: {error}")
-    proven, summary = rc.cryptcheck(rclone, env, str(into), remote)
+    held = rc.listing(rclone, env, remote, whole)
+    proven, summary = rc.cryptcheck(rclone, env, str(into), remote, only=held)
     state.out.print(f"Restored into {into}; checked against the backup: {summary}", markup=False)
     intact = True
     if path.strip("/") in ("", "library"):

@@ -22,6 +22,7 @@ class Job:
     last_update: str | None
     retry_count: int
     error_message: str | None
+    files_in_backup: int | None = None  # what the folder held when it last completed
 
 
 def destination(connection: sqlite3.Connection, name: str) -> Destination | None:
@@ -49,7 +50,7 @@ def save_destination(
 def jobs(connection: sqlite3.Connection, destination_id: int) -> list[Job]:
     rows = connection.execute(
         "SELECT id, source_path, status, priority, bytes_transferred, files_transferred,"
-        " last_update, retry_count, error_message FROM backup_jobs"
+        " last_update, retry_count, error_message, files_in_backup FROM backup_jobs"
         " WHERE destination_id = ? ORDER BY priority, id",
         (destination_id,),
     )
@@ -105,6 +106,11 @@ def set_status(
         " WHERE id = ?",
         (*params, job_id),
     )
+
+
+def record_files_in_backup(connection: sqlite3.Connection, job_id: int, files: int) -> None:
+    """How many files the folder's backup holds now: the measure of the next deletion guard."""
+    connection.execute("UPDATE backup_jobs SET files_in_backup = ? WHERE id = ?", (files, job_id))
 
 
 def record_progress(connection: sqlite3.Connection, job_id: int, stats: Stats) -> None:

@@ -167,5 +167,24 @@ COMPANIONS = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (SEED_SCHEMA, PHOTOS_SYNC_ADDITIONS, FIDELITY, COMPANIONS)
+TRUST = Migration(
+    5,
+    "files each backup folder held when last completed (the deletion guard); which Immich"
+    " server and user the tracker's ids belong to",
+    (
+        "ALTER TABLE backup_jobs ADD COLUMN files_in_backup INTEGER",
+        """CREATE TABLE server_binding (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+)""",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    SEED_SCHEMA,
+    PHOTOS_SYNC_ADDITIONS,
+    FIDELITY,
+    COMPANIONS,
+    TRUST,
+)
 LATEST_VERSION = MIGRATIONS[-1].version
