@@ -65,3 +65,13 @@ class ImmichRejected(ImmichError):
 
 class ImmichUnavailable(ImmichError):
     """The server failed or could not be reached, even after retrying."""
+
+
+class FileChangedError(PhotosSyncError):
+    """A file's bytes changed between hashing and uploading: what arrived is not what was
+    checked, so it must not be recorded as imported."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the file changed while it was uploaded; the next run uploads it as it is now"
+        )

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from photos_sync.plan.scan import AssetChange, compare_scan, plan_scan
+from photos_sync.plan.scan import AssetChange, awaiting_files, compare_scan, plan_scan
+from photos_sync.source.catalog import CatalogEntry
 from photos_sync.source.library import PhotosLibrary
 from photos_sync.source.records import LibraryAsset
-from photos_sync.track.assets import save_scanned, tracked_assets
+from photos_sync.track.assets import (
+    TrackedAsset,
+    save_scanned,
+    tracked_assets,
+    unarchive_assets,
+)
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -27,6 +33,7 @@ class ScanResult:
     gone: list[str]
     saved: int
     scanned: list[tuple[LibraryAsset, str | None]]  # what was read, with Photos' mod. time
+    back_in_library: list[str] = field(default_factory=list)  # archived, now in Photos again
 
     @property
     def new(self) -> int:
@@ -49,6 +56,23 @@ class ScanResult:
         }
 
 
+def _files_back(
+    library: PhotosLibrary, entries: list[CatalogEntry], tracked: dict[str, TrackedAsset]
+) -> frozenset[str]:
+    """Missing originals that are on disk again (a copy that finished, a disk back): one stat
+    each, so only those are read again."""
+    waiting = awaiting_files(tracked)
+    if not waiting:
+        return frozenset()
+    return frozenset(
+        entry.uuid
+        for entry in entries
+        if entry.uuid in waiting
+        and entry.original_file
+        and (library.path / entry.original_file).is_file()
+    )
+
+
 def scan_library(
     library: PhotosLibrary,
     connection: sqlite3.Connection,
@@ -60,7 +84,7 @@ def scan_library(
     """Bring the tracker's picture of the library up to date; report what differed."""
     entries = library.entries()
     tracked = tracked_assets(connection)
-    plan = plan_scan(entries, tracked, full=full)
+    plan = plan_scan(entries, tracked, full=full, recheck=_files_back(library, entries, tracked))
     modified_at = {entry.uuid: entry.modified_at for entry in plan.to_read}
     scanned: list[tuple[LibraryAsset, str | None]] = []
     for done, asset in enumerate(library.read(plan.to_read) if plan.to_read else (), start=1):
@@ -69,6 +93,9 @@ def scan_library(
             progress(done, len(plan.to_read))
     changes = compare_scan((asset for asset, _ in scanned), tracked)
     saved = 0 if dry_run else save_scanned(connection, scanned)
+    back = [entry.uuid for entry in entries if (t := tracked.get(entry.uuid)) and t.archived]
+    if back and not dry_run:
+        unarchive_assets(connection, back)
     return ScanResult(
         in_library=len(entries),
         read=len(scanned),
@@ -77,4 +104,5 @@ def scan_library(
         gone=plan.gone,
         saved=saved,
         scanned=scanned,
+        back_in_library=back,
     )

@@ -125,7 +125,9 @@ def fix(
         expected = _expected_albums(library, connection, imported_rows(connection))
         for finding in albums:
             client.add_to_album(finding.immich_id, sorted(expected[finding.uuid][2]))
-    missing = [f.uuid for f in findings if f.problem is Problem.MISSING]
+    # Gone from the server, or the recorded id holds another file: upload (or find by
+    # checksum) the library's file again and record the id that really holds it.
+    missing = [f.uuid for f in findings if f.problem in (Problem.MISSING, Problem.SERVER_DIFFERS)]
     if missing:
         reset_to_pending(connection, missing)
         options = ImportOptions(only=frozenset(missing))

@@ -31,7 +31,13 @@ from tenacity import (
     wait_random,
 )
 
-from photos_sync.errors import ImmichAuthError, ImmichError, ImmichRejected, ImmichUnavailable
+from photos_sync.errors import (
+    FileChangedError,
+    ImmichAuthError,
+    ImmichError,
+    ImmichRejected,
+    ImmichUnavailable,
+)
 from photos_sync.immich.multipart import FileUpload
 
 DEVICE_ID = "photos-sync"
@@ -347,6 +353,8 @@ class ImmichClient:
                 "Content-Length": str(form.length),
             },
         )
+        if form.sent_sha1 != sha1_hex:
+            raise FileChangedError()
         return Uploaded(id=str(body["id"]), duplicate=body.get("status") == "duplicate")
 
     def update_asset(self, asset_id: str, **changes: Any) -> dict[str, Any]:

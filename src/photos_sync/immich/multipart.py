@@ -4,14 +4,18 @@ Our own encoder rather than httpx's, for two reasons: the file is read in 1 MiB 
 64 KiB read loop costs measurable CPU on multi-GB videos), and the part order is ours to
 choose: the file part comes before the text fields, as Immich's own tests send it, so the
 ``filename`` field can never be applied to the wrong part (see the contract notes).
-The body can be iterated again for a retry; it reopens the file each time.
+The body can be iterated again for a retry; it reopens the file each time. The bytes are
+hashed as they go out (``sent_sha1``), so a file changed after it was checked is noticed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+
+from photos_sync.errors import FileChangedError
 
 CHUNK = 1024 * 1024
 
@@ -39,6 +43,7 @@ class FileUpload:
         self._head = file_head
         self._tail = (text + f"\r\n--{self.boundary}--\r\n").encode("utf-8", "surrogateescape")
         self._size = path.stat().st_size
+        self._digest = hashlib.sha1()
 
     @property
     def content_type(self) -> str:
@@ -48,9 +53,22 @@ class FileUpload:
     def length(self) -> int:
         return len(self._head) + self._size + len(self._tail)
 
+    @property
+    def sent_sha1(self) -> str:
+        """SHA-1 of the file bytes of the last complete pass."""
+        return self._digest.hexdigest()
+
     def __iter__(self) -> Iterator[bytes]:
+        """The body; never more or fewer file bytes than announced (a file that shrank
+        stops the upload, one that grew is cut off and then fails the checksum)."""
+        self._digest = hashlib.sha1()
         yield self._head
+        left = self._size
         with self.path.open("rb") as handle:
-            while chunk := handle.read(CHUNK):
+            while left and (chunk := handle.read(min(CHUNK, left))):
+                self._digest.update(chunk)
+                left -= len(chunk)
                 yield chunk
+        if left:
+            raise FileChangedError()
         yield self._tail

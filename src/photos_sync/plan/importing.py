@@ -182,6 +182,13 @@ def _original_problem(
     return FILE_MISSING
 
 
+def upload_name(filename: str, original: Resource) -> str:
+    """The name Immich gets: Photos' own, with the file's extension when Photos' has none
+    (Immich decides what a file is by the extension of that name)."""
+    suffix = original.path.suffix if original.path else ""
+    return filename if Path(filename).suffix or not suffix else f"{filename}{suffix}"
+
+
 def task_for(
     candidate: Candidate,
     *,
@@ -221,7 +228,7 @@ def task_for(
     )
     return ImportTask(
         uuid=candidate.uuid,
-        filename=candidate.filename,
+        filename=upload_name(candidate.filename, original),
         created_at=candidate.created_at,
         modified_at=candidate.modified_at or candidate.created_at,
         favorite=candidate.favorite,

@@ -20,9 +20,13 @@ class ScanPlan:
 
 
 def plan_scan(
-    entries: Iterable[CatalogEntry], tracked: Mapping[str, TrackedAsset], full: bool = False
+    entries: Iterable[CatalogEntry],
+    tracked: Mapping[str, TrackedAsset],
+    full: bool = False,
+    recheck: frozenset[str] = frozenset(),
 ) -> ScanPlan:
-    """Read only assets that are new or whose Photos modification time moved (all if full)."""
+    """Read only assets that are new or whose Photos modification time moved (all if full),
+    and those in ``recheck`` (a missing original whose file is there again)."""
     to_read: list[CatalogEntry] = []
     unchanged = 0
     seen: set[str] = set()
@@ -31,6 +35,7 @@ def plan_scan(
         known = tracked.get(entry.uuid)
         if (
             full
+            or entry.uuid in recheck
             or known is None
             or known.scanned_at is None
             or known.photos_modified_at != entry.modified_at
@@ -93,3 +98,12 @@ def compare_scan(
         if differences:
             changes.append(AssetChange(asset.uuid, asset.filename, False, differences))
     return changes
+
+
+def awaiting_files(tracked: Mapping[str, TrackedAsset]) -> set[str]:
+    """Assets not imported because their original was missing: each run looks again."""
+    return {
+        uuid
+        for uuid, asset in tracked.items()
+        if asset.original_availability == "missing" and asset.status != "imported"
+    }

@@ -22,6 +22,7 @@ class Problem(StrEnum):
 FIXABLE = frozenset(
     {
         Problem.MISSING,
+        Problem.SERVER_DIFFERS,
         Problem.TRASHED,
         Problem.NOT_LINKED,
         Problem.NO_MOTION_VIDEO,

@@ -80,6 +80,7 @@ class CatalogEntry:
     burst_id: str | None = None  # ZAVALANCHEUUID: shared by the frames of one burst
     burst_pick: int = 0  # ZAVALANCHEPICKTYPE bits (osxphotos' BURST_* constants)
     favorite: bool = False  # ZFAVORITE
+    original_file: str | None = None  # ZDIRECTORY/ZFILENAME under originals/ (Photos 5+)
 
     @property
     def burst_rank(self) -> int:
@@ -180,18 +181,20 @@ class Catalog:
             columns = _columns(connection, self.asset_table)
             depth = "a.ZDEPTHTYPE" if "ZDEPTHTYPE" in columns else "0"
             spatial = "a.ZSPATIALTYPE" if "ZSPATIALTYPE" in columns else "0"
+            folder = "a.ZDIRECTORY" if "ZDIRECTORY" in columns else "NULL"
             resources = _original_resources(connection, self.asset_table)
             rows = connection.execute(
                 f"SELECT a.Z_PK, a.ZUUID, a.ZKIND, a.ZMODIFICATIONDATE, a.ZTRASHEDSTATE,"
                 f" a.ZHIDDEN, {depth}, {spatial}, a.ZAVALANCHEUUID, a.ZAVALANCHEPICKTYPE,"
-                f" a.ZFAVORITE FROM {self.asset_table} a"
+                f" a.ZFAVORITE, {folder}, a.ZFILENAME FROM {self.asset_table} a"
                 " WHERE a.ZUUID IS NOT NULL AND a.ZKIND IN (0, 1)"
             ).fetchall()
         return [_entry(row, resources) for row in rows]
 
 
 def _entry(row: tuple[Any, ...], resources: dict[int, dict[int, bool]]) -> CatalogEntry:
-    pk, uuid, kind, modified, trashed, hidden, depth_type, spatial_type, burst_id, pick, fav = row
+    pk, uuid, kind, modified, trashed, hidden, depth_type, spatial_type, burst_id, pick, fav = row[:11]
+    folder, name = row[11:]
     return CatalogEntry(
         uuid=uuid,
         media_type=MediaType.VIDEO if kind == 1 else MediaType.PHOTO,
@@ -204,6 +207,7 @@ def _entry(row: tuple[Any, ...], resources: dict[int, dict[int, bool]]) -> Catal
         burst_id=burst_id or None,
         burst_pick=pick or 0,
         favorite=bool(fav),
+        original_file=f"originals/{folder}/{name}" if folder and name else None,
     )
 
 

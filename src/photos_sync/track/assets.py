@@ -242,6 +242,16 @@ def archive_assets(connection: sqlite3.Connection, uuids: list[str]) -> None:
         )
 
 
+def unarchive_assets(connection: sqlite3.Connection, uuids: list[str]) -> None:
+    """Back in Photos (a library copy that was missing them, a restore): followed again."""
+    now = now_iso()
+    with transaction(connection):
+        connection.executemany(
+            "UPDATE imported_assets SET archived = 0, updated_at = ? WHERE icloud_uuid = ?",
+            [(now, uuid) for uuid in uuids],
+        )
+
+
 def forget_assets(connection: sqlite3.Connection, uuids: list[str]) -> None:
     """Gone from Photos and never in Immich: nothing to keep track of."""
     with transaction(connection):

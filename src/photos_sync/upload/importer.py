@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from photos_sync.errors import ImmichAuthError, ImmichError, ImmichRejected
+from photos_sync.errors import FileChangedError, ImmichAuthError, ImmichError, ImmichRejected
 from photos_sync.immich.client import Existing, ImmichClient, UploadFields
 from photos_sync.plan.importing import (
     CLOUD_ONLY,
@@ -353,7 +353,7 @@ class Importer:
         except ImmichAuthError:
             self.stop.set()
             raise
-        except ImmichError as error:
+        except (ImmichError, FileChangedError) as error:
             return AssetResult(task, AssetStatus.FAILED, error.message)
         except OSError as error:
             return AssetResult(task, AssetStatus.FAILED, f"cannot read the file: {error.strerror}")

@@ -1,0 +1,284 @@
+"""Trust, import side (issue 12, cases 2-6, 13, 14): no photo silently left out, nothing
+recorded that the server does not hold, nothing the user did in Immich undone. Real
+fixture libraries, the Immich double."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from photos_sync.upload import importer
+from tests.conftest import CliResult, run_json
+from tests.support.fixtures import copy_library, materialize, open_for_edit
+from tests.support.immich_double import ImmichDouble
+from tests.support.immich_double.server import Fault
+from tests.support.outcomes import (
+    assert_one_clear_line,
+    assert_tracker_matches_server,
+    import_json,
+    tracker_rows,
+)
+
+Run = Callable[..., CliResult]
+MEDIA_TYPES = "Test-Media-Types-15.7.2.photoslibrary"
+TEST_26 = "Test-26.1.photoslibrary"
+PUMPKINS = "1EB2B765-0765-43BA-A90C-0D0580E6172C"  # Test-26.1, a plain JPEG
+
+
+def photos_albums(library: Path) -> int:
+    """User albums in Photos (kind 2, not in the trash), as the import mirrors them."""
+    with closing(sqlite3.connect(library / "database" / "Photos.sqlite")) as connection:
+        return int(
+            connection.execute(
+                "SELECT COUNT(*) FROM ZGENERICALBUM WHERE ZKIND = 2 AND ZTRASHEDSTATE = 0"
+            ).fetchone()[0]
+        )
+
+
+def test_case_02_a_missing_original_is_imported_once_it_is_back(
+    run_cli: Run, tmp_path: Path, configure: Callable[[Path], None], immich: ImmichDouble
+) -> None:
+    library = copy_library(TEST_26, tmp_path / "libs")
+    real = (library / "originals").resolve()
+    (library / "originals").unlink()
+    (library / "originals").mkdir()  # a copy whose files have not arrived yet
+    configure(library)
+    first = import_json(run_cli)
+    assert first["uploaded"] == 0 and first["skipped"] == 14  # 4 have no local file at all
+    (library / "originals").rmdir()
+    (library / "originals").symlink_to(real, target_is_directory=True)
+    second = import_json(run_cli)
+    assert second["uploaded"] == 10 and second["skipped"] == 4
+    assert len(immich.state.assets) == 10
+
+
+def test_case_02_sync_and_review_retry_recheck_missing_files_too(
+    run_cli: Run, tmp_path: Path, configure: Callable[[Path], None], immich: ImmichDouble
+) -> None:
+    library = copy_library(TEST_26, tmp_path / "libs")
+    real = (library / "originals").resolve()
+    (library / "originals").unlink()
+    (library / "originals").mkdir()
+    configure(library)
+    assert run_json(run_cli, "sync")["import"]["skipped"] == 14
+    (library / "originals").rmdir()
+    (library / "originals").symlink_to(real, target_is_directory=True)
+    retried = run_cli("review", "--skipped-only", "--retry", "--limit", "3")
+    assert retried.exit_code == 0, retried.stderr
+    assert len(immich.state.assets) == 3
+    assert run_json(run_cli, "sync")["import"]["uploaded"] == 7
+
+
+def test_case_03_a_tracker_pointed_at_another_server_stops_and_rebinds(
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    configure: Callable[[Path], None],
+    monkeypatch: pytest.MonkeyPatch,
+    data_dir: Path,
+    immich: ImmichDouble,
+) -> None:
+    configure(shared_libraries[TEST_26])
+    assert import_json(run_cli)["uploaded"] == 10
+    on_first = len(immich.state.assets)
+    with ImmichDouble() as fresh:  # Immich reinstalled, same address, empty
+        monkeypatch.setenv("IMMICH_URL", fresh.url)
+        monkeypatch.setenv("IMMICH_API_KEY", fresh.add_key(["all"]))
+        for command in ("import", "sync"):
+            refused = run_cli(command)
+            assert_one_clear_line(refused, "another Immich server or user", "--rebind")
+        assert fresh.state.assets == {}
+        rebound = run_json(run_cli, "sync", "--rebind")
+        assert rebound["import"]["uploaded"] == 10
+        assert len(fresh.state.assets) == on_first
+        assert_tracker_matches_server(data_dir, fresh)
+        assert import_json(run_cli)["uploaded"] == 0  # bound to the new server now
+        assert fresh.violations == []
+
+
+def test_case_04_a_lost_album_answer_makes_no_second_album(
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    library = shared_libraries[TEST_26]
+    configure(library)
+    immich.inject(Fault("lost_answer", operation="createAlbum"))
+    import_json(run_cli)
+    assert immich.faults_left == 0
+    albums = len(immich.state.albums)
+    assert albums == photos_albums(library)
+    monkeypatch.setenv("PHOTOS_SYNC_DATA", str(tmp_path / "fresh-data"))  # a lost tracker
+    import_json(run_cli)
+    assert len(immich.state.albums) == albums
+
+
+def test_case_04_verify_finds_and_merges_a_duplicated_album(
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+) -> None:
+    configure(shared_libraries[TEST_26])
+    import_json(run_cli)
+    albums = len(immich.state.albums)
+    original = next(a for a in immich.state.albums.values() if len(a.assets) >= 2)
+    twin_key = immich.add_key(["all"])
+    assert twin_key
+    from tests.support.immich_double.state import Album
+
+    twin = Album(
+        id="0" * 8 + "-0000-4000-8000-" + "0" * 12,
+        owner=original.owner,
+        name=original.name,
+        assets=original.assets[:1],
+        description=original.description,
+    )
+    immich.state.albums[twin.id] = twin  # what an older run's lost answer left behind
+    report = run_json(run_cli, "verify", code=1)
+    assert {"problem": "album appears twice in Immich", "filename": original.name} in [
+        {"problem": d["problem"], "filename": d["filename"]} for d in report["differences"]
+    ]
+    fixed = run_json(run_cli, "verify", "--fix")
+    assert fixed["differences"] == []
+    assert len(immich.state.albums) == albums
+    assert set(original.assets) >= set(twin.assets)
+
+
+def test_case_05_an_asset_back_in_the_library_is_no_longer_archived(
+    run_cli: Run, tmp_path: Path, configure: Callable[[Path], None], immich: ImmichDouble
+) -> None:
+    partial = copy_library(TEST_26, tmp_path / "partial")
+    full = copy_library(TEST_26, tmp_path / "full")
+    configure(full)
+    assert run_json(run_cli, "sync")["import"]["uploaded"] == 10
+    with closing(open_for_edit(partial)) as connection, connection:
+        gone = [
+            row[0]
+            for row in connection.execute(
+                "SELECT ZUUID FROM ZASSET WHERE ZKIND = 0 ORDER BY ZUUID LIMIT 3"
+            )
+        ]
+        connection.executemany("DELETE FROM ZASSET WHERE ZUUID = ?", [(u,) for u in gone])
+    configure(partial)
+    assert run_json(run_cli, "sync")["cleanup"]["archived"] == 3
+    configure(full)
+    with closing(open_for_edit(full)) as connection, connection:
+        connection.execute(
+            "UPDATE ZASSET SET ZFAVORITE = 1, ZMODIFICATIONDATE = ZMODIFICATIONDATE + 10"
+            " WHERE ZUUID = ?",
+            (gone[0],),
+        )
+    run_json(run_cli, "sync")
+    rows = tracker_rows(tmp_path / "data")
+    assert [rows[uuid]["archived"] for uuid in gone] == [0, 0, 0]
+    assert immich.state.assets[rows[gone[0]]["immich_id"]].is_favorite
+    assert run_json(run_cli, "status")["tracker"]["archived"] == 0
+
+
+def test_case_06_a_file_changed_during_upload_is_not_recorded_as_imported(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    library = library_copy(TEST_26)
+    folder = materialize(library, "originals/1")
+    target = folder / f"{PUMPKINS}.jpeg"
+    real_hash = importer.sha1_of
+
+    def hash_then_overwrite(path: Path) -> tuple[str, int]:
+        digest = real_hash(path)
+        if path == target:  # the user's sync tool replaces the file right after hashing
+            data = target.read_bytes()
+            target.unlink()
+            target.write_bytes(data[:-100] + b"X" * 100)
+        return digest
+
+    monkeypatch.setattr(importer, "sha1_of", hash_then_overwrite)
+    configure(library)
+    summary = import_json(run_cli, code=1)
+    assert summary["failed_by_reason"] == {
+        "the file changed while it was uploaded; the next run uploads it as it is now": 1
+    }
+    assert tracker_rows(data_dir)[PUMPKINS]["status"] == "failed"
+    monkeypatch.setattr(importer, "sha1_of", real_hash)
+    again = import_json(run_cli)
+    assert again["failed"] == 0
+    assert_tracker_matches_server(data_dir, immich)
+
+
+def test_case_06_verify_fix_repairs_a_row_whose_id_holds_another_file(
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    configure(shared_libraries[TEST_26])
+    import_json(run_cli)
+    rows = tracker_rows(data_dir)
+    other = next(r for u, r in rows.items() if u != PUMPKINS and r["status"] == "imported")
+    with closing(sqlite3.connect(data_dir / "tracker.db")) as connection, connection:
+        connection.execute(  # what the race used to leave: two assets, one Immich id
+            "UPDATE imported_assets SET immich_id = ? WHERE icloud_uuid = ?",
+            (other["immich_id"], PUMPKINS),
+        )
+    report = run_json(run_cli, "verify", code=1)
+    assert PUMPKINS in [d["uuid"] for d in report["differences"]]
+    fixed = run_json(run_cli, "verify", "--fix")
+    assert fixed["differences"] == []
+    assert tracker_rows(data_dir)[PUMPKINS]["immich_id"] != other["immich_id"]
+    assert_tracker_matches_server(data_dir, immich)
+
+
+def test_case_13_adopting_an_asset_keeps_what_was_set_in_immich(
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    configure(shared_libraries[TEST_26])
+    import_json(run_cli)
+    rows = tracker_rows(data_dir)
+    by_hand = immich.state.assets[rows[PUMPKINS]["immich_id"]]
+    by_hand.is_favorite = True
+    by_hand.description = "written in Immich"
+    monkeypatch.setenv("PHOTOS_SYNC_DATA", str(tmp_path / "fresh-data"))  # a lost tracker
+    adopted = import_json(run_cli)
+    assert adopted["already_in_immich"] == 10 and adopted["uploaded"] == 0
+    assert by_hand.is_favorite and by_hand.description == "written in Immich"
+    favorites = [a for a in immich.state.assets.values() if a.is_favorite]
+    assert len(favorites) >= 2  # Photos' own favorites still arrive where Immich had none
+
+
+def test_case_14_an_original_named_without_extension_uses_its_files(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    library = library_copy(TEST_26)
+    with closing(open_for_edit(library)) as connection, connection:
+        connection.execute(
+            "UPDATE ZADDITIONALASSETATTRIBUTES SET ZORIGINALFILENAME = 'noext' WHERE ZASSET ="
+            " (SELECT Z_PK FROM ZASSET WHERE ZUUID = ?)",
+            (PUMPKINS,),
+        )
+    configure(library)
+    summary = import_json(run_cli)
+    assert summary["uploaded"] == 10 and summary["skipped"] == 4  # those without a file
+    asset = immich.state.assets[tracker_rows(data_dir)[PUMPKINS]["immich_id"]]
+    assert asset.original_file_name == "noext.jpeg"
