@@ -101,9 +101,7 @@ class Settings:
     backup_immich_path: Path | None = field(default=None, metadata=_spec(Path))
     backup_stats_interval: int = field(default=60, metadata=_spec(_number(int, 0, False)))
     backup_max_retries: int = field(default=3, metadata=_spec(_number(int, 0, True)))
-    backup_max_delete_percent: float = field(
-        default=50.0, metadata=_spec(_number(float, 0, True))
-    )
+    backup_max_delete_percent: float = field(default=50.0, metadata=_spec(_number(float, 0, True)))
     backup_max_delete_files: int = field(default=1000, metadata=_spec(_number(int, 0, True)))
     rclone_binary: Path | None = field(default=None, metadata=_spec(Path))
     backup_op_item: str = field(default="Immich Backup B2", metadata=_spec(str))

@@ -156,9 +156,12 @@ def run_job(
                     backup_jobs.record_progress(connection, job.id, parsed)
                 if on_stats:
                     on_stats(job, parsed)
-            elif parsed is not None and parsed.level == "error":
-                if last_error is None or MAX_DELETE_REACHED not in last_error:
-                    last_error = parsed.message.strip()  # the guard's stop outranks the rest
+            elif (
+                parsed is not None
+                and parsed.level == "error"
+                and (last_error is None or MAX_DELETE_REACHED not in last_error)
+            ):
+                last_error = parsed.message.strip()  # the guard's stop outranks the rest
     return process.returncode, last_error
 
 

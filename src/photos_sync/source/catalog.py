@@ -193,8 +193,8 @@ class Catalog:
 
 
 def _entry(row: tuple[Any, ...], resources: dict[int, dict[int, bool]]) -> CatalogEntry:
-    pk, uuid, kind, modified, trashed, hidden, depth_type, spatial_type, burst_id, pick, fav = row[:11]
-    folder, name = row[11:]
+    pk, uuid, kind, modified, trashed, hidden, depth_type, spatial_type, burst_id, pick = row[:10]
+    fav, folder, name = row[10:]
     return CatalogEntry(
         uuid=uuid,
         media_type=MediaType.VIDEO if kind == 1 else MediaType.PHOTO,
