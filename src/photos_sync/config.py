@@ -17,11 +17,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import platformdirs
 from dotenv import dotenv_values
 
 from photos_sync.errors import ConfigError
+from photos_sync.redact import register_api_key, register_secret
 
 ENV_FILE_NAME = ".env"
 
@@ -141,7 +143,17 @@ def parse_settings(raw: Mapping[str, str | None], **given: Any) -> Settings:
             f"Invalid configuration: {'; '.join(problems)}",
             "Fix it in .env or the environment (see .env.example)",
         )
-    return Settings(**values)
+    settings = Settings(**values)
+    _register_secrets(settings)
+    return settings
+
+
+def _register_secrets(settings: Settings) -> None:
+    """The key and a URL's password are kept out of every output from here on."""
+    if settings.immich_api_key is not None:
+        register_api_key(settings.immich_api_key.get_secret_value())
+    if settings.immich_url:
+        register_secret(urlsplit(settings.immich_url).password)
 
 
 def _find_data_dir(cli_data_dir: Path | None, cwd_env: Mapping[str, str | None]) -> Path:

@@ -101,10 +101,12 @@ def check_immich(settings: Settings) -> Iterator[Check]:
     with ImmichClient(settings.immich_url, api_key, timeout=15.0, retry=NO_RETRY) as client:
         try:
             version = client.server_version()
+            warning = version.support()
         except PhotosSyncError as error:
             yield _failed("Immich server", error)
             return
-        yield Check("Immich server", True, f"{client.base_url} answers, version {version}")
+        note = f"; {warning}" if warning else ""
+        yield Check("Immich server", True, f"{client.display_url} answers, version {version}{note}")
         if not api_key:
             yield Check(
                 "API key", False, "IMMICH_API_KEY is not set", "Create a key in Immich, set it"

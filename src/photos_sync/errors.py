@@ -48,6 +48,12 @@ class ImmichError(PhotosSyncError):
     """The Immich server refused or could not be reached."""
 
 
+class ServerChangedError(ImmichError):
+    """The tracker's ids belong to another server or user (``--rebind`` takes this one)."""
+
+    exit_code = 5
+
+
 class ImmichAuthError(ImmichError):
     """The key is invalid or lacks a permission: nothing more can be done this run."""
 

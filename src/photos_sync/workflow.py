@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from photos_sync.errors import ImmichAuthError, ServerChangedError
 from photos_sync.immich.client import ImmichClient
 from photos_sync.inventory import ScanResult, scan_library
 from photos_sync.plan.fidelity import FidelityOptions, FidelityPlan, plan_fidelity
@@ -26,6 +27,13 @@ from photos_sync.plan.importing import (
 from photos_sync.source.bridge import PhotosBridge
 from photos_sync.source.library import PhotosLibrary
 from photos_sync.track.assets import imported_uuids, not_imported_rows
+from photos_sync.track.binding import (
+    Binding,
+    forget_server,
+    read_binding,
+    record_binding,
+    recorded_sample,
+)
 from photos_sync.track.fidelity import album_ids, album_members, imported_for_fidelity, stacks
 from photos_sync.upload.fidelity import apply_fidelity
 from photos_sync.upload.importer import Importer, ImportSummary, Reporter
@@ -43,6 +51,66 @@ class ImportOptions:
     only: frozenset[str] | None = None  # just these Photos UUIDs (retries, repairs)
     with_edits: bool = False
     skip_shared: bool = False
+    rebind: bool = False  # the tracker may take this server as its own (--rebind)
+
+
+BINDING_SAMPLE = 20  # recorded ids looked for on the server at the start of a run
+REBIND_HINT = (
+    "If that is meant (Immich reinstalled, a new user), run again with --rebind: every asset "
+    "is then checked by checksum against this server and what it lacks is uploaded"
+)
+
+
+def _current_binding(client: ImmichClient) -> Binding:
+    try:
+        user_id, email = client.my_user()
+    except ImmichAuthError:  # a key without user.read: the sample of ids still tells
+        user_id, email = "", ""
+    return Binding(client.display_url, user_id, email)
+
+
+def _sample_still_there(client: ImmichClient, sample: list[tuple[str, str]]) -> bool:
+    """Whether the server still holds any of a sample of recorded assets (one request; a
+    key that may not ask gets the benefit of the doubt)."""
+    try:
+        found = client.bulk_upload_check(sample)
+    except ImmichAuthError:
+        return True
+    return any(
+        (hit := found.get(immich_id)) is not None and hit.asset_id == immich_id
+        for immich_id, _ in sample
+    )
+
+
+def check_server(
+    client: ImmichClient, connection: sqlite3.Connection, rebind: bool = False
+) -> str | None:
+    """Refuse to go on with a tracker whose ids belong to another server or user; with
+    ``rebind``, forget those ids and take this server. Returns a note to show, if any."""
+    current = _current_binding(client)
+    if rebind:
+        count = forget_server(connection)
+        record_binding(connection, current)
+        return (
+            f"Bound to {current.describe()}: {count:,} assets recorded as imported elsewhere "
+            "are checked again by checksum; what this server lacks is uploaded."
+        )
+    recorded = read_binding(connection)
+    problem = None
+    if recorded and recorded.user_id and current.user_id and recorded.user_id != current.user_id:
+        problem = f"the tracker was filled for {recorded.describe()}, this is {current.describe()}"
+    else:
+        sample = recorded_sample(connection, BINDING_SAMPLE)
+        if sample and not _sample_still_there(client, sample):
+            problem = (
+                f"the server holds none of {len(sample)} photos the tracker records as "
+                "imported into it"
+            )
+    if problem:
+        raise ServerChangedError(f"This is another Immich server or user: {problem}", REBIND_HINT)
+    if recorded != current:
+        record_binding(connection, current)
+    return None
 
 
 def plan_library_import(
@@ -104,17 +172,24 @@ def plan_metadata(
     library: PhotosLibrary,
     connection: sqlite3.Connection,
     options: FidelityOptions = FidelityOptions(),
+    client: ImmichClient | None = None,
 ) -> FidelityPlan:
-    """What Immich must still be told of favorites, descriptions, tags, albums, bursts."""
+    """What Immich must still be told of favorites, descriptions, tags, albums, bursts.
+
+    With a client, assets found on the server rather than uploaded are first read there, so
+    what the server already shows is kept (see ``adoption_baseline``)."""
     entries = {entry.uuid: entry for entry in library.entries()}
+    assets = imported_for_fidelity(connection)
+    adopted = [asset.immich_id for asset in assets if asset.applied is None]
     return plan_fidelity(
-        imported_for_fidelity(connection),
+        assets,
         entries,
         library.albums(),
         album_ids(connection),
         album_members(connection),
         stacks(connection),
         options,
+        client.asset_values(adopted) if client is not None and adopted else None,
     )
 
 
@@ -125,7 +200,7 @@ def sync_metadata(
     options: FidelityOptions = FidelityOptions(),
 ) -> FidelityPlan:
     """Send only what changed since the last run; returns what was sent."""
-    plan = plan_metadata(library, connection, options)
-    if not plan.empty:
+    plan = plan_metadata(library, connection, options, client)
+    if not plan.empty or plan.applied:
         apply_fidelity(client, connection, plan)
     return plan

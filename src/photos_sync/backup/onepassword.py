@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from photos_sync.backup.tools import PROBE_TIMEOUT, op_error_text
 from photos_sync.errors import PhotosSyncError
+from photos_sync.redact import register_secret
 
 DEFAULT_ITEM = "Immich Backup B2"
 FIELDS = ("application_key_id", "application_key", "bucket_name", "encryption_password")
@@ -31,6 +32,10 @@ class BackupSecrets:
     application_key: str = field(repr=False)
     bucket_name: str
     encryption_password: str = field(repr=False)
+
+    def __post_init__(self) -> None:
+        for value in self.values():
+            register_secret(value)
 
     def values(self) -> tuple[str, ...]:
         """Everything secret, for redaction checks."""

@@ -29,6 +29,7 @@ from photos_sync.cli import (
 )
 from photos_sync.cli.state import AppState
 from photos_sync.errors import PhotosSyncError
+from photos_sync.redact import RedactingStream
 
 app = typer.Typer(
     name="photos-sync",
@@ -117,7 +118,19 @@ def _disk_full(error: BaseException) -> str | None:
 
 
 def main() -> None:
-    """Console entry point: run the app and turn every failure into one honest line."""
+    """Console entry point: every byte printed goes through the redaction of secrets."""
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = RedactingStream(stdout), RedactingStream(stderr)
+    try:
+        _run()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+def _run() -> None:
+    """Run the app and turn every failure into one honest line."""
     try:
         result = app(standalone_mode=False)
     except PhotosSyncError as error:

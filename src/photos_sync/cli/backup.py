@@ -39,7 +39,12 @@ from photos_sync.doctor import Check, check_op, check_rclone
 from photos_sync.errors import ConfigError, PhotosSyncError
 from photos_sync.track import backup_jobs
 from photos_sync.track.backup_jobs import Job
-from photos_sync.track.database import open_tracker, open_tracker_read_only, snapshot
+from photos_sync.track.database import (
+    create_private_file,
+    open_tracker,
+    open_tracker_read_only,
+    snapshot,
+)
 from photos_sync.upload.checksum import sha1_of
 
 
@@ -249,7 +254,7 @@ def run(state: AppState, name: str, dry_run: bool, force: bool, allow_deletions:
         if not dry_run:
             snapshot(connection, state.settings.data_dir / rc.SNAPSHOT)
         log = state.settings.data_dir / "backup.log"
-        log.write_text("")  # the latest run only
+        create_private_file(log)  # the latest run only; it lists file names
         with meter(state.err, "Backing up", 0) as progress:
 
             def show(job: Job, stats: Stats) -> None:

@@ -32,6 +32,7 @@ from photos_sync.upload.repair import (
 )
 from photos_sync.workflow import (
     ImportOptions,
+    check_server,
     plan_library_import,
     run_import,
     sync_metadata,
@@ -58,8 +59,22 @@ def check_key(client: ImmichClient, needed: tuple[str, ...] = NEEDED_TO_IMPORT) 
 def connect(client: ImmichClient, out: Console, needed: tuple[str, ...] = NEEDED_TO_IMPORT) -> None:
     """Read the server's version once, say who we talk to, and check the key."""
     version = client.server_version()
-    out.print(f"Immich {version} at {client.base_url}")
+    warning = version.support()
+    out.print(f"Immich {version} at {client.display_url}")
+    if warning:
+        typer.echo(f"Warning: {warning}.", err=True)
     check_key(client, needed)
+
+
+def bind(
+    client: ImmichClient, connection: sqlite3.Connection, options: ImportOptions, out: Console
+) -> None:
+    """The tracker must belong to this server (a dry run with --rebind changes nothing)."""
+    if options.dry_run and options.rebind:
+        return
+    note = check_server(client, connection, options.rebind)
+    if note:
+        out.print(note)
 
 
 def bridge_for(options: ImportOptions) -> PhotosBridge | None:
@@ -209,6 +224,7 @@ def import_assets(
     raw_primary: opt.RawPrimary = False,
     people_tags: opt.PeopleTags = False,
     skip_shared: opt.SkipShared = False,
+    rebind: opt.Rebind = False,
     repair_paired_videos_flag: bool = typer.Option(
         False,
         "--repair-paired-videos",
@@ -243,6 +259,7 @@ def import_assets(
         dry_run=dry_run,
         with_edits=with_edits,
         skip_shared=skip_shared,
+        rebind=rebind,
     )
     metadata_options = fidelity_options(album_prefix, people_tags, hidden_as, raw_primary)
     run_import_command(state, "import", options, json_output, metadata_options)
@@ -263,6 +280,7 @@ def run_import_command(
     bridge = bridge_for(options)
     with state.immich_client() as client, state.tracker(command) as connection:
         connect(client, out)
+        bind(client, connection, options, out)
         _, plan = plan_library_import(library, connection, options, bridge)
         if options.dry_run:
             if json_output:

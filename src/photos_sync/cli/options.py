@@ -86,3 +86,11 @@ SkipShared = Annotated[
         "(recorded as skipped, with the reason).",
     ),
 ]
+Rebind = Annotated[
+    bool,
+    typer.Option(
+        "--rebind",
+        help="Take this Immich server (or user) as the tracker's own when it is not the one "
+        "it was filled against: every asset is checked again by checksum, the rest uploaded.",
+    ),
+]

@@ -17,7 +17,7 @@ from photos_sync.config import Settings, load_settings
 from photos_sync.errors import ConfigError
 from photos_sync.immich.client import ImmichClient, RetryPolicy
 from photos_sync.source.library import PhotosLibrary, resolve_library_path
-from photos_sync.track.database import open_tracker
+from photos_sync.track.database import make_private, open_tracker
 from photos_sync.track.lock import LOCK_NAME, DataDirLock
 
 
@@ -62,6 +62,9 @@ class AppState:
     def tracker(self, command: str, lock: str = LOCK_NAME) -> Iterator[sqlite3.Connection]:
         """The tracker for writing, holding a lock of the data folder while it is open (the
         main one, or another for work that may run beside an import)."""
+        note = make_private(self.settings.data_dir)
+        if note:
+            self.err.print(note, markup=False)
         with DataDirLock(self.settings.data_dir, command, name=lock):
             connection = open_tracker(self.settings.tracker_path)
             try:

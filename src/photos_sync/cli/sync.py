@@ -8,6 +8,7 @@ from photos_sync.cli import options as opt
 from photos_sync.cli.cleanup import cleanup_library
 from photos_sync.cli.cleanup import render as render_cleanup
 from photos_sync.cli.importing import (
+    bind,
     bridge_for,
     connect,
     execute_import,
@@ -40,6 +41,7 @@ def sync(
     raw_primary: opt.RawPrimary = False,
     people_tags: opt.PeopleTags = False,
     skip_shared: opt.SkipShared = False,
+    rebind: opt.Rebind = False,
     json_output: opt.Json = False,
 ) -> None:
     """Import new assets, bring favorites, descriptions, tags, albums and burst stacks up to
@@ -59,6 +61,7 @@ def sync(
         dry_run=dry_run,
         with_edits=with_edits,
         skip_shared=skip_shared,
+        rebind=rebind,
     )
     metadata_options = fidelity_options(album_prefix, people_tags, hidden_as, raw_primary)
     out = state.err if json_output else state.out
@@ -67,6 +70,7 @@ def sync(
     bridge = bridge_for(options)
     with state.immich_client() as client, state.tracker("sync") as connection:
         connect(client, out)
+        bind(client, connection, options, out)
         run_id = None if dry_run else start_run(connection, "sync")
         _, plan = plan_library_import(library, connection, options, bridge)
         if dry_run:

@@ -14,12 +14,14 @@ from photos_sync.cli.importing import connect, execute_import
 from photos_sync.cli.progress import meter
 from photos_sync.cli.state import AppState, state_of
 from photos_sync.immich.client import ImmichClient
+from photos_sync.plan.fidelity import marked_albums
 from photos_sync.plan.importing import candidate_from_row
 from photos_sync.plan.verify import (
     FIXABLE,
     Finding,
     Imported,
     Problem,
+    album_twins,
     compare,
     compare_albums,
 )
@@ -29,11 +31,19 @@ from photos_sync.track.assets import imported_rows, reset_to_pending
 from photos_sync.track.fidelity import album_ids
 from photos_sync.upload.checksum import sha1_of
 from photos_sync.upload.repair import RepairSummary, paired_video_tasks, repair_paired_videos
-from photos_sync.workflow import ImportOptions, plan_library_import
+from photos_sync.workflow import ImportOptions, check_server, plan_library_import
 
 MAX_LISTED = 40
-NEEDED_TO_VERIFY = ("asset.read",)
-NEEDED_TO_FIX = ("asset.read", "asset.upload", "asset.update", "asset.delete")
+NEEDED_TO_VERIFY = ("asset.read", "album.read")
+NEEDED_TO_FIX = (
+    "asset.read",
+    "asset.upload",
+    "asset.update",
+    "asset.delete",
+    "album.read",
+    "albumAsset.create",
+    "album.delete",
+)
 
 
 def _imported(rows: list[sqlite3.Row]) -> list[Imported]:
@@ -98,7 +108,25 @@ def check(
     on_server = {
         immich_id: client.album_asset_ids(immich_id) for immich_id, _, _ in albums.values()
     }
-    return findings + compare_albums(albums, on_server), len(rows)
+    recorded = {uuid.upper(): immich_id for uuid, (immich_id, _) in album_ids(connection).items()}
+    twins = album_twins(marked_albums(client.albums()), recorded)
+    return findings + compare_albums(albums, on_server) + twins, len(rows)
+
+
+def _merge_twins(
+    client: ImmichClient, connection: sqlite3.Connection, twins: list[Finding]
+) -> None:
+    """Move each extra album's assets into the one kept, then delete the extra (only albums
+    that carry photos-sync's mark ever get here)."""
+    recorded = {uuid.upper(): immich_id for uuid, (immich_id, _) in album_ids(connection).items()}
+    marked = marked_albums(client.albums())
+    for twin in twins:
+        extra = {twin.immich_id}
+        keep = recorded.get(twin.uuid) or next(a.id for a in marked[twin.uuid] if a.id not in extra)
+        members = sorted(client.album_asset_ids(twin.immich_id))
+        if members:
+            client.add_to_album(keep, members)
+        client.delete_album(twin.immich_id)
 
 
 def fix(
@@ -120,6 +148,9 @@ def fix(
             t for t in paired_video_tasks(connection, only_unlinked=False) if t[0].uuid in unlinked
         ]
         repair_paired_videos(client, connection, tasks, RepairSummary())
+    twins = [f for f in findings if f.problem is Problem.ALBUM_TWICE]
+    if twins:
+        _merge_twins(client, connection, twins)
     albums = [f for f in findings if f.problem is Problem.ALBUM_DIFFERS]
     if albums:
         expected = _expected_albums(library, connection, imported_rows(connection))
@@ -167,6 +198,7 @@ def verify(
     library = state.open_library()
     with state.immich_client() as client, state.tracker("verify") as connection:
         connect(client, out, NEEDED_TO_FIX if fix_flag else NEEDED_TO_VERIFY)
+        check_server(client, connection)
         findings, checked = check(state, library, client, connection, deep)
         fixed = 0
         if fix_flag and findings:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,7 @@ from photos_sync.errors import (
     ImmichUnavailable,
 )
 from photos_sync.immich.multipart import FileUpload
+from photos_sync.redact import redact
 
 DEVICE_ID = "photos-sync"
 BULK_CHECK_BATCH = 5000  # what the official CLI sends per request
@@ -59,6 +61,7 @@ REQUIRED_PERMISSIONS: tuple[str, ...] = (
     "tag.asset",
     "stack.create",
     "stack.read",
+    "user.read",
 )
 
 
@@ -72,6 +75,8 @@ class RetryPolicy:
 
 
 NO_RETRY = RetryPolicy(attempts=1)
+OLDEST_SUPPORTED = (3, 0)  # the API photos-sync speaks (v2 and v1 differ in many places)
+NEWEST_CHECKED = (3, 1)  # the newest release its tests have run against
 
 
 @dataclass(frozen=True, order=True)
@@ -82,6 +87,23 @@ class ServerVersion:
 
     def __str__(self) -> str:
         return f"{self.major}.{self.minor}.{self.patch}"
+
+    def support(self) -> str | None:
+        """None when this is a version photos-sync was checked against; a warning when it
+        is newer; :class:`ImmichError` when it is older than the API photos-sync speaks."""
+        if (self.major, self.minor) < OLDEST_SUPPORTED:
+            raise ImmichError(
+                f"Immich {self} is too old for photos-sync, which needs Immich "
+                f"{OLDEST_SUPPORTED[0]}.{OLDEST_SUPPORTED[1]} or newer",
+                "Upgrade Immich (https://immich.app/docs/install/upgrading)",
+            )
+        if (self.major, self.minor) > NEWEST_CHECKED:
+            return (
+                f"Immich {self} is newer than the versions photos-sync was checked against "
+                f"(up to {NEWEST_CHECKED[0]}.{NEWEST_CHECKED[1]}.x); it should work, but "
+                "please report anything odd"
+            )
+        return None
 
     @property
     def has_asset_metadata(self) -> bool:
@@ -129,6 +151,35 @@ class Existing:
 
 
 @dataclass(frozen=True)
+class ServerValues:
+    """What an asset already shows on the server, for the fields Photos may also set."""
+
+    favorite: bool
+    description: str
+    has_date: bool
+    has_location: bool
+    visibility: str
+
+    @classmethod
+    def from_json(cls, item: dict[str, Any]) -> ServerValues:
+        exif = item.get("exifInfo") or {}
+        return cls(
+            favorite=bool(item.get("isFavorite")),
+            description=str(exif.get("description") or ""),
+            has_date=bool(exif.get("dateTimeOriginal")),
+            has_location=exif.get("latitude") is not None,
+            visibility=str(item.get("visibility") or "timeline"),
+        )
+
+
+@dataclass(frozen=True)
+class ServerAlbum:
+    id: str
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
 class ServerAsset:
     """What verify needs of an asset on the server."""
 
@@ -153,15 +204,33 @@ def api_base(url: str) -> str:
 
 
 def error_message(response: httpx.Response) -> str:
-    """Immich's error text: ``message`` is a string (v3) or a list of strings (v2)."""
+    """Immich's error text (``message``: a string in v3, a list in v2), or a short summary
+    of what something else in between (a reverse proxy) answered; never a secret it echoed."""
     try:
         body = response.json()
     except ValueError:
-        return response.text.strip()[:200] or response.reason_phrase
+        return redact(_not_immich(response))
     message = body.get("message") if isinstance(body, dict) else None
     if isinstance(message, list):
-        return "; ".join(str(part) for part in message)
-    return str(message) if message else response.reason_phrase
+        return redact("; ".join(str(part) for part in message))
+    return redact(str(message)[:300] if message else response.reason_phrase)
+
+
+def _not_immich(response: httpx.Response) -> str:
+    """A proxy's page in a few words: its title (an HTML page), else its first words."""
+    text = response.text
+    html = "html" in response.headers.get("content-type", "") or text.lstrip().startswith("<")
+    title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+    words = title.group(1) if title else ("" if html else text)
+    summary = " ".join(words.split())[:120] or f"{response.status_code} {response.reason_phrase}"
+    if response.status_code == 413:
+        return (
+            f"{summary}: the file is larger than a reverse proxy in front of Immich allows "
+            "(nginx: client_max_body_size; raise it, e.g. to 50000M)"
+        )
+    return (
+        f"{summary} (an error page, not Immich: a reverse proxy in between?)" if html else summary
+    )
 
 
 def form_fields(fields: UploadFields, version: ServerVersion | None) -> dict[str, str]:
@@ -214,6 +283,11 @@ class ImmichClient:
             limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
         )
 
+    @property
+    def display_url(self) -> str:
+        """The API address as it may be shown: without a user or password in it."""
+        return str(httpx.URL(self.base_url).copy_with(username=None, password=None))
+
     def close(self) -> None:
         self._http.close()
 
@@ -242,21 +316,24 @@ class ImmichClient:
             else:
                 response = self._http.request(method, path, **kwargs)
         except httpx.TimeoutException:
-            raise _Transient(f"Immich at {self.base_url} did not answer in time") from None
+            raise _Transient(f"Immich at {self.display_url} did not answer in time") from None
         except httpx.TransportError as error:
             raise _Transient(
-                f"Immich is not reachable at {self.base_url} ({type(error).__name__})"
+                f"Immich is not reachable at {self.display_url} ({type(error).__name__})"
             ) from None
         if response.status_code >= 500 or response.status_code == 429:
             raise _Transient(
-                f"Immich at {self.base_url} answered {response.status_code}: "
+                f"Immich at {self.display_url} answered {response.status_code}: "
                 f"{error_message(response)}"
             )
         return response
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def _request(
+        self, method: str, path: str, *, attempts: int | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        attempts = attempts or self.retry.attempts
         retrying = Retrying(
-            stop=stop_after_attempt(self.retry.attempts),
+            stop=stop_after_attempt(attempts),
             wait=wait_exponential(multiplier=self.retry.first_wait, max=self.retry.max_wait)
             + wait_random(0, self.retry.first_wait),  # jitter, so parallel retries spread out
             retry=retry_if_exception_type(_Transient),
@@ -265,7 +342,7 @@ class ImmichClient:
         try:
             response: httpx.Response = retrying(self._attempt, method, path, **kwargs)
         except _Transient as failure:
-            tries = f" (tried {self.retry.attempts} times)" if self.retry.attempts > 1 else ""
+            tries = f" (tried {attempts} times)" if attempts > 1 else ""
             raise ImmichUnavailable(
                 f"{failure.description}{tries}",
                 "Check that the server is up and IMMICH_URL points at it",
@@ -292,7 +369,7 @@ class ImmichClient:
             return response.json()
         except ValueError:
             raise ImmichError(
-                f"{self.base_url} did not answer like Immich ({method} {path} is not JSON)",
+                f"{self.display_url} did not answer like Immich ({method} {path} is not JSON)",
                 "Check IMMICH_URL: it should be the Immich address, e.g. http://host:2283",
             ) from None
 
@@ -312,10 +389,15 @@ class ImmichClient:
             self.version = ServerVersion(int(body["major"]), int(body["minor"]), int(body["patch"]))
         except (KeyError, TypeError, ValueError):
             raise ImmichError(
-                f"{self.base_url} did not answer like an Immich server (no version)",
+                f"{self.display_url} did not answer like an Immich server (no version)",
                 "Check IMMICH_URL: it should be the Immich address, e.g. http://host:2283",
             ) from None
         return self.version
+
+    def my_user(self) -> tuple[str, str]:
+        """(id, email) of the key's user (``GET /users/me``)."""
+        body = self._json("GET", "/users/me")
+        return str(body["id"]), str(body.get("email", ""))
 
     def my_api_key(self) -> ApiKeyInfo:
         """The key's own name and permissions (``GET /api-keys/me``, Immich 1.139+)."""
@@ -381,6 +463,20 @@ class ImmichClient:
                     trashed=bool(item.get("isTrashed")),
                 )
 
+    def asset_values(
+        self, asset_ids: Sequence[str], one_by_one: int = 200
+    ) -> dict[str, ServerValues]:
+        """Favorite, description, date, place and visibility of these assets: one request
+        each for a few, else one listing of all the user's assets with their EXIF."""
+        if len(asset_ids) <= one_by_one:
+            return {i: ServerValues.from_json(self.get_asset(i)) for i in asset_ids}
+        wanted = set(asset_ids)
+        return {
+            item["id"]: ServerValues.from_json(item)
+            for item in self._search({"withExif": True}, 1000)
+            if item["id"] in wanted
+        }
+
     def album_asset_ids(self, album_id: str, page_size: int = 1000) -> set[str]:
         """The ids of the assets in one album (v3 album answers no longer list them)."""
         return {item["id"] for item in self._search({"albumIds": [album_id]}, page_size)}
@@ -419,14 +515,24 @@ class ImmichClient:
         for batch in chunked(asset_ids, 1000):
             self._json("DELETE", f"/tags/{tag_id}/assets", json={"ids": list(batch)})
 
-    def create_album(self, name: str, asset_ids: Sequence[str]) -> str:
+    def albums(self) -> list[ServerAlbum]:
+        """The user's albums (``GET /albums``), without their assets."""
+        return [
+            ServerAlbum(str(a["id"]), str(a["albumName"]), str(a.get("description") or ""))
+            for a in self._json("GET", "/albums")
+        ]
+
+    def create_album(self, name: str, description: str) -> str:
+        """``POST /albums``, tried once: a lost answer may still have made the album, so the
+        caller looks for it before trying again (a blind retry makes a twin)."""
         body = self._json(
-            "POST", "/albums", json={"albumName": name, "assetIds": list(asset_ids[:1000])}
+            "POST", "/albums", attempts=1, json={"albumName": name, "description": description}
         )
-        album_id = str(body["id"])
-        if len(asset_ids) > 1000:
-            self.add_to_album(album_id, asset_ids[1000:])
-        return album_id
+        return str(body["id"])
+
+    def delete_album(self, album_id: str) -> None:
+        """``DELETE /albums/{id}``: the album goes, its assets stay."""
+        self._json("DELETE", f"/albums/{album_id}")
 
     def rename_album(self, album_id: str, name: str) -> None:
         self._json("PATCH", f"/albums/{album_id}", json={"albumName": name})

@@ -4,10 +4,12 @@ albums, burst stacks. Pure logic: desired state (Photos) against what was alread
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from photos_sync.immich.client import ServerAlbum, ServerValues
 from photos_sync.source.catalog import CatalogEntry, PhotosAlbum
 from photos_sync.track.fidelity import ImportedAsset
 
@@ -75,6 +77,25 @@ def album_name(album: PhotosAlbum, prefix: str) -> str:
     return f"{prefix}{album.title}"
 
 
+# An album photos-sync makes carries its Photos album's UUID in its description, so it is
+# found again when an answer was lost or the tracker is new: never made twice.
+ALBUM_MARK = re.compile(r"\[photos-sync:([0-9A-Fa-f-]{36})\]")
+
+
+def album_description(photos_uuid: str) -> str:
+    return f"From Apple Photos, kept in step by photos-sync. [photos-sync:{photos_uuid}]"
+
+
+def marked_albums(albums: Iterable[ServerAlbum]) -> dict[str, list[ServerAlbum]]:
+    """Server albums photos-sync made, by Photos album UUID (more than one: a twin)."""
+    found: dict[str, list[ServerAlbum]] = {}
+    for album in albums:
+        mark = ALBUM_MARK.search(album.description)
+        if mark:
+            found.setdefault(mark.group(1).upper(), []).append(album)
+    return found
+
+
 def _field_changes(
     asset: ImportedAsset,
     entry: CatalogEntry | None,
@@ -104,9 +125,37 @@ def _wanted_tags(asset: ImportedAsset, options: FidelityOptions) -> list[str]:
     return tags
 
 
+def adoption_baseline(
+    asset: ImportedAsset, entry: CatalogEntry | None, server: ServerValues
+) -> dict[str, Any]:
+    """What counts as already sent for an asset photos-sync found on the server rather than
+    uploaded (a fresh tracker, the phone app's upload): whatever the server already shows
+    is kept, so Photos' values only fill what is empty there. A favorite set in Immich stays,
+    a description written in Immich stays; tags and albums are only ever added."""
+    desired = asset.desired
+    kept: dict[str, Any] = {}
+    if entry is not None:
+        kept["favorite"] = entry.favorite if server.favorite else False
+        if server.visibility != "timeline":
+            kept["hidden"] = entry.hidden
+    if server.description:
+        kept["description"] = desired.get("description", "")
+    if server.has_date and desired.get("date"):
+        kept["date"] = desired["date"]
+    if server.has_location and desired.get("location"):
+        kept["location"] = desired["location"]
+    return kept
+
+
 def _asset_changes(
-    asset: ImportedAsset, entry: CatalogEntry | None, plan: FidelityPlan, options: FidelityOptions
+    asset: ImportedAsset,
+    entry: CatalogEntry | None,
+    plan: FidelityPlan,
+    options: FidelityOptions,
+    server: ServerValues | None = None,
 ) -> None:
+    if asset.applied is None and server is not None:
+        asset = replace(asset, applied=adoption_baseline(asset, entry, server))
     applied = dict(asset.applied or {})
     ref = (asset.uuid, asset.immich_id)
     if entry is not None and applied.get("favorite") != entry.favorite:
@@ -123,7 +172,7 @@ def _asset_changes(
         for tag in sorted(sent - wanted):  # only tags photos-sync gave; the user's stay
             plan.untags.setdefault(tag, []).append(ref)
         applied["keywords"] = sorted(wanted)
-    if applied != (asset.applied or {}):
+    if applied != (asset.applied or {}) or server is not None:
         plan.applied[asset.uuid] = applied
 
 
@@ -222,10 +271,13 @@ def plan_fidelity(
     members_done: set[tuple[str, str]],
     stacks_done: Mapping[str, list[str]],
     options: FidelityOptions = FidelityOptions(),
+    adopted: Mapping[str, ServerValues] | None = None,
 ) -> FidelityPlan:
+    """``adopted``: what the server shows of assets never sent anything (by Immich id)."""
     plan = FidelityPlan()
     for asset in assets:
-        _asset_changes(asset, entries.get(asset.uuid), plan, options)
+        server = (adopted or {}).get(asset.immich_id) if asset.applied is None else None
+        _asset_changes(asset, entries.get(asset.uuid), plan, options, server)
     imported = {asset.uuid: asset.immich_id for asset in assets}
     _album_changes(albums, imported, known_albums, members_done, options.album_prefix, plan)
     _stack_changes(assets, entries, stacks_done, plan)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from photos_sync.immich.client import ServerAsset
+from photos_sync.immich.client import ServerAlbum, ServerAsset
 
 
 class Problem(StrEnum):
@@ -17,6 +17,7 @@ class Problem(StrEnum):
     NOT_LINKED = "Live Photo not linked to its motion video"
     NO_MOTION_VIDEO = "Live Photo imported without its motion video"
     ALBUM_DIFFERS = "album in Immich lacks assets Photos has in it"
+    ALBUM_TWICE = "album appears twice in Immich"
 
 
 FIXABLE = frozenset(
@@ -27,6 +28,7 @@ FIXABLE = frozenset(
         Problem.NOT_LINKED,
         Problem.NO_MOTION_VIDEO,
         Problem.ALBUM_DIFFERS,
+        Problem.ALBUM_TWICE,
     }
 )
 
@@ -99,4 +101,21 @@ def compare_albums(
     for album_uuid, (immich_id, name, wanted) in sorted(expected.items()):
         if wanted - on_server.get(immich_id, set()):
             found.append(Finding(Problem.ALBUM_DIFFERS, album_uuid, name, immich_id))
+    return found
+
+
+def album_twins(
+    marked: Mapping[str, list[ServerAlbum]], recorded: Mapping[str, str]
+) -> list[Finding]:
+    """Every album photos-sync made more than once for one Photos album (a lost answer, a
+    lost tracker): one finding per extra album; the recorded one (else the first) stays."""
+    found = []
+    for photos_uuid, albums in sorted(marked.items()):
+        if len(albums) < 2:
+            continue
+        keep = recorded.get(photos_uuid, albums[0].id)
+        kept = next((a for a in albums if a.id == keep), albums[0])
+        for extra in albums:
+            if extra.id != kept.id:
+                found.append(Finding(Problem.ALBUM_TWICE, photos_uuid, extra.name, extra.id))
     return found

@@ -18,7 +18,13 @@ from typing import Any
 from photos_sync.errors import LibraryError
 from photos_sync.source.catalog import Catalog, CatalogEntry, PhotosAlbum, open_catalog
 from photos_sync.source.classify import classify, resources
-from photos_sync.source.records import AlbumRef, LibraryAsset
+from photos_sync.source.records import (
+    AlbumRef,
+    Availability,
+    LibraryAsset,
+    Resource,
+    ResourceKind,
+)
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +123,7 @@ class PhotosLibrary:
             if info is None:
                 log.warning("osxphotos does not list asset %s; skipped", entry.uuid)
                 continue
-            yield to_record(info, entry)
+            yield to_record(info, entry, self.path)
 
 
 def _text(value: str | None) -> str | None:
@@ -152,7 +158,26 @@ def _file_facts(info: Any) -> tuple[bool, bool]:
     return date_from_photos, latitude is not None and not file_has_gps
 
 
-def to_record(info: Any, entry: CatalogEntry) -> LibraryAsset:
+def _parts(info: Any, entry: CatalogEntry, library: Path | None) -> tuple[Resource, ...]:
+    """The asset's files; one in a folder this user may not read (a permission problem in
+    a copied library) makes the original fail on upload with that reason, not the scan."""
+    try:
+        found = resources(info, entry)
+    except PermissionError:
+        found = (Resource(ResourceKind.ORIGINAL, Availability.MISSING),)
+    original = found[0]
+    if original.availability is Availability.MISSING and library and entry.original_file:
+        path = library / entry.original_file
+        try:
+            path.stat()
+        except PermissionError:  # there, but not readable: let the upload say so
+            return (Resource(ResourceKind.ORIGINAL, Availability.LOCAL, path), *found[1:])
+        except OSError:
+            pass
+    return found
+
+
+def to_record(info: Any, entry: CatalogEntry, library: Path | None = None) -> LibraryAsset:
     """One osxphotos ``PhotoInfo`` (with its catalog row) as our plain record."""
     latitude, longitude = info.location
     modified: datetime | None = info.date_modified
@@ -166,7 +191,7 @@ def to_record(info: Any, entry: CatalogEntry) -> LibraryAsset:
         original_size=info.original_filesize or None,
         uti=info.uti,
         subtypes=classify(info, entry),
-        resources=resources(info, entry),
+        resources=_parts(info, entry, library),
         in_cloud_library=bool(info.iscloudasset),
         in_trash=entry.in_trash,
         burst_id=entry.burst_id,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager, suppress
@@ -101,6 +102,37 @@ def migrate(connection: sqlite3.Connection, target: int = LATEST_VERSION) -> lis
                 connection.execute(f"PRAGMA user_version = {step.version}")
             applied.append(step.version)
     return applied
+
+
+def make_private(folder: Path) -> str | None:
+    """The data folder 0700 and everything in it private to the user (it maps a whole photo
+    library, holds logs with file names and the tracker); says what it had to fix."""
+    if not folder.is_dir():
+        return None
+    was = stat.S_IMODE(folder.stat().st_mode)
+    fixed = 0
+    for root, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            path = Path(root) / name
+            mode = stat.S_IMODE(path.lstat().st_mode)
+            if not path.is_symlink() and mode & 0o077:
+                path.chmod(mode & 0o700)
+                fixed += 1
+    if was & 0o077:
+        folder.chmod(0o700)
+    if not was & 0o077 and not fixed:
+        return None
+    return (
+        f"Made the data folder private to you (it was {was:04o}, {fixed} files or folders in "
+        f"it were readable by others): {folder}"
+    )
+
+
+def create_private_file(path: Path) -> None:
+    """An empty file only its owner can read (the previous one's contents are gone)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
 
 
 def _create_private(path: Path) -> None:

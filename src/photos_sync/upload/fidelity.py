@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import sqlite3
 
-from photos_sync.immich.client import ImmichClient
-from photos_sync.plan.fidelity import FidelityPlan
+from photos_sync.errors import ImmichUnavailable
+from photos_sync.immich.client import ImmichClient, ServerAlbum
+from photos_sync.plan.fidelity import AlbumWork, FidelityPlan, album_description, marked_albums
 from photos_sync.track.fidelity import (
     forget_members,
     record_album,
@@ -16,6 +17,26 @@ from photos_sync.track.fidelity import (
     record_tags,
     tag_ids,
 )
+
+
+def _album_made_once(
+    client: ImmichClient, album: AlbumWork, marked: dict[str, list[ServerAlbum]]
+) -> str:
+    """The Immich album for a Photos album: the one photos-sync made before (found by its
+    mark, whatever the tracker lost), else a new one. A create whose answer was lost may
+    have worked, so the albums are looked at again before each new try."""
+    for attempt in range(client.retry.attempts):
+        found = marked.get(album.uuid.upper())
+        if found:
+            return found[0].id
+        try:
+            return client.create_album(album.name, album_description(album.uuid))
+        except ImmichUnavailable:
+            if attempt + 1 == client.retry.attempts:
+                raise
+            marked.clear()
+            marked.update(marked_albums(client.albums()))
+    raise AssertionError("unreachable")
 
 
 def apply_fidelity(
@@ -37,10 +58,15 @@ def apply_fidelity(
     for name, refs in sorted(plan.untags.items()):
         if name in known:  # a tag photos-sync never made has nothing of ours to take off
             client.untag_assets(known[name], [immich_id for _, immich_id in refs])
+    marked: dict[str, list[ServerAlbum]] | None = None  # read once, when first needed
     for album in plan.albums:
         ids = [immich_id for _, immich_id in album.add]
         if album.immich_id is None:
-            album_id = client.create_album(album.name, ids)
+            if marked is None:
+                marked = marked_albums(client.albums())
+            album_id = _album_made_once(client, album, marked)
+            if ids:
+                client.add_to_album(album_id, ids)
         else:
             album_id = album.immich_id
             if album.rename:

@@ -81,8 +81,20 @@ def update_album(state: ServerState, album_id: str, body: dict[str, Any], key: A
             return album
         if "albumName" in body:
             album.name = body["albumName"]
+        if "description" in body:
+            album.description = body["description"]
         album.updated_at = now_iso()
         return 200, album_json(state, album)
+
+
+def delete_album(state: ServerState, album_id: str, key: ApiKey) -> Reply:
+    """``DELETE /albums/{id}``: the album goes, its assets stay."""
+    with state.lock:
+        album = _album(state, album_id, "album.delete")
+        if not isinstance(album, Album):
+            return album
+        del state.albums[album.id]
+        return 204, None
 
 
 def _change_members(

@@ -135,6 +135,7 @@ HANDLERS: dict[str, Handler] = {
     "createAlbum": _keyed(organizing.create_album),
     "getAllAlbums": _keyed(organizing.all_albums),
     "updateAlbumInfo": _keyed(organizing.update_album, param="id"),
+    "deleteAlbum": _keyed(organizing.delete_album, param="id"),
     "addAssetsToAlbum": _keyed(organizing.add_to_album, param="id"),
     "removeAssetFromAlbum": _keyed(organizing.remove_from_album, param="id"),
     "upsertTags": _keyed(organizing.upsert_tags),

@@ -35,12 +35,15 @@ class Fault:
     """What to do instead of answering: ``status`` (e.g. 500, 413), ``hang`` (seconds of
     silence before answering), ``drop`` (close the connection after part of the body), or
     ``lost_answer`` (do the work, then close the connection instead of answering: the
-    client cannot know its upload arrived)."""
+    client cannot know its upload arrived), or ``proxy`` (a reverse proxy's own answer:
+    ``status`` with ``body`` as it is, not Immich's JSON, so not checked by the contract)."""
 
     kind: str
     status: int = 500
     seconds: float = 0.0
     operation: str | None = None  # only requests to this operation id; None: any
+    body: str = ""  # ``proxy``: the raw answer ("{key}" echoes the request's x-api-key)
+    content_type: str = "text/html"
 
 
 class ImmichDouble:
@@ -195,6 +198,15 @@ def _handler_for(double: ImmichDouble) -> type[BaseHTTPRequestHandler]:
                 self._hang_up(request, operation)
                 return
             self._read_body(request.headers)
+            if fault.kind == "proxy":
+                payload = fault.body.replace("{key}", request.headers.get("x-api-key", "")).encode()
+                double.requests.append(Seen(request.method, request.path, operation, fault.status))
+                self.send_response(fault.status)
+                self.send_header("Content-Type", fault.content_type)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+                return
             if fault.kind == "hang":
                 time.sleep(fault.seconds)
                 self._respond(500, {"message": "Internal server error"}, request, operation)

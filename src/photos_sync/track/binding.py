@@ -1,0 +1,71 @@
+"""Which Immich server and user the tracker's ids belong to.
+
+Immich ids mean something only on the server that made them. A tracker filled against one
+server and pointed at another (Immich reinstalled, another user's key) would otherwise say
+"up to date" every night while the new server stays empty. Immich 3 has no stable server
+id, so the binding is the user's id (a UUID made when the user was created: a reinstall
+makes a new one) and the server address it was seen at, backed by a sample of recorded ids
+that must still be there.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from photos_sync.track.database import transaction
+
+
+@dataclass(frozen=True)
+class Binding:
+    server: str  # the API address, without credentials
+    user_id: str  # "" when the key may not read its user (no user.read)
+    user_email: str
+
+    def describe(self) -> str:
+        who = self.user_email or self.user_id or "an unknown user"
+        return f"{who} at {self.server}"
+
+
+def read_binding(connection: sqlite3.Connection) -> Binding | None:
+    values = dict(connection.execute("SELECT key, value FROM server_binding").fetchall())
+    if "server" not in values:
+        return None
+    return Binding(values["server"], values.get("user_id", ""), values.get("user_email", ""))
+
+
+def record_binding(connection: sqlite3.Connection, binding: Binding) -> None:
+    with transaction(connection):
+        connection.executemany(
+            "INSERT OR REPLACE INTO server_binding (key, value) VALUES (?, ?)",
+            [
+                ("server", binding.server),
+                ("user_id", binding.user_id),
+                ("user_email", binding.user_email),
+            ],
+        )
+
+
+def recorded_sample(connection: sqlite3.Connection, size: int) -> list[tuple[str, str]]:
+    """Up to ``size`` imported assets, (Immich id, SHA-1), spread over the tracker."""
+    rows = connection.execute(
+        "SELECT immich_id, sha1 FROM imported_assets WHERE status = 'imported'"
+        " AND immich_id IS NOT NULL AND sha1 IS NOT NULL ORDER BY random() LIMIT ?",
+        (size,),
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+def forget_server(connection: sqlite3.Connection) -> int:
+    """Drop every Immich id (assets, albums, tags, stacks, what was sent), keeping what the
+    library said and each file's SHA-1: the next import finds by checksum what the new
+    server holds and uploads the rest. Returns how many imported assets are re-checked."""
+    with transaction(connection):
+        cursor = connection.execute(
+            "UPDATE imported_assets SET status = 'pending', immich_id = NULL,"
+            " motion_video_immich_id = NULL, applied_metadata = NULL, companions = NULL,"
+            " error_reason = NULL WHERE status = 'imported'"
+        )
+        for table in ("album_map", "album_members", "tag_map", "stacks", "server_binding"):
+            connection.execute(f"DELETE FROM {table}")
+    return cursor.rowcount
