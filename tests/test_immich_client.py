@@ -36,7 +36,8 @@ def test_error_message_of_v3_and_v2_bodies() -> None:
     html = httpx.Response(413, text="<html>413 Request Entity Too Large</html>")
     assert error_message(v3) == "Unsupported file type note.txt"
     assert error_message(v2) == "fileCreatedAt must be a Date; x"
-    assert error_message(html).startswith("<html>413")
+    assert error_message(html).startswith("413 Request Entity Too Large: the file is larger")
+    assert "client_max_body_size" in error_message(html) and "<html>" not in error_message(html)
 
 
 @given(

@@ -181,7 +181,7 @@ def test_case_15_an_unknown_photos_model_version_says_so(
         data["PLModelVersion"] = 20000  # between known versions
         connection.execute("UPDATE Z_METADATA SET Z_PLIST = ?", (plistlib.dumps(data),))
     configure(library)
-    assert_one_clear_line(run_cli("import"), "unsupported Photos", "20000")
+    assert_one_clear_line(run_cli("import"), "Unsupported Photos version", "20000")
 
 
 def test_case_15_invalid_utf8_in_a_title_is_read_with_replacement(

@@ -12,6 +12,7 @@ library would cost each run a fifth of a second, as much as the rest of the star
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -66,7 +67,11 @@ def _url(text: str) -> str:
     return text.rstrip("/")
 
 
-def _number(kind: type[int] | type[float], minimum: float, inclusive: bool) -> Parser:
+def _number(
+    kind: type[int] | type[float], minimum: float, inclusive: bool, maximum: float
+) -> Parser:
+    """A finite number within bounds: ``nan``, ``inf`` and absurd values (a timeout of 1e9
+    seconds is a hang) are refused with the range that is accepted."""
     noun = "a whole number" if kind is int else "a number"
 
     def parse(text: str) -> int | float:
@@ -74,9 +79,13 @@ def _number(kind: type[int] | type[float], minimum: float, inclusive: bool) -> P
             value = kind(text)
         except ValueError:
             raise ValueError(f"must be {noun}") from None
+        if not math.isfinite(value):
+            raise ValueError(f"must be {noun} from {minimum:g} to {maximum:g}")
         if value < minimum or (value == minimum and not inclusive):
             relation = "at least" if inclusive else "greater than"
             raise ValueError(f"must be {relation} {minimum:g}")
+        if value > maximum:
+            raise ValueError(f"must be at most {maximum:g}")
         return value
 
     return parse
@@ -95,16 +104,18 @@ class Settings:
 
     immich_url: str | None = field(default=None, metadata=_spec(_url))
     immich_api_key: Secret | None = field(default=None, metadata=_spec(Secret, secret=True))
-    immich_timeout: float = field(default=60.0, metadata=_spec(_number(float, 0, False)))
-    immich_retries: int = field(default=5, metadata=_spec(_number(int, 1, True)))
-    immich_retry_wait: float = field(default=2.0, metadata=_spec(_number(float, 0, True)))
+    immich_timeout: float = field(default=60.0, metadata=_spec(_number(float, 0, False, 3600)))
+    immich_retries: int = field(default=5, metadata=_spec(_number(int, 1, True, 100)))
+    immich_retry_wait: float = field(default=2.0, metadata=_spec(_number(float, 0, True, 600)))
     photos_library: Path | None = field(default=None, metadata=_spec(Path))
     photos_sync_data: Path = field(default_factory=default_data_dir, metadata=_spec(Path))
     backup_immich_path: Path | None = field(default=None, metadata=_spec(Path))
-    backup_stats_interval: int = field(default=60, metadata=_spec(_number(int, 0, False)))
-    backup_max_retries: int = field(default=3, metadata=_spec(_number(int, 0, True)))
-    backup_max_delete_percent: float = field(default=50.0, metadata=_spec(_number(float, 0, True)))
-    backup_max_delete_files: int = field(default=1000, metadata=_spec(_number(int, 0, True)))
+    backup_stats_interval: int = field(default=60, metadata=_spec(_number(int, 0, False, 3600)))
+    backup_max_retries: int = field(default=3, metadata=_spec(_number(int, 0, True, 100)))
+    backup_max_delete_percent: float = field(
+        default=50.0, metadata=_spec(_number(float, 0, True, 100))
+    )
+    backup_max_delete_files: int = field(default=1000, metadata=_spec(_number(int, 0, True, 10**9)))
     rclone_binary: Path | None = field(default=None, metadata=_spec(Path))
     backup_op_item: str = field(default="Immich Backup B2", metadata=_spec(str))
     backup_op_vault: str | None = field(default=None, metadata=_spec(str))
@@ -165,7 +176,15 @@ def _find_data_dir(cli_data_dir: Path | None, cwd_env: Mapping[str, str | None])
 
 
 def _read_env_file(path: Path) -> dict[str, str | None]:
-    return {k.upper(): v for k, v in dotenv_values(path).items()} if path.is_file() else {}
+    if not path.is_file():
+        return {}
+    try:
+        return {k.upper(): v for k, v in dotenv_values(path).items()}
+    except UnicodeDecodeError:
+        raise ConfigError(
+            f"{path} is not text (it holds bytes that are not UTF-8)",
+            "Save it as plain UTF-8 text, one NAME=value per line (see .env.example)",
+        ) from None
 
 
 def load_settings(

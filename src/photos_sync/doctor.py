@@ -17,6 +17,7 @@ from photos_sync.config import Settings
 from photos_sync.errors import PhotosSyncError
 from photos_sync.immich.client import NO_RETRY, ImmichClient
 from photos_sync.source.library import PhotosLibrary, resolve_library_path
+from photos_sync.track.database import describe_tracker
 
 MIN_FREE_BYTES = 2 * 1024**3  # room for iCloud downloads and the tracker to grow
 
@@ -76,6 +77,13 @@ def check_data_dir(data_dir: Path) -> Check:
             "Set PHOTOS_SYNC_DATA (or --data-dir) to a folder you can write",
         )
     return Check("Data folder", True, f"{data_dir} is writable")
+
+
+def check_tracker(path: Path) -> Check:
+    try:
+        return Check("Tracker", True, describe_tracker(path))
+    except PhotosSyncError as error:
+        return _failed("Tracker", error)
 
 
 def check_free_space(data_dir: Path, minimum: int) -> Check:
@@ -157,6 +165,7 @@ def run_checks(settings: Settings) -> list[Check]:
         Check("Configuration", True, "valid"),
         check_library(settings),
         check_data_dir(settings.data_dir),
+        check_tracker(settings.tracker_path),
         check_free_space(settings.data_dir, MIN_FREE_BYTES),
         *check_immich(settings),
         check_rclone(settings, required=backup_configured),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -117,6 +118,16 @@ def _disk_full(error: BaseException) -> str | None:
     return None
 
 
+def _locked(error: BaseException) -> str | None:
+    """One line for a tracker another program holds, whenever SQLite gave up waiting."""
+    if isinstance(error, sqlite3.OperationalError) and "database is locked" in str(error):
+        return (
+            "The tracker is locked by another program (a database browser, a copy in "
+            "progress). Close it and run again; nothing half-written was kept"
+        )
+    return None
+
+
 def main() -> None:
     """Console entry point: every byte printed goes through the redaction of secrets."""
     stdout, stderr = sys.stdout, sys.stderr
@@ -147,11 +158,11 @@ def _run() -> None:
             show()
         sys.exit(getattr(error, "exit_code", 2))
     except Exception as error:  # a full disk, or a bug: say so plainly, details when asked
-        full = _disk_full(error)
-        if full is not None:
+        known = _disk_full(error) or _locked(error)
+        if known is not None:
             if _debugging():
-                logging.getLogger("photos_sync").exception("disk full")
-            typer.echo(f"Error: {full}", err=True)
+                logging.getLogger("photos_sync").exception("known failure")
+            typer.echo(f"Error: {known}", err=True)
             sys.exit(1)
         if _debugging():
             raise

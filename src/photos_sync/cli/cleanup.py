@@ -13,7 +13,7 @@ from photos_sync.errors import PhotosSyncError
 from photos_sync.plan.cleanup import CleanupPlan, plan_cleanup
 from photos_sync.source.library import PhotosLibrary
 from photos_sync.track.assets import archive_assets, forget_assets, tracked_assets
-from photos_sync.track.runs import finish_run, start_run
+from photos_sync.track.runs import recorded_run
 
 MAX_LISTED = 40
 
@@ -67,16 +67,12 @@ def cleanup(
     """
     state = state_of(ctx)
     library = state.open_library()
-    with state.tracker("cleanup") as connection:
-        run_id = None if dry_run else start_run(connection, "cleanup")
+    with (
+        state.tracker("cleanup") as connection,
+        recorded_run(connection, "cleanup", enabled=not dry_run) as run,
+    ):
         plan = cleanup_library(library, connection, dry_run=dry_run, force=force)
-        if run_id is not None:
-            finish_run(
-                connection,
-                run_id,
-                "ok",
-                {"archived": len(plan.archive), "forgotten": len(plan.forget)},
-            )
+        run.finish("ok", {"archived": len(plan.archive), "forgotten": len(plan.forget)})
     report(state, plan, dry_run, json_output)
 
 

@@ -22,7 +22,7 @@ from photos_sync.plan.fidelity import FidelityOptions, FidelityPlan
 from photos_sync.plan.importing import HiddenAs, ImportPlan
 from photos_sync.source import bridge as bridges
 from photos_sync.source.bridge import PhotosBridge
-from photos_sync.track.runs import finish_run, start_run
+from photos_sync.track.runs import recorded_run
 from photos_sync.upload.importer import AssetResult, ImportSummary
 from photos_sync.upload.repair import (
     RepairSummary,
@@ -288,19 +288,15 @@ def run_import_command(
             else:
                 render_plan(plan, out)
             return
-        run_id = start_run(connection, command)
-        try:
+        with recorded_run(connection, command) as run:
             summary = execute_import(state, connection, client, plan, options, bridge)
             metadata = (
                 sync_metadata(library, connection, client, metadata_options)
                 if metadata_options is not None and not summary.interrupted
                 else None
             )
-        except ImmichAuthError:
-            finish_run(connection, run_id, "stopped", {"reason": "API key refused"})
-            raise
-        result = {**summary.to_json(), "metadata": metadata.counts() if metadata else None}
-        finish_run(connection, run_id, outcome_of(summary), result)
+            result = {**summary.to_json(), "metadata": metadata.counts() if metadata else None}
+            run.finish(outcome_of(summary), result)
     if json_output:
         state.print_json(result)
     else:

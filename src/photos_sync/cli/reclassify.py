@@ -13,8 +13,10 @@ from photos_sync.cli.importing import connect, render_repairs
 from photos_sync.cli.progress import meter
 from photos_sync.cli.state import AppState, state_of
 from photos_sync.inventory import ScanResult, scan_library
-from photos_sync.track.runs import finish_run, start_run
+from photos_sync.track.runs import recorded_run
 from photos_sync.upload.repair import RepairSummary, paired_video_tasks, repair_paired_videos
+
+UNSUMMARISED = ("changes", "gone_from_library")  # long lists: the run's row keeps counts
 
 MAX_LISTED = 40
 
@@ -80,8 +82,10 @@ def reclassify(
     """
     state = state_of(ctx)
     library = state.open_library()
-    with state.tracker("reclassify") as connection:
-        run_id = None if dry_run else start_run(connection, "reclassify")
+    with (
+        state.tracker("reclassify") as connection,
+        recorded_run(connection, "reclassify", enabled=not dry_run) as run,
+    ):
         with meter(state.err, "Reading assets", 0, enabled=not json_output) as progress:
 
             def advance(done: int, total: int) -> None:
@@ -92,17 +96,8 @@ def reclassify(
         repairs = None
         if repair and not dry_run:
             repairs = _repair_unlinked(state, connection, repair_limit, include_cloud, json_output)
-        if run_id is not None:
-            finish_run(
-                connection,
-                run_id,
-                "ok",
-                {
-                    k: v
-                    for k, v in result.to_json().items()
-                    if k != "changes" and k != "gone_from_library"
-                },
-            )
+        brief = result.to_json()
+        run.finish("ok", {k: v for k, v in brief.items() if k not in UNSUMMARISED})
     if json_output:
         extra = {"repairs": repairs.to_json()} if repairs is not None else {}
         state.print_json({"dry_run": dry_run, **result.to_json(), **extra})

@@ -21,9 +21,8 @@ from photos_sync.cli.importing import (
     warn_about_options,
 )
 from photos_sync.cli.state import state_of
-from photos_sync.errors import ImmichAuthError
 from photos_sync.plan.importing import HiddenAs
-from photos_sync.track.runs import finish_run, start_run
+from photos_sync.track.runs import recorded_run
 from photos_sync.workflow import ImportOptions, plan_library_import, plan_metadata, sync_metadata
 
 
@@ -71,7 +70,6 @@ def sync(
     with state.immich_client() as client, state.tracker("sync") as connection:
         connect(client, out)
         bind(client, connection, options, out)
-        run_id = None if dry_run else start_run(connection, "sync")
         _, plan = plan_library_import(library, connection, options, bridge)
         if dry_run:
             cleaned = cleanup_library(library, connection, dry_run=True, force=False)
@@ -90,21 +88,17 @@ def sync(
                 out.print(f"Metadata to send for assets already imported: {pending}")
                 render_cleanup(cleaned, out, dry_run=True)
             return
-        assert run_id is not None
-        try:
+        with recorded_run(connection, "sync") as run:
             summary = execute_import(state, connection, client, plan, options, bridge)
             metadata = sync_metadata(library, connection, client, metadata_options)
             cleaned = cleanup_library(library, connection, dry_run=False, force=False)
-        except ImmichAuthError:
-            finish_run(connection, run_id, "stopped", {"reason": "API key refused"})
-            raise
-        result = {
-            "import": summary.to_json(),
-            "metadata": metadata.counts(),
-            "cleanup": {"archived": len(cleaned.archive), "forgotten": len(cleaned.forget)},
-            "ok": summary.ok,
-        }
-        finish_run(connection, run_id, outcome_of(summary), result)
+            result = {
+                "import": summary.to_json(),
+                "metadata": metadata.counts(),
+                "cleanup": {"archived": len(cleaned.archive), "forgotten": len(cleaned.forget)},
+                "ok": summary.ok,
+            }
+            run.finish(outcome_of(summary), result)
     if json_output:
         state.print_json(result)
     else:

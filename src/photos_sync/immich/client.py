@@ -7,9 +7,10 @@ reached is retried with exponential back-off and jitter before it is reported
 (:class:`ImmichUnavailable`). The API key is sent only in a header and never appears in a
 message or a log line.
 
-Works with Immich v3 (the contract in ``shared/immich/openapi.json``) and v2: uploads carry
-the v2-only ``deviceAssetId``/``deviceId`` (v3 ignores them) and never ``duration`` (its type
-differs), updates use PUT (both versions), errors are read as a string or a list.
+Speaks Immich 3 (the contract in ``tests/support/immich_double``'s OpenAPI document); the
+commands refuse an older server (:meth:`ServerVersion.support`). The client itself still
+talks to v2 the way it did when v2 was supported (the v2-only ``deviceAssetId``/``deviceId``
+fields, errors read as a string or a list), which its own tests keep.
 """
 
 from __future__ import annotations
@@ -317,6 +318,18 @@ class ImmichClient:
                 response = self._http.request(method, path, **kwargs)
         except httpx.TimeoutException:
             raise _Transient(f"Immich at {self.display_url} did not answer in time") from None
+        except httpx.ConnectError as error:
+            if "SSL" in str(error) and self.base_url.startswith("https://"):
+                raise ImmichError(
+                    f"Immich at {self.display_url} does not speak https (TLS failed: "
+                    f"{str(error).split(' (')[0]})",
+                    "The server answers plain http:// on that port: use "
+                    f"{self.display_url.replace('https://', 'http://', 1).removesuffix('/api')}"
+                    " in IMMICH_URL, or the address of your HTTPS reverse proxy",
+                ) from None
+            raise _Transient(
+                f"Immich is not reachable at {self.display_url} ({type(error).__name__})"
+            ) from None
         except httpx.TransportError as error:
             raise _Transient(
                 f"Immich is not reachable at {self.display_url} ({type(error).__name__})"

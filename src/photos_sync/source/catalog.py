@@ -12,9 +12,14 @@ with why.
 
 from __future__ import annotations
 
+import errno
+import logging
+import os
 import plistlib
 import re
 import sqlite3
+import sys
+import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -24,6 +29,8 @@ from typing import Any
 
 from photos_sync.errors import LibraryError
 from photos_sync.source.records import MediaType
+
+log = logging.getLogger(__name__)
 
 CORE_DATA_EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
 
@@ -141,7 +148,31 @@ def database_path(library: Path) -> Path:
     )
 
 
+FULL_DISK_ACCESS = (
+    "Grant Full Disk Access to the app you run photos-sync from (System Settings > "
+    "Privacy & Security > Full Disk Access: add Terminal, iTerm or your scheduler), then "
+    "open a new window and run again"
+)
+
+
+def not_permitted(database: Path, error: OSError | sqlite3.Error) -> LibraryError:
+    """This user may not read the database: macOS' privacy guard, or plain file modes."""
+    if sys.platform == "darwin" or getattr(error, "errno", None) == errno.EPERM:
+        return LibraryError(
+            f"macOS does not let this program read the Photos library (Operation not "
+            f"permitted): {database}",
+            FULL_DISK_ACCESS,
+        )
+    return LibraryError(
+        f"Photos library database cannot be read by this user (permission denied): {database}",
+        "Give your user read access to the library folder (e.g. chown or chmod it), or run "
+        "photos-sync as the user who owns it",
+    )
+
+
 def _unreadable(database: Path, error: sqlite3.Error) -> LibraryError:
+    if not os.access(database, os.R_OK):
+        return not_permitted(database, error)
     return LibraryError(
         f"Photos library database is unreadable ({error}): {database}",
         "Copy the library from the Mac again, or repair it in Photos "
@@ -169,6 +200,8 @@ class Catalog:
                 yield connection
         except sqlite3.Error as error:
             raise _unreadable(self.database, error) from None
+        except PermissionError as error:
+            raise not_permitted(self.database, error) from None
 
     def albums(self) -> list[PhotosAlbum]:
         """The user's albums (not smart albums, not deleted ones) with their members."""
@@ -273,8 +306,28 @@ def _albums(connection: sqlite3.Connection, asset_table: str) -> list[PhotosAlbu
     ]
 
 
+_bad_text_seen = threading.Event()
+
+
+def tolerant_text(raw: bytes) -> str:
+    """Text from Photos' database; a title or name that is not valid UTF-8 (a damaged or
+    hand-edited library) is read with U+FFFD in its place, with one warning, rather than
+    stopping the whole import."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        if not _bad_text_seen.is_set():
+            _bad_text_seen.set()
+            log.warning(
+                "Some text in the Photos database is not valid UTF-8 (an album title or a "
+                "file name); it is read with \ufffd in place of the bad bytes"
+            )
+        return raw.decode("utf-8", "replace")
+
+
 def _connect_read_only(database: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
+    connection.text_factory = tolerant_text
     connection.execute("PRAGMA query_only = ON")
     return connection
 
@@ -316,7 +369,10 @@ def _model_version(connection: sqlite3.Connection, database: Path) -> int:
 def open_catalog(library: Path) -> Catalog:
     """Open a library read-only and check that its Photos version is one we can read."""
     library = library.expanduser()
-    database = database_path(library)
+    try:
+        database = database_path(library)
+    except PermissionError as error:
+        raise not_permitted(library / "database" / "Photos.sqlite", error) from None
     try:
         with closing(_connect_read_only(database)) as connection:
             tables = {
@@ -331,6 +387,8 @@ def open_catalog(library: Path) -> Catalog:
             model = _model_version(connection, database)
     except sqlite3.Error as error:
         raise _unreadable(database, error) from None
+    except PermissionError as error:
+        raise not_permitted(database, error) from None
     if model > NEWEST_KNOWN_MODEL:
         raise LibraryError(
             f"Unsupported Photos library: made by a Photos newer than this photos-sync can read "
@@ -341,6 +399,12 @@ def open_catalog(library: Path) -> Catalog:
         raise LibraryError(
             f"Unsupported Photos library: database model {model} is older than Photos 5",
             "Open it once in Photos on macOS 10.15 or later to upgrade it, then copy it again",
+        )
+    if not any(low <= model <= high for (low, high), _ in MODEL_RANGES):
+        raise LibraryError(
+            f"Unsupported Photos version: database model {model} is none that photos-sync "
+            f"knows (it reads Photos 5 to 12)",
+            "Upgrade photos-sync; if this is the newest, please report the model number",
         )
     asset_table = "ZASSET" if "ZASSET" in tables else "ZGENERICASSET"
     if asset_table not in tables or "ZINTERNALRESOURCE" not in tables:

@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from photos_sync.errors import LibraryError
-from photos_sync.source.catalog import Catalog, CatalogEntry, PhotosAlbum, open_catalog
+from photos_sync.source.catalog import (
+    Catalog,
+    CatalogEntry,
+    PhotosAlbum,
+    open_catalog,
+    tolerant_text,
+)
 from photos_sync.source.classify import classify, resources
 from photos_sync.source.records import (
     AlbumRef,
@@ -104,6 +110,7 @@ class PhotosLibrary:
         if self._db is None:
             import osxphotos
 
+            _read_text_tolerantly()
             try:
                 self._db = osxphotos.PhotosDB(dbfile=str(self.catalog.library))
             except Exception as error:  # a damaged database can fail anywhere in osxphotos
@@ -124,6 +131,24 @@ class PhotosLibrary:
                 log.warning("osxphotos does not list asset %s; skipped", entry.uuid)
                 continue
             yield to_record(info, entry, self.path)
+
+
+def _read_text_tolerantly() -> None:
+    """osxphotos opens Photos' database through ``sqlite_open_ro``; its connections get the
+    same tolerant text decoding as the catalog's (one bad title must not stop the read)."""
+    from osxphotos.photosdb import photosdb
+
+    if getattr(photosdb.sqlite_open_ro, "tolerant", False):
+        return
+    opener = photosdb.sqlite_open_ro
+
+    def open_tolerant(dbname: Any) -> tuple[Any, Any]:
+        connection, _ = opener(dbname)
+        connection.text_factory = tolerant_text
+        return connection, connection.cursor()
+
+    open_tolerant.tolerant = True  # type: ignore[attr-defined]
+    photosdb.sqlite_open_ro = open_tolerant
 
 
 def _text(value: str | None) -> str | None:

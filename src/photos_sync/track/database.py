@@ -21,8 +21,17 @@ from photos_sync.track.migrations import LATEST_VERSION, MIGRATIONS
 BUSY_TIMEOUT_MS = 10_000
 
 
+def locked_by_another_program(path: Path) -> TrackerError:
+    return TrackerError(
+        f"The tracker is locked by another program (it waited {BUSY_TIMEOUT_MS // 1000} s): {path}",
+        "Close whatever has it open (a database browser, a copy in progress) and run again",
+    )
+
+
 def _unreadable(path: Path, error: sqlite3.Error) -> TrackerError:
     name = getattr(error, "sqlite_errorname", "") or ""
+    if name.startswith("SQLITE_BUSY") or "database is locked" in str(error):
+        return locked_by_another_program(path)
     if name.startswith(("SQLITE_FULL", "SQLITE_IOERR")) or "disk is full" in str(error):
         return TrackerError(
             f"The tracker cannot be written ({error}): the data folder's disk is full, over "
@@ -203,3 +212,25 @@ def snapshot(connection: sqlite3.Connection, target: Path) -> None:
         connection.backup(copy)
     os.chmod(partial, 0o600)
     os.replace(partial, target)
+
+
+def describe_tracker(path: Path) -> str:
+    """What ``doctor`` says of the tracker; :class:`TrackerError` when it cannot be used."""
+    if not path.exists():
+        return f"none yet at {path} (the first import makes it)"
+    try:
+        with closing(
+            sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+        ) as connection:
+            version = schema_version(connection)
+            connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error as error:
+        raise _unreadable(path, error) from None
+    if version > LATEST_VERSION:
+        raise TrackerError(
+            f"Tracker database is from a newer photos-sync (schema {version}, this one "
+            f"knows {LATEST_VERSION}): {path}",
+            "Upgrade photos-sync",
+        )
+    later = ", upgraded by the next command that writes" if version < LATEST_VERSION else ""
+    return f"{path} (schema {version}{later})"

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from photos_sync.errors import ImmichAuthError, PhotosSyncError
+from photos_sync.redact import redact
 
 
 def now_iso() -> str:
@@ -29,6 +34,44 @@ def finish_run(
         "UPDATE runs SET finished_at = ?, outcome = ?, summary = ? WHERE id = ?",
         (now_iso(), outcome, json.dumps(summary, sort_keys=True), run_id),
     )
+
+
+@dataclass
+class Run:
+    """What a command says of its run before it ends (``ok`` with no summary if nothing)."""
+
+    outcome: str = "ok"
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def finish(self, outcome: str, summary: dict[str, Any]) -> None:
+        self.outcome, self.summary = outcome, summary
+
+
+@contextmanager
+def recorded_run(
+    connection: sqlite3.Connection, command: str, *, enabled: bool = True
+) -> Iterator[Run]:
+    """One row in ``runs`` for the command, ended whatever happens: as the command says,
+    ``stopped`` when the key was refused, ``interrupted`` by Ctrl-C, ``failed`` with the
+    error for anything else (so ``status`` never shows a dead run as still running)."""
+    run = Run()
+    if not enabled:  # a dry run records nothing
+        yield run
+        return
+    run_id = start_run(connection, command)
+    try:
+        yield run
+    except ImmichAuthError as error:
+        finish_run(connection, run_id, "stopped", {"reason": redact(error.one_line())})
+        raise
+    except KeyboardInterrupt:
+        finish_run(connection, run_id, "interrupted", {"reason": "interrupted"})
+        raise
+    except BaseException as error:
+        reason = error.one_line() if isinstance(error, PhotosSyncError) else repr(error)
+        finish_run(connection, run_id, "failed", {"error": redact(reason)[:500]})
+        raise
+    finish_run(connection, run_id, run.outcome, run.summary)
 
 
 @dataclass(frozen=True)

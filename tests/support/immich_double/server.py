@@ -253,6 +253,9 @@ def _handler_for(double: ImmichDouble) -> type[BaseHTTPRequestHandler]:
                     return
             else:
                 body = self._read_body(headers)
+                if len(body) < int(headers.get("content-length") or 0):
+                    self._hang_up(request, name)  # the client died mid-request (a kill test)
+                    return
                 problems = contract.request_violations(
                     self.command, path, split.query, headers, body or None
                 )
