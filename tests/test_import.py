@@ -165,7 +165,8 @@ def test_live_photo_whose_still_is_already_there_gets_linked(
     row = tracker_rows(data_dir)[uuid]
     assert row["immich_id"] == "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d"
     assert row["motion_video_immich_id"]
-    assert immich.calls("updateAsset") == 1
+    linked = immich.state.assets["0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d"]
+    assert linked.live_photo_video_id == row["motion_video_immich_id"]  # linked by an update
     assert_tracker_matches_server(data_dir, immich)
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from photos_sync.errors import ImmichAuthError, ServerChangedError
@@ -193,14 +195,54 @@ def plan_metadata(
     )
 
 
+EXTRACTION_POLL = 0.5  # seconds between looks at what Immich has still to read
+EXTRACTION_WAIT = (30.0, 0.05, 900.0)  # seconds in all: at least, per asset, at most
+THUMBNAIL_GRACE = 10.0  # seconds a read file may go without a thumbnail (one that fails)
+CLOCK_SKEW = timedelta(minutes=10)  # the server's clock may differ from ours
+
+
+def wait_for_extraction(client: ImmichClient, asset_ids: set[str], since: datetime) -> int:
+    """Wait (bounded) until Immich has finished reading these new uploads; how many were
+    still unfinished when the wait ended (what is sent to those may not stick: verify and
+    the next sync see it). One listing per look, whatever the number of assets."""
+    least, each, most = EXTRACTION_WAIT
+    deadline = time.monotonic() + min(most, least + each * len(asset_ids))
+    after = (since - CLOCK_SKEW).isoformat()
+    reading_since: dict[str, float] = {}
+    pending = set(asset_ids)
+    while pending:
+        now = time.monotonic()
+        states = client.extraction_states(pending, after)
+        for asset_id in list(pending):
+            state = states.get(asset_id, "done")
+            if state == "reading":
+                reading_since.setdefault(asset_id, now)
+            if state == "done" or now - reading_since.get(asset_id, now) > THUMBNAIL_GRACE:
+                pending.discard(asset_id)
+        if not pending or now > deadline:
+            break
+        time.sleep(EXTRACTION_POLL)
+    return len(pending)
+
+
 def sync_metadata(
     library: PhotosLibrary,
     connection: sqlite3.Connection,
     client: ImmichClient,
     options: FidelityOptions = FidelityOptions(),
+    uploaded_since: datetime | None = None,
 ) -> FidelityPlan:
-    """Send only what changed since the last run; returns what was sent."""
+    """Send only what changed since the last run; returns what was sent.
+
+    ``uploaded_since``: when this run's uploads began. Immich reads each new file's
+    metadata in the background and then replaces the asset's tags and EXIF fields with the
+    file's; what photos-sync sends before that can be lost, so it waits for it first."""
     plan = plan_metadata(library, connection, options, client)
-    if not plan.empty or plan.applied:
-        apply_fidelity(client, connection, plan)
+    if plan.empty and not plan.applied:
+        return plan
+    if uploaded_since is not None:
+        touched = plan.exif_writes()
+        if touched:
+            wait_for_extraction(client, touched, uploaded_since)
+    apply_fidelity(client, connection, plan)
     return plan

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import typer
 
 from photos_sync.cli import options as opt
@@ -18,6 +20,7 @@ from photos_sync.cli.importing import (
     render_metadata,
     render_plan,
     render_summary,
+    uploaded,
     warn_about_options,
 )
 from photos_sync.cli.state import state_of
@@ -89,8 +92,10 @@ def sync(
                 render_cleanup(cleaned, out, dry_run=True)
             return
         with recorded_run(connection, "sync") as run:
+            started = datetime.now(UTC)
             summary = execute_import(state, connection, client, plan, options, bridge)
-            metadata = sync_metadata(library, connection, client, metadata_options)
+            since = uploaded(summary, started)
+            metadata = sync_metadata(library, connection, client, metadata_options, since)
             cleaned = cleanup_library(library, connection, dry_run=False, force=False)
             result = {
                 "import": summary.to_json(),

@@ -18,7 +18,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -519,9 +519,32 @@ class ImmichClient:
         body = self._json("PUT", "/tags", json={"tags": list(names)})
         return {tag["value"]: tag["id"] for tag in body}
 
-    def tag_assets(self, tag_id: str, asset_ids: Sequence[str]) -> None:
+    def tag_assets(self, tag_ids: Sequence[str], asset_ids: Sequence[str]) -> None:
+        """``PUT /tags/assets``: every tag to every asset. Immich rewrites each asset's XMP
+        sidecar once per call, so an asset's whole set goes in one call."""
         for batch in chunked(asset_ids, 1000):
-            self._json("PUT", "/tags/assets", json={"tagIds": [tag_id], "assetIds": list(batch)})
+            self._json(
+                "PUT", "/tags/assets", json={"tagIds": list(tag_ids), "assetIds": list(batch)}
+            )
+
+    def extraction_states(self, asset_ids: Collection[str], since: str) -> dict[str, str]:
+        """Of these assets (uploaded after ``since``), how far Immich has read each new file:
+        ``"waiting"`` (nothing yet), ``"reading"`` (its size is known: the extraction is
+        under way) or ``"done"`` (its thumbnail exists: Immich makes it only once the
+        extraction, which ends by replacing the asset's tags and EXIF fields with the
+        file's, has finished). Assets not listed are long done."""
+        wanted = set(asset_ids)
+        states = {}
+        for item in self._search({"createdAfter": since}, 1000):
+            if item["id"] in wanted:
+                states[item["id"]] = (
+                    "done"
+                    if item.get("thumbhash")
+                    else "reading"
+                    if item.get("width")
+                    else "waiting"
+                )
+        return states
 
     def untag_assets(self, tag_id: str, asset_ids: Sequence[str]) -> None:
         """``DELETE /tags/{id}/assets``; an asset that no longer has the tag is fine."""

@@ -72,6 +72,14 @@ class FidelityPlan:
     def empty(self) -> bool:
         return not any(self.counts().values())
 
+    def exif_writes(self) -> set[str]:
+        """Immich ids whose EXIF-side fields (description, date, place, tags) change: what
+        Immich's own metadata extraction of a new upload would overwrite."""
+        ids = {immich_id for _, immich_id, _ in self.updates}
+        for refs in (*self.tags.values(), *self.untags.values()):
+            ids.update(immich_id for _, immich_id in refs)
+        return ids
+
 
 def album_name(album: PhotosAlbum, prefix: str) -> str:
     return f"{prefix}{album.title}"

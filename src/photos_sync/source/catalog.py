@@ -49,8 +49,10 @@ DEPTH_TYPE_CINEMATIC = 2
 # ZASSET.ZAVALANCHEPICKTYPE bits, as osxphotos names them.
 BURST_DEFAULT_PICK, BURST_SELECTED, BURST_KEY = 0b100, 0b1000, 0b10000
 
-# ZGENERICALBUM.ZKIND: 2 is an album the user made, 4000 a folder of albums.
-ALBUM_KIND_USER, ALBUM_KIND_FOLDER = 2, 4000
+# ZGENERICALBUM.ZKIND: 2 is an album the user made, 4000 a folder of albums, 1505 an iCloud
+# shared album (mirrored as an Immich album of the same name, like the user's own).
+ALBUM_KIND_USER, ALBUM_KIND_FOLDER, ALBUM_KIND_SHARED = 2, 4000, 1505
+MIRRORED_ALBUM_KINDS = (ALBUM_KIND_USER, ALBUM_KIND_SHARED)
 
 # Photos database model versions osxphotos can read, with the Photos release each is.
 # Mirrored from osxphotos' _constants (``_PHOTOS_<n>_MODEL_VERSION``) so that the cheap path
@@ -204,7 +206,8 @@ class Catalog:
             raise not_permitted(self.database, error) from None
 
     def albums(self) -> list[PhotosAlbum]:
-        """The user's albums (not smart albums, not deleted ones) with their members."""
+        """The user's albums and iCloud shared albums (not smart albums, not deleted ones)
+        with their members."""
         with self._connect() as connection:
             return _albums(connection, self.asset_table)
 
@@ -274,8 +277,8 @@ def _membership_table(connection: sqlite3.Connection) -> tuple[str, str, str] | 
 def _albums(connection: sqlite3.Connection, asset_table: str) -> list[PhotosAlbum]:
     rows = connection.execute(
         "SELECT Z_PK, ZUUID, ZTITLE, ZKIND, ZPARENTFOLDER FROM ZGENERICALBUM"
-        " WHERE ZTRASHEDSTATE = 0 AND ZKIND IN (?, ?)",
-        (ALBUM_KIND_USER, ALBUM_KIND_FOLDER),
+        " WHERE ZTRASHEDSTATE = 0 AND ZKIND IN (?, ?, ?)",
+        (ALBUM_KIND_USER, ALBUM_KIND_FOLDER, ALBUM_KIND_SHARED),
     ).fetchall()
     folders = {
         pk: (title or "", parent)
@@ -302,7 +305,7 @@ def _albums(connection: sqlite3.Connection, asset_table: str) -> list[PhotosAlbu
     return [
         PhotosAlbum(uuid, title or "", path(parent), frozenset(members.get(pk, ())))
         for pk, uuid, title, kind, parent in rows
-        if kind == ALBUM_KIND_USER
+        if kind in MIRRORED_ALBUM_KINDS
     ]
 
 

@@ -165,22 +165,27 @@ def _albums(info: Any) -> tuple[AlbumRef, ...]:
 UNNAMED_PERSON = "_UNKNOWN_"  # osxphotos' name for a face nobody named
 
 
-def _wall_clock(moment: datetime | None) -> str | None:
-    return moment.replace(tzinfo=None).isoformat(timespec="seconds") if moment else None
+SAME_PLACE = 1e-4  # degrees (about 10 m): closer than this, the file's location is Photos'
 
 
 def _file_facts(info: Any) -> tuple[bool, bool]:
-    """(date, location) Photos has and the file's own metadata lacks or contradicts.
+    """(date, location): whether Immich must be told Photos' own.
 
-    Photos records what it read from the file (``exif_info``); where the user adjusted the
-    date, or added a location, Photos' value differs from it, and Photos must win in Immich.
+    The date always: Photos shows a moment *and* a zone, and a file often has no zone (it
+    lands as UTC in Immich) or another one than the one the user set in Photos; only Photos'
+    date with its offset makes Immich show what Photos shows. The location where Photos has
+    one the file lacks or contradicts (the user moved it in Photos).
     """
     exif = info.exif_info
-    file_date = exif.date if exif else None
-    date_from_photos = file_date is None or _wall_clock(file_date) != _wall_clock(info.date)
-    latitude, _ = info.location
-    file_has_gps = bool(exif and exif.latitude is not None)
-    return date_from_photos, latitude is not None and not file_has_gps
+    latitude, longitude = info.location
+    if latitude is None:
+        return True, False
+    if not exif or exif.latitude is None or exif.longitude is None:
+        return True, True
+    moved = (
+        abs(exif.latitude - latitude) > SAME_PLACE or abs(exif.longitude - longitude) > SAME_PLACE
+    )
+    return True, moved
 
 
 def _parts(info: Any, entry: CatalogEntry, library: Path | None) -> tuple[Resource, ...]:

@@ -7,7 +7,13 @@ import sqlite3
 
 from photos_sync.errors import ImmichUnavailable
 from photos_sync.immich.client import ImmichClient, ServerAlbum
-from photos_sync.plan.fidelity import AlbumWork, FidelityPlan, album_description, marked_albums
+from photos_sync.plan.fidelity import (
+    AlbumWork,
+    FidelityPlan,
+    Ref,
+    album_description,
+    marked_albums,
+)
 from photos_sync.track.fidelity import (
     forget_members,
     record_album,
@@ -39,6 +45,19 @@ def _album_made_once(
     raise AssertionError("unreachable")
 
 
+def _by_tag_set(tags: dict[str, list[Ref]]) -> list[tuple[list[str], list[str]]]:
+    """The tags to add, as (a set of tag names, the assets that get exactly that set): each
+    asset gets its whole set in one request."""
+    wanted: dict[str, set[str]] = {}
+    for name, refs in tags.items():
+        for _, immich_id in refs:
+            wanted.setdefault(immich_id, set()).add(name)
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for immich_id, names in sorted(wanted.items()):
+        groups.setdefault(tuple(sorted(names)), []).append(immich_id)
+    return [(list(names), ids) for names, ids in sorted(groups.items())]
+
+
 def apply_fidelity(
     client: ImmichClient, connection: sqlite3.Connection, plan: FidelityPlan
 ) -> None:
@@ -53,8 +72,8 @@ def apply_fidelity(
         created = client.upsert_tags(missing)
         record_tags(connection, created)
         known.update(created)
-    for name, refs in sorted(plan.tags.items()):
-        client.tag_assets(known[name], [immich_id for _, immich_id in refs])
+    for names, asset_ids in _by_tag_set(plan.tags):
+        client.tag_assets([known[name] for name in names], asset_ids)
     for name, refs in sorted(plan.untags.items()):
         if name in known:  # a tag photos-sync never made has nothing of ours to take off
             client.untag_assets(known[name], [immich_id for _, immich_id in refs])

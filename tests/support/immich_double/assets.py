@@ -50,7 +50,7 @@ def asset_json(state: ServerState, asset: Asset) -> dict[str, Any]:
         "type": asset.type,
         "originalPath": f"/data/upload/{owner.id}/{asset.id[:2]}/{asset.id}.{extension}",
         "originalFileName": asset.original_file_name,
-        "thumbhash": None,
+        "thumbhash": "AAAA",  # made at once: the double has read the file when it answers
         "fileCreatedAt": asset.file_created_at,
         "fileModifiedAt": asset.file_modified_at,
         "localDateTime": asset.file_created_at,
@@ -75,8 +75,10 @@ def asset_json(state: ServerState, asset: Asset) -> dict[str, Any]:
         "isOffline": False,
         "hasMetadata": True,
         "duplicateId": None,
-        "width": None,
-        "height": None,
+        # Real Immich sets these when it has read the file (its metadata extraction); the
+        # double has read everything the moment it answers.
+        "width": 1000,
+        "height": 750,
         "isEdited": False,
     }
 

@@ -1,0 +1,38 @@
+"""The end-to-end suite: photos-sync against a real Immich server (marker ``real_immich``);
+every test skips with one reason when no server is configured."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.server import SKIP_REASON, RealImmich
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.real_immich)
+
+
+@pytest.fixture(scope="session")
+def real_immich() -> RealImmich:
+    server = RealImmich.from_environment()
+    if server is None:
+        pytest.skip(SKIP_REASON)
+    return server
+
+
+@pytest.fixture
+def real_user(
+    real_immich: RealImmich, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """photos-sync pointed at a new, empty user of the real server; yields the key."""
+    key = real_immich.new_user()
+    monkeypatch.setenv("IMMICH_URL", real_immich.url)
+    monkeypatch.setenv("IMMICH_API_KEY", key)
+    monkeypatch.setenv("PHOTOS_SYNC_DATA", str(data_dir))
+    yield key

@@ -1,0 +1,215 @@
+"""Each fixture library imported into a real Immich 3.1.0, then every asset checked on the
+server itself: what Photos knows (from its database, read by osxphotos as the reference)
+against what Immich shows. Also: everything processed, no server error caused by
+photos-sync, a second sync changes nothing, verify is clean."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import osxphotos
+import pytest
+
+from tests.conftest import CliResult, run_json
+from tests.e2e.server import RealImmich, albums, all_assets
+from tests.support.fixtures import LIBRARY_NAMES
+
+Run = Callable[..., CliResult]
+# The kit's HEIC decoder (Debian's libheif through libvips) fails on some iPhone HEICs
+# ("bad seek", "Too many auxiliary image references", a missing plugin) although the bytes
+# on the server are the file's (its checksum is checked above); the official CLI's uploads
+# meet the same. A server limit, not photos-sync's: such assets are listed, not failed.
+HEIF_LIMIT = re.compile(r"AssetGenerateThumbnails\): Error: (heif: |\S+\.heic: bad seek)", re.I)
+
+
+@dataclass(frozen=True)
+class Expected:
+    """One asset as Photos shows it, in the terms Immich uses."""
+
+    filename: str
+    sha1: str
+    favorite: bool
+    description: str
+    keywords: frozenset[str]
+    albums: frozenset[str]
+    archived: bool  # hidden in Photos
+    live: bool  # a Live Photo whose motion video is on disk
+    date: datetime
+
+
+def _sha1(path: str) -> str:
+    return hashlib.sha1(Path(path).read_bytes()).hexdigest()
+
+
+def expected_assets(library: Path) -> list[Expected]:
+    """The library's assets that have their original on disk, as osxphotos reads them."""
+    db = osxphotos.PhotosDB(dbfile=str(library))
+    found = []
+    for photo in db.photos(intrash=False):
+        if not photo.path or photo.intrash:
+            continue
+        text = [part for part in (photo.title, photo.description) if part]
+        found.append(
+            Expected(
+                filename=photo.original_filename,
+                sha1=_sha1(photo.path),
+                favorite=photo.favorite,
+                description="\n\n".join(text),
+                keywords=frozenset(photo.keywords),
+                albums=frozenset(a.title for a in photo.album_info),
+                archived=photo.hidden,
+                live=bool(photo.live_photo and photo.path_live_photo),
+                date=photo.date,
+            )
+        )
+    return found
+
+
+def _checksum(asset: dict[str, Any]) -> str:
+    return base64.b64decode(asset["checksum"]).hex()
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _differences(want: Expected, got: dict[str, Any], in_albums: set[str]) -> list[str]:
+    """What the server shows differently from Photos, in words."""
+    found = []
+    exif = got.get("exifInfo") or {}
+    if got["isFavorite"] != want.favorite:
+        found.append(f"favorite {got['isFavorite']} (Photos: {want.favorite})")
+    if (exif.get("description") or "") != want.description:
+        found.append(f"description {exif.get('description')!r} (Photos: {want.description!r})")
+    tags = {t["value"] for t in got.get("tags") or []}
+    if not want.keywords <= tags:
+        found.append(f"tags {sorted(tags)} lack {sorted(want.keywords - tags)}")
+    if want.albums != in_albums:
+        found.append(f"albums {sorted(in_albums)} (Photos: {sorted(want.albums)})")
+    if (got["visibility"] == "archive") != want.archived:
+        found.append(f"visibility {got['visibility']} (Photos hidden: {want.archived})")
+    if bool(got.get("livePhotoVideoId")) != want.live:
+        found.append(f"live photo link {got.get('livePhotoVideoId')} (Photos: {want.live})")
+    return found
+
+
+def _date_differences(want: Expected, got: dict[str, Any]) -> list[str]:
+    """The moment and the zone Photos shows, against Immich's."""
+    exif = got.get("exifInfo") or {}
+    taken = exif.get("dateTimeOriginal") or got["fileCreatedAt"]
+    instant = _instant(taken)
+    found = []
+    if abs(instant - want.date) > timedelta(seconds=1):
+        found.append(f"taken {instant.isoformat()} (Photos: {want.date.isoformat()})")
+    local = _instant(got["localDateTime"]).replace(tzinfo=None)
+    offset = local - instant.replace(tzinfo=None)
+    if abs(offset - (want.date.utcoffset() or timedelta())) > timedelta(seconds=1):
+        found.append(f"zone offset {offset} (Photos: {want.date.utcoffset()})")
+    return found
+
+
+def _import(run_cli: Run, library: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    monkeypatch.setenv("PHOTOS_LIBRARY", str(library))
+    return run_json(run_cli, "sync")  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("name", LIBRARY_NAMES)
+def test_every_asset_arrives_as_photos_shows_it(
+    name: str,
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    real_immich: RealImmich,
+    real_user: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    library = shared_libraries[name]
+    log_offset = real_immich.log_size()
+    summary = _import(run_cli, library, monkeypatch)
+    assert summary["ok"] and summary["import"]["failed"] == 0
+    real_immich.wait_until_idle()
+    with real_immich.api(real_user) as client:
+        assets = all_assets(client)
+        by_checksum = {_checksum(a): a for a in assets}
+        membership = albums(client)
+    expected = expected_assets(library)
+    problems = {}
+    for want in expected:
+        got = by_checksum.get(want.sha1)
+        if got is None:
+            problems[want.filename] = ["not on the server"]
+            continue
+        in_albums = {name for name, ids in membership.items() if got["id"] in ids}
+        found = _differences(want, got, in_albums)
+        if found:
+            problems[want.filename] = found
+    assert problems == {}
+    # Everything processed: a thumbnail for each visible asset, or the known HEIC limit.
+    errors = real_immich.errors_since(log_offset)
+    unprocessed = [
+        a["originalFileName"]
+        for a in assets
+        if a["visibility"] != "hidden" and not a.get("thumbhash")
+    ]
+    known_limits = [e for e in errors if HEIF_LIMIT.search(e)]
+    for filename in unprocessed:
+        assert filename.lower().endswith(".heic") and known_limits, filename
+    assert [e for e in errors if not HEIF_LIMIT.search(e)] == []
+
+
+@pytest.mark.parametrize("name", LIBRARY_NAMES)
+def test_dates_and_zones_are_photos_own(
+    name: str,
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    real_immich: RealImmich,
+    real_user: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    library = shared_libraries[name]
+    _import(run_cli, library, monkeypatch)
+    real_immich.wait_until_idle()
+    with real_immich.api(real_user) as client:
+        by_checksum = {_checksum(a): a for a in all_assets(client)}
+    problems = {
+        want.filename: found
+        for want in expected_assets(library)
+        if want.sha1 in by_checksum and (found := _date_differences(want, by_checksum[want.sha1]))
+    }
+    assert problems == {}
+
+
+def test_a_second_sync_changes_nothing_and_verify_is_clean(
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    real_immich: RealImmich,
+    real_user: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    library = shared_libraries["Test-26.1.photoslibrary"]
+    _import(run_cli, library, monkeypatch)
+    real_immich.wait_until_idle()
+    with real_immich.api(real_user) as client:
+        before = {a["id"]: a["updatedAt"] for a in all_assets(client)}
+    again = _import(run_cli, library, monkeypatch)
+    assert again["import"]["uploaded"] == 0
+    assert not any(again["metadata"].values())
+    real_immich.wait_until_idle()
+    with real_immich.api(real_user) as client:
+        after = {a["id"]: a["updatedAt"] for a in all_assets(client)}
+    assert after == before
+    assert run_json(run_cli, "verify")["differences"] == []
+
+
+def test_the_server_answers_as_photos_sync_expects(real_immich: RealImmich, real_user: str) -> None:
+    """The kit's server is the one the contract describes."""
+    with httpx.Client(base_url=f"{real_immich.url}/api") as client:
+        version = client.get("/server/version").json()
+    assert (version["major"], version["minor"]) == (3, 1)
