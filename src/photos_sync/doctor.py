@@ -16,6 +16,7 @@ from photos_sync.backup.tools import find_rclone, op_signed_in, rclone_version
 from photos_sync.config import Settings
 from photos_sync.errors import PhotosSyncError
 from photos_sync.immich.client import NO_RETRY, ImmichClient
+from photos_sync.immich.permissions import commands_needing
 from photos_sync.source.library import PhotosLibrary, resolve_library_path
 from photos_sync.track.database import describe_tracker
 
@@ -131,7 +132,7 @@ def check_immich(settings: Settings) -> Iterator[Check]:
         yield Check(
             "API key permissions",
             False,
-            f"missing {', '.join(missing)}",
+            f"missing {', '.join(missing)} (needed by {', '.join(commands_needing(missing))})",
             "Edit the key in Immich (Account Settings > API Keys) and grant them, or use 'all'",
         )
     else:

@@ -18,6 +18,7 @@ from photos_sync.cli.interrupt import stop_on_interrupt
 from photos_sync.cli.progress import meter
 from photos_sync.cli.state import AppState, state_of
 from photos_sync.errors import ImmichAuthError, ImmichRejected
+from photos_sync.immich import permissions
 from photos_sync.immich.client import ImmichClient
 from photos_sync.plan.fidelity import FidelityOptions, FidelityPlan
 from photos_sync.plan.importing import HiddenAs, ImportPlan
@@ -39,7 +40,7 @@ from photos_sync.workflow import (
     sync_metadata,
 )
 
-NEEDED_TO_IMPORT = ("asset.upload", "asset.update")
+NEEDED_TO_IMPORT = permissions.IMPORT
 EXIT_FAILURES = 1
 EXIT_INTERRUPTED = 130
 
@@ -189,7 +190,7 @@ def _repair(state: AppState, paired: bool, cinematic: bool, limit: int, json_out
             repair_cinematic(connection, state.settings.data_dir / "sidecars", summary)
         if paired:
             with state.immich_client() as client:
-                connect(client, out)
+                connect(client, out, permissions.REPAIR)
                 tasks = paired_video_tasks(connection, only_unlinked=False, limit=limit)
                 repair_paired_videos(client, connection, tasks, summary)
     render_repairs(summary, out, state, json_output)

@@ -12,6 +12,7 @@ from photos_sync.cli import options as opt
 from photos_sync.cli.importing import connect, render_repairs
 from photos_sync.cli.progress import meter
 from photos_sync.cli.state import AppState, state_of
+from photos_sync.immich import permissions
 from photos_sync.inventory import ScanResult, scan_library
 from photos_sync.track.runs import recorded_run
 from photos_sync.upload.repair import RepairSummary, paired_video_tasks, repair_paired_videos
@@ -125,7 +126,7 @@ def _repair_unlinked(
     tasks = paired_video_tasks(connection, only_unlinked=True, limit=limit)
     if tasks:
         with state.immich_client() as client:
-            connect(client, state.err if json_output else state.out)
+            connect(client, state.err if json_output else state.out, permissions.REPAIR)
             repair_paired_videos(client, connection, tasks, summary)
     return summary
 

@@ -13,6 +13,7 @@ from photos_sync.cli import options as opt
 from photos_sync.cli.importing import connect, execute_import
 from photos_sync.cli.progress import meter
 from photos_sync.cli.state import AppState, state_of
+from photos_sync.immich import permissions
 from photos_sync.immich.client import ImmichClient
 from photos_sync.plan.fidelity import marked_albums
 from photos_sync.plan.importing import candidate_from_row
@@ -34,16 +35,8 @@ from photos_sync.upload.repair import RepairSummary, paired_video_tasks, repair_
 from photos_sync.workflow import ImportOptions, check_server, plan_library_import
 
 MAX_LISTED = 40
-NEEDED_TO_VERIFY = ("asset.read", "album.read")
-NEEDED_TO_FIX = (
-    "asset.read",
-    "asset.upload",
-    "asset.update",
-    "asset.delete",
-    "album.read",
-    "albumAsset.create",
-    "album.delete",
-)
+NEEDED_TO_VERIFY = permissions.VERIFY
+NEEDED_TO_FIX = permissions.VERIFY_FIX
 
 
 def _imported(rows: list[sqlite3.Row]) -> list[Imported]:

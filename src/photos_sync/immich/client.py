@@ -41,29 +41,13 @@ from photos_sync.errors import (
     ImmichUnavailable,
 )
 from photos_sync.immich.multipart import FileUpload
+from photos_sync.immich.permissions import every_permission
 from photos_sync.redact import redact
 
 DEVICE_ID = "photos-sync"
 BULK_CHECK_BATCH = 5000  # what the official CLI sends per request
 
-# What photos-sync does with a key: upload and read assets, carry over favorites, dates and
-# descriptions, albums, tags and stacks. A key with "all" has them all.
-REQUIRED_PERMISSIONS: tuple[str, ...] = (
-    "asset.upload",
-    "asset.read",
-    "asset.update",
-    "album.read",
-    "album.create",
-    "album.update",
-    "albumAsset.create",
-    "albumAsset.delete",
-    "tag.read",
-    "tag.create",
-    "tag.asset",
-    "stack.create",
-    "stack.read",
-    "user.read",
-)
+REQUIRED_PERMISSIONS: tuple[str, ...] = every_permission()  # what doctor checks
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,55 @@
+"""What each command does with the API key, as Immich's permission names.
+
+One list per command, so a command refuses to start with a key that cannot finish its work
+(naming everything missing at once) and ``doctor`` checks the union: a key ``doctor``
+approves is a key every command accepts. The names are the ``x-immich-permission`` of each
+endpoint photos-sync calls (Immich 3.1's OpenAPI document).
+"""
+
+from __future__ import annotations
+
+# Upload, find by checksum, and send what Photos knows: favorites, descriptions, dates and
+# places, albums (made, renamed, filled and emptied), tags, stacks; the user the tracker is
+# bound to.
+IMPORT = (
+    "asset.upload",
+    "asset.read",
+    "asset.update",
+    "album.read",
+    "album.create",
+    "album.update",
+    "albumAsset.create",
+    "albumAsset.delete",
+    "tag.create",
+    "tag.asset",
+    "stack.create",
+    "user.read",
+)
+REPAIR = ("asset.upload", "asset.read", "asset.update")  # link Live Photos, upload videos
+VERIFY = ("asset.read", "album.read")
+# Re-upload, restore from the trash (asset.delete in Immich), re-link, refill albums, merge
+# an album made twice (album.delete), restack.
+VERIFY_FIX = (*VERIFY, *IMPORT, "asset.delete", "album.delete")
+
+BY_COMMAND: dict[str, tuple[str, ...]] = {
+    "import": IMPORT,
+    "sync": IMPORT,
+    "review --retry": IMPORT,
+    "import --repair-paired-videos": REPAIR,
+    "reclassify --repair": REPAIR,
+    "verify": VERIFY,
+    "verify --fix": VERIFY_FIX,
+}
+
+
+def every_permission() -> tuple[str, ...]:
+    """What a key needs for every command (``doctor``'s check), in a stable order."""
+    seen: dict[str, None] = {}
+    for needed in BY_COMMAND.values():
+        seen.update(dict.fromkeys(needed))
+    return tuple(seen)
+
+
+def commands_needing(permissions: list[str]) -> list[str]:
+    """The commands that cannot run without any of these permissions."""
+    return [cmd for cmd, needed in BY_COMMAND.items() if set(needed) & set(permissions)]
