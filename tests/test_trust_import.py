@@ -4,6 +4,7 @@ fixture libraries, the Immich double."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from contextlib import closing
@@ -282,3 +283,52 @@ def test_case_14_an_original_named_without_extension_uses_its_files(
     assert summary["uploaded"] == 10 and summary["skipped"] == 4  # those without a file
     asset = immich.state.assets[tracker_rows(data_dir)[PUMPKINS]["immich_id"]]
     assert asset.original_file_name == "noext.jpeg"
+
+
+def test_verify_fix_reuploads_an_asset_deleted_from_an_album_then_refills_it(
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    configure(shared_libraries[TEST_26])
+    import_json(run_cli)
+    rows = tracker_rows(data_dir)
+    album = next(a for a in immich.state.albums.values() if a.assets)
+    dead = album.assets[0]
+    uuid = next(u for u, r in rows.items() if r["immich_id"] == dead)
+    immich.state.remove_asset(dead)  # deleted for good in Immich (trash emptied)
+    album.assets.remove(dead)
+    report = run_json(run_cli, "verify", code=1)
+    assert {"missing on the server"} <= {d["problem"] for d in report["differences"]}
+    fixed = run_json(run_cli, "verify", "--fix")
+    assert fixed["differences"] == []
+    new_id = tracker_rows(data_dir)[uuid]["immich_id"]
+    assert new_id != dead and new_id in album.assets
+    assert_tracker_matches_server(data_dir, immich)
+    assert run_json(run_cli, "sync")["ok"]
+
+
+def test_a_reuploaded_asset_gets_its_stack_back(
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    configure(shared_libraries[TEST_26])
+    import_json(run_cli, "--with-edits")
+    rows = tracker_rows(data_dir)
+    uuid = next(u for u, r in rows.items() if r["companions"] and "edited" in r["companions"])
+    original = rows[uuid]["immich_id"]
+    immich.state.remove_asset(original)  # deleted for good in Immich
+    for stack in list(immich.state.stacks.values()):
+        if original in stack.assets:
+            del immich.state.stacks[stack.id]
+    assert run_json(run_cli, "verify", "--fix")["differences"] == []
+    run_json(run_cli, "sync", "--with-edits")
+    row = tracker_rows(data_dir)[uuid]
+    edited = json.loads(row["companions"])["edited"]
+    stack = next(s for s in immich.state.stacks.values() if edited in s.assets)
+    assert stack.primary == row["immich_id"] != original  # the new original on top again

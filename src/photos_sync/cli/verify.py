@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections import Counter
+from collections.abc import Callable
 
 import typer
 from rich.console import Console
@@ -13,6 +14,7 @@ from photos_sync.cli import options as opt
 from photos_sync.cli.importing import connect, execute_import
 from photos_sync.cli.progress import meter
 from photos_sync.cli.state import AppState, state_of
+from photos_sync.errors import ImmichAuthError, ImmichRejected, PhotosSyncError
 from photos_sync.immich import permissions
 from photos_sync.immich.client import ImmichClient
 from photos_sync.plan.fidelity import marked_albums
@@ -128,35 +130,88 @@ def fix(
     client: ImmichClient,
     connection: sqlite3.Connection,
     findings: list[Finding],
+) -> list[str]:
+    """Restore what can be restored, in an order where each step can use what the one
+    before it made (re-upload first, so albums are refilled with the new ids); a step that
+    fails is reported and never stops the others. Returns what failed."""
+    steps: list[tuple[str, Callable[[], None]]] = [
+        ("re-upload", lambda: _reupload(state, library, client, connection, findings)),
+        ("restore from trash", lambda: _untrash(client, findings)),
+        ("re-link Live Photos", lambda: _relink(client, connection, findings)),
+        ("merge twin albums", lambda: _merge_twins(client, connection, _of(findings, TWICE))),
+        ("refill albums", lambda: _refill(library, client, connection, findings)),
+    ]
+    failed = []
+    for name, step in steps:
+        try:
+            step()
+        except ImmichAuthError:
+            raise
+        except PhotosSyncError as error:
+            failed.append(f"{name}: {error.message}")
+    return failed
+
+
+TWICE = (Problem.ALBUM_TWICE,)
+
+
+def _of(findings: list[Finding], problems: tuple[Problem, ...]) -> list[Finding]:
+    return [f for f in findings if f.problem in problems]
+
+
+def _reupload(
+    state: AppState,
+    library: PhotosLibrary,
+    client: ImmichClient,
+    connection: sqlite3.Connection,
+    findings: list[Finding],
 ) -> None:
-    """Restore what can be restored: re-upload, take out of the trash, re-link."""
-    trashed = [f.immich_id for f in findings if f.problem is Problem.TRASHED]
-    if trashed:
-        client.restore_from_trash(trashed)
-    unlinked = {
-        f.uuid for f in findings if f.problem in (Problem.NOT_LINKED, Problem.NO_MOTION_VIDEO)
-    }
-    if unlinked:
-        tasks = [
-            t for t in paired_video_tasks(connection, only_unlinked=False) if t[0].uuid in unlinked
-        ]
-        repair_paired_videos(client, connection, tasks, RepairSummary())
-    twins = [f for f in findings if f.problem is Problem.ALBUM_TWICE]
-    if twins:
-        _merge_twins(client, connection, twins)
-    albums = [f for f in findings if f.problem is Problem.ALBUM_DIFFERS]
-    if albums:
-        expected = _expected_albums(library, connection, imported_rows(connection))
-        for finding in albums:
-            client.add_to_album(finding.immich_id, sorted(expected[finding.uuid][2]))
-    # Gone from the server, or the recorded id holds another file: upload (or find by
-    # checksum) the library's file again and record the id that really holds it.
-    missing = [f.uuid for f in findings if f.problem in (Problem.MISSING, Problem.SERVER_DIFFERS)]
+    """Gone from the server, or the recorded id holds another file: upload (or find by
+    checksum) the library's file again and record the id that really holds it; its albums,
+    tags and stacks follow (now, or on the next sync)."""
+    missing = [f.uuid for f in _of(findings, (Problem.MISSING, Problem.SERVER_DIFFERS))]
     if missing:
         reset_to_pending(connection, missing)
         options = ImportOptions(only=frozenset(missing))
         _, plan = plan_library_import(library, connection, options)
         execute_import(state, connection, client, plan, options)
+
+
+def _untrash(client: ImmichClient, findings: list[Finding]) -> None:
+    trashed = [f.immich_id for f in _of(findings, (Problem.TRASHED,))]
+    if trashed:
+        client.restore_from_trash(trashed)
+
+
+def _relink(client: ImmichClient, connection: sqlite3.Connection, findings: list[Finding]) -> None:
+    unlinked = {f.uuid for f in _of(findings, (Problem.NOT_LINKED, Problem.NO_MOTION_VIDEO))}
+    if unlinked:
+        tasks = [
+            t for t in paired_video_tasks(connection, only_unlinked=False) if t[0].uuid in unlinked
+        ]
+        repair_paired_videos(client, connection, tasks, RepairSummary())
+
+
+def _refill(
+    library: PhotosLibrary,
+    client: ImmichClient,
+    connection: sqlite3.Connection,
+    findings: list[Finding],
+) -> None:
+    """Albums lacking assets get them, with the ids the tracker holds now (after any
+    re-upload): one album that refuses does not stop the others."""
+    albums = _of(findings, (Problem.ALBUM_DIFFERS,))
+    if not albums:
+        return
+    expected = _expected_albums(library, connection, imported_rows(connection))
+    refused = []
+    for finding in albums:
+        try:
+            client.add_to_album(finding.immich_id, sorted(expected[finding.uuid][2]))
+        except ImmichRejected as error:
+            refused.append(f"{finding.filename}: {error.server_message}")
+    if refused:
+        raise PhotosSyncError("; ".join(refused))
 
 
 def render(findings: list[Finding], checked: int, console: Console) -> None:
@@ -193,22 +248,29 @@ def verify(
         connect(client, out, NEEDED_TO_FIX if fix_flag else NEEDED_TO_VERIFY)
         check_server(client, connection)
         findings, checked = check(state, library, client, connection, deep)
-        fixed = 0
+        fixed, failed = 0, []
         if fix_flag and findings:
             before = len(findings)
             repairable = [f for f in findings if f.problem in FIXABLE]
-            fix(state, library, client, connection, repairable)
+            failed = fix(state, library, client, connection, repairable)
             findings, checked = check(state, library, client, connection, deep)
             fixed = before - len(findings)
     if json_output:
         state.print_json(
-            {"checked": checked, "fixed": fixed, "differences": [f.to_json() for f in findings]}
+            {
+                "checked": checked,
+                "fixed": fixed,
+                "repairs_failed": failed,
+                "differences": [f.to_json() for f in findings],
+            }
         )
     else:
         if fixed:
             out.print(f"Repaired {fixed:,} differences.")
+        for problem in failed:
+            out.print(f"  could not repair: {problem}", markup=False)
         render(findings, checked, out)
-    if findings:
+    if findings or failed:
         raise typer.Exit(1)
 
 

@@ -181,7 +181,7 @@ def record_imported(
         "UPDATE imported_assets SET status = 'imported', immich_id = ?, sha1 = ?,"
         " file_size = ?, motion_video_immich_id = ?, cinematic_sidecars = ?,"
         " error_reason = ?, imported_at = ?, updated_at = ?, applied_metadata = ?,"
-        " companions = ? WHERE icloud_uuid = ?",
+        " companions = COALESCE(?, companions) WHERE icloud_uuid = ?",
         (
             immich_id,
             sha1,
@@ -262,10 +262,23 @@ def forget_assets(connection: sqlite3.Connection, uuids: list[str]) -> None:
 
 
 def reset_to_pending(connection: sqlite3.Connection, uuids: list[str]) -> None:
-    """Forget an import that no longer holds (the asset vanished from the server)."""
-    connection.executemany(
-        "UPDATE imported_assets SET status = 'pending', immich_id = NULL,"
-        " motion_video_immich_id = NULL, error_reason = NULL, updated_at = ?"
-        " WHERE icloud_uuid = ?",
-        [(now_iso(), uuid) for uuid in uuids],
-    )
+    """Forget an import that no longer holds (the asset vanished from the server): with its
+    Immich id go what was sent to it, its album memberships and its stacks, so the asset
+    uploaded again gets them all again (they named the old id). Its RAW and edited
+    renderings are still on the server: they are kept, and stacked with it again."""
+    now = now_iso()
+    with transaction(connection):
+        connection.executemany(
+            "UPDATE imported_assets SET status = 'pending', immich_id = NULL,"
+            " motion_video_immich_id = NULL, error_reason = NULL, applied_metadata = NULL,"
+            " updated_at = ? WHERE icloud_uuid = ?",
+            [(now, uuid) for uuid in uuids],
+        )
+        connection.executemany(
+            "DELETE FROM album_members WHERE asset_uuid = ?", [(uuid,) for uuid in uuids]
+        )
+        connection.executemany(
+            "DELETE FROM stacks WHERE EXISTS (SELECT 1 FROM json_each(stacks.members)"
+            " WHERE json_each.value = ? OR json_each.value LIKE ? || ':%')",
+            [(uuid, uuid) for uuid in uuids],
+        )
