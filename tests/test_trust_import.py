@@ -332,3 +332,63 @@ def test_a_reuploaded_asset_gets_its_stack_back(
     edited = json.loads(row["companions"])["edited"]
     stack = next(s for s in immich.state.stacks.values() if edited in s.assets)
     assert stack.primary == row["immich_id"] != original  # the new original on top again
+
+
+RAW_PAIR = "A92D9C26-3A50-4197-9388-CB5F7DB9FA91"  # IMG_1994.JPG of a RAW+JPEG pair
+
+
+def _raw_pair_library(library_copy: Callable[[str], Path]) -> Path:
+    library = library_copy(TEST_26)
+    folder = materialize(library, "originals/A")
+    (folder / f"{RAW_PAIR}_4.cr2").write_bytes(b"II*\x00 a RAW file stand-in")  # not in fixture
+    return library
+
+
+def test_photos_own_raw_as_original_puts_the_raw_on_top(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    library = _raw_pair_library(library_copy)
+    with closing(open_for_edit(library)) as connection, connection:
+        connection.execute(  # "Use RAW as Original" on this one photo
+            "UPDATE ZADDITIONALASSETATTRIBUTES SET ZORIGINALRESOURCECHOICE = 1 WHERE ZASSET ="
+            " (SELECT Z_PK FROM ZASSET WHERE ZUUID = ?)",
+            (RAW_PAIR,),
+        )
+    configure(library)
+    import_json(run_cli)
+    row = tracker_rows(data_dir)[RAW_PAIR]
+    raw = json.loads(row["companions"])["raw"]
+    stack = next(s for s in immich.state.stacks.values() if raw in s.assets)
+    assert stack.assets == [raw, row["immich_id"]]
+
+
+def test_the_favorite_of_an_edit_follows_its_original(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    library = library_copy(TEST_26)
+    configure(library)
+    import_json(run_cli, "--with-edits")
+    rows = tracker_rows(data_dir)
+    uuid = next(
+        u
+        for u, r in rows.items()
+        if r["companions"] and "edited" in r["companions"] and not r["is_favorite"]
+    )
+    with closing(open_for_edit(library)) as connection, connection:
+        connection.execute(
+            "UPDATE ZASSET SET ZFAVORITE = 1, ZMODIFICATIONDATE = ZMODIFICATIONDATE + 10"
+            " WHERE ZUUID = ?",
+            (uuid,),
+        )
+    run_json(run_cli, "sync", "--with-edits")
+    edited = json.loads(tracker_rows(data_dir)[uuid]["companions"])["edited"]
+    assert immich.state.assets[edited].is_favorite
+    assert immich.state.assets[rows[uuid]["immich_id"]].is_favorite

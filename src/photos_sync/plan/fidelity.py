@@ -168,6 +168,8 @@ def _asset_changes(
     ref = (asset.uuid, asset.immich_id)
     if entry is not None and applied.get("favorite") != entry.favorite:
         plan.favorites[entry.favorite].append(ref)
+        for role, immich_id in sorted(asset.companions.items()):  # its RAW and edit too
+            plan.favorites[entry.favorite].append((f"{asset.uuid}:{role}", immich_id))
         applied["favorite"] = entry.favorite
     fields = _field_changes(asset, entry, applied, options)
     if fields:
@@ -237,8 +239,9 @@ def _companion_stacks(
             continue
         members = [(asset.uuid, asset.immich_id)]
         raw = asset.companions.get("raw")
-        if raw:
-            members.insert(0 if options.raw_primary else 1, (f"{asset.uuid}:raw", raw))
+        if raw:  # Photos' own choice for this photo, or --raw-primary for all
+            on_top = options.raw_primary or bool(asset.desired.get("raw_on_top"))
+            members.insert(0 if on_top else 1, (f"{asset.uuid}:raw", raw))
         edited = asset.companions.get("edited")
         if edited:
             members.append((f"{asset.uuid}:edited", edited))

@@ -234,4 +234,5 @@ def to_record(info: Any, entry: CatalogEntry, library: Path | None = None) -> Li
         persons=tuple(sorted({p for p in info.persons if p and p != UNNAMED_PERSON})),
         date_from_photos=date_from_photos,
         location_from_photos=location_from_photos,
+        raw_is_original=bool(info.has_raw and info.raw_original),
     )

@@ -150,8 +150,9 @@ class LibraryAsset:
     latitude: float | None = None
     longitude: float | None = None
     persons: tuple[str, ...] = ()  # named people only
-    date_from_photos: bool = False  # the file has no capture date, or Photos' was adjusted
-    location_from_photos: bool = False  # Photos has a location the file does not
+    date_from_photos: bool = False  # Immich must be told Photos' date and zone
+    location_from_photos: bool = False  # Photos has a location the file lacks or contradicts
+    raw_is_original: bool = False  # a RAW+JPEG pair shown RAW first ("Use RAW as Original")
 
     def resource(self, kind: ResourceKind) -> Resource | None:
         return next((r for r in self.resources if r.kind is kind), None)

@@ -101,6 +101,7 @@ def photos_metadata(asset: LibraryAsset) -> dict[str, object]:
         "persons": list(asset.persons),
         "date": asset.created_at.isoformat() if asset.date_from_photos else None,
         "location": [asset.latitude, asset.longitude] if located else None,
+        "raw_on_top": asset.raw_is_original,
     }
 
 
