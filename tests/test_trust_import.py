@@ -392,3 +392,28 @@ def test_the_favorite_of_an_edit_follows_its_original(
     edited = json.loads(tracker_rows(data_dir)[uuid]["companions"])["edited"]
     assert immich.state.assets[edited].is_favorite
     assert immich.state.assets[rows[uuid]["immich_id"]].is_favorite
+
+
+def test_a_choice_is_remembered_so_a_bare_sync_keeps_the_people_tags(
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+) -> None:
+    configure(shared_libraries[TEST_26])
+    first = run_cli("sync", "--people-tags", "--album-prefix", "Photos: ")
+    assert first.exit_code == 0, first.stderr
+    assert "Remembered for this data folder" in first.stdout
+
+    def people_tagged() -> int:
+        people = {t.id for t in immich.state.tags.values() if t.value.startswith("people/")}
+        return sum(1 for a in immich.state.assets.values() if a.tags & people)
+
+    tagged = people_tagged()
+    assert tagged > 0
+    bare = run_json(run_cli, "sync")  # what the nightly job runs
+    assert bare["metadata"]["tags_removed"] == 0 and bare["metadata"]["albums_renamed"] == 0
+    assert people_tagged() == tagged
+    off = run_cli("sync", "--no-people-tags")
+    assert "people-tags: True -> False" in off.stdout
+    assert people_tagged() == 0

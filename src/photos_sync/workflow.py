@@ -7,16 +7,19 @@ assets), then run the plan. No printing here: the commands say what happened.
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from photos_sync.errors import ImmichAuthError, ServerChangedError
 from photos_sync.immich.client import ImmichClient
 from photos_sync.inventory import ScanResult, scan_library
+from photos_sync.plan.choices import Choices
 from photos_sync.plan.fidelity import FidelityOptions, FidelityPlan, plan_fidelity
 from photos_sync.plan.importing import (
     HiddenAs,
@@ -36,6 +39,7 @@ from photos_sync.track.binding import (
     record_binding,
     recorded_sample,
 )
+from photos_sync.track.choices import store_choices, stored_choices
 from photos_sync.track.fidelity import album_ids, album_members, imported_for_fidelity, stacks
 from photos_sync.upload.fidelity import apply_fidelity
 from photos_sync.upload.importer import Importer, ImportSummary, Reporter
@@ -54,6 +58,38 @@ class ImportOptions:
     with_edits: bool = False
     skip_shared: bool = False
     rebind: bool = False  # the tracker may take this server as its own (--rebind)
+
+
+def settle_choices(
+    connection: sqlite3.Connection, given: dict[str, Any], dry_run: bool
+) -> tuple[Choices, list[str]]:
+    """This run's choices: the ones given now, else the data folder's remembered ones; what
+    changed is remembered (not by a dry run) and returned in words."""
+    stored = stored_choices(connection)
+    before = Choices.from_stored(stored)
+    chosen = before.given(**given)
+    if not dry_run and (not stored or chosen != before):
+        store_choices(connection, chosen.to_stored())
+    return chosen, chosen.changed_from(before)
+
+
+def with_choices(options: ImportOptions, choices: Choices) -> ImportOptions:
+    return dataclasses.replace(
+        options,
+        hidden_as=choices.hidden_as,
+        with_edits=choices.with_edits,
+        skip_shared=choices.skip_shared,
+    )
+
+
+def metadata_options(choices: Choices) -> FidelityOptions:
+    hidden = HiddenAs.ARCHIVE if choices.hidden_as is HiddenAs.SKIP else choices.hidden_as
+    return FidelityOptions(
+        album_prefix=choices.album_prefix,
+        people_tags=choices.people_tags,
+        hidden_visibility=hidden.value,
+        raw_primary=choices.raw_primary,
+    )
 
 
 BINDING_SAMPLE = 20  # recorded ids looked for on the server at the start of a run

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -35,9 +36,12 @@ from photos_sync.upload.repair import (
 from photos_sync.workflow import (
     ImportOptions,
     check_server,
+    metadata_options,
     plan_library_import,
     run_import,
+    settle_choices,
     sync_metadata,
+    with_choices,
 )
 
 NEEDED_TO_IMPORT = permissions.IMPORT
@@ -226,12 +230,12 @@ def import_assets(
     limit: opt.Limit = 0,
     concurrency: opt.Concurrency = 1,
     delay: opt.Delay = 5.0,
-    hidden_as: opt.HiddenAsOption = HiddenAs.ARCHIVE,
-    album_prefix: opt.AlbumPrefix = "",
-    with_edits: opt.WithEdits = False,
-    raw_primary: opt.RawPrimary = False,
-    people_tags: opt.PeopleTags = False,
-    skip_shared: opt.SkipShared = False,
+    hidden_as: opt.HiddenAsOption = None,
+    album_prefix: opt.AlbumPrefix = None,
+    with_edits: opt.WithEdits = None,
+    raw_primary: opt.RawPrimary = None,
+    people_tags: opt.PeopleTags = None,
+    skip_shared: opt.SkipShared = None,
     rebind: opt.Rebind = False,
     repair_paired_videos_flag: bool = typer.Option(
         False,
@@ -263,14 +267,35 @@ def import_assets(
         limit=limit,
         concurrency=concurrency,
         delay=delay,
-        hidden_as=hidden_as,
         dry_run=dry_run,
-        with_edits=with_edits,
-        skip_shared=skip_shared,
         rebind=rebind,
     )
-    metadata_options = fidelity_options(album_prefix, people_tags, hidden_as, raw_primary)
-    run_import_command(state, "import", options, json_output, metadata_options)
+    given = {
+        "hidden_as": hidden_as,
+        "album_prefix": album_prefix,
+        "with_edits": with_edits,
+        "raw_primary": raw_primary,
+        "people_tags": people_tags,
+        "skip_shared": skip_shared,
+    }
+    run_import_command(state, "import", options, json_output, given, send_metadata=True)
+
+
+def chosen(
+    state: AppState,
+    connection: sqlite3.Connection,
+    options: ImportOptions,
+    given: dict[str, Any],
+    out: Console,
+) -> tuple[ImportOptions, FidelityOptions]:
+    """The options of this run with the data folder's remembered choices (saying what a
+    flag given now changed, since it holds for the runs after)."""
+    choices, changes = settle_choices(connection, given, options.dry_run)
+    if changes:
+        out.print(f"Remembered for this data folder: {'; '.join(changes)}.", markup=False)
+    options = with_choices(options, choices)
+    warn_about_options(state, options)
+    return options, metadata_options(choices)
 
 
 def run_import_command(
@@ -278,17 +303,19 @@ def run_import_command(
     command: str,
     options: ImportOptions,
     json_output: bool,
-    metadata_options: FidelityOptions | None = None,
+    given: dict[str, Any],
+    send_metadata: bool,
 ) -> None:
     """Plan, then (unless a dry run) upload, send metadata, record the run, print, exit:
     ``import`` and ``review --retry``."""
     out = state.err if json_output else state.out
-    warn_about_options(state, options)
     library = state.open_library()
-    bridge = bridge_for(options)
     with state.immich_client() as client, state.tracker(command) as connection:
         connect(client, out)
         bind(client, connection, options, out)
+        options, fidelity = chosen(state, connection, options, given, out)
+        metadata_options = fidelity if send_metadata else None
+        bridge = bridge_for(options)
         _, plan = plan_library_import(library, connection, options, bridge)
         if options.dry_run:
             if json_output:
@@ -315,18 +342,6 @@ def run_import_command(
         if metadata is not None:
             render_metadata(metadata, out)
     exit_for(summary)
-
-
-def fidelity_options(
-    album_prefix: str, people_tags: bool, hidden_as: HiddenAs, raw_primary: bool
-) -> FidelityOptions:
-    hidden = HiddenAs.ARCHIVE if hidden_as is HiddenAs.SKIP else hidden_as
-    return FidelityOptions(
-        album_prefix=album_prefix,
-        people_tags=people_tags,
-        hidden_visibility=hidden.value,
-        raw_primary=raw_primary,
-    )
 
 
 def render_metadata(plan: FidelityPlan, console: Console) -> None:

@@ -41,49 +41,61 @@ Delay = Annotated[
         "not delayed).",
     ),
 ]
+# The choices below are remembered for the data folder: a later run without the flag does
+# the same (see plan/choices.py); each help text ends by saying so.
+REMEMBERED = " Remembered: later runs do the same until told otherwise."
 HiddenAsOption = Annotated[
-    HiddenAs,
+    HiddenAs | None,
     typer.Option(
         "--hidden-as",
-        help="Where photos hidden in Photos go: archive (default), locked (Immich's locked "
-        "folder: an API key cannot read them afterwards), or skip.",
+        help="Where photos hidden in Photos go: archive (the first default), locked "
+        "(Immich's locked folder: an API key cannot read them afterwards), or skip." + REMEMBERED,
+        show_default=False,
     ),
 ]
 AlbumPrefix = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--album-prefix",
         help="Put this before every album name in Immich, e.g. 'Photos: ' (albums are "
-        "remembered by id, so changing it renames them).",
+        "remembered by id, so changing it renames them)." + REMEMBERED,
+        show_default=False,
     ),
 ]
 WithEdits = Annotated[
-    bool,
+    bool | None,
     typer.Option(
-        "--with-edits",
-        help="Also upload Photos' rendering of each edited photo, stacked under its original.",
+        "--with-edits/--without-edits",
+        help="Also upload Photos' rendering of each edited photo, stacked under its original."
+        + REMEMBERED,
+        show_default=False,
     ),
 ]
 RawPrimary = Annotated[
-    bool,
+    bool | None,
     typer.Option(
-        "--raw-primary", help="In RAW+JPEG stacks, put the RAW on top instead of the JPEG."
+        "--raw-primary/--jpeg-primary",
+        help="In RAW+JPEG stacks, put the RAW on top instead of the JPEG (Photos' own "
+        "per-photo choice is followed either way)." + REMEMBERED,
+        show_default=False,
     ),
 ]
 PeopleTags = Annotated[
-    bool,
+    bool | None,
     typer.Option(
-        "--people-tags",
+        "--people-tags/--no-people-tags",
         help="Tag assets with the people named in Photos, as people/<name> (Immich's own "
-        "face recognition runs anyway).",
+        "face recognition runs anyway)." + REMEMBERED,
+        show_default=False,
     ),
 ]
 SkipShared = Annotated[
-    bool,
+    bool | None,
     typer.Option(
-        "--skip-shared",
+        "--skip-shared/--include-shared",
         help="Leave out assets of an iCloud Shared Library and 'Shared with You' ones "
-        "(recorded as skipped, with the reason).",
+        "(recorded as skipped, with the reason)." + REMEMBERED,
+        show_default=False,
     ),
 ]
 Rebind = Annotated[

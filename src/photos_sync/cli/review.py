@@ -108,7 +108,7 @@ def review(
         options = ImportOptions(
             include_cloud=include_cloud, limit=limit, dry_run=dry_run, only=uuids
         )
-        run_import_command(state, "review --retry", options, json_output)
+        run_import_command(state, "review --retry", options, json_output, {}, send_metadata=False)
         return
     library = str(state.settings.photos_library or "")
     if export is not None:

@@ -12,19 +12,17 @@ from photos_sync.cli.cleanup import render as render_cleanup
 from photos_sync.cli.importing import (
     bind,
     bridge_for,
+    chosen,
     connect,
     execute_import,
     exit_for,
-    fidelity_options,
     outcome_of,
     render_metadata,
     render_plan,
     render_summary,
     uploaded,
-    warn_about_options,
 )
 from photos_sync.cli.state import state_of
-from photos_sync.plan.importing import HiddenAs
 from photos_sync.track.runs import recorded_run
 from photos_sync.workflow import ImportOptions, plan_library_import, plan_metadata, sync_metadata
 
@@ -37,12 +35,12 @@ def sync(
     limit: opt.Limit = 0,
     concurrency: opt.Concurrency = 1,
     delay: opt.Delay = 5.0,
-    hidden_as: opt.HiddenAsOption = HiddenAs.ARCHIVE,
-    album_prefix: opt.AlbumPrefix = "",
-    with_edits: opt.WithEdits = False,
-    raw_primary: opt.RawPrimary = False,
-    people_tags: opt.PeopleTags = False,
-    skip_shared: opt.SkipShared = False,
+    hidden_as: opt.HiddenAsOption = None,
+    album_prefix: opt.AlbumPrefix = None,
+    with_edits: opt.WithEdits = None,
+    raw_primary: opt.RawPrimary = None,
+    people_tags: opt.PeopleTags = None,
+    skip_shared: opt.SkipShared = None,
     rebind: opt.Rebind = False,
     json_output: opt.Json = False,
 ) -> None:
@@ -59,20 +57,24 @@ def sync(
         limit=limit,
         concurrency=concurrency,
         delay=delay,
-        hidden_as=hidden_as,
         dry_run=dry_run,
-        with_edits=with_edits,
-        skip_shared=skip_shared,
         rebind=rebind,
     )
-    metadata_options = fidelity_options(album_prefix, people_tags, hidden_as, raw_primary)
+    given = {
+        "hidden_as": hidden_as,
+        "album_prefix": album_prefix,
+        "with_edits": with_edits,
+        "raw_primary": raw_primary,
+        "people_tags": people_tags,
+        "skip_shared": skip_shared,
+    }
     out = state.err if json_output else state.out
-    warn_about_options(state, options)
     library = state.open_library()
-    bridge = bridge_for(options)
     with state.immich_client() as client, state.tracker("sync") as connection:
         connect(client, out)
         bind(client, connection, options, out)
+        options, metadata_options = chosen(state, connection, options, given, out)
+        bridge = bridge_for(options)
         _, plan = plan_library_import(library, connection, options, bridge)
         if dry_run:
             cleaned = cleanup_library(library, connection, dry_run=True, force=False)

@@ -170,8 +170,12 @@ COMPANIONS = Migration(
 TRUST = Migration(
     5,
     "files each backup folder held when last completed (the deletion guard); which Immich"
-    " server and user the tracker's ids belong to",
+    " server and user the tracker's ids belong to; the import choices remembered",
     (
+        """CREATE TABLE choices (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+)""",
         "ALTER TABLE backup_jobs ADD COLUMN files_in_backup INTEGER",
         """CREATE TABLE server_binding (
     key TEXT PRIMARY KEY,

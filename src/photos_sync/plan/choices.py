@@ -1,0 +1,51 @@
+"""What the user chose for a data folder's imports, remembered between runs. Pure logic.
+
+The nightly ``sync`` is usually a bare command in a scheduler, so a choice made once on the
+command line (``--people-tags``, ``--album-prefix``, ``--with-edits`` …) must hold for the
+runs after it: a bare run that forgot ``--people-tags`` would otherwise take every people
+tag off again. A flag given now changes the choice (and is remembered); one not given means
+"as before".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from photos_sync.plan.importing import HiddenAs
+
+
+@dataclass(frozen=True)
+class Choices:
+    hidden_as: HiddenAs = HiddenAs.ARCHIVE
+    album_prefix: str = ""
+    with_edits: bool = False
+    raw_primary: bool = False
+    people_tags: bool = False
+    skip_shared: bool = False
+
+    def given(self, **values: Any) -> Choices:
+        """These choices with what was given now (``None``: not given, as before)."""
+        return dataclasses.replace(self, **{k: v for k, v in values.items() if v is not None})
+
+    def to_stored(self) -> dict[str, str]:
+        return {f.name: json.dumps(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_stored(cls, stored: dict[str, str]) -> Choices:
+        values: dict[str, Any] = {}
+        for spec in dataclasses.fields(cls):
+            if spec.name in stored:
+                value = json.loads(stored[spec.name])
+                values[spec.name] = HiddenAs(value) if spec.name == "hidden_as" else value
+        return cls(**values)
+
+    def changed_from(self, before: Choices) -> list[str]:
+        """Each choice that differs from ``before``, in words."""
+        return [
+            f"{f.name.replace('_', '-')}: {getattr(before, f.name)!s} -> {getattr(self, f.name)!s}"
+            for f in dataclasses.fields(self)
+            if getattr(self, f.name) != getattr(before, f.name)
+        ]
