@@ -417,3 +417,31 @@ def test_a_choice_is_remembered_so_a_bare_sync_keeps_the_people_tags(
     off = run_cli("sync", "--no-people-tags")
     assert "people-tags: True -> False" in off.stdout
     assert people_tagged() == 0
+
+
+def test_verify_finds_and_gives_back_a_tag_that_did_not_stick(
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    configure(shared_libraries[TEST_26])
+    import_json(run_cli)
+    assert run_json(run_cli, "verify")["differences"] == []
+    rows = tracker_rows(data_dir)
+    asset = next(a for a in immich.state.assets.values() if len(a.tags) >= 2)
+    lost = sorted(asset.tags)[0]
+    asset.tags.discard(lost)  # what Immich's own extraction did to the keywords
+    uuid = next(u for u, r in rows.items() if r["immich_id"] == asset.id)
+    report = run_json(run_cli, "verify", code=1)
+    assert report["differences"] == [
+        {
+            "problem": "tags photos-sync gave it are missing in Immich",
+            "uuid": uuid,
+            "filename": rows[uuid]["filename"],
+            "immich_id": asset.id,
+        }
+    ]
+    assert run_json(run_cli, "verify", "--fix")["differences"] == []
+    assert lost in asset.tags

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 from collections import Counter
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from photos_sync.cli.progress import meter
 from photos_sync.cli.state import AppState, state_of
 from photos_sync.errors import ImmichAuthError, ImmichRejected, PhotosSyncError
 from photos_sync.immich import permissions
-from photos_sync.immich.client import ImmichClient
+from photos_sync.immich.client import ImmichClient, ServerAsset
 from photos_sync.plan.fidelity import marked_albums
 from photos_sync.plan.importing import candidate_from_row
 from photos_sync.plan.verify import (
@@ -27,12 +28,15 @@ from photos_sync.plan.verify import (
     album_twins,
     compare,
     compare_albums,
+    compare_tags,
+    missing_tags,
 )
 from photos_sync.source.library import PhotosLibrary
 from photos_sync.source.records import Availability, ResourceKind
 from photos_sync.track.assets import imported_rows, reset_to_pending
-from photos_sync.track.fidelity import album_ids
+from photos_sync.track.fidelity import album_ids, tag_ids
 from photos_sync.upload.checksum import sha1_of
+from photos_sync.upload.fidelity import tag_sets
 from photos_sync.upload.repair import RepairSummary, paired_video_tasks, repair_paired_videos
 from photos_sync.workflow import ImportOptions, check_server, plan_library_import
 
@@ -98,7 +102,9 @@ def check(
     """The differences, and how many imported assets were checked."""
     rows = imported_rows(connection)
     server = {asset.id: asset for asset in client.all_assets()}
-    findings = compare(_imported(rows), server, _library_sha1(state, rows) if deep else None)
+    imported = _imported(rows)
+    findings = compare(imported, server, _library_sha1(state, rows) if deep else None)
+    findings += compare_tags(imported, _tags_lacking(client, connection, rows, server))
     albums = _expected_albums(library, connection, rows)
     on_server = {
         immich_id: client.album_asset_ids(immich_id) for immich_id, _, _ in albums.values()
@@ -106,6 +112,48 @@ def check(
     recorded = {uuid.upper(): immich_id for uuid, (immich_id, _) in album_ids(connection).items()}
     twins = album_twins(marked_albums(client.albums()), recorded)
     return findings + compare_albums(albums, on_server) + twins, len(rows)
+
+
+def _tags_given(rows: list[sqlite3.Row]) -> dict[str, set[str]]:
+    """Tag name -> the Immich ids photos-sync gave it to (the tracker's record of what was
+    sent: Photos' keywords, and people tags when chosen)."""
+    given: dict[str, set[str]] = {}
+    for row in rows:
+        sent = json.loads(row["applied_metadata"] or "{}").get("keywords", [])
+        for name in sent:
+            given.setdefault(name, set()).add(row["immich_id"])
+    return given
+
+
+def _tags_lacking(
+    client: ImmichClient,
+    connection: sqlite3.Connection,
+    rows: list[sqlite3.Row],
+    server: dict[str, ServerAsset],
+) -> dict[str, set[str]]:
+    """Tag name -> the assets on the server that lack it though photos-sync gave it (one
+    search per tag; an asset gone from the server is reported as missing instead)."""
+    known = tag_ids(connection)
+    given = {
+        name: {i for i in ids if i in server}
+        for name, ids in _tags_given(rows).items()
+        if name in known
+    }
+    on_server = {name: client.tagged_asset_ids(known[name]) for name in given}
+    return missing_tags(given, on_server)
+
+
+def _retag(client: ImmichClient, connection: sqlite3.Connection, findings: list[Finding]) -> None:
+    """Give back the tags photos-sync gave (each asset its whole missing set at once)."""
+    lacking_assets = {f.immich_id for f in _of(findings, (Problem.TAGS_MISSING,))}
+    if not lacking_assets:
+        return
+    rows = [r for r in imported_rows(connection) if r["immich_id"] in lacking_assets]
+    server = {i: ServerAsset(i, "", None, False) for i in lacking_assets}
+    lacking = _tags_lacking(client, connection, rows, server)
+    known = tag_ids(connection)
+    for names, asset_ids in tag_sets(lacking):
+        client.tag_assets([known[name] for name in names], asset_ids)
 
 
 def _merge_twins(
@@ -140,6 +188,7 @@ def fix(
         ("re-link Live Photos", lambda: _relink(client, connection, findings)),
         ("merge twin albums", lambda: _merge_twins(client, connection, _of(findings, TWICE))),
         ("refill albums", lambda: _refill(library, client, connection, findings)),
+        ("give tags back", lambda: _retag(client, connection, findings)),
     ]
     failed = []
     for name, step in steps:

@@ -474,6 +474,10 @@ class ImmichClient:
             if item["id"] in wanted
         }
 
+    def tagged_asset_ids(self, tag_id: str, page_size: int = 1000) -> set[str]:
+        """The ids of the assets that have this tag (asset answers of a search carry none)."""
+        return {item["id"] for item in self._search({"tagIds": [tag_id]}, page_size)}
+
     def album_asset_ids(self, album_id: str, page_size: int = 1000) -> set[str]:
         """The ids of the assets in one album (v3 album answers no longer list them)."""
         return {item["id"] for item in self._search({"albumIds": [album_id]}, page_size)}

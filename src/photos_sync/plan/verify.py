@@ -18,6 +18,7 @@ class Problem(StrEnum):
     NO_MOTION_VIDEO = "Live Photo imported without its motion video"
     ALBUM_DIFFERS = "album in Immich lacks assets Photos has in it"
     ALBUM_TWICE = "album appears twice in Immich"
+    TAGS_MISSING = "tags photos-sync gave it are missing in Immich"
 
 
 FIXABLE = frozenset(
@@ -29,6 +30,7 @@ FIXABLE = frozenset(
         Problem.NO_MOTION_VIDEO,
         Problem.ALBUM_DIFFERS,
         Problem.ALBUM_TWICE,
+        Problem.TAGS_MISSING,
     }
 )
 
@@ -119,3 +121,24 @@ def album_twins(
             if extra.id != kept.id:
                 found.append(Finding(Problem.ALBUM_TWICE, photos_uuid, extra.name, extra.id))
     return found
+
+
+def missing_tags(
+    given: Mapping[str, set[str]], on_server: Mapping[str, set[str]]
+) -> dict[str, set[str]]:
+    """Tag name -> the Immich ids it was given to (``given``) but that lack it now."""
+    return {
+        name: lacking
+        for name, ids in sorted(given.items())
+        if (lacking := ids - on_server.get(name, set()))
+    }
+
+
+def compare_tags(imported: Iterable[Imported], lacking: Mapping[str, set[str]]) -> list[Finding]:
+    """One finding per imported asset that lacks any tag photos-sync gave it."""
+    short = set().union(*lacking.values()) if lacking else set()
+    return [
+        Finding(Problem.TAGS_MISSING, a.uuid, a.filename, a.immich_id)
+        for a in imported
+        if a.immich_id in short
+    ]

@@ -4,13 +4,13 @@ was sent, step by step, so an interruption repeats at most the step in flight.""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable, Mapping
 
 from photos_sync.errors import ImmichUnavailable
 from photos_sync.immich.client import ImmichClient, ServerAlbum
 from photos_sync.plan.fidelity import (
     AlbumWork,
     FidelityPlan,
-    Ref,
     album_description,
     marked_albums,
 )
@@ -45,12 +45,13 @@ def _album_made_once(
     raise AssertionError("unreachable")
 
 
-def _by_tag_set(tags: dict[str, list[Ref]]) -> list[tuple[list[str], list[str]]]:
-    """The tags to add, as (a set of tag names, the assets that get exactly that set): each
-    asset gets its whole set in one request."""
+def tag_sets(tags: Mapping[str, Iterable[str]]) -> list[tuple[list[str], list[str]]]:
+    """Tags to add (name -> Immich ids), as (a set of tag names, the assets that get exactly
+    that set): each asset gets its whole set in one request, so Immich rewrites its
+    sidecar once."""
     wanted: dict[str, set[str]] = {}
-    for name, refs in tags.items():
-        for _, immich_id in refs:
+    for name, asset_ids in tags.items():
+        for immich_id in asset_ids:
             wanted.setdefault(immich_id, set()).add(name)
     groups: dict[tuple[str, ...], list[str]] = {}
     for immich_id, names in sorted(wanted.items()):
@@ -72,7 +73,8 @@ def apply_fidelity(
         created = client.upsert_tags(missing)
         record_tags(connection, created)
         known.update(created)
-    for names, asset_ids in _by_tag_set(plan.tags):
+    to_tag = {name: [immich_id for _, immich_id in refs] for name, refs in plan.tags.items()}
+    for names, asset_ids in tag_sets(to_tag):
         client.tag_assets([known[name] for name in names], asset_ids)
     for name, refs in sorted(plan.untags.items()):
         if name in known:  # a tag photos-sync never made has nothing of ours to take off

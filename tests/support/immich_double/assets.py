@@ -214,7 +214,8 @@ def update_asset(state: ServerState, asset_id: str, body: dict[str, Any], key: A
 
 
 def search_metadata(state: ServerState, body: dict[str, Any], key: ApiKey) -> Reply:
-    """``POST /search/metadata``: the filters photos-sync uses (checksum, id, type)."""
+    """``POST /search/metadata``: the filters photos-sync uses (checksum, id, type, albums,
+    tags)."""
     wanted = decode_checksum(body["checksum"]) if "checksum" in body else None
     with state.lock:
         found = [
@@ -231,6 +232,7 @@ def search_metadata(state: ServerState, body: dict[str, Any], key: ApiKey) -> Re
                 for album in body.get("albumIds", [])
                 if album in state.albums
             )
+            and all(tag in a.tags for tag in body.get("tagIds") or [])
         ]
     size = int(body.get("size", 250))
     page = int(body.get("page", 1))
