@@ -205,7 +205,9 @@ def test_review_groups_exports_and_round_trips(
     export = tmp_path / "problems.json"
     assert run_cli("review", "--export", str(export)).exit_code == 0
     document = json.loads(export.read_text())
-    assert document["version"] == 1 and len(document["problems"]) == 5
+    assert document["version"] == 1 and len(document["problems"]) == 6
+    incomplete = [p for p in document["problems"] if p["status"] == "imported"]
+    assert [p["filename"] for p in incomplete] == ["IMG_4076.HEIC"]  # no motion video on disk
     rows = tracker_rows(data_dir)
     for problem in document["problems"]:
         row = rows[problem["uuid"]]

@@ -445,3 +445,23 @@ def test_verify_finds_and_gives_back_a_tag_that_did_not_stick(
     ]
     assert run_json(run_cli, "verify", "--fix")["differences"] == []
     assert lost in asset.tags
+
+
+def test_status_and_review_show_a_live_photo_imported_without_its_video(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    tmp_path: Path,
+) -> None:
+    library = library_copy(MEDIA_TYPES)
+    live = "EC19EA1A-FC91-449C-8925-B13D863E2EDB"
+    (materialize(library, "originals/E") / f"{live}_3.mov").unlink()
+    configure(library)
+    import_json(run_cli)
+    status = run_json(run_cli, "status")
+    reasons = {p["reason"]: p["count"] for p in status["problems"]}
+    assert reasons["imported: imported without its motion video (not on disk in the library)"] >= 1
+    exported = tmp_path / "review.json"
+    assert run_cli("review", "--export", str(exported)).exit_code == 0
+    listed = {p["uuid"]: p for p in json.loads(exported.read_text())["problems"]}
+    assert listed[live]["status"] == "imported"

@@ -19,15 +19,22 @@ class Group:
     assets: list[TrackedAsset]
 
 
+def is_problem(asset: TrackedAsset) -> bool:
+    """Failed, skipped, or imported without a part (its motion video or RAW half was not on
+    disk: the tracker keeps why), and still in the library."""
+    incomplete = asset.status is AssetStatus.IMPORTED and bool(asset.error_reason)
+    failed_or_skipped = asset.status in (AssetStatus.FAILED, AssetStatus.SKIPPED)
+    return (failed_or_skipped or incomplete) and not asset.archived and not asset.in_trash
+
+
 def problems(
     tracked: Iterable[TrackedAsset], *, failed_only: bool = False, skipped_only: bool = False
 ) -> list[TrackedAsset]:
-    wanted = {AssetStatus.FAILED, AssetStatus.SKIPPED}
+    found = [a for a in tracked if is_problem(a)]
     if failed_only:
-        wanted = {AssetStatus.FAILED}
+        found = [a for a in found if a.status is AssetStatus.FAILED]
     if skipped_only:
-        wanted = {AssetStatus.SKIPPED}
-    found = [a for a in tracked if a.status in wanted and not a.archived and not a.in_trash]
+        found = [a for a in found if a.status is AssetStatus.SKIPPED]
     return sorted(found, key=lambda a: (a.asset_created_at or "", a.uuid))
 
 

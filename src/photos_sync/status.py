@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from photos_sync.plan.scan import plan_scan
+from photos_sync.review import is_problem
 from photos_sync.source.catalog import CatalogEntry
 from photos_sync.source.records import SUBTYPE_LABELS, Availability, MediaType
 from photos_sync.track.assets import AssetStatus, TrackedAsset
@@ -112,7 +113,7 @@ def build_status(
     problems = Counter(
         f"{asset.status.value}: {asset.error_reason or 'no reason recorded'}"
         for asset in tracked.values()
-        if asset.status in (AssetStatus.FAILED, AssetStatus.SKIPPED) and not asset.archived
+        if is_problem(asset)
     )
     return StatusReport(
         library_path=library_path,
