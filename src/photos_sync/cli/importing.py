@@ -21,6 +21,7 @@ from photos_sync.cli.state import AppState, state_of
 from photos_sync.errors import ImmichAuthError, ImmichRejected
 from photos_sync.immich import permissions
 from photos_sync.immich.client import ImmichClient
+from photos_sync.plan.choices import Choices
 from photos_sync.plan.fidelity import FidelityOptions, FidelityPlan
 from photos_sync.plan.importing import HiddenAs, ImportPlan
 from photos_sync.source import bridge as bridges
@@ -270,14 +271,9 @@ def import_assets(
         dry_run=dry_run,
         rebind=rebind,
     )
-    given = {
-        "hidden_as": hidden_as,
-        "album_prefix": album_prefix,
-        "with_edits": with_edits,
-        "raw_primary": raw_primary,
-        "people_tags": people_tags,
-        "skip_shared": skip_shared,
-    }
+    given = Choices.named(
+        hidden_as, album_prefix, with_edits, raw_primary, people_tags, skip_shared
+    )
     run_import_command(state, "import", options, json_output, given, send_metadata=True)
 
 

@@ -23,6 +23,7 @@ from photos_sync.cli.importing import (
     uploaded,
 )
 from photos_sync.cli.state import state_of
+from photos_sync.plan.choices import Choices
 from photos_sync.track.runs import recorded_run
 from photos_sync.workflow import ImportOptions, plan_library_import, plan_metadata, sync_metadata
 
@@ -60,14 +61,9 @@ def sync(
         dry_run=dry_run,
         rebind=rebind,
     )
-    given = {
-        "hidden_as": hidden_as,
-        "album_prefix": album_prefix,
-        "with_edits": with_edits,
-        "raw_primary": raw_primary,
-        "people_tags": people_tags,
-        "skip_shared": skip_shared,
-    }
+    given = Choices.named(
+        hidden_as, album_prefix, with_edits, raw_primary, people_tags, skip_shared
+    )
     out = state.err if json_output else state.out
     library = state.open_library()
     with state.immich_client() as client, state.tracker("sync") as connection:

@@ -26,6 +26,11 @@ class Choices:
     people_tags: bool = False
     skip_shared: bool = False
 
+    @staticmethod
+    def named(*values: Any) -> dict[str, Any]:
+        """Values given on a command line, in field order, by name (``None``: not given)."""
+        return {f.name: v for f, v in zip(dataclasses.fields(Choices), values, strict=True)}
+
     def given(self, **values: Any) -> Choices:
         """These choices with what was given now (``None``: not given, as before)."""
         return dataclasses.replace(self, **{k: v for k, v in values.items() if v is not None})
