@@ -10,8 +10,14 @@ and memory while uploading a very large file. All against the Immich double on 1
     CLI (target >= 1.0). Needs `.peers/` (see .ci/run).
 (c) peak RSS of ``photos-sync import`` uploading one 2 GB file (target < 150 MB); reference:
     the file's size.
+(d) with ``--real DIR`` (a folder of the real-Immich kit, its server started): (b) against the
+    real Immich 3.1.0, each contender uploading as a new, empty user once the server's queues
+    are idle, with the official CLI the kit installed (``DIR/bin/immich``); also the seconds
+    until Immich has processed everything (its queues idle again), and a re-run with
+    nothing new.
 
     python -m bench.import_bench [--assets 100000] [--concurrency 4] [--big-gb 2] [--rounds 4]
+    python -m bench.import_bench --only d --real /var/cache/photos-sync-immich
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import argparse
 import hashlib
 import os
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -155,6 +162,71 @@ def throughput(concurrency: int, rounds: int, workdir: Path) -> None:
     )
 
 
+def real_throughput(kit: Path, concurrency: int, rounds: int, workdir: Path) -> None:
+    from tests.e2e.server import RealImmich
+
+    os.environ["PHOTOS_SYNC_E2E_IMMICH_DIR"] = str(kit)
+    real = RealImmich.from_environment()
+    assert real is not None, f"no immich.env in {kit}: run the kit's reset.sh first"
+    corpus = build_corpus(workdir / "corpus-real", photos=200, videos=10)
+    megabytes = corpus.total_bytes / 1e6
+    print(
+        f"\n(d) real Immich at {real.url}: {len(corpus.files)} files, {megabytes:,.0f} MB, "
+        f"concurrency {concurrency}"
+    )
+    idle: dict[str, list[float]] = {"ours": [], "theirs": []}
+    noop: list[float] = []
+
+    def ours(round_: int) -> float:
+        real.wait_until_idle()
+        env = {
+            **os.environ,
+            "IMMICH_URL": real.url,
+            "IMMICH_API_KEY": real.new_user(),
+            "PHOTOS_LIBRARY": str(corpus.library),
+            "PHOTOS_SYNC_DATA": str(workdir / f"data-real-{round_}"),
+        }
+        seconds = measure("import", import_argv("--concurrency", str(concurrency)), env).seconds
+        idle["ours"].append(seconds + real.wait_until_idle())
+        noop.append(measure("no-op import", import_argv(), env).seconds)
+        return seconds
+
+    def theirs(round_: int) -> float:
+        real.wait_until_idle()
+        env = {
+            **os.environ,
+            "HOME": str(workdir / f"cli-home-real-{round_}"),
+            "IMMICH_INSTANCE_URL": real.url,
+            "IMMICH_API_KEY": real.new_user(),
+        }
+        argv = [
+            str(kit / "bin" / "immich"),
+            "upload",
+            "--recursive",
+            "--concurrency",
+            str(concurrency),
+            str(corpus.folder),
+        ]
+        seconds = measure("immich upload", argv, env).seconds
+        idle["theirs"].append(seconds + real.wait_until_idle())
+        return seconds
+
+    medians, counted = compare([("upload", ours, theirs)], rounds)
+    ours_s, theirs_s = medians["ours_upload"], medians["theirs_upload"]
+    done_ours = statistics.median(idle["ours"][1:])  # the warm-up round not counted
+    done_theirs = statistics.median(idle["theirs"][1:])
+    print(f"    photos-sync import: {ours_s:.2f} s = {megabytes / ours_s:,.1f} MB/s (median)")
+    print(f"    immich upload (CLI): {theirs_s:.2f} s = {megabytes / theirs_s:,.1f} MB/s (median)")
+    print(
+        f"    ratio photos-sync / CLI: {theirs_s / ours_s:.2f} (rounds {ratios(counted, 'upload')})"
+    )
+    print(
+        f"    until the server's queues are idle: {done_ours:.1f} s vs {done_theirs:.1f} s "
+        f"-> ratio {done_theirs / done_ours:.2f}; photos-sync re-run with nothing new: "
+        f"{statistics.median(noop[1:]):.2f} s"
+    )
+
+
 def _upload_one_file(gigabytes: float, workdir: Path) -> Measure:
     corpus = build_corpus(workdir, photos=0, videos=1)
     video = corpus.files[0]
@@ -186,7 +258,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--big-gb", type=float, default=2.0)
     parser.add_argument("--rounds", type=int, default=4, help="(b): medians of this many")
-    parser.add_argument("--only", choices=["a", "b", "c"])
+    parser.add_argument("--only", choices=["a", "b", "c", "d"])
+    parser.add_argument("--real", type=Path, help="(d): a started real-Immich kit folder")
     args = parser.parse_args()
     print(f"Import benchmark: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory(prefix="photos-sync-import-bench-") as workdir:
@@ -196,6 +269,8 @@ def main() -> None:
             throughput(args.concurrency, args.rounds, Path(workdir))
         if args.only in (None, "c"):
             big_file(args.big_gb, Path(workdir))
+        if args.real is not None and args.only in (None, "d"):
+            real_throughput(args.real, args.concurrency, args.rounds, Path(workdir))
 
 
 if __name__ == "__main__":
