@@ -1,8 +1,9 @@
-"""The shared Photos library fixtures and what their README says each asset is.
+"""The Photos library fixtures and what their README says each asset is.
 
-Libraries are read from ``../shared/fixtures/photos-libraries`` (never copied into the
-repo). Tests open a *copy*: SQLite touches ``-shm`` files even when reading, so the copy
-holds its own ``database`` folder while the originals are linked to the shared ones.
+Libraries are read from ``tests/fixtures/photos-libraries`` (trimmed copies of osxphotos'
+test libraries: see NOTICE.md there), or from ``PHOTOS_SYNC_FIXTURES``. Tests open a
+*copy*: SQLite touches ``-shm`` files even when reading, so the copy holds its own
+``database`` folder while the originals are linked to the fixture's.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 FIXTURES = Path(
     os.environ.get(
         "PHOTOS_SYNC_FIXTURES",
-        Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "photos-libraries",
+        Path(__file__).resolve().parents[1] / "fixtures" / "photos-libraries",
     )
 )
 LIBRARY_NAMES = (
@@ -112,7 +113,7 @@ def open_for_edit(library: Path) -> sqlite3.Connection:
 
 def materialize(library: Path, relative_folder: str) -> Path:
     """Make ``library/relative_folder`` a real folder of the copy (its files still linked to
-    the shared ones), so a test can add or replace files there without touching shared/."""
+    the fixture's), so a test can add or replace files there without touching the fixture."""
     target = library
     for part in Path(relative_folder).parts:
         target = target / part

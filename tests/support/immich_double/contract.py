@@ -22,7 +22,7 @@ from openapi_core.validation.request.exceptions import SecurityValidationError
 SPEC_PATH = Path(
     os.environ.get(
         "PHOTOS_SYNC_IMMICH_SPEC",
-        Path(__file__).resolve().parents[4] / "shared" / "immich" / "openapi.json",
+        Path(__file__).resolve().parent / "openapi.json",  # see README.md beside it
     )
 )
 HOST = "http://127.0.0.1"
