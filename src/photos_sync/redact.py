@@ -18,13 +18,16 @@ from typing import TextIO
 _URL_USERINFO = re.compile(r"(?<=://)[^/\s@]+@")
 _lock = threading.Lock()
 _secrets: dict[str, str] = {}  # value -> what is shown instead
+_longest_first: tuple[tuple[str, str], ...] = ()  # so a secret inside another goes second
 
 
 def register_secret(value: str | None, shown: str = "***") -> None:
     """Keep ``value`` out of all output from now on (short values would hide too much)."""
+    global _longest_first
     if value and len(value) >= 4:
         with _lock:
             _secrets[value] = shown
+            _longest_first = tuple(sorted(_secrets.items(), key=lambda item: -len(item[0])))
 
 
 def register_api_key(value: str | None) -> None:
@@ -36,9 +39,7 @@ def redact(text: str) -> str:
     """``text`` with every registered secret and URL credential replaced."""
     if not text:
         return text
-    with _lock:
-        secrets = sorted(_secrets.items(), key=lambda item: -len(item[0]))
-    for value, shown in secrets:
+    for value, shown in _longest_first:  # read once: a tuple is replaced, never changed
         if value in text:
             text = text.replace(value, shown)
     return _URL_USERINFO.sub("***@", text)

@@ -7,7 +7,6 @@ a plan with progress and Ctrl-C handling, and printing plans and summaries.
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
 from typing import Any
 
 import typer
@@ -177,12 +176,6 @@ def exit_for(summary: ImportSummary) -> None:
         raise typer.Exit(EXIT_FAILURES)
 
 
-def uploaded(summary: ImportSummary, started: datetime) -> datetime | None:
-    """When this run's uploads began, if it uploaded anything (its metadata waits for
-    Immich to read the new files first)."""
-    return started if summary.uploaded else None
-
-
 def outcome_of(summary: ImportSummary) -> str:
     return "interrupted" if summary.interrupted else ("ok" if summary.ok else "failures")
 
@@ -320,12 +313,9 @@ def run_import_command(
                 render_plan(plan, out)
             return
         with recorded_run(connection, command) as run:
-            started = datetime.now(UTC)
             summary = execute_import(state, connection, client, plan, options, bridge)
             metadata = (
-                sync_metadata(
-                    library, connection, client, metadata_options, uploaded(summary, started)
-                )
+                sync_metadata(library, connection, client, metadata_options, summary.uploads_began)
                 if metadata_options is not None and not summary.interrupted
                 else None
             )

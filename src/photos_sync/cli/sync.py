@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import typer
 
 from photos_sync.cli import options as opt
@@ -20,7 +18,6 @@ from photos_sync.cli.importing import (
     render_metadata,
     render_plan,
     render_summary,
-    uploaded,
 )
 from photos_sync.cli.state import state_of
 from photos_sync.plan.choices import Choices
@@ -90,10 +87,10 @@ def sync(
                 render_cleanup(cleaned, out, dry_run=True)
             return
         with recorded_run(connection, "sync") as run:
-            started = datetime.now(UTC)
             summary = execute_import(state, connection, client, plan, options, bridge)
-            since = uploaded(summary, started)
-            metadata = sync_metadata(library, connection, client, metadata_options, since)
+            metadata = sync_metadata(
+                library, connection, client, metadata_options, summary.uploads_began
+            )
             cleaned = cleanup_library(library, connection, dry_run=False, force=False)
             result = {
                 "import": summary.to_json(),

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,13 @@ class ImportSummary:
     seconds: float = 0.0
     interrupted: bool = False
     deferred: int = 0
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def uploads_began(self) -> datetime | None:
+        """When the run began, if it uploaded anything: Immich is still reading what came
+        after that, and the metadata for it waits until it has."""
+        return self.started_at if self.uploaded else None
 
     @property
     def imported(self) -> int:
