@@ -6,7 +6,7 @@ import contextlib
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import typer
 from rich.console import Console
@@ -17,7 +17,7 @@ from photos_sync.cli.progress import meter
 from photos_sync.cli.state import AppState, state_of
 from photos_sync.errors import ImmichAuthError, ImmichRejected, PhotosSyncError
 from photos_sync.immich import permissions
-from photos_sync.immich.client import ImmichClient, ServerAsset
+from photos_sync.immich.client import ImmichClient
 from photos_sync.plan.fidelity import marked_albums
 from photos_sync.plan.importing import candidate_from_row
 from photos_sync.plan.verify import (
@@ -129,13 +129,13 @@ def _tags_lacking(
     client: ImmichClient,
     connection: sqlite3.Connection,
     rows: list[sqlite3.Row],
-    server: dict[str, ServerAsset],
+    present: Collection[str],
 ) -> dict[str, set[str]]:
     """Tag name -> the assets on the server that lack it though photos-sync gave it (one
     search per tag; an asset gone from the server is reported as missing instead)."""
     known = tag_ids(connection)
     given = {
-        name: {i for i in ids if i in server}
+        name: {i for i in ids if i in present}
         for name, ids in _tags_given(rows).items()
         if name in known
     }
@@ -149,8 +149,7 @@ def _retag(client: ImmichClient, connection: sqlite3.Connection, findings: list[
     if not lacking_assets:
         return
     rows = [r for r in imported_rows(connection) if r["immich_id"] in lacking_assets]
-    server = {i: ServerAsset(i, "", None, False) for i in lacking_assets}
-    lacking = _tags_lacking(client, connection, rows, server)
+    lacking = _tags_lacking(client, connection, rows, lacking_assets)
     known = tag_ids(connection)
     for names, asset_ids in tag_sets(lacking):
         client.tag_assets([known[name] for name in names], asset_ids)
