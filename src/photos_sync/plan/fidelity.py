@@ -162,7 +162,7 @@ def _asset_changes(
     options: FidelityOptions,
     server: ServerValues | None = None,
 ) -> None:
-    if asset.applied is None and server is not None:
+    if server is not None:  # given only for an asset never sent anything
         asset = replace(asset, applied=adoption_baseline(asset, entry, server))
     applied = dict(asset.applied or {})
     ref = (asset.uuid, asset.immich_id)
