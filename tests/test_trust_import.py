@@ -334,6 +334,32 @@ def test_a_reuploaded_asset_gets_its_stack_back(
     assert stack.primary == row["immich_id"] != original  # the new original on top again
 
 
+def test_verify_finds_a_stack_taken_apart_in_immich_and_fix_restacks_it(
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    configure(shared_libraries[TEST_26])
+    import_json(run_cli, "--with-edits")
+    rows = tracker_rows(data_dir)
+    uuid = next(u for u, r in rows.items() if r["companions"] and "edited" in r["companions"])
+    original = rows[uuid]["immich_id"]
+    edited = json.loads(rows[uuid]["companions"])["edited"]
+    assert run_json(run_cli, "verify")["differences"] == []
+    for stack in list(immich.state.stacks.values()):
+        if original in stack.assets:
+            del immich.state.stacks[stack.id]  # unstacked by hand in Immich
+    report = run_json(run_cli, "verify", code=1)
+    assert [(d["problem"], d["uuid"]) for d in report["differences"]] == [
+        ("stack in Immich differs from the one photos-sync made", uuid)
+    ]
+    assert run_json(run_cli, "verify", "--fix")["differences"] == []
+    stack = next(s for s in immich.state.stacks.values() if original in s.assets)
+    assert stack.primary == original and edited in stack.assets
+
+
 RAW_PAIR = "A92D9C26-3A50-4197-9388-CB5F7DB9FA91"  # IMG_1994.JPG of a RAW+JPEG pair
 
 

@@ -137,6 +137,28 @@ def _date_differences(want: Expected, got: dict[str, Any]) -> list[str]:
     return found
 
 
+def photos_differences(
+    library: Path, by_checksum: dict[str, dict[str, Any]], membership: dict[str, set[str]]
+) -> dict[str, list[str]]:
+    """File name -> how the server shows it differently from Photos (nothing when equal)."""
+    problems = {}
+    for want in expected_assets(library):
+        got = by_checksum.get(want.sha1)
+        if got is None:
+            problems[want.filename] = ["not on the server"]
+            continue
+        in_albums = {name for name, ids in membership.items() if got["id"] in ids}
+        found = _differences(want, got, in_albums) + _date_differences(want, got)
+        if found:
+            problems[want.filename] = found
+    return problems
+
+
+def checksum_index(assets: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The server's assets by the SHA-1 of their file, trashed ones left out."""
+    return {_checksum(a): a for a in assets if not a.get("isTrashed")}
+
+
 def _import(run_cli: Run, library: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     monkeypatch.setenv("PHOTOS_LIBRARY", str(library))
     return run_json(run_cli, "sync")  # type: ignore[no-any-return]
@@ -158,20 +180,9 @@ def test_every_asset_arrives_as_photos_shows_it(
     real_immich.wait_until_idle()
     with real_immich.api(real_user) as client:
         assets = all_assets(client)
-        by_checksum = {_checksum(a): a for a in assets}
+        by_checksum = checksum_index(assets)
         membership = albums(client)
-    expected = expected_assets(library)
-    problems = {}
-    for want in expected:
-        got = by_checksum.get(want.sha1)
-        if got is None:
-            problems[want.filename] = ["not on the server"]
-            continue
-        in_albums = {name for name, ids in membership.items() if got["id"] in ids}
-        found = _differences(want, got, in_albums) + _date_differences(want, got)
-        if found:
-            problems[want.filename] = found
-    assert problems == {}
+    assert photos_differences(library, by_checksum, membership) == {}
     # Everything processed: a thumbnail for each visible asset, or the known HEIC limit.
     errors = real_immich.errors_since(log_offset)
     unprocessed = [

@@ -28,13 +28,14 @@ from photos_sync.plan.verify import (
     album_twins,
     compare,
     compare_albums,
+    compare_stacks,
     compare_tags,
     missing_tags,
 )
 from photos_sync.source.library import PhotosLibrary
 from photos_sync.source.records import Availability, ResourceKind
 from photos_sync.track.assets import imported_rows, reset_to_pending
-from photos_sync.track.fidelity import album_ids, tag_ids
+from photos_sync.track.fidelity import album_ids, record_stack, stacks, tag_ids
 from photos_sync.upload.checksum import sha1_of
 from photos_sync.upload.fidelity import tag_sets
 from photos_sync.upload.repair import RepairSummary, paired_video_tasks, repair_paired_videos
@@ -60,6 +61,17 @@ def _imported(rows: list[sqlite3.Row]) -> list[Imported]:
             )
         )
     return found
+
+
+def _member_ids(rows: list[sqlite3.Row]) -> dict[str, str]:
+    """Immich id of every stack member the tracker knows: each imported asset by its Photos
+    uuid, and its RAW or edited companion as ``uuid:raw`` / ``uuid:edited``."""
+    ids: dict[str, str] = {}
+    for row in rows:
+        ids[row["icloud_uuid"]] = row["immich_id"]
+        for kind, immich_id in json.loads(row["companions"] or "{}").items():
+            ids[f"{row['icloud_uuid']}:{kind}"] = immich_id
+    return ids
 
 
 def _library_sha1(state: AppState, rows: list[sqlite3.Row]) -> dict[str, str]:
@@ -111,6 +123,9 @@ def check(
     }
     recorded = {uuid.upper(): immich_id for uuid, (immich_id, _) in album_ids(connection).items()}
     twins = album_twins(marked_albums(client.albums()), recorded)
+    by_uuid = {asset.uuid: asset for asset in imported}
+    made = stacks(connection)
+    findings += compare_stacks(made, _member_ids(rows), by_uuid, client.stacks() if made else [])
     return findings + compare_albums(albums, on_server) + twins, len(rows)
 
 
@@ -188,6 +203,7 @@ def fix(
         ("merge twin albums", lambda: _merge_twins(client, connection, _of(findings, TWICE))),
         ("refill albums", lambda: _refill(library, client, connection, findings)),
         ("give tags back", lambda: _retag(client, connection, findings)),
+        ("restack", lambda: _restack(client, connection, findings)),
     ]
     failed = []
     for name, step in steps:
@@ -262,6 +278,19 @@ def _refill(
         raise PhotosSyncError("; ".join(refused))
 
 
+def _restack(client: ImmichClient, connection: sqlite3.Connection, findings: list[Finding]) -> None:
+    """Make each broken stack again from the tracker's members, with the ids it holds now
+    (after any re-upload); Immich merges a stack whose cover is among them."""
+    covers = {f.uuid for f in _of(findings, (Problem.STACK_DIFFERS,))}
+    if not covers:
+        return
+    ids = _member_ids(imported_rows(connection))
+    for key, members in stacks(connection).items():
+        if members and members[0].split(":")[0] in covers:
+            stack_id = client.create_stack([ids[m] for m in members if m in ids])
+            record_stack(connection, key, stack_id, members)
+
+
 def render(findings: list[Finding], checked: int, console: Console) -> None:
     if not findings:
         console.print(f"All {checked:,} imported assets are on the server as recorded.")
@@ -283,12 +312,13 @@ def verify(
         False, "--deep", help="Also hash every original in the library again and compare."
     ),
     fix_flag: bool = typer.Option(
-        False, "--fix", help="Repair what can be: re-upload, restore from trash, re-link."
+        False, "--fix", help="Repair what can be: re-upload, restore, re-link, refill, retag, restack."
     ),
     json_output: opt.Json = False,
 ) -> None:
     """Compare the tracker, the library and the server: assets missing or trashed on the
-    server, files that differ, Live Photos not linked. Exits non-zero on any difference."""
+    server, files that differ, Live Photos not linked, albums, tags and stacks that lost
+    what photos-sync gave them. Exits non-zero on any difference."""
     state = state_of(ctx)
     out = state.err if json_output else state.out
     library = state.open_library()

@@ -174,6 +174,15 @@ class ServerAsset:
     trashed: bool
 
 
+@dataclass(frozen=True)
+class ServerStack:
+    """A stack on the server: its cover and every asset in it (the cover included)."""
+
+    id: str
+    primary_id: str
+    asset_ids: frozenset[str]
+
+
 class _Transient(Exception):
     """A failure worth another try (5xx, timeout, dropped connection)."""
 
@@ -584,6 +593,18 @@ class ImmichClient:
         """``POST /stacks``: the first asset is the cover; existing stacks are merged."""
         body = self._json("POST", "/stacks", json={"assetIds": list(asset_ids)})
         return str(body["id"])
+
+    def stacks(self) -> list[ServerStack]:
+        """``GET /stacks``: every stack of the key's user, with its members (one request)."""
+        body = self._json("GET", "/stacks")
+        return [
+            ServerStack(
+                id=item["id"],
+                primary_id=item["primaryAssetId"],
+                asset_ids=frozenset(asset["id"] for asset in item.get("assets", [])),
+            )
+            for item in body
+        ]
 
     def get_asset(self, asset_id: str) -> dict[str, Any]:
         body: dict[str, Any] = self._json("GET", f"/assets/{asset_id}")

@@ -26,7 +26,7 @@ IMPORT = (
     "user.read",
 )
 REPAIR = ("asset.upload", "asset.read", "asset.update")  # link Live Photos, upload videos
-VERIFY = ("asset.read", "album.read")
+VERIFY = ("asset.read", "album.read", "stack.read")
 # Re-upload, restore from the trash (asset.delete in Immich), re-link, refill albums, merge
 # an album made twice (album.delete), restack.
 VERIFY_FIX = (*VERIFY, *IMPORT, "asset.delete", "album.delete")

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from photos_sync.immich.client import ServerAlbum, ServerAsset
+from photos_sync.immich.client import ServerAlbum, ServerAsset, ServerStack
 
 
 class Problem(StrEnum):
@@ -19,6 +19,7 @@ class Problem(StrEnum):
     ALBUM_DIFFERS = "album in Immich lacks assets Photos has in it"
     ALBUM_TWICE = "album appears twice in Immich"
     TAGS_MISSING = "tags photos-sync gave it are missing in Immich"
+    STACK_DIFFERS = "stack in Immich differs from the one photos-sync made"
 
 
 FIXABLE = frozenset(
@@ -31,6 +32,7 @@ FIXABLE = frozenset(
         Problem.ALBUM_DIFFERS,
         Problem.ALBUM_TWICE,
         Problem.TAGS_MISSING,
+        Problem.STACK_DIFFERS,
     }
 )
 
@@ -142,3 +144,27 @@ def compare_tags(imported: Iterable[Imported], lacking: Mapping[str, set[str]]) 
         for a in imported
         if a.immich_id in short
     ]
+
+
+def compare_stacks(
+    made: Mapping[str, list[str]],
+    ids: Mapping[str, str],
+    imported: Mapping[str, Imported],
+    on_server: Iterable[ServerStack],
+) -> list[Finding]:
+    """The stacks photos-sync made (group key -> members, cover first; a member is a Photos
+    uuid, or ``uuid:raw``/``uuid:edited`` for a companion file) against the server's, with
+    ``ids`` giving each member's Immich id now: one finding per stack whose cover is no
+    longer on top of all its members (unstacked, split, a member re-uploaded since),
+    reported under the Photos asset of its cover."""
+    stack_of = {asset_id: stack for stack in on_server for asset_id in stack.asset_ids}
+    found = []
+    for _, members in sorted(made.items()):
+        present = [ids[member] for member in members if member in ids]
+        owner = imported.get(members[0].split(":")[0]) if members else None
+        if len(present) < 2 or owner is None:
+            continue
+        stack = stack_of.get(present[0])
+        if stack is None or stack.primary_id != present[0] or set(present) - stack.asset_ids:
+            found.append(Finding(Problem.STACK_DIFFERS, owner.uuid, owner.filename, present[0]))
+    return found

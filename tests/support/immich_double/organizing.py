@@ -228,6 +228,22 @@ def create_stack(state: ServerState, body: dict[str, Any], key: ApiKey) -> Reply
         }
 
 
+def search_stacks(state: ServerState, key: ApiKey) -> Reply:
+    """``GET /stacks``: the key's user's stacks, each with its assets (the cover included)."""
+    from tests.support.immich_double.assets import asset_json
+
+    with state.lock:
+        return 200, [
+            {
+                "id": stack.id,
+                "primaryAssetId": stack.primary,
+                "assets": [asset_json(state, state.assets[i]) for i in stack.assets],
+            }
+            for stack in state.stacks.values()
+            if _owned_assets(state, key, [stack.primary])
+        ]
+
+
 def update_assets(state: ServerState, body: dict[str, Any], key: ApiKey) -> Reply:
     """``PUT /assets``: one change to many assets; 204."""
     with state.lock:

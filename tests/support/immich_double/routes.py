@@ -142,4 +142,5 @@ HANDLERS: dict[str, Handler] = {
     "bulkTagAssets": _keyed(organizing.tag_assets),
     "untagAssets": _keyed(organizing.untag_assets, param="id"),
     "createStack": _keyed(organizing.create_stack),
+    "searchStacks": _keyed(organizing.search_stacks),
 }
