@@ -76,6 +76,15 @@ class RealImmich:
         key.raise_for_status()
         return str(key.json()["secret"])
 
+    def limited_key(self, key: str, permissions: tuple[str, ...]) -> str:
+        """Another API key of the same user, with just these permissions."""
+        with self.api(key) as client:
+            made = client.post(
+                "/api-keys", json={"name": "photos-sync limited", "permissions": list(permissions)}
+            )
+            made.raise_for_status()
+        return str(made.json()["secret"])
+
     def wait_until_idle(self) -> float:
         """Wait until no Immich queue has work (twice in a row); the seconds it took."""
         started = time.monotonic()

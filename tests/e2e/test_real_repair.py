@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from photos_sync.immich import permissions
 from tests.conftest import CliResult, run_json
 from tests.e2e.server import RealImmich, albums, all_assets
 from tests.e2e.test_real_import import checksum_index, photos_differences
@@ -85,3 +86,37 @@ def test_verify_fix_repairs_what_was_done_in_immich(
             assert stack["primaryAssetId"] == cover and edit in {a["id"] for a in stack["assets"]}
     assert rows[wedding]["immich_id"] != wedding_id
     assert run_json(run_cli, "verify")["differences"] == []
+
+
+def test_a_key_doctor_approves_does_every_command(
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    real_immich: RealImmich,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Exactly the permissions doctor checks, granted by the real server: no command meets
+    a refusal, ``verify --fix`` (restore from the trash, retag, restack) included."""
+    owner = real_immich.new_user()
+    key = real_immich.limited_key(owner, permissions.every_permission())
+    for name, value in {
+        "IMMICH_URL": real_immich.url,
+        "IMMICH_API_KEY": key,
+        "PHOTOS_SYNC_DATA": str(data_dir),
+        "PHOTOS_LIBRARY": str(shared_libraries[TEST_26]),
+    }.items():
+        monkeypatch.setenv(name, value)
+    doctor = json.loads(run_cli("doctor", "--json").stdout)  # other checks may fail here
+    assert next(c for c in doctor if c["check"] == "API key permissions")["ok"]
+    assert run_json(run_cli, "sync", "--with-edits")["ok"]
+    real_immich.wait_until_idle()
+    rows = tracker_rows(data_dir)
+    _, tulips_id, _ = _edited(rows, "Tulips.jpg")
+    with real_immich.api(owner) as client:
+        stack = _stack_of(client, tulips_id)
+        assert stack is not None
+        client.delete(f"/stacks/{stack['id']}").raise_for_status()
+        client.request("DELETE", "/assets", json={"ids": [tulips_id]}).raise_for_status()
+    fixed = run_json(run_cli, "verify", "--fix")
+    assert fixed["repairs_failed"] == [] and fixed["differences"] == []
+    assert fixed["fixed"] >= 2
