@@ -10,6 +10,7 @@ from pathlib import Path
 import osxphotos
 import pytest
 
+from photos_sync import workflow
 from tests.conftest import CliResult, run_json
 from tests.support.fixtures import materialize, open_for_edit
 from tests.support.immich_double import ImmichDouble
@@ -113,6 +114,7 @@ def test_sync_sends_exactly_the_changes_made_in_photos(
         "album_additions": 0,
         "album_removals": 0,
         "stacks": 0,
+        "deferred_to_next_run": 0,
     }
     assert writes(immich, quiet) == []  # nothing changed: not one write
 
@@ -272,3 +274,34 @@ def test_edits_and_raw_pairs_are_stacked_with_their_original(
     again = len(immich.requests)
     run_json(run_cli, "sync", "--with-edits")
     assert writes(immich, again) == []
+
+
+def test_what_immich_is_still_reading_is_sent_by_the_next_run(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A busy server that has not read a new upload when the wait ends: its keywords,
+    description and date are not sent into Immich's coming overwrite, nor recorded as
+    sent; the summary says so, and the next sync sends them."""
+    monkeypatch.setattr(workflow, "EXTRACTION_WAIT", (0.2, 0.0, 0.5))
+    monkeypatch.setattr(workflow, "EXTRACTION_POLL", 0.05)
+    monkeypatch.setattr(workflow, "THUMBNAIL_GRACE", 60.0)
+    configure(library_copy("Test-26.1.photoslibrary"))
+    immich.state.still_reading = {"St James Park.jpg"}
+    first = run_json(run_cli, "sync")
+    assert first["metadata"]["deferred_to_next_run"] == 1
+    park = next(
+        a for a in immich.state.assets.values() if a.original_file_name == "St James Park.jpg"
+    )
+    assert park.tags == set() and park.description == "" and park.date_time_original is None
+    tulips = next(a for a in immich.state.assets.values() if a.original_file_name == "Tulips.jpg")
+    assert tulips.tags and tulips.description  # the others were read: theirs went
+    assert run_json(run_cli, "status")["metadata_pending"]["updates"] == 1
+    immich.state.still_reading = set()  # Immich has caught up
+    second = run_json(run_cli, "sync")
+    assert second["metadata"]["deferred_to_next_run"] == 0
+    assert len(park.tags) == 6 and park.description and park.date_time_original
+    assert not any(run_json(run_cli, "sync")["metadata"].values())

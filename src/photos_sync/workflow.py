@@ -232,7 +232,9 @@ def plan_metadata(
 
 
 EXTRACTION_POLL = 0.5  # seconds between looks at what Immich has still to read
-EXTRACTION_WAIT = (30.0, 0.05, 900.0)  # seconds in all: at least, per asset, at most
+# Seconds in all: at least, per asset, at most. What Immich has not read by then is sent by
+# the next run (a busy server on a first import of 100k photos may take hours).
+EXTRACTION_WAIT = (60.0, 0.25, 900.0)
 # Immich's extraction sets an asset's size in one task and replaces its tags in another,
 # beside it; only the thumbnail, made once the extraction has finished, proves it is over
 # (a 2 s settle after the size lost tags in 2 of 10 real runs). A file whose thumbnail
@@ -241,10 +243,9 @@ THUMBNAIL_GRACE = 10.0
 CLOCK_SKEW = timedelta(minutes=10)  # the server's clock may differ from ours
 
 
-def wait_for_extraction(client: ImmichClient, asset_ids: set[str], since: datetime) -> int:
-    """Wait (bounded) until Immich has finished reading these new uploads; how many were
-    still unfinished when the wait ended (what is sent to those may not stick: verify and
-    the next sync see it). One listing per look, whatever the number of assets."""
+def wait_for_extraction(client: ImmichClient, asset_ids: set[str], since: datetime) -> set[str]:
+    """Wait (bounded) until Immich has finished reading these new uploads; the ones still
+    unfinished when the wait ended. One listing per look, whatever the number of assets."""
     least, each, most = EXTRACTION_WAIT
     deadline = time.monotonic() + min(most, least + each * len(asset_ids))
     after = (since - CLOCK_SKEW).isoformat()
@@ -262,7 +263,7 @@ def wait_for_extraction(client: ImmichClient, asset_ids: set[str], since: dateti
         if not pending or now > deadline:
             break
         time.sleep(EXTRACTION_POLL)
-    return len(pending)
+    return pending
 
 
 def sync_metadata(
@@ -276,13 +277,14 @@ def sync_metadata(
 
     ``uploaded_since``: when this run's uploads began. Immich reads each new file's
     metadata in the background and then replaces the asset's tags and EXIF fields with the
-    file's; what photos-sync sends before that can be lost, so it waits for it first."""
+    file's; what photos-sync sends before that can be lost, so it waits for it first, and
+    what Immich has still not read when the wait ends is left for the next run."""
     plan = plan_metadata(library, connection, options, client)
     if plan.empty and not plan.applied:
         return plan
     if uploaded_since is not None:
         touched = plan.exif_writes()
         if touched:
-            wait_for_extraction(client, touched, uploaded_since)
+            plan.defer(wait_for_extraction(client, touched, uploaded_since))
     apply_fidelity(client, connection, plan)
     return plan

@@ -332,6 +332,12 @@ def run_import_command(
 
 def render_metadata(plan: FidelityPlan, console: Console) -> None:
     counts = {name: n for name, n in plan.counts().items() if n}
+    deferred = counts.pop("deferred_to_next_run", 0)
+    if deferred:
+        console.print(
+            f"Immich was still reading {deferred:,} new uploads: their dates, places, "
+            "descriptions and tags follow on the next sync."
+        )
     if counts:
         sent = ", ".join(f"{n:,} {name.replace('_', ' ')}" for name, n in counts.items())
         console.print(f"Photos metadata sent to Immich: {sent}.")

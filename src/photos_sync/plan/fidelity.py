@@ -54,6 +54,7 @@ class FidelityPlan:
     albums: list[AlbumWork] = field(default_factory=list)
     stacks: list[StackWork] = field(default_factory=list)
     applied: dict[str, dict[str, Any]] = field(default_factory=dict)  # per asset, once sent
+    deferred: int = 0  # new uploads Immich was still reading: their EXIF-side fields wait
 
     def counts(self) -> dict[str, int]:
         return {
@@ -66,11 +67,12 @@ class FidelityPlan:
             "album_additions": sum(len(a.add) for a in self.albums),
             "album_removals": sum(len(a.remove) for a in self.albums),
             "stacks": len(self.stacks),
+            "deferred_to_next_run": self.deferred,
         }
 
     @property
     def empty(self) -> bool:
-        return not any(self.counts().values())
+        return not any(n for name, n in self.counts().items() if name != "deferred_to_next_run")
 
     def exif_writes(self) -> set[str]:
         """Immich ids whose EXIF-side fields (description, date, place, tags) change: what
@@ -79,6 +81,26 @@ class FidelityPlan:
         for refs in (*self.tags.values(), *self.untags.values()):
             ids.update(immich_id for _, immich_id in refs)
         return ids
+
+    def defer(self, immich_ids: set[str]) -> None:
+        """Leave out the EXIF-side fields of these assets (new uploads Immich has not
+        finished reading: its extraction would overwrite them) and record them as not sent,
+        so the next run sends them; favorites and albums still go now."""
+        if not immich_ids:
+            return
+        uuids = {uuid for uuid, immich_id, _ in self.updates if immich_id in immich_ids}
+        self.updates = [u for u in self.updates if u[1] not in immich_ids]
+        for changes in (self.tags, self.untags):
+            for name, refs in list(changes.items()):
+                uuids.update(uuid for uuid, immich_id in refs if immich_id in immich_ids)
+                kept = [ref for ref in refs if ref[1] not in immich_ids]
+                if kept:
+                    changes[name] = kept
+                else:
+                    del changes[name]
+        for uuid in uuids & self.applied.keys():
+            self.applied[uuid] = {k: v for k, v in self.applied[uuid].items() if k == "favorite"}
+        self.deferred += len(uuids)
 
 
 def album_name(album: PhotosAlbum, prefix: str) -> str:

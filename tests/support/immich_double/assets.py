@@ -50,7 +50,8 @@ def asset_json(state: ServerState, asset: Asset) -> dict[str, Any]:
         "type": asset.type,
         "originalPath": f"/data/upload/{owner.id}/{asset.id[:2]}/{asset.id}.{extension}",
         "originalFileName": asset.original_file_name,
-        "thumbhash": "AAAA",  # made at once: the double has read the file when it answers
+        # Made at once: the double has read the file when it answers (unless told to be slow).
+        "thumbhash": None if asset.original_file_name in state.still_reading else "AAAA",
         "fileCreatedAt": asset.file_created_at,
         "fileModifiedAt": asset.file_modified_at,
         "localDateTime": asset.file_created_at,

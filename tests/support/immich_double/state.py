@@ -190,6 +190,9 @@ class ServerState:
         self.albums: dict[str, Album] = {}
         self.tags: dict[str, Tag] = {}
         self.stacks: dict[str, Stack] = {}
+        # Original file names whose metadata extraction never ends (no thumbnail yet): a
+        # busy real server, for the tests of what waits on it.
+        self.still_reading: set[str] = set()
         self._by_checksum: dict[tuple[str, bytes], str] = {}
 
     def add_key(self, permissions: list[str] | None = None, name: str = "photos-sync") -> str:
