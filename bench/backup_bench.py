@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -171,7 +172,7 @@ def main() -> None:
         size = make_tree(workdir / "immich", args.mb)
         contenders = Contenders(workdir, workdir / "immich")
         touch_memory(workdir, 4 * size)
-        pairs = [
+        pairs: list[tuple[str, Callable[[int], float], Callable[[int], float]]] = [
             ("backup", contenders.ours_backup, contenders.bare_backup),
             ("nothing_new", contenders.ours_backup, contenders.bare_backup),
             ("restore", contenders.ours_restore, contenders.bare_restore),

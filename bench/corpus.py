@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import os
 import random
+import re
 import subprocess
 from contextlib import closing
 from dataclasses import dataclass
@@ -115,9 +116,46 @@ def _give_each_copy_its_own_file(
         return [(directory, filename) for _, directory, filename in rows]
 
 
+def _vary_metadata(library: Path, first_pk: int, rng: random.Random) -> None:
+    """Each copy gets 0-4 more of the library's keywords and every fourth is a favorite, so
+    the tag sets differ from photo to photo as in a real library."""
+    with closing(open_for_edit(library)) as db, db:
+        link = next(
+            name
+            for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if re.fullmatch(r"Z_\d+KEYWORDS", name)
+        )
+        attributes, keywords = (row[1] for row in db.execute(f"PRAGMA table_info({link})"))
+        pool = [pk for (pk,) in db.execute("SELECT Z_PK FROM ZKEYWORD ORDER BY Z_PK")]
+        rows = db.execute(
+            "SELECT a.Z_PK, x.Z_PK FROM ZASSET a JOIN ZADDITIONALASSETATTRIBUTES x"
+            " ON x.ZASSET = a.Z_PK WHERE a.Z_PK >= ? ORDER BY a.Z_PK",
+            (first_pk,),
+        ).fetchall()
+        for number, (asset, attribute) in enumerate(rows):
+            have = {
+                k
+                for (k,) in db.execute(
+                    f"SELECT {keywords} FROM {link} WHERE {attributes} = ?", (attribute,)
+                )
+            }
+            for keyword in rng.sample(pool, rng.randint(0, 4)):
+                if keyword not in have:
+                    db.execute(f"INSERT INTO {link} VALUES (?, ?)", (attribute, keyword))
+            db.execute(
+                "UPDATE ZASSET SET ZFAVORITE = ? WHERE Z_PK = ?", (int(number % 4 == 0), asset)
+            )
+
+
 def _next_pk(library: Path) -> int:
     with closing(open_for_edit(library)) as db:
         return int(db.execute("SELECT MAX(Z_PK) + 1 FROM ZASSET").fetchone()[0])
+
+
+# For the metadata benchmark: a photo of Test-26.1 with a title, a description, a keyword,
+# two albums and people; its copies carry all of it, and each gets some more keywords.
+RICH_SOURCE = "Test-26.1.photoslibrary"
+RICH_PHOTO = "F12384F6-CD17-4151-ACBA-AE0E3688539E"  # Pumkins1.jpg
 
 
 def build_corpus(
@@ -125,16 +163,20 @@ def build_corpus(
     photos: int = 200,
     videos: int = 10,
     seed: int = 1,
+    rich: bool = False,
 ) -> Corpus:
+    """``rich``: photos that carry what Photos knows (keywords, albums, favorites, title,
+    description), copied from a Test-26.1 photo; no videos."""
     rng = random.Random(seed)
-    library = copy_library(SOURCE, destination)
+    library = copy_library(RICH_SOURCE if rich else SOURCE, destination)
     with closing(open_for_edit(library)) as db, db:
         db.execute("UPDATE ZASSET SET ZTRASHEDSTATE = 1")  # only the corpus is to import
         start = int(db.execute("SELECT COUNT(*) FROM ZASSET").fetchone()[0])
     files: list[Path] = []
+    first_photo = _next_pk(library)
     for count, source, extension, uti, prefix in (
-        (photos, PLAIN_PHOTO, "jpeg", "public.jpeg", "PHOTO"),
-        (videos, PLAIN_VIDEO, "mov", "com.apple.quicktime-movie", "VIDEO"),
+        (photos, RICH_PHOTO if rich else PLAIN_PHOTO, "jpeg", "public.jpeg", "PHOTO"),
+        (0 if rich else videos, PLAIN_VIDEO, "mov", "com.apple.quicktime-movie", "VIDEO"),
     ):
         if not count:
             continue
@@ -150,6 +192,8 @@ def build_corpus(
             else:
                 write_video(path, seed * 1000 + number)
             files.append(path)
+    if rich:
+        _vary_metadata(library, first_photo, rng)
     folder = destination / "corpus-folder"
     folder.mkdir()
     linked = []

@@ -57,8 +57,8 @@ def test_backup_encrypts_verifies_and_restores_byte_for_byte(
                 assert copy.read_bytes() == original.read_bytes()
     assert not (restored / "thumbs").exists() and not (restored / "encoded-video").exists()
     snapshot = restored / "photos-sync-data" / "tracker-snapshot.db"
-    with closing(sqlite3.connect(snapshot)) as copy:  # a consistent copy of the tracker
-        assert copy.execute("SELECT COUNT(*) FROM backup_jobs").fetchone()[0] == 5
+    with closing(sqlite3.connect(snapshot)) as tracker:  # a consistent copy of the tracker
+        assert tracker.execute("SELECT COUNT(*) FROM backup_jobs").fetchone()[0] == 5
 
 
 def test_changed_and_deleted_files_follow_on_the_next_backup(
@@ -278,7 +278,7 @@ def test_sigkill_mid_transfer_then_force_resumes_only_what_is_missing(
         if row and row[0] > 5 * 1024 * 1024:
             break
     process.send_signal(signal.SIGKILL)
-    process.wait()
+    process.communicate()  # reaps it and closes its pipes
     time.sleep(3.5)  # three stats intervals without news: the job is stale
     status = subprocess.run(
         [*photos_sync, "backup", "--to", "disk", "--status"],

@@ -91,7 +91,7 @@ def test_kill_during_a_migration_leaves_the_previous_version(tmp_path: Path) -> 
     for _ in range(3):  # well inside step 2, which alters the table many times
         assert process.stdout.readline().strip() == "step"
     process.send_signal(signal.SIGKILL)
-    process.wait()
+    process.communicate()  # reaps it and closes its pipe
     with closing(sqlite3.connect(path)) as after:
         assert after.execute("PRAGMA user_version").fetchone()[0] == 1  # step 2 rolled back
         columns = {row[1] for row in after.execute("PRAGMA table_info(imported_assets)")}

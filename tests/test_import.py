@@ -64,7 +64,7 @@ def test_import_puts_every_local_asset_into_immich(
         asset = immich.state.assets[rows[uuid]["immich_id"]]
         assert asset.file_created_at == rows[uuid]["asset_created_at"]  # the Photos date
         assert asset.is_favorite == row.other_has("favorite")
-        assert asset.metadata["photos-sync"]["photosUuid"] == uuid
+        assert asset.metadata["photos-sync"]["photosUuid"] == uuid  # type: ignore[index]
 
 
 def test_second_run_sends_nothing(

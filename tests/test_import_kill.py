@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.support.immich_double import ImmichDouble
 from tests.support.outcomes import assert_tracker_matches_server, tracker_rows
 
@@ -17,6 +19,8 @@ PHOTOS_SYNC = str(Path(sys.executable).parent / "photos-sync")
 MEDIA_TYPES = "Test-Media-Types-15.7.2.photoslibrary"
 KILL_POINTS = 20
 UPLOADS_EXPECTED = 13
+
+pytestmark = pytest.mark.slow  # a third of the suite: 20 kills and re-runs
 
 
 def _env(immich: ImmichDouble, library: Path, data: Path) -> dict[str, str]:
@@ -82,7 +86,7 @@ def test_sigkill_at_twenty_points_then_rerun(
             process = _start(env, "--concurrency", "2")
             time.sleep(first + (last - first) * point / (KILL_POINTS + 1))
             process.kill()
-            process.wait()
+            process.communicate()  # reaps it and closes its pipes
             landed.add(len(immich.requests))
             _run_to_the_end(env)
             rows = tracker_rows(data)

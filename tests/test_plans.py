@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -76,8 +77,8 @@ def test_limit_defers_the_rest_in_capture_order() -> None:
 
 @given(st.integers(min_value=0, max_value=300))
 def test_upload_chunks_cover_every_task_once_in_order(count: int) -> None:
-    tasks = list(range(count))
-    chunks = list(_chunks(tasks, CHUNK))  # type: ignore[arg-type]
+    tasks: list[Any] = list(range(count))
+    chunks = list(_chunks(tasks, CHUNK))
     assert [t for chunk in chunks for t in chunk] == tasks
     assert all(0 < len(chunk) <= CHUNK for chunk in chunks)
     assert not chunks or len(chunks[0]) == min(count, FIRST_CHUNK)

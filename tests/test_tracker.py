@@ -222,13 +222,13 @@ def test_second_process_is_refused_while_the_first_runs(tmp_path: Path) -> None:
         assert "'import'" in raised.value.message
     finally:
         holder.kill()
-        holder.wait()
+        holder.communicate()
 
 
 def test_lock_of_a_killed_process_is_free_again(tmp_path: Path) -> None:
     holder = _holder(tmp_path)
     holder.kill()  # SIGKILL: no chance to clean up
-    holder.wait()
+    holder.communicate()
     deadline = time.monotonic() + 5
     while True:
         try:

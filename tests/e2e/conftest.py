@@ -1,5 +1,5 @@
-"""The end-to-end suite: photos-sync against a real Immich server (marker ``real_immich``);
-every test skips with one reason when no server is configured."""
+"""The end-to-end suite: photos-sync against a real Immich server (markers ``real_immich``
+and ``slow``); every test skips with one reason when no server is configured."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.real_immich)
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -114,10 +114,8 @@ def _differences(want: Expected, got: dict[str, Any], in_albums: set[str]) -> li
     if bool(got.get("livePhotoVideoId")) != want.live:
         found.append(f"live photo link {got.get('livePhotoVideoId')} (Photos: {want.live})")
     if want.location is not None:
-        place = (exif.get("latitude"), exif.get("longitude"))
-        if None in place or any(
-            abs(a - b) > 1e-4 for a, b in zip(place, want.location, strict=True)
-        ):
+        place: tuple[float | None, float | None] = (exif.get("latitude"), exif.get("longitude"))
+        if any(a is None or abs(a - b) > 1e-4 for a, b in zip(place, want.location, strict=True)):
             found.append(f"location {place} (Photos: {want.location})")
     return found
 

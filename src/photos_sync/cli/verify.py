@@ -312,7 +312,7 @@ def verify(
         False, "--deep", help="Also hash every original in the library again and compare."
     ),
     fix_flag: bool = typer.Option(
-        False, "--fix", help="Repair what can be: re-upload, restore, re-link, refill, retag, restack."
+        False, "--fix", help="Repair what can: re-upload, untrash, re-link, refill, retag, restack."
     ),
     json_output: opt.Json = False,
 ) -> None:

@@ -228,8 +228,8 @@ def multipart_violations(operation_id: str, fields: dict[str, str], files: set[s
             document[name] = _typed(value, properties[name])
         except ValueError as error:
             problems.append(f"{operation_id}: field {name}: {error}")
-    for error in OAS30Validator(schema).iter_errors(document):
+    for invalid in OAS30Validator(schema).iter_errors(document):
         problems.append(
-            f"{operation_id}: {'/'.join(map(str, error.path)) or 'body'}: {error.message}"
+            f"{operation_id}: {'/'.join(map(str, invalid.path)) or 'body'}: {invalid.message}"
         )
     return problems

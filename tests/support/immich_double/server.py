@@ -63,7 +63,7 @@ class ImmichDouble:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def add_key(self, permissions: list[str] | None = None, name: str = "photos-sync") -> str:
         return self.state.add_key(permissions, name)
@@ -248,9 +248,10 @@ def _handler_for(double: ImmichDouble) -> type[BaseHTTPRequestHandler]:
                 self._respond(*refusal, request, name)
                 return
             if name == "uploadAsset":
-                request = self._receive_upload(request, key)
-                if request is None:
+                received = self._receive_upload(request, key)
+                if received is None:
                     return
+                request = received
             else:
                 body = self._read_body(headers)
                 if len(body) < int(headers.get("content-length") or 0):
@@ -299,7 +300,8 @@ def _handler_for(double: ImmichDouble) -> type[BaseHTTPRequestHandler]:
                 self._respond(400, {"message": "File is required"}, request, "uploadAsset")
                 return None
             try:
-                form = uploads.receive(self.rfile, length, request.headers["content-type"])
+                content_type = request.headers["content-type"]
+                form = uploads.receive(self.rfile, length, content_type)  # type: ignore[arg-type]
             except ConnectionError:
                 self.close_connection = True
                 return None

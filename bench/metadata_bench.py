@@ -1,0 +1,123 @@
+"""The metadata step on the real Immich 3.1.0: seconds per 1,000 assets, and what stuck.
+
+A corpus of photos that carry what Photos knows (keywords that differ from photo to photo,
+two albums, favorites, a title and a description; ``bench.corpus`` with ``rich``) is
+imported by a new, empty user once the server's queues are idle; the seconds of the
+metadata step (``sync_metadata``: from the end of the uploads to the end of the command) are
+taken by ``bench.timed_import``. Once the queues are idle again, every asset is read back
+from the server: how many lack a keyword Photos gives them.
+
+With ``--before PATH`` (the ``src`` folder of an older checkout, e.g. a ``git worktree`` of
+the last landed commit), that photos-sync is measured the same way, taking turns.
+
+    python -m bench.metadata_bench --real /var/cache/photos-sync-immich [--photos 200]
+        [--before /tmp/old/src] [--rounds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import osxphotos
+
+from bench.corpus import build_corpus
+from tests.e2e.server import RealImmich, all_assets
+
+
+@dataclass
+class Outcome:
+    seconds: float  # the metadata step
+    assets: int
+    tags_lost: int  # assets lacking a keyword Photos gives them
+
+    @property
+    def per_thousand(self) -> float:
+        return self.seconds * 1000 / self.assets
+
+
+def expected_keywords(library: Path) -> dict[str, set[str]]:
+    """Original file name -> its keywords in Photos (osxphotos reads them)."""
+    db = osxphotos.PhotosDB(dbfile=str(library))
+    return {p.original_filename: set(p.keywords) for p in db.photos() if p.path}
+
+
+def run_once(real: RealImmich, library: Path, source: Path | None, workdir: Path) -> Outcome:
+    real.wait_until_idle()
+    key = real.new_user()
+    times = workdir / "seconds.txt"
+    times.unlink(missing_ok=True)
+    env = {
+        **os.environ,
+        "IMMICH_URL": real.url,
+        "IMMICH_API_KEY": key,
+        "PHOTOS_LIBRARY": str(library),
+        "PHOTOS_SYNC_DATA": str(workdir / "data"),
+        "BENCH_METADATA_SECONDS": str(times),
+        "PYTHONPATH": os.pathsep.join(
+            [*([str(source)] if source else []), str(Path(__file__).parent.parent)]
+        ),
+    }
+    subprocess.run(
+        [sys.executable, "-m", "bench.timed_import", "import", "--concurrency", "4", "--json"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    seconds = sum(float(line) for line in times.read_text().split())
+    real.wait_until_idle()
+    wanted = expected_keywords(library)
+    with real.api(key) as client:
+        assets = all_assets(client)
+    lost = sum(
+        1
+        for asset in assets
+        if not wanted.get(asset["originalFileName"], set())
+        <= {tag["value"] for tag in asset.get("tags") or []}
+    )
+    return Outcome(seconds, len(assets), lost)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--real", type=Path, required=True, help="a started real-Immich kit")
+    parser.add_argument("--photos", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--before", type=Path, help="src folder of an older photos-sync")
+    args = parser.parse_args()
+    os.environ["PHOTOS_SYNC_E2E_IMMICH_DIR"] = str(args.real)
+    real = RealImmich.from_environment()
+    assert real is not None, f"no immich.env in {args.real}: run the kit's reset.sh first"
+    with tempfile.TemporaryDirectory() as folder:
+        workdir = Path(folder)
+        corpus = build_corpus(workdir / "corpus", photos=args.photos, videos=0, rich=True)
+        contenders = {"now": None, **({"before": args.before} if args.before else {})}
+        results: dict[str, list[Outcome]] = {name: [] for name in contenders}
+        for round_ in range(args.rounds):
+            order = list(contenders) if round_ % 2 == 0 else list(reversed(contenders))
+            for name in order:
+                run_dir = workdir / f"{name}-{round_}"
+                run_dir.mkdir()
+                outcome = run_once(real, corpus.library, contenders[name], run_dir)
+                results[name].append(outcome)
+                print(
+                    f"  round {round_ + 1} {name}: metadata step {outcome.seconds:.2f} s for "
+                    f"{outcome.assets} assets = {outcome.per_thousand:.1f} s per 1,000; "
+                    f"{outcome.tags_lost} assets lack a keyword",
+                    flush=True,
+                )
+    for name, outcomes in results.items():
+        print(
+            f"{name}: median {statistics.median(o.per_thousand for o in outcomes):.1f} s per "
+            f"1,000 assets; assets lacking a keyword: {[o.tags_lost for o in outcomes]}"
+        )
+
+
+if __name__ == "__main__":
+    main()
