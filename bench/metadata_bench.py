@@ -30,6 +30,8 @@ import osxphotos
 from bench.corpus import build_corpus
 from tests.e2e.server import RealImmich, all_assets
 
+HERE = Path(__file__).resolve().parent.parent  # this checkout: its src is "now"
+
 
 @dataclass
 class Outcome:
@@ -60,9 +62,7 @@ def run_once(real: RealImmich, library: Path, source: Path | None, workdir: Path
         "PHOTOS_LIBRARY": str(library),
         "PHOTOS_SYNC_DATA": str(workdir / "data"),
         "BENCH_METADATA_SECONDS": str(times),
-        "PYTHONPATH": os.pathsep.join(
-            [*([str(source)] if source else []), str(Path(__file__).parent.parent)]
-        ),
+        "PYTHONPATH": os.pathsep.join([str(source or HERE / "src"), str(HERE)]),
     }
     subprocess.run(
         [sys.executable, "-m", "bench.timed_import", "import", "--concurrency", "4", "--json"],
