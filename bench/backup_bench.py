@@ -32,7 +32,8 @@ from pathlib import Path
 from bench.library_bench import measure
 from bench.method import compare, ratios, touch_memory
 from photos_sync.backup.onepassword import BackupSecrets
-from photos_sync.backup.remotes import Destination, obscure_with, rclone_env
+from photos_sync.backup.remotes import obscure_with, rclone_env
+from photos_sync.track.backup_jobs import Destination
 from tests.conftest import FAKE_OP_DIR
 
 RCLONE = Path(sys.executable).parent / "rclone"

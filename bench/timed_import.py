@@ -15,7 +15,6 @@ import time
 from functools import wraps
 from typing import Any
 
-import photos_sync.cli.importing as importing
 from photos_sync.cli import main
 
 
@@ -32,7 +31,17 @@ def _timed(step: Any) -> Any:
     return timed
 
 
+def _time_every_caller() -> None:
+    """Wrap ``sync_metadata`` where it is called from: every photos-sync module that imported
+    it (the layout differs between versions)."""
+    for module in list(sys.modules.values()):
+        step = getattr(module, "sync_metadata", None)
+        name = getattr(module, "__name__", "")
+        if name.startswith("photos_sync") and callable(step) and step.__module__ != name:
+            module.sync_metadata = _timed(step)  # type: ignore[attr-defined]
+
+
 if __name__ == "__main__":
-    importing.sync_metadata = _timed(importing.sync_metadata)  # type: ignore[attr-defined]
+    _time_every_caller()
     sys.argv = ["photos-sync", *sys.argv[1:]]
     main()

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from photos_sync import doctor
 from photos_sync.immich.client import REQUIRED_PERMISSIONS
+from photos_sync.workflow import doctor
 from tests.conftest import CliResult
 from tests.support.immich_double import ImmichDouble
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import osxphotos
 import pytest
 
-from photos_sync import workflow
+from photos_sync.workflow import metadata as workflow
 from tests.conftest import CliResult, run_json
 from tests.support.fixtures import materialize, open_for_edit
 from tests.support.immich_double import ImmichDouble

@@ -15,6 +15,7 @@ from photos_sync.plan.importing import (
     Candidate,
     HiddenAs,
     ImportTask,
+    PlanOptions,
     Skip,
     plan_import,
     task_for,
@@ -56,22 +57,24 @@ def test_cloud_only_and_missing_originals_are_skipped_with_the_reason() -> None:
     gone = Resource(ResourceKind.ORIGINAL, Availability.MISSING)
     assert task_for(candidate(cloud)) == Skip("U", "IMG_1.HEIC", CLOUD_ONLY)
     assert task_for(candidate(gone)) == Skip("U", "IMG_1.HEIC", FILE_MISSING)
-    assert isinstance(task_for(candidate(gone), check_local=False), ImportTask)
+    assert isinstance(task_for(candidate(gone), PlanOptions(check_local=False)), ImportTask)
 
 
 def test_hidden_and_shared_options() -> None:
     hidden = candidate(LOCAL, hidden=True)
     archived = task_for(hidden)
     assert isinstance(archived, ImportTask) and archived.visibility == "archive"
-    assert isinstance(task_for(hidden, hidden_as=HiddenAs.SKIP), Skip)
+    assert isinstance(task_for(hidden, PlanOptions(hidden_as=HiddenAs.SKIP)), Skip)
     shared = candidate(LOCAL, shared=True)
     assert isinstance(task_for(shared), ImportTask)
-    assert task_for(shared, skip_shared=True) == Skip("U", "IMG_1.HEIC", SHARED_SKIPPED)
+    assert task_for(shared, PlanOptions(skip_shared=True)) == Skip(
+        "U", "IMG_1.HEIC", SHARED_SKIPPED
+    )
 
 
 def test_limit_defers_the_rest_in_capture_order() -> None:
     many = [candidate(LOCAL, uuid=f"U{n}") for n in range(5)]
-    plan = plan_import(many, limit=2)
+    plan = plan_import(many, PlanOptions(limit=2))
     assert [t.uuid for t in plan.tasks] == ["U0", "U1"] and plan.deferred == 3
 
 

@@ -8,6 +8,9 @@ as one line — what is wrong and what to do — and exits non-zero, without a t
 
 from __future__ import annotations
 
+import errno
+import sqlite3
+
 
 class PhotosSyncError(Exception):
     """A problem the user can fix; ``hint`` says how."""
@@ -81,3 +84,33 @@ class FileChangedError(PhotosSyncError):
         super().__init__(
             "the file changed while it was uploaded; the next run uploads it as it is now"
         )
+
+
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def _disk_full(error: BaseException) -> str | None:
+    """One line for a full disk (or quota), whoever noticed it: Python or SQLite."""
+    text = str(error).lower()
+    if (isinstance(error, OSError) and error.errno in DISK_FULL) or "disk is full" in text:
+        return (
+            "The disk of the data folder is full (or over quota); nothing half-written was "
+            "kept. Free some space (or point PHOTOS_SYNC_DATA elsewhere) and run again"
+        )
+    return None
+
+
+def _locked(error: BaseException) -> str | None:
+    """One line for a tracker another program holds, whenever SQLite gave up waiting."""
+    if isinstance(error, sqlite3.OperationalError) and "database is locked" in str(error):
+        return (
+            "The tracker is locked by another program (a database browser, a copy in "
+            "progress). Close it and run again; nothing half-written was kept"
+        )
+    return None
+
+
+def explain_known_failure(error: BaseException) -> str | None:
+    """One line for a failure that is not a bug (a full disk, a tracker locked by another
+    program), whoever noticed it; None for anything else."""
+    return _disk_full(error) or _locked(error)

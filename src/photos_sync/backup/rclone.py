@@ -15,13 +15,22 @@ from photos_sync.errors import PhotosSyncError
 # tracker is backed up as a consistent snapshot instead (see snapshot_tracker). Patterns of
 # file names at the top of a source folder.
 LEFT_OUT = ("*.lock", "backup.log", "tracker.db*")
-EXCLUDES = tuple(flag for pattern in LEFT_OUT for flag in ("--exclude", f"/{pattern}"))
+# Folders left out: photos-sync's run logs (each run writes one, the backup's own included,
+# so a backup of them is never complete; they list file names, nothing a restore needs).
+LEFT_OUT_FOLDERS = ("logs",)
+EXCLUDES = tuple(
+    flag
+    for pattern in (*LEFT_OUT, *(f"{folder}/**" for folder in LEFT_OUT_FOLDERS))
+    for flag in ("--exclude", f"/{pattern}")
+)
 
 
 def left_out(relative: Path) -> bool:
     """Whether the backup leaves out this file (its path within its source folder), as the
     rclone filters in EXCLUDES do."""
-    return len(relative.parts) == 1 and any(fnmatch(relative.name, p) for p in LEFT_OUT)
+    if len(relative.parts) > 1:
+        return relative.parts[0] in LEFT_OUT_FOLDERS
+    return any(fnmatch(relative.name, p) for p in LEFT_OUT)
 
 
 DELETED_ROOT = "photos-sync-deleted"  # in the backup: what a sync deleted, by run

@@ -15,20 +15,12 @@ from pathlib import Path
 
 from photos_sync.backup.onepassword import BackupSecrets
 from photos_sync.errors import PhotosSyncError
+from photos_sync.track.backup_jobs import Destination
 
 STORE, CRYPT = "PSSTORE", "PSCRYPT"
 CRYPT_ROOT = "pscrypt:"
 CRYPT_REMOTE = f"RCLONE_CONFIG_{CRYPT}_REMOTE"  # the storage path the crypt remote wraps
 TYPES = ("b2", "s3", "local")
-
-
-@dataclass(frozen=True)
-class Destination:
-    id: int
-    name: str
-    type: str  # b2 | s3 | local
-    bucket_name: str  # for local: the folder
-    remote_path: str
 
 
 def obscure_with(rclone: Path) -> Callable[[str], str]:

@@ -153,7 +153,7 @@ def run_job(
             parsed = parse_line(line)
             if isinstance(parsed, Stats):
                 if not dry_run:
-                    backup_jobs.record_progress(connection, job.id, parsed)
+                    backup_jobs.record_progress(connection, job.id, parsed.progress())
                 if on_stats:
                     on_stats(job, parsed)
             elif (

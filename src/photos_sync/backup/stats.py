@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from photos_sync.track.backup_jobs import Progress
+
 
 @dataclass(frozen=True)
 class Stats:
@@ -21,6 +23,12 @@ class Stats:
     total_transfers: int
     speed: float
     errors: int
+
+    def progress(self) -> Progress:
+        """What the tracker keeps of it."""
+        return Progress(
+            self.total_bytes, self.bytes, self.total_transfers, self.transfers, self.speed
+        )
 
     @property
     def percent(self) -> float:

@@ -7,9 +7,7 @@ a non-zero exit; anything else says it is a bug, with the traceback only under `
 
 from __future__ import annotations
 
-import errno
 import logging
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -29,8 +27,11 @@ from photos_sync.cli import (
     verify,
 )
 from photos_sync.cli.state import AppState
-from photos_sync.errors import PhotosSyncError
+from photos_sync.errors import PhotosSyncError, explain_known_failure
+from photos_sync.logs import FILE_ONLY, ShownOnTerminal, stop_run_log
 from photos_sync.redact import RedactingStream
+
+log = logging.getLogger(__name__)
 
 app = typer.Typer(
     name="photos-sync",
@@ -58,6 +59,9 @@ def _setup_logging(debug: bool) -> None:
         stream=sys.stderr,
         force=True,
     )
+    for handler in logging.getLogger().handlers:  # the run's own records reach it too
+        handler.setLevel(logging.DEBUG if debug else logging.WARNING)
+        handler.addFilter(ShownOnTerminal())
     # osxphotos warns about things we report ourselves; the HTTP stack would log headers.
     logging.getLogger("osxphotos").setLevel(logging.DEBUG if debug else logging.ERROR)
     for noisy in ("httpx", "httpcore", "hpack"):
@@ -93,7 +97,9 @@ def root(
     ),
 ) -> None:
     _setup_logging(debug)
-    ctx.obj = AppState(library=library, data_dir=data_dir, debug=debug)
+    ctx.obj = AppState(
+        library=library, data_dir=data_dir, debug=debug, command=ctx.invoked_subcommand or ""
+    )
 
 
 for command in (status, importing, sync, cleanup, reclassify, review, verify, backup, doctor):
@@ -104,30 +110,6 @@ def _debugging() -> bool:
     return "--debug" in sys.argv[1:]
 
 
-DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
-
-
-def _disk_full(error: BaseException) -> str | None:
-    """One line for a full disk (or quota), whoever noticed it: Python or SQLite."""
-    text = str(error).lower()
-    if (isinstance(error, OSError) and error.errno in DISK_FULL) or "disk is full" in text:
-        return (
-            "The disk of the data folder is full (or over quota); nothing half-written was "
-            "kept. Free some space (or point PHOTOS_SYNC_DATA elsewhere) and run again"
-        )
-    return None
-
-
-def _locked(error: BaseException) -> str | None:
-    """One line for a tracker another program holds, whenever SQLite gave up waiting."""
-    if isinstance(error, sqlite3.OperationalError) and "database is locked" in str(error):
-        return (
-            "The tracker is locked by another program (a database browser, a copy in "
-            "progress). Close it and run again; nothing half-written was kept"
-        )
-    return None
-
-
 def main() -> None:
     """Console entry point: every byte printed goes through the redaction of secrets."""
     stdout, stderr = sys.stdout, sys.stderr
@@ -135,6 +117,7 @@ def main() -> None:
     try:
         _run()
     finally:
+        stop_run_log()
         sys.stdout.flush()
         sys.stderr.flush()
         sys.stdout, sys.stderr = stdout, stderr
@@ -147,6 +130,7 @@ def _run() -> None:
     except PhotosSyncError as error:
         if _debugging():
             logging.getLogger("photos_sync").exception("error")
+        log.error("failed: %s", error.one_line(), extra=FILE_ONLY)
         typer.echo(f"Error: {error.one_line()}", err=True)
         sys.exit(error.exit_code)
     except (typer.Abort, KeyboardInterrupt):
@@ -158,7 +142,7 @@ def _run() -> None:
             show()
         sys.exit(getattr(error, "exit_code", 2))
     except Exception as error:  # a full disk, or a bug: say so plainly, details when asked
-        known = _disk_full(error) or _locked(error)
+        known = explain_known_failure(error)
         if known is not None:
             if _debugging():
                 logging.getLogger("photos_sync").exception("known failure")
@@ -166,6 +150,7 @@ def _run() -> None:
             sys.exit(1)
         if _debugging():
             raise
+        log.error("unexpected error", exc_info=True, extra=FILE_ONLY)
         typer.echo(
             f"Unexpected error: {type(error).__name__}: {error}. "
             "Run again with --debug for details, and please report it.",

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 
+from photos_sync.cli import display
 from photos_sync.cli.state import state_of
-from photos_sync.doctor import Check, run_checks
 from photos_sync.errors import ConfigError
+from photos_sync.workflow.doctor import Check, run_checks
 
 
 def doctor(
@@ -27,18 +27,9 @@ def doctor(
     if json_output:
         state.print_json([check.to_json() for check in checks])
     else:
-        print_checks(checks, state.out)
+        display.checks(checks, state.out)
     if any(not check.ok and check.required for check in checks):
         raise typer.Exit(1)
-
-
-def print_checks(checks: list[Check], console: Console) -> None:
-    """One line per check: ✓/✗/!, what was found, and the fix."""
-    for check in checks:
-        line = f"{check.symbol} {check.name}: {check.detail}"
-        if check.fix:
-            line += f" — {check.fix}"
-        console.print(line, markup=False)
 
 
 def register(app: typer.Typer) -> None:

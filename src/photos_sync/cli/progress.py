@@ -1,7 +1,9 @@
-"""Progress on long work: a rich bar on a terminal, a plain line now and then otherwise."""
+"""How the work's feedback is shown: notes and warnings as lines, progress as a rich bar on
+a terminal or a plain line now and then otherwise, Ctrl-C as "finish, then stop"."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +19,8 @@ from rich.progress import (
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
+
+from photos_sync.cli.interrupt import stop_on_interrupt
 
 PLAIN_EVERY_SECONDS = 10.0
 
@@ -78,3 +82,28 @@ def meter(
     columns += [TimeElapsedColumn(), TimeRemainingColumn()]
     with Progress(*columns, console=console, transient=True) as bar:
         yield Meter(console, label, total, bar)
+
+
+class ConsoleFeedback:
+    """The work's :class:`~photos_sync.workflow.feedback.Feedback`, shown on the terminal:
+    notes on ``out`` (stderr when stdout carries JSON), warnings and progress on ``err``."""
+
+    def __init__(self, out: Console, err: Console) -> None:
+        self.out = out
+        self.err = err
+
+    def note(self, text: str) -> None:
+        self.out.print(text, markup=False)
+
+    def warn(self, text: str) -> None:
+        self.err.print(text, markup=False)
+
+    @contextmanager
+    def meter(self, label: str, total: int, *, with_bytes: bool = False) -> Iterator[Meter]:
+        with meter(self.err, label, total, with_bytes=with_bytes) as progress:
+            yield progress
+
+    @contextmanager
+    def interruptible(self) -> Iterator[threading.Event]:
+        with stop_on_interrupt(self.err) as stop:
+            yield stop

@@ -3,68 +3,53 @@
 from __future__ import annotations
 
 import json
-from contextlib import closing
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
+from photos_sync.cli import display
+from photos_sync.cli import importing_options as imports
 from photos_sync.cli import options as opt
-from photos_sync.cli.importing import run_import_command
 from photos_sync.cli.state import AppState, state_of
-from photos_sync.errors import PhotosSyncError
-from photos_sync.review import Group, export_document, group, problems
-from photos_sync.source import bridge as bridges
-from photos_sync.source.bridge import NEEDS_MACOS
-from photos_sync.track.assets import AssetStatus, TrackedAsset, tracked_assets
-from photos_sync.track.database import open_tracker_read_only
-from photos_sync.workflow import ImportOptions
-
-EXAMPLES = 3
-
-
-def render(groups: list[Group], console: Console) -> None:
-    if not groups:
-        console.print("No problem assets: nothing failed, nothing was skipped.")
-        return
-    total = sum(len(g.assets) for g in groups)
-    console.print(f"{total:,} problem assets, by reason:")
-    for entry in groups:
-        console.print(f"\n[bold]{len(entry.assets):,} {entry.status.value}[/]: {entry.reason}")
-        for asset in entry.assets[:EXAMPLES]:
-            console.print(f"    {asset.filename}, taken {asset.asset_created_at} ({asset.uuid})")
-        if len(entry.assets) > EXAMPLES:
-            console.print(f"    … and {len(entry.assets) - EXAMPLES:,} more")
-
-
-def _tracked(state: AppState) -> list[TrackedAsset]:
-    connection = open_tracker_read_only(state.settings.tracker_path)
-    if connection is None:
-        return []
-    with closing(connection):
-        return list(tracked_assets(connection).values())
+from photos_sync.logs import KEEP_DAYS, lines_about
+from photos_sync.track.assets import AssetStatus, TrackedAsset
+from photos_sync.workflow.importing import ImportOptions, import_library
+from photos_sync.workflow.review import delete_in_photos, export_document, group, problem_assets
 
 
 def _delete(state: AppState, chosen: list[TrackedAsset], *, dry_run: bool, yes: bool) -> None:
-    """Move the problem assets to Photos' Recently Deleted (Photos asks the user too)."""
-    bridge = bridges.photos_bridge()
-    if bridge is None:
-        raise PhotosSyncError(f"review --delete {NEEDS_MACOS[0]}", NEEDS_MACOS[1])
-    for asset in chosen:
-        state.out.print(f"  {asset.filename}, taken {asset.asset_created_at} ({asset.uuid})")
-    if dry_run or not chosen:
-        state.out.print(
-            f"Dry run: would move {len(chosen):,} assets to Recently Deleted."
-            if dry_run
-            else "Nothing to delete."
-        )
-        return
-    if not yes and not typer.confirm(
-        f"Move these {len(chosen):,} assets to Recently Deleted in Photos?"
-    ):
-        raise typer.Exit(1)
-    deleted = bridge.delete([asset.uuid for asset in chosen])
-    state.out.print(f"Moved {deleted:,} assets to Recently Deleted in Photos.")
+    def confirm(assets: list[TrackedAsset]) -> bool:
+        for asset in assets:
+            state.out.print(
+                f"  {asset.filename}, taken {asset.asset_created_at} ({asset.uuid})", markup=False
+            )
+        if dry_run or not assets:
+            state.out.print(
+                f"Dry run: would move {len(assets):,} assets to Recently Deleted."
+                if dry_run
+                else "Nothing to delete."
+            )
+            return False
+        if not yes and not typer.confirm(
+            f"Move these {len(assets):,} assets to Recently Deleted in Photos?"
+        ):
+            raise typer.Exit(1)
+        return True
+
+    moved = delete_in_photos(chosen, confirm)
+    if moved is not None:
+        state.out.print(f"Moved {moved:,} assets to Recently Deleted in Photos.")
+
+
+def _retry(state: AppState, options: ImportOptions, json_output: bool) -> None:
+    work = state.workspace(json_output)
+    outcome = import_library(work, "review --retry", options, {}, send_metadata=False)
+    if json_output:
+        state.print_json(outcome.to_json())
+    else:
+        display.import_outcome(outcome, state.out)
+    if outcome.summary is not None:
+        imports.exit_for(outcome.summary)
 
 
 def review(
@@ -90,6 +75,12 @@ def review(
         "first unless --yes).",
     ),
     yes: bool = typer.Option(False, "--yes", help="Do not ask before --delete."),
+    log_of: str | None = typer.Option(
+        None,
+        "--log",
+        help="Show what the kept run logs say about one asset (its Photos UUID).",
+        metavar="UUID",
+    ),
     dry_run: opt.DryRun = False,
     include_cloud: opt.IncludeCloud = False,
     limit: opt.Limit = 0,
@@ -98,7 +89,15 @@ def review(
     """Show the assets that failed or were skipped, grouped by reason, with examples
     (file name and date, to find them in Photos); export, retry or delete them."""
     state = state_of(ctx)
-    chosen = problems(_tracked(state), failed_only=failed_only, skipped_only=skipped_only)
+    work = state.workspace(json_output)
+    if log_of is not None:
+        lines = lines_about(state.settings.data_dir, log_of)
+        for line in lines:
+            state.out.print(line, markup=False, soft_wrap=True)
+        if not lines:
+            state.out.print(f"No log line mentions {log_of} (logs are kept {KEEP_DAYS} days).")
+        return
+    chosen = problem_assets(work, failed_only=failed_only, skipped_only=skipped_only)
     if delete:
         _delete(state, chosen, dry_run=dry_run, yes=yes)
         return
@@ -108,17 +107,17 @@ def review(
         options = ImportOptions(
             include_cloud=include_cloud, limit=limit, dry_run=dry_run, only=uuids
         )
-        run_import_command(state, "review --retry", options, json_output, {}, send_metadata=False)
+        _retry(state, options, json_output)
         return
     library = str(state.settings.photos_library or "")
     if export is not None:
         document = export_document(chosen, library)
         export.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-        state.err.print(f"Wrote {len(chosen):,} problem assets to {export}")
+        state.err.print(f"Wrote {len(chosen):,} problem assets to {export}", markup=False)
     if json_output:
         state.print_json(export_document(chosen, library))
     else:
-        render(group(chosen), state.out)
+        display.review(group(chosen), state.out)
 
 
 def register(app: typer.Typer) -> None:

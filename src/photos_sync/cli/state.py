@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,12 +10,10 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from photos_sync.cli.progress import ConsoleFeedback
 from photos_sync.config import Settings, load_settings
-from photos_sync.errors import ConfigError
-from photos_sync.immich.client import ImmichClient, RetryPolicy
-from photos_sync.source.library import PhotosLibrary, resolve_library_path
-from photos_sync.track.database import make_private, open_tracker
-from photos_sync.track.lock import LOCK_NAME, DataDirLock
+from photos_sync.logs import start_run_log
+from photos_sync.workflow.workspace import Workspace
 
 
 @dataclass
@@ -26,6 +21,7 @@ class AppState:
     library: Path | None = None
     data_dir: Path | None = None
     debug: bool = False
+    command: str = ""  # the command being run: names its log file
     out: Console = field(default_factory=lambda: Console(highlight=False, soft_wrap=True))
     err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False))
     _settings: Settings | None = None
@@ -34,43 +30,19 @@ class AppState:
     def settings(self) -> Settings:
         if self._settings is None:
             self._settings = load_settings(data_dir=self.data_dir, library=self.library)
+            if self.command:  # the run's log file, once the data folder is known
+                start_run_log(self._settings.data_dir, self.command, self.debug)
         return self._settings
 
-    def immich_client(self) -> ImmichClient:
-        """A client for the configured server; a clear error when it is not configured."""
-        settings = self.settings
-        if not settings.immich_url:
-            raise ConfigError("IMMICH_URL is not set", "Set it in .env or the environment")
-        if settings.immich_api_key is None:
-            raise ConfigError(
-                "IMMICH_API_KEY is not set",
-                "Create a key in Immich (Account Settings > API Keys) and set it in .env",
-            )
-        return ImmichClient(
-            settings.immich_url,
-            settings.immich_api_key.get_secret_value(),
-            timeout=settings.immich_timeout,
-            retry=RetryPolicy(
-                attempts=settings.immich_retries, first_wait=settings.immich_retry_wait
-            ),
+    def workspace(self, json_output: bool = False) -> Workspace:
+        """What the work runs on; its notes go to stderr when stdout carries JSON."""
+        return Workspace(
+            self.settings, ConsoleFeedback(self.err if json_output else self.out, self.err)
         )
 
-    def open_library(self) -> PhotosLibrary:
-        return PhotosLibrary(resolve_library_path(self.settings.photos_library))
-
-    @contextmanager
-    def tracker(self, command: str, lock: str = LOCK_NAME) -> Iterator[sqlite3.Connection]:
-        """The tracker for writing, holding a lock of the data folder while it is open (the
-        main one, or another for work that may run beside an import)."""
-        note = make_private(self.settings.data_dir)
-        if note:
-            self.err.print(note, markup=False)
-        with DataDirLock(self.settings.data_dir, command, name=lock):
-            connection = open_tracker(self.settings.tracker_path)
-            try:
-                yield connection
-            finally:
-                connection.close()
+    def output(self, json_output: bool) -> Console:
+        """Where human lines go: stderr when stdout carries JSON."""
+        return self.err if json_output else self.out
 
     def print_json(self, data: Any) -> None:
         """Machine-readable output: plain JSON on stdout, nothing else there."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import re
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from typing import Any
 
 import httpx
 from tenacity import (
+    RetryCallState,
     Retrying,
     retry_if_exception_type,
     stop_after_attempt,
@@ -43,6 +45,8 @@ from photos_sync.errors import (
 from photos_sync.immich.multipart import FileUpload
 from photos_sync.immich.permissions import every_permission
 from photos_sync.redact import redact
+
+log = logging.getLogger(__name__)
 
 DEVICE_ID = "photos-sync"
 BULK_CHECK_BATCH = 5000  # what the official CLI sends per request
@@ -183,6 +187,14 @@ class ServerStack:
     asset_ids: frozenset[str]
 
 
+def _log_retry(state: RetryCallState) -> None:
+    """Each retry in the run's log: what failed and how long until the next try."""
+    failure = state.outcome.exception() if state.outcome else None
+    wait = state.next_action.sleep if state.next_action else 0.0
+    description = getattr(failure, "description", repr(failure))
+    log.info("retry %d after: %s; waiting %.1f s", state.attempt_number, description, wait)
+
+
 class _Transient(Exception):
     """A failure worth another try (5xx, timeout, dropped connection)."""
 
@@ -310,6 +322,7 @@ class ImmichClient:
             else:
                 response = self._http.request(method, path, **kwargs)
         except httpx.TimeoutException:
+            log.debug("HTTP %s %s: no answer in time", method, path)
             raise _Transient(f"Immich at {self.display_url} did not answer in time") from None
         except httpx.ConnectError as error:
             if "SSL" in str(error) and self.base_url.startswith("https://"):
@@ -327,6 +340,13 @@ class ImmichClient:
             raise _Transient(
                 f"Immich is not reachable at {self.display_url} ({type(error).__name__})"
             ) from None
+        log.debug(
+            "HTTP %s %s -> %d in %.3f s",
+            method,
+            path,
+            response.status_code,
+            response.elapsed.total_seconds(),
+        )
         if response.status_code >= 500 or response.status_code == 429:
             raise _Transient(
                 f"Immich at {self.display_url} answered {response.status_code}: "
@@ -344,6 +364,7 @@ class ImmichClient:
             + wait_random(0, self.retry.first_wait),  # jitter, so parallel retries spread out
             retry=retry_if_exception_type(_Transient),
             reraise=True,
+            before_sleep=_log_retry,
         )
         try:
             response: httpx.Response = retrying(self._attempt, method, path, **kwargs)

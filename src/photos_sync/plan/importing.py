@@ -189,17 +189,28 @@ def upload_name(filename: str, original: Resource) -> str:
     return filename if Path(filename).suffix or not suffix else f"{filename}{suffix}"
 
 
-def task_for(
-    candidate: Candidate,
-    *,
-    include_cloud: bool = False,
-    downloads_possible: bool = False,
-    check_local: bool = True,
-    hidden_as: HiddenAs = HiddenAs.ARCHIVE,
-    with_edits: bool = False,
-    skip_shared: bool = False,
-) -> ImportTask | Skip:
+@dataclass(frozen=True)
+class PlanOptions:
+    """What the user chose that decides upload or skip."""
+
+    include_cloud: bool = False  # --include-cloud: iCloud-only originals are downloaded
+    downloads_possible: bool = False  # a Photos bridge is there to download them (a Mac)
+    check_local: bool = True  # False (--skip-local-check): the importer finds out per file
+    hidden_as: HiddenAs = HiddenAs.ARCHIVE
+    limit: int = 0  # at most this many uploads now; the rest wait for a later run
+    with_edits: bool = False  # Photos' edited renderings too, stacked on the original
+    skip_shared: bool = False  # shared-library and shared-with-you assets left out
+
+    @property
+    def downloads(self) -> bool:
+        return self.include_cloud and self.downloads_possible
+
+
+def task_for(candidate: Candidate, options: PlanOptions = PlanOptions()) -> ImportTask | Skip:
     """Upload or skip (and why) for one asset."""
+    include_cloud, downloads_possible = options.include_cloud, options.downloads_possible
+    hidden_as, with_edits = options.hidden_as, options.with_edits
+    check_local, skip_shared = options.check_local, options.skip_shared
     original = candidate.resource(ResourceKind.ORIGINAL)
     if original is None:
         return Skip(candidate.uuid, candidate.filename, FILE_MISSING)
@@ -224,7 +235,7 @@ def task_for(
         for r in candidate.resources
         if candidate.cinematic
         and r.kind in (ResourceKind.AAE, ResourceKind.EDITED)
-        and _usable(r, include_cloud and downloads_possible)
+        and _usable(r, options.downloads)
     )
     return ImportTask(
         uuid=candidate.uuid,
@@ -234,7 +245,7 @@ def task_for(
         favorite=candidate.favorite,
         visibility=hidden_as.value if candidate.hidden else None,
         original=original,
-        paired_video=video if _usable(video, include_cloud and downloads_possible) else None,
+        paired_video=video if _usable(video, options.downloads) else None,
         sidecars=sidecars,
         has_paired_video=video is not None,
         companions=companions,
@@ -242,38 +253,18 @@ def task_for(
 
 
 def plan_import(
-    candidates: Iterable[Candidate],
-    *,
-    include_cloud: bool = False,
-    downloads_possible: bool = False,
-    check_local: bool = True,
-    hidden_as: HiddenAs = HiddenAs.ARCHIVE,
-    limit: int = 0,
-    with_edits: bool = False,
-    skip_shared: bool = False,
+    candidates: Iterable[Candidate], options: PlanOptions = PlanOptions()
 ) -> ImportPlan:
-    """Decide, asset by asset, upload or skip (and why), in capture order.
-
-    ``check_local=False`` (``--skip-local-check``) plans every asset as an upload and lets
-    the importer find out, file by file, which are not there.
-    """
+    """Decide, asset by asset, upload or skip (and why), in capture order."""
     tasks: list[ImportTask] = []
     skips: list[Skip] = []
     for candidate in candidates:
-        decision = task_for(
-            candidate,
-            include_cloud=include_cloud,
-            downloads_possible=downloads_possible,
-            check_local=check_local,
-            hidden_as=hidden_as,
-            with_edits=with_edits,
-            skip_shared=skip_shared,
-        )
+        decision = task_for(candidate, options)
         if isinstance(decision, ImportTask):
             tasks.append(decision)
         else:
             skips.append(decision)
-    deferred = 0
+    deferred, limit = 0, options.limit
     if limit and len(tasks) > limit:
         deferred = len(tasks) - limit
         tasks = tasks[:limit]

@@ -218,6 +218,14 @@ def imported_rows(connection: sqlite3.Connection, where: str = "1") -> list[sqli
     ).fetchall()
 
 
+def imported_sha1s(connection: sqlite3.Connection) -> set[str]:
+    """The SHA-1 of every original photos-sync put into Immich (what a restore must hold)."""
+    rows = connection.execute(
+        "SELECT sha1 FROM imported_assets WHERE status = 'imported' AND sha1 IS NOT NULL"
+    )
+    return {row[0] for row in rows}
+
+
 def record_motion_video(connection: sqlite3.Connection, uuid: str, video_id: str) -> None:
     connection.execute(
         "UPDATE imported_assets SET motion_video_immich_id = ?, updated_at = ?"

@@ -6,9 +6,29 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from photos_sync.backup.remotes import Destination
-from photos_sync.backup.stats import Stats
 from photos_sync.track.runs import now_iso
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where backups go (a row of ``backup_destinations``)."""
+
+    id: int
+    name: str
+    type: str  # b2 | s3 | local
+    bucket_name: str  # for local: the folder
+    remote_path: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far one job's transfer is (from rclone's stats)."""
+
+    total_bytes: int
+    bytes: int
+    total_files: int
+    files: int
+    speed: float
 
 
 @dataclass(frozen=True)
@@ -113,20 +133,28 @@ def record_files_in_backup(connection: sqlite3.Connection, job_id: int, files: i
     connection.execute("UPDATE backup_jobs SET files_in_backup = ? WHERE id = ?", (files, job_id))
 
 
-def record_progress(connection: sqlite3.Connection, job_id: int, stats: Stats) -> None:
+def record_progress(connection: sqlite3.Connection, job_id: int, progress: Progress) -> None:
     connection.execute(
         "UPDATE backup_jobs SET bytes_total = ?, bytes_transferred = ?, files_total = ?,"
         " files_transferred = ?, transfer_speed = ?, last_update = ? WHERE id = ?",
         (
-            stats.total_bytes,
-            stats.bytes,
-            stats.total_transfers,
-            stats.transfers,
-            stats.speed,
+            progress.total_bytes,
+            progress.bytes,
+            progress.total_files,
+            progress.files,
+            progress.speed,
             now_iso(),
             job_id,
         ),
     )
+
+
+def last_backup_at(connection: sqlite3.Connection, destination_id: int) -> str | None:
+    """When the destination last had every folder backed up completely."""
+    row = connection.execute(
+        "SELECT last_backup_at FROM backup_destinations WHERE id = ?", (destination_id,)
+    ).fetchone()
+    return str(row[0]) if row and row[0] else None
 
 
 def count_retry(connection: sqlite3.Connection, job_id: int) -> None:

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 
-from photos_sync.status import BackupSummary
+
+@dataclass(frozen=True)
+class BackupSummary:
+    name: str
+    type: str
+    last_backup_at: str | None
+    jobs: dict[str, int]  # status -> how many folders
 
 
 def backup_summaries(connection: sqlite3.Connection) -> list[BackupSummary]:

@@ -6,6 +6,7 @@ private to the user (0600) because it maps a person's whole photo library.
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import stat
@@ -17,6 +18,8 @@ from typing import Any
 
 from photos_sync.errors import TrackerError
 from photos_sync.track.migrations import LATEST_VERSION, MIGRATIONS
+
+log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -109,6 +112,7 @@ def migrate(connection: sqlite3.Connection, target: int = LATEST_VERSION) -> lis
                 for statement in step.statements:
                     connection.execute(statement)
                 connection.execute(f"PRAGMA user_version = {step.version}")
+            log.info("tracker schema upgraded to version %d", step.version)
             applied.append(step.version)
     return applied
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from photos_sync.errors import ImmichAuthError, PhotosSyncError
+from photos_sync.logs import current_log
 from photos_sync.redact import redact
 
 
@@ -30,6 +31,10 @@ def start_run(connection: sqlite3.Connection, command: str) -> int:
 def finish_run(
     connection: sqlite3.Connection, run_id: int, outcome: str, summary: dict[str, Any]
 ) -> None:
+    """End the run's row; the run's log file is named in its summary (``log``)."""
+    log_file = current_log()
+    if log_file is not None:
+        summary = {**summary, "log": str(log_file)}
     connection.execute(
         "UPDATE runs SET finished_at = ?, outcome = ?, summary = ? WHERE id = ?",
         (now_iso(), outcome, json.dumps(summary, sort_keys=True), run_id),
@@ -81,6 +86,10 @@ class RunRecord:
     finished_at: str | None
     outcome: str | None
     summary: dict[str, Any]
+
+    @property
+    def log_file(self) -> str | None:
+        return self.summary.get("log")
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -12,6 +12,7 @@ if the still was already there, the link is made with an update instead.
 from __future__ import annotations
 
 import contextlib
+import logging
 import sqlite3
 import threading
 import time
@@ -37,6 +38,8 @@ from photos_sync.track.assets import AssetStatus, record_imported, record_proble
 from photos_sync.upload.checksum import sha1_of
 from photos_sync.upload.downloads import Downloader
 from photos_sync.upload.sidecars import export_sidecars
+
+log = logging.getLogger(__name__)
 
 CHUNK = 50  # assets hashed and checked together; the next chunk hashes during uploads
 FIRST_CHUNK = 4  # so the first uploads start after hashing a few files, not fifty
@@ -203,7 +206,14 @@ class Importer:
     def run(self, plan: ImportPlan) -> ImportSummary:
         started = time.monotonic()
         summary = ImportSummary(planned=len(plan.tasks), deferred=plan.deferred)
+        log.info(
+            "import plan: %d to upload, %d skipped, %d left for later by --limit",
+            len(plan.tasks),
+            len(plan.skips),
+            plan.deferred,
+        )
         for skip in plan.skips:
+            log.info("skipped %s (%s): %s", skip.uuid, skip.filename, skip.reason)
             record_problem(self.connection, skip.uuid, AssetStatus.SKIPPED, skip.reason)
             summary.skipped[skip.reason] += 1
         with (
@@ -233,8 +243,24 @@ class Importer:
                 else {"favorite": result.task.favorite, "hidden": bool(result.task.visibility)},
                 companions=result.companions,
             )
+            how = "found on the server by checksum" if result.already_there else "uploaded"
+            log.info(
+                "imported %s (%s): %s as %s",
+                result.task.uuid,
+                result.task.filename,
+                how,
+                result.immich_id,
+            )
         else:
-            record_problem(self.connection, result.task.uuid, result.status, result.reason or "?")
+            reason = result.reason or "?"
+            log.info(
+                "%s %s (%s): %s",
+                result.status.value,
+                result.task.uuid,
+                result.task.filename,
+                reason,
+            )
+            record_problem(self.connection, result.task.uuid, result.status, reason)
         summary.add(result)
         self.report(result)
 
@@ -259,7 +285,9 @@ class Importer:
 
     def _check(self, hashes: dict[str, Hashed | OSError]) -> dict[str, Existing]:
         pairs = [(key, h.sha1) for key, h in hashes.items() if isinstance(h, Hashed) and h.size]
-        return self.client.bulk_upload_check(pairs) if pairs else {}
+        found = self.client.bulk_upload_check(pairs) if pairs else {}
+        log.debug("checked %d files by checksum: %d already on the server", len(pairs), len(found))
+        return found
 
     # -- uploading -----------------------------------------------------------------------
 

@@ -8,23 +8,20 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
 from photos_sync.plan.scan import plan_scan
-from photos_sync.review import is_problem
 from photos_sync.source.catalog import CatalogEntry
 from photos_sync.source.records import SUBTYPE_LABELS, Availability, MediaType
-from photos_sync.track.assets import AssetStatus, TrackedAsset
-from photos_sync.track.runs import RunRecord
-
-
-@dataclass(frozen=True)
-class BackupSummary:
-    name: str
-    type: str
-    last_backup_at: str | None
-    jobs: dict[str, int]
+from photos_sync.track.assets import AssetStatus, TrackedAsset, tracked_assets
+from photos_sync.track.backups import BackupSummary, backup_summaries
+from photos_sync.track.database import open_tracker_read_only
+from photos_sync.track.runs import RunRecord, last_run
+from photos_sync.workflow.metadata import plan_metadata
+from photos_sync.workflow.review import is_problem
+from photos_sync.workflow.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -129,3 +126,32 @@ def build_status(
         backups=backups or [],
         originals_lost=originals_lost,
     )
+
+
+def library_status(work: Workspace) -> StatusReport:
+    """``status``: the library, the tracker (read-only: it may run beside an import), the
+    metadata not yet sent, the last run and the backups."""
+    library = work.open_library()
+    entries: list[CatalogEntry] = library.entries()
+    tracked: dict[str, TrackedAsset] = {}
+    run: RunRecord | None = None
+    backups: list[BackupSummary] = []
+    pending: dict[str, int] = {}
+    connection = open_tracker_read_only(work.settings.tracker_path)
+    if connection is not None:
+        with closing(connection):
+            tracked = tracked_assets(connection)
+            run = last_run(connection)
+            backups = backup_summaries(connection)
+            pending = {k: n for k, n in plan_metadata(library, connection).counts().items() if n}
+    report = build_status(
+        str(library.path),
+        library.catalog.photos_version,
+        entries,
+        tracked,
+        run,
+        backups,
+        originals_lost=library.originals_lost(),
+    )
+    report.metadata_pending.update(pending)
+    return report

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from photos_sync.track.assets import AssetStatus, TrackedAsset
+from photos_sync.errors import PhotosSyncError
+from photos_sync.source import bridge as bridges
+from photos_sync.source.bridge import NEEDS_MACOS
+from photos_sync.track.assets import AssetStatus, TrackedAsset, tracked_assets
+from photos_sync.track.database import open_tracker_read_only
+from photos_sync.workflow.workspace import Workspace
 
 EXPORT_VERSION = 1
 
@@ -69,3 +75,26 @@ def export_document(assets: Iterable[TrackedAsset], library: str) -> dict[str, A
             for a in assets
         ],
     }
+
+
+def problem_assets(work: Workspace, *, failed_only: bool, skipped_only: bool) -> list[TrackedAsset]:
+    """The failed and skipped assets the tracker holds (read-only: may run beside a run)."""
+    connection = open_tracker_read_only(work.settings.tracker_path)
+    if connection is None:
+        return []
+    with closing(connection):
+        tracked = list(tracked_assets(connection).values())
+    return problems(tracked, failed_only=failed_only, skipped_only=skipped_only)
+
+
+def delete_in_photos(
+    chosen: list[TrackedAsset], confirm: Callable[[list[TrackedAsset]], bool]
+) -> int | None:
+    """Move assets to Photos' Recently Deleted once ``confirm`` agrees (Photos asks the user
+    too); how many moved, or None when not confirmed. Needs macOS Photos."""
+    bridge = bridges.photos_bridge()
+    if bridge is None:
+        raise PhotosSyncError(f"review --delete {NEEDS_MACOS[0]}", NEEDS_MACOS[1])
+    if not confirm(chosen):
+        return None
+    return bridge.delete([asset.uuid for asset in chosen])

@@ -1,0 +1,72 @@
+"""What ``backup`` and ``restore`` show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+
+from photos_sync.backup.runner import JobResult, remote_for
+from photos_sync.workflow.backup import BackupStatus, FolderCheck, RestoreOutcome, age
+
+
+def backup_results(results: list[JobResult], console: Console, dry_run: bool) -> None:
+    for result in results:
+        folder = Path(result.job.source_path).name
+        detail = f": {result.error}" if result.error else ""
+        line = (
+            f"{folder}: {result.error}"
+            if result.refused
+            else f"{folder} -> {remote_for(result.job.source_path)}: {result.status}{detail}"
+        )
+        console.print(line, markup=False)
+    if dry_run:
+        console.print("Dry run: nothing was transferred (see the log for what would be).")
+
+
+def backup_status(status: BackupStatus, console: Console) -> None:
+    where = status.destination
+    console.print(
+        f"Destination {where.name} ({where.type}, {where.bucket_name}): "
+        f"last complete backup {age(status.last_complete)}",
+        markup=False,
+    )
+    for job in status.jobs:
+        console.print(
+            f"  {Path(job.source_path).name}: {job.status}, "
+            f"{job.files_transferred:,} files / {job.bytes_transferred / 1e6:,.1f} MB,"
+            f" updated {age(job.last_update)}"
+            + (f", {job.error_message}" if job.error_message else ""),
+            markup=False,
+        )
+    for job in status.stale:
+        console.print(
+            f"WARNING: stale job {Path(job.source_path).name}: last update "
+            f"{age(job.last_update)}; `backup --force` resumes it",
+            markup=False,
+        )
+
+
+def backup_checks(folders: list[FolderCheck], console: Console) -> None:
+    for folder in folders:
+        how = f"; read back and compared {folder.compared} files ({folder.large} large)"
+        problem = f": {folder.note}" if folder.note else ""
+        console.print(
+            f"{'✓' if folder.ok else '✗'} {folder.folder}: {folder.summary}{how}{problem}",
+            markup=False,
+        )
+
+
+def restored(outcome: RestoreOutcome, console: Console) -> None:
+    console.print(
+        f"Restored into {outcome.into}; checked against the backup: {outcome.summary}",
+        markup=False,
+    )
+    if outcome.originals is not None:
+        intact, wanted = outcome.originals
+        gap = f"; {wanted - intact:,} missing or changed" if intact < wanted else ""
+        console.print(
+            f"Immich originals imported by photos-sync: {intact:,} of {wanted:,} restored "
+            f"intact{gap}",
+            markup=False,
+        )

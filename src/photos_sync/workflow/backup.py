@@ -1,0 +1,381 @@
+"""``backup`` and ``restore``: Immich's data, encrypted with rclone crypt, keys from
+1Password; one resumable job per folder, a deletion guard, and a restore that checks every
+file it brings back. The results are returned; the CLI shows them."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from photos_sync.backup import rclone as rc
+from photos_sync.backup.onepassword import (
+    FIELDS,
+    BackupSecrets,
+    SecretsError,
+    create_item,
+    read_secrets,
+)
+from photos_sync.backup.remotes import (
+    CRYPT_REMOTE,
+    CRYPT_ROOT,
+    TYPES,
+    S3Endpoint,
+    obscure_with,
+    rclone_env,
+)
+from photos_sync.backup.runner import (
+    DeletionGuard,
+    JobResult,
+    remote_for,
+    run_backup,
+    sources,
+)
+from photos_sync.backup.sampling import choose
+from photos_sync.backup.stats import Stats
+from photos_sync.backup.tools import find_rclone, op_signed_in
+from photos_sync.errors import ConfigError, PhotosSyncError
+from photos_sync.track import backup_jobs
+from photos_sync.track.assets import imported_sha1s
+from photos_sync.track.backup_jobs import Destination, Job
+from photos_sync.track.database import create_private_file, open_tracker_read_only, snapshot
+from photos_sync.upload.checksum import sha1_of
+from photos_sync.workflow.doctor import Check, check_op, check_rclone
+from photos_sync.workflow.workspace import Workspace
+
+Prompt = Callable[[str, str | None], str]  # (question, default) -> answer
+
+
+def _rclone(work: Workspace) -> Path:
+    binary = find_rclone(work.settings.rclone_binary)
+    if binary is None:
+        raise PhotosSyncError("rclone not found", "Reinstall photos-sync, or set RCLONE_BINARY")
+    return binary
+
+
+@contextmanager
+def _destination_lock(work: Workspace, name: str) -> Iterator[sqlite3.Connection]:
+    """One backup per destination at a time (rclone has no lock of its own); imports may
+    run meanwhile, so this is not the data folder's main lock."""
+    with work.tracker(f"backup --to {name}", lock=f"backup-{name}.lock") as connection:
+        yield connection
+
+
+def _secrets(work: Workspace, kind: str = "b2") -> BackupSecrets:
+    """The keys a destination of this type needs (a local disk: only the crypt password)."""
+    required = ("encryption_password",) if kind == "local" else FIELDS
+    settings = work.settings
+    return read_secrets(settings.backup_op_item, settings.backup_op_vault, required)
+
+
+def _environment(
+    work: Workspace, destination: Destination, secrets: BackupSecrets | None = None
+) -> tuple[Path, dict[str, str]]:
+    rclone = _rclone(work)
+    secrets = secrets or _secrets(work, destination.type)
+    url = work.settings.backup_s3_endpoint
+    s3 = S3Endpoint(url, work.settings.backup_s3_provider) if url else None
+    return rclone, rclone_env(destination, secrets, obscure_with(rclone), s3)
+
+
+def _known(connection: sqlite3.Connection, name: str) -> Destination:
+    found = backup_jobs.destination(connection, name)
+    if found is None:
+        raise PhotosSyncError(
+            f"No backup destination named '{name}'", "Run `photos-sync backup --setup` first"
+        )
+    return found
+
+
+def age(stamp: str | None) -> str:
+    """How long ago, in words a person reads at a glance."""
+    if stamp is None:
+        return "never"
+    minutes = int((datetime.now(UTC) - datetime.fromisoformat(stamp)).total_seconds() // 60)
+    return f"{minutes} minutes ago" if minutes < 120 else f"{minutes // 60} hours ago"
+
+
+def check_backup(work: Workspace) -> list[Check]:
+    """The backup's prerequisites, as doctor checks them, plus the 1Password item."""
+    checks = [check_rclone(work.settings, required=True), check_op(required=True)]
+    if checks[-1].ok:
+        try:
+            secrets = _secrets(work)
+            checks.append(
+                Check("1Password item", True, f"all four fields (bucket {secrets.bucket_name})")
+            )
+        except PhotosSyncError as error:
+            checks.append(Check("1Password item", False, error.message, error.hint))
+    path = work.settings.backup_immich_path
+    usable = path is not None and path.is_dir()
+    checks.append(
+        Check(
+            "BACKUP_IMMICH_PATH",
+            usable,
+            str(path) if path else "not set",
+            None if usable else "Set it to Immich's data folder",
+        )
+    )
+    return checks
+
+
+def setup_destination(
+    work: Workspace,
+    name: str,
+    kind: str | None,
+    bucket: str | None,
+    remote_path: str,
+    ask: Prompt | None,
+) -> Destination:
+    """Save a destination and prove a write through encryption works; ``ask`` (None: take
+    the defaults) fills what was not given."""
+    if not op_signed_in().ok:
+        raise PhotosSyncError("1Password CLI is not signed in", "Run `op signin` first")
+    if kind is None:
+        kind = ask("Destination type (b2, s3 or local)", "b2") if ask else "b2"
+    if kind not in TYPES:
+        raise ConfigError(f"Unknown destination type '{kind}'", f"Use one of: {', '.join(TYPES)}")
+    secrets = _item_for_setup(work, kind)
+    if bucket is None:
+        bucket = secrets.bucket_name if kind == "b2" else None
+        if bucket is None or ask is not None:
+            if ask is None:
+                raise ConfigError("No --bucket given", "Give --bucket (a bucket or a folder)")
+            bucket = ask("Bucket (b2, s3) or folder (local)", bucket)
+    with _destination_lock(work, name) as connection:
+        destination = backup_jobs.save_destination(connection, name, kind, bucket, remote_path)
+        rclone, env = _environment(work, destination, secrets)
+        problem = rc.check_canary(rclone, env)
+        if problem is not None and rc.holds_anything(rclone, env, env[CRYPT_REMOTE]):
+            raise PhotosSyncError(
+                f"The destination already holds a backup that this password cannot read "
+                f"({problem}); it was encrypted with another password. Nothing was written",
+                "Put the password that made it into the 1Password item's encryption_password,"
+                " or choose another --bucket/--remote-path",
+            )
+        if problem is not None:
+            problem = rc.write_canary(rclone, env)
+        if problem is not None:
+            raise PhotosSyncError(f"Test write through encryption failed: {problem}")
+    return destination
+
+
+def _item_for_setup(work: Workspace, kind: str) -> BackupSecrets:
+    """The 1Password item, created (with a new encryption password) when there is none."""
+    item, vault = work.settings.backup_op_item, work.settings.backup_op_vault
+    try:
+        return _secrets(work, kind)
+    except SecretsError as error:
+        if "has no item" not in error.message:
+            raise
+    create_item(item, vault)
+    work.feedback.note(f'Created the 1Password item "{item}" with a new encryption password.')
+    try:
+        return _secrets(work, kind)
+    except SecretsError as error:
+        raise SecretsError(
+            error.message,
+            f'Open "{item}" in 1Password, fill in your B2 application key and bucket, then run '
+            "`photos-sync backup --setup` again",
+        ) from None
+
+
+@dataclass(frozen=True)
+class BackupStatus:
+    destination: Destination
+    last_complete: str | None
+    jobs: list[Job]
+    stale: list[Job]
+
+
+def backup_status(work: Workspace, name: str) -> BackupStatus:
+    connection = open_tracker_read_only(work.settings.tracker_path)
+    if connection is None:
+        raise PhotosSyncError(
+            f"No backup destination named '{name}'", "Run `photos-sync backup --setup` first"
+        )
+    with closing(connection):
+        destination = _known(connection, name)
+        jobs = backup_jobs.jobs(connection, destination.id)
+        last = backup_jobs.last_backup_at(connection, destination.id)
+    stale = backup_jobs.stale_jobs(jobs, work.settings.backup_stats_interval)
+    return BackupStatus(destination, last, jobs, stale)
+
+
+def reset_destination(work: Workspace, name: str) -> int:
+    """Forget every job of a destination; how many."""
+    with _destination_lock(work, name) as connection:
+        return backup_jobs.reset(connection, _known(connection, name).id)
+
+
+def _immich_path(work: Workspace) -> Path:
+    immich = work.settings.backup_immich_path
+    if immich is None:
+        raise ConfigError("BACKUP_IMMICH_PATH is not set", "Set it to Immich's data folder")
+    return immich
+
+
+def _guard(work: Workspace, allow: bool) -> DeletionGuard:
+    return DeletionGuard(
+        percent=work.settings.backup_max_delete_percent,
+        files=work.settings.backup_max_delete_files,
+        allow=allow,
+        stamp=datetime.now(UTC).strftime("%Y-%m-%dT%H%M%SZ"),
+    )
+
+
+def _refuse_stale(work: Workspace, jobs: list[Job]) -> None:
+    stale = backup_jobs.stale_jobs(jobs, work.settings.backup_stats_interval)
+    if stale:
+        names = ", ".join(
+            f"{Path(j.source_path).name} (last update {age(j.last_update)})" for j in stale
+        )
+        raise PhotosSyncError(
+            f"Found {len(stale)} stale job(s): {names}",
+            "Resume with `backup --force`, or start over with --reset",
+        )
+
+
+def back_up(
+    work: Workspace, name: str, *, dry_run: bool, force: bool, allow_deletions: bool
+) -> list[JobResult]:
+    """One run: every folder's job, resumed where an interrupted run left it."""
+    immich = _immich_path(work)
+    with _destination_lock(work, name) as connection:
+        destination = _known(connection, name)
+        rclone, env = _environment(work, destination)
+        problem = rc.check_canary(rclone, env)
+        if problem is not None:
+            raise PhotosSyncError(
+                f"Backup refused: {problem}", "Check the 1Password item's encryption_password"
+            )
+        existing = backup_jobs.jobs(connection, destination.id)
+        if not force:
+            _refuse_stale(work, existing)
+        running = [j.id for j in existing if j.status == "RUNNING"]
+        backup_jobs.interrupt(connection, running)  # we hold the lock: nobody runs them
+        jobs = backup_jobs.ensure_jobs(
+            connection, destination.id, sources(immich, work.settings.data_dir)
+        )
+        if not dry_run:
+            snapshot(connection, work.settings.data_dir / rc.SNAPSHOT)
+        log = work.settings.data_dir / "backup.log"
+        create_private_file(log)  # the latest run only; it lists file names
+        with work.feedback.meter("Backing up", 0) as progress:
+
+            def show(job: Job, stats: Stats) -> None:
+                progress.label = Path(job.source_path).name
+                progress.update(min(stats.bytes, stats.total_bytes), stats.total_bytes)
+
+            results = run_backup(
+                rclone,
+                env,
+                jobs,
+                connection,
+                log,
+                dry_run=dry_run,
+                max_retries=work.settings.backup_max_retries,
+                guard=_guard(work, allow_deletions),
+                on_stats=show,
+            )
+        if not dry_run and all(r.status == "COMPLETED" for r in results):
+            backup_jobs.finished(connection, destination.id)
+    return results
+
+
+def _files(source: str) -> list[tuple[str, int]]:
+    """The source's files the backup holds, with their sizes (what --verify samples)."""
+    root = Path(source)
+    return [
+        (str(p.relative_to(root)), p.stat().st_size)
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not rc.left_out(p.relative_to(root))
+    ]
+
+
+@dataclass(frozen=True)
+class FolderCheck:
+    folder: str
+    complete: bool  # rclone cryptcheck found every file
+    summary: str
+    compared: int  # files downloaded and compared
+    large: int  # of them, too large for B2 to checksum
+    read_back: bool  # every file read back was the same
+    note: str | None  # what the read-back said (a difference, or "nothing to download")
+
+    @property
+    def ok(self) -> bool:
+        return self.complete and self.read_back
+
+
+def verify_backup(work: Workspace, name: str, sample: float) -> list[FolderCheck]:
+    """Prove every file is in the backup, and read a sample back (a different slice each
+    day, and every file too large for the remote to checksum)."""
+    immich = _immich_path(work)
+    with _destination_lock(work, name) as connection:
+        rclone, env = _environment(work, _known(connection, name))
+    rotation = datetime.now(UTC).timetuple().tm_yday
+    found = []
+    for source, _ in sources(immich, work.settings.data_dir):
+        good, summary = rc.cryptcheck(rclone, env, source, remote_for(source))
+        chosen, large = choose(_files(source), sample, rotation)
+        same, note = rc.download_compare(rclone, env, source, remote_for(source), chosen)
+        found.append(FolderCheck(Path(source).name, good, summary, len(chosen), large, same, note))
+    return found
+
+
+@dataclass(frozen=True)
+class RestoreOutcome:
+    into: Path
+    proven: bool  # every restored file checked against the backup
+    summary: str
+    originals: tuple[int, int] | None  # (intact, imported by photos-sync), when checked
+
+    @property
+    def ok(self) -> bool:
+        return self.proven and (self.originals is None or self.originals[0] == self.originals[1])
+
+
+def restore(work: Workspace, target: Path, source: str, path: str, force: bool) -> RestoreOutcome:
+    """Copy the backup back, decrypting it, then check every restored file against it and
+    (for the library) every original photos-sync imported against its recorded SHA-1."""
+    if target.exists() and any(target.iterdir()) and not force:
+        raise PhotosSyncError(f"{target} is not empty", "Choose an empty folder, or --force")
+    target.mkdir(parents=True, exist_ok=True)
+    with _destination_lock(work, source) as connection:
+        rclone, env = _environment(work, _known(connection, source))
+    remote = f"{CRYPT_ROOT}{path.strip('/')}"
+    into = target / path.strip("/") if path else target
+    into.mkdir(parents=True, exist_ok=True)  # an empty folder in the backup restores as one
+    whole = not path.strip("/")
+    good, error = rc.copy_back(rclone, env, remote, into, whole)
+    if not good:
+        raise PhotosSyncError(f"Restore failed: {error}")
+    held = rc.listing(rclone, env, remote, whole)
+    proven, summary = rc.cryptcheck(rclone, env, str(into), remote, only=held)
+    originals = None
+    if path.strip("/") in ("", "library"):
+        originals = _originals_intact(work, target)
+    return RestoreOutcome(into, proven, summary, originals)
+
+
+def _originals_intact(work: Workspace, target: Path) -> tuple[int, int] | None:
+    """How many originals photos-sync put into Immich are among the restored files,
+    unchanged (by the SHA-1 the tracker recorded at upload), of how many."""
+    connection = open_tracker_read_only(work.settings.tracker_path)
+    if connection is None:
+        return None
+    with closing(connection):
+        wanted = imported_sha1s(connection)
+    if not wanted:
+        return None
+    found = {
+        sha1_of(p)[0]
+        for folder in ("library", "upload")
+        for p in (target / folder).rglob("*")
+        if p.is_file()
+    }
+    return len(wanted & found), len(wanted)

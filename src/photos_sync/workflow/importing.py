@@ -1,0 +1,240 @@
+"""The import as a whole, for every command that imports: ``import``, ``sync``,
+``review --retry`` and ``verify --fix``.
+
+Connect and check the key, bind the tracker to the server, settle the remembered choices,
+scan the library (only what changed), plan from the tracker (optionally restricted to some
+assets), run the plan, then send what Photos knows. No printing here: the commands render
+the :class:`ImportOutcome`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from photos_sync.immich import permissions
+from photos_sync.immich.client import ImmichClient
+from photos_sync.plan.choices import Choices
+from photos_sync.plan.fidelity import FidelityOptions, FidelityPlan
+from photos_sync.plan.importing import (
+    HiddenAs,
+    ImportPlan,
+    PlanOptions,
+    candidate_from_asset,
+    candidate_from_row,
+    merge_candidates,
+    plan_import,
+)
+from photos_sync.source import bridge as bridges
+from photos_sync.source.bridge import PhotosBridge
+from photos_sync.source.library import PhotosLibrary
+from photos_sync.track.assets import imported_uuids, not_imported_rows
+from photos_sync.track.choices import store_choices, stored_choices
+from photos_sync.track.runs import recorded_run
+from photos_sync.upload.importer import AssetResult, Importer, ImportSummary
+from photos_sync.workflow.connect import bind, connect
+from photos_sync.workflow.feedback import Feedback
+from photos_sync.workflow.metadata import sync_metadata
+from photos_sync.workflow.scan import ScanResult, scan_library
+from photos_sync.workflow.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    include_cloud: bool = False
+    skip_local_check: bool = False
+    limit: int = 0
+    concurrency: int = 1
+    delay: float = 5.0
+    hidden_as: HiddenAs = HiddenAs.ARCHIVE
+    dry_run: bool = False
+    only: frozenset[str] | None = None  # just these Photos UUIDs (retries, repairs)
+    with_edits: bool = False
+    skip_shared: bool = False
+    rebind: bool = False  # the tracker may take this server as its own (--rebind)
+
+    def plan_options(self, downloads_possible: bool) -> PlanOptions:
+        return PlanOptions(
+            include_cloud=self.include_cloud,
+            downloads_possible=downloads_possible,
+            check_local=not self.skip_local_check,
+            hidden_as=self.hidden_as,
+            limit=self.limit,
+            with_edits=self.with_edits,
+            skip_shared=self.skip_shared,
+        )
+
+
+def settle_choices(
+    connection: sqlite3.Connection, given: dict[str, Any], dry_run: bool
+) -> tuple[Choices, list[str]]:
+    """This run's choices: the ones given now, else the data folder's remembered ones; what
+    changed is remembered (not by a dry run) and returned in words."""
+    stored = stored_choices(connection)
+    before = Choices.from_stored(stored)
+    chosen = before.given(**given)
+    if not dry_run and (not stored or chosen != before):
+        store_choices(connection, chosen.to_stored())
+    return chosen, chosen.changed_from(before)
+
+
+def with_choices(options: ImportOptions, choices: Choices) -> ImportOptions:
+    return dataclasses.replace(
+        options,
+        hidden_as=choices.hidden_as,
+        with_edits=choices.with_edits,
+        skip_shared=choices.skip_shared,
+    )
+
+
+def metadata_options(choices: Choices) -> FidelityOptions:
+    hidden = HiddenAs.ARCHIVE if choices.hidden_as is HiddenAs.SKIP else choices.hidden_as
+    return FidelityOptions(
+        album_prefix=choices.album_prefix,
+        people_tags=choices.people_tags,
+        hidden_visibility=hidden.value,
+        raw_primary=choices.raw_primary,
+    )
+
+
+def plan_library_import(
+    library: PhotosLibrary,
+    connection: sqlite3.Connection,
+    options: ImportOptions,
+    bridge: PhotosBridge | None = None,
+) -> tuple[ScanResult, ImportPlan]:
+    """Scan what changed, then decide what to upload and what to skip."""
+    library.require_originals()
+    scan = scan_library(library, connection, dry_run=options.dry_run)
+    candidates = [candidate_from_row(row) for row in not_imported_rows(connection)]
+    if options.dry_run:  # the scan was not saved: plan from the tracker and the fresh scan
+        scanned = [
+            candidate_from_asset(asset, modified)
+            for asset, modified in scan.scanned
+            if not asset.in_trash
+        ]
+        candidates = merge_candidates(candidates, scanned, imported_uuids(connection))
+    if options.only is not None:
+        candidates = [c for c in candidates if c.uuid in options.only]
+    plan = plan_import(candidates, options.plan_options(downloads_possible=bridge is not None))
+    return scan, plan
+
+
+def run_plan(
+    work: Workspace,
+    client: ImmichClient,
+    connection: sqlite3.Connection,
+    plan: ImportPlan,
+    options: ImportOptions,
+    bridge: PhotosBridge | None = None,
+) -> ImportSummary:
+    """Run a plan with progress; Ctrl-C finishes what is in flight, then stops."""
+    with (
+        work.feedback.interruptible() as stop,
+        work.feedback.meter("Importing", len(plan.tasks), with_bytes=True) as progress,
+    ):
+
+        def report(result: AssetResult) -> None:
+            progress.advance(1, result.bytes_sent)
+
+        importer = Importer(
+            client,
+            connection,
+            work.settings.data_dir / "sidecars",
+            concurrency=options.concurrency,
+            delay=options.delay,
+            report=report,
+            stop=stop,
+            bridge=bridge,
+        )
+        return importer.run(plan)
+
+
+def _warn_about(options: ImportOptions, feedback: Feedback) -> None:
+    if options.include_cloud and bridges.photos_bridge() is None:
+        feedback.warn(
+            "--include-cloud needs macOS Photos to download originals; iCloud-only assets "
+            "will be recorded as skipped."
+        )
+    if options.hidden_as is HiddenAs.LOCKED:
+        feedback.warn(
+            "Hidden photos go to Immich's locked folder: an API key cannot read or update "
+            "them afterwards (favorites, albums and repairs will not reach them)."
+        )
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A run's options once the remembered choices are in, and the Photos bridge if any."""
+
+    options: ImportOptions
+    metadata: FidelityOptions
+    bridge: PhotosBridge | None
+
+
+def prepare(
+    work: Workspace,
+    client: ImmichClient,
+    connection: sqlite3.Connection,
+    options: ImportOptions,
+    given: dict[str, Any],
+) -> Prepared:
+    """Connect, bind the tracker, settle the choices (saying what a flag given now changed,
+    since it holds for the runs after)."""
+    connect(client, work.feedback, permissions.IMPORT)
+    bind(client, connection, work.feedback, options.rebind, options.dry_run)
+    choices, changes = settle_choices(connection, given, options.dry_run)
+    if changes:
+        work.feedback.note(f"Remembered for this data folder: {'; '.join(changes)}.")
+    options = with_choices(options, choices)
+    _warn_about(options, work.feedback)
+    bridge = bridges.photos_bridge() if options.include_cloud else None
+    return Prepared(options, metadata_options(choices), bridge)
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What an import did; only ``plan`` for a dry run."""
+
+    plan: ImportPlan
+    summary: ImportSummary | None = None
+    metadata: FidelityPlan | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        if self.summary is None:
+            return {"dry_run": True, **self.plan.to_json()}
+        metadata = self.metadata.counts() if self.metadata else None
+        return {**self.summary.to_json(), "metadata": metadata}
+
+
+def outcome_of(summary: ImportSummary) -> str:
+    return "interrupted" if summary.interrupted else ("ok" if summary.ok else "failures")
+
+
+def import_library(
+    work: Workspace,
+    command: str,
+    options: ImportOptions,
+    given: dict[str, Any],
+    send_metadata: bool = True,
+) -> ImportOutcome:
+    """``import`` and ``review --retry``: plan, then (unless a dry run) upload, send what
+    Photos knows, and record the run."""
+    library = work.open_library()
+    with work.immich_client() as client, work.tracker(command) as connection:
+        ready = prepare(work, client, connection, options, given)
+        _, plan = plan_library_import(library, connection, ready.options, ready.bridge)
+        if options.dry_run:
+            return ImportOutcome(plan)
+        with recorded_run(connection, command) as run:
+            summary = run_plan(work, client, connection, plan, ready.options, ready.bridge)
+            metadata = None
+            if send_metadata and not summary.interrupted:
+                metadata = sync_metadata(
+                    library, connection, client, ready.metadata, summary.uploads_began
+                )
+            outcome = ImportOutcome(plan, summary, metadata)
+            run.finish(outcome_of(summary), outcome.to_json())
+    return outcome

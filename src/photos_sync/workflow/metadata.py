@@ -1,0 +1,108 @@
+"""What Photos knows, sent to Immich: planned from what changed, sent once Immich has
+finished reading each new upload (its own extraction would overwrite it)."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from datetime import datetime, timedelta
+
+from photos_sync.immich.client import ImmichClient
+from photos_sync.plan.fidelity import FidelityOptions, FidelityPlan, plan_fidelity
+from photos_sync.source.library import PhotosLibrary
+from photos_sync.track.fidelity import album_ids, album_members, imported_for_fidelity, stacks
+from photos_sync.upload.fidelity import apply_fidelity
+
+log = logging.getLogger(__name__)
+
+
+def plan_metadata(
+    library: PhotosLibrary,
+    connection: sqlite3.Connection,
+    options: FidelityOptions = FidelityOptions(),
+    client: ImmichClient | None = None,
+) -> FidelityPlan:
+    """What Immich must still be told of favorites, descriptions, tags, albums, bursts.
+
+    With a client, assets found on the server rather than uploaded are first read there, so
+    what the server already shows is kept (see ``adoption_baseline``)."""
+    entries = {entry.uuid: entry for entry in library.entries()}
+    assets = imported_for_fidelity(connection)
+    adopted = [asset.immich_id for asset in assets if asset.applied is None]
+    return plan_fidelity(
+        assets,
+        entries,
+        library.albums(),
+        album_ids(connection),
+        album_members(connection),
+        stacks(connection),
+        options,
+        client.asset_values(adopted) if client is not None and adopted else None,
+    )
+
+
+EXTRACTION_POLL = 0.5  # seconds between looks at what Immich has still to read
+# Seconds in all: at least, per asset, at most. What Immich has not read by then is sent by
+# the next run (a busy server on a first import of 100k photos may take hours).
+EXTRACTION_WAIT = (60.0, 0.25, 900.0)
+# Immich's extraction sets an asset's size in one task and replaces its tags in another,
+# beside it; only the thumbnail, made once the extraction has finished, proves it is over
+# (a 2 s settle after the size lost tags in 2 of 10 real runs). A file whose thumbnail
+# fails (an exotic format) counts as read this long after its size is known.
+THUMBNAIL_GRACE = 10.0
+CLOCK_SKEW = timedelta(minutes=10)  # the server's clock may differ from ours
+
+
+def wait_for_extraction(client: ImmichClient, asset_ids: set[str], since: datetime) -> set[str]:
+    """Wait (bounded) until Immich has finished reading these new uploads; the ones still
+    unfinished when the wait ended. One listing per look, whatever the number of assets."""
+    least, each, most = EXTRACTION_WAIT
+    deadline = time.monotonic() + min(most, least + each * len(asset_ids))
+    after = (since - CLOCK_SKEW).isoformat()
+    reading_since: dict[str, float] = {}
+    pending = set(asset_ids)
+    while pending:
+        now = time.monotonic()
+        states = client.extraction_states(pending, after)
+        for asset_id in list(pending):
+            state = states.get(asset_id, "done")
+            if state == "reading":
+                reading_since.setdefault(asset_id, now)
+            if state == "done" or now - reading_since.get(asset_id, now) > THUMBNAIL_GRACE:
+                pending.discard(asset_id)
+        if not pending or now > deadline:
+            break
+        time.sleep(EXTRACTION_POLL)
+    return pending
+
+
+def sync_metadata(
+    library: PhotosLibrary,
+    connection: sqlite3.Connection,
+    client: ImmichClient,
+    options: FidelityOptions = FidelityOptions(),
+    uploaded_since: datetime | None = None,
+) -> FidelityPlan:
+    """Send only what changed since the last run; returns what was sent.
+
+    ``uploaded_since``: when this run's uploads began. Immich reads each new file's
+    metadata in the background and then replaces the asset's tags and EXIF fields with the
+    file's; what photos-sync sends before that can be lost, so it waits for it first, and
+    what Immich has still not read when the wait ends is left for the next run."""
+    plan = plan_metadata(library, connection, options, client)
+    if plan.empty and not plan.applied:
+        return plan
+    if uploaded_since is not None:
+        touched = plan.exif_writes()
+        if touched:
+            unfinished = wait_for_extraction(client, touched, uploaded_since)
+            if unfinished:
+                log.info(
+                    "Immich still reading %d new uploads: their metadata waits", len(unfinished)
+                )
+            plan.defer(unfinished)
+    apply_fidelity(client, connection, plan)
+    sent = {name: n for name, n in plan.counts().items() if n}
+    log.info("metadata sent to Immich: %s", sent or "nothing")
+    return plan

@@ -1,0 +1,71 @@
+"""``sync``, the nightly run: import what is new, send what Photos knows, account for what
+was deleted; one recorded run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from photos_sync.plan.cleanup import CleanupPlan
+from photos_sync.plan.fidelity import FidelityPlan
+from photos_sync.plan.importing import ImportPlan
+from photos_sync.track.runs import recorded_run
+from photos_sync.upload.importer import ImportSummary
+from photos_sync.workflow.cleanup import cleanup_library
+from photos_sync.workflow.importing import (
+    ImportOptions,
+    outcome_of,
+    plan_library_import,
+    prepare,
+    run_plan,
+)
+from photos_sync.workflow.metadata import plan_metadata, sync_metadata
+from photos_sync.workflow.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    """What a sync did, or (``summary`` None) would do."""
+
+    plan: ImportPlan
+    cleanup: CleanupPlan
+    metadata: FidelityPlan
+    summary: ImportSummary | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        if self.summary is None:
+            return {
+                "dry_run": True,
+                "import": self.plan.to_json(),
+                "metadata": self.metadata.counts(),
+                "cleanup": self.cleanup.to_json(),
+            }
+        return {
+            "import": self.summary.to_json(),
+            "metadata": self.metadata.counts(),
+            "cleanup": {
+                "archived": len(self.cleanup.archive),
+                "forgotten": len(self.cleanup.forget),
+            },
+            "ok": self.summary.ok,
+        }
+
+
+def sync_library(work: Workspace, options: ImportOptions, given: dict[str, Any]) -> SyncOutcome:
+    library = work.open_library()
+    with work.immich_client() as client, work.tracker("sync") as connection:
+        ready = prepare(work, client, connection, options, given)
+        _, plan = plan_library_import(library, connection, ready.options, ready.bridge)
+        if options.dry_run:
+            cleaned = cleanup_library(library, connection, dry_run=True, force=False)
+            pending = plan_metadata(library, connection, ready.metadata)
+            return SyncOutcome(plan, cleaned, pending)
+        with recorded_run(connection, "sync") as run:
+            summary = run_plan(work, client, connection, plan, ready.options, ready.bridge)
+            metadata = sync_metadata(
+                library, connection, client, ready.metadata, summary.uploads_began
+            )
+            cleaned = cleanup_library(library, connection, dry_run=False, force=False)
+            outcome = SyncOutcome(plan, cleaned, metadata, summary)
+            run.finish(outcome_of(summary), outcome.to_json())
+    return outcome
