@@ -7,8 +7,6 @@ the reason the user will read in ``review``.
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -21,6 +19,7 @@ from photos_sync.source.records import (
     Resource,
     ResourceKind,
 )
+from photos_sync.track.assets import AssetRow
 
 CLOUD_ONLY = "in iCloud only, use --include-cloud"
 CLOUD_NEEDS_MAC = "in iCloud only; downloading it needs macOS Photos (--include-cloud)"
@@ -58,21 +57,20 @@ class Candidate:
         return next((r for r in self.resources if r.kind is kind), None)
 
 
-def candidate_from_row(row: sqlite3.Row) -> Candidate:
-    resources = tuple(Resource.from_json(r) for r in json.loads(row["resources"] or "[]"))
+def candidate_from_row(row: AssetRow) -> Candidate:
     return Candidate(
-        uuid=row["icloud_uuid"],
-        filename=row["filename"] or row["icloud_uuid"],
-        media_type=MediaType(row["media_type"] or MediaType.PHOTO),
-        created_at=row["asset_created_at"],
-        modified_at=row["photos_modified_at"],
-        favorite=bool(row["is_favorite"]),
-        hidden=bool(row["is_hidden"]),
-        cinematic=bool(row["is_cinematic"]),
-        edited=bool(row["is_edited"]),
-        resources=resources,
-        shared=bool(row["is_shared_library"] or row["is_syndicated"]),
-        raw_pair=bool(row["has_raw_pair"]),
+        uuid=row.uuid,
+        filename=row.filename or row.uuid,
+        media_type=MediaType(row.media_type or MediaType.PHOTO),
+        created_at=row.asset_created_at,
+        modified_at=row.photos_modified_at,
+        favorite=row.favorite,
+        hidden=row.hidden,
+        cinematic=row.cinematic,
+        edited=row.edited,
+        resources=tuple(Resource.from_json(r) for r in row.resources),
+        shared=row.shared,
+        raw_pair=row.raw_pair,
     )
 
 

@@ -150,12 +150,82 @@ def save_scanned(
     return len(rows)
 
 
-def not_imported_rows(connection: sqlite3.Connection) -> list[sqlite3.Row]:
-    """Rows an import may act on: in the library, not archived, not yet imported."""
-    return connection.execute(
+@dataclass(frozen=True)
+class AssetRow:
+    """One asset as the tracker holds it, for planning an import and checking one."""
+
+    uuid: str
+    filename: str | None
+    media_type: str | None
+    asset_created_at: str  # ISO 8601 with Photos' offset
+    photos_modified_at: str | None
+    favorite: bool
+    hidden: bool
+    cinematic: bool
+    edited: bool
+    shared: bool  # in an iCloud Shared Library, or "Shared with You"
+    raw_pair: bool
+    resources: list[dict[str, Any]]  # Resource.to_json() of each part
+    immich_id: str | None
+    sha1: str | None
+    motion_video_immich_id: str | None
+    companions: dict[str, str]  # "raw" / "edited" -> Immich id
+    applied: dict[str, Any]  # the metadata sent to Immich
+
+
+def _asset_row(row: sqlite3.Row) -> AssetRow:
+    return AssetRow(
+        uuid=row["icloud_uuid"],
+        filename=row["filename"],
+        media_type=row["media_type"],
+        asset_created_at=row["asset_created_at"] or "",
+        photos_modified_at=row["photos_modified_at"],
+        favorite=bool(row["is_favorite"]),
+        hidden=bool(row["is_hidden"]),
+        cinematic=bool(row["is_cinematic"]),
+        edited=bool(row["is_edited"]),
+        shared=bool(row["is_shared_library"] or row["is_syndicated"]),
+        raw_pair=bool(row["has_raw_pair"]),
+        resources=json.loads(row["resources"] or "[]"),
+        immich_id=row["immich_id"],
+        sha1=row["sha1"],
+        motion_video_immich_id=row["motion_video_immich_id"],
+        companions=json.loads(row["companions"] or "{}"),
+        applied=json.loads(row["applied_metadata"] or "{}"),
+    )
+
+
+_ORDER = " ORDER BY asset_created_at, icloud_uuid"
+_IMPORTED = "SELECT * FROM imported_assets WHERE status = 'imported' AND archived = 0"
+
+
+def not_imported(connection: sqlite3.Connection) -> list[AssetRow]:
+    """What an import may act on: in the library, not archived, not yet imported."""
+    rows = connection.execute(
         "SELECT * FROM imported_assets WHERE status != 'imported' AND archived = 0"
-        " AND in_trash = 0 ORDER BY asset_created_at, icloud_uuid"
-    ).fetchall()
+        " AND in_trash = 0" + _ORDER
+    )
+    return [_asset_row(row) for row in rows]
+
+
+def imported(connection: sqlite3.Connection) -> list[AssetRow]:
+    """Every asset in Immich (not archived), in capture order."""
+    return [_asset_row(row) for row in connection.execute(_IMPORTED + _ORDER)]
+
+
+def imported_live_photos(connection: sqlite3.Connection, *, only_unlinked: bool) -> list[AssetRow]:
+    """Imported Live Photos (optionally only those whose motion video is not linked)."""
+    unlinked = " AND motion_video_immich_id IS NULL" if only_unlinked else ""
+    rows = connection.execute(_IMPORTED + " AND has_paired_video = 1" + unlinked + _ORDER)
+    return [_asset_row(row) for row in rows]
+
+
+def imported_cinematic_without_sidecars(connection: sqlite3.Connection) -> list[AssetRow]:
+    rows = connection.execute(
+        _IMPORTED + " AND is_cinematic = 1"
+        " AND (cinematic_sidecars IS NULL OR cinematic_sidecars = '[]')" + _ORDER
+    )
+    return [_asset_row(row) for row in rows]
 
 
 def imported_uuids(connection: sqlite3.Connection) -> set[str]:
@@ -208,14 +278,6 @@ def record_problem(
         " WHERE icloud_uuid = ?",
         (status.value, reason, now_iso(), uuid),
     )
-
-
-def imported_rows(connection: sqlite3.Connection, where: str = "1") -> list[sqlite3.Row]:
-    """Imported, not archived rows matching an extra SQL condition (a constant string)."""
-    return connection.execute(
-        f"SELECT * FROM imported_assets WHERE status = 'imported' AND archived = 0 AND ({where})"
-        " ORDER BY asset_created_at, icloud_uuid"
-    ).fetchall()
 
 
 def imported_sha1s(connection: sqlite3.Connection) -> set[str]:

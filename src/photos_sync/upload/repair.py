@@ -19,7 +19,8 @@ from photos_sync.immich.client import ImmichClient
 from photos_sync.plan.importing import ImportTask, candidate_from_row, task_for
 from photos_sync.source.records import Availability
 from photos_sync.track.assets import (
-    imported_rows,
+    imported_cinematic_without_sidecars,
+    imported_live_photos,
     record_motion_video,
     record_sidecars,
 )
@@ -54,14 +55,11 @@ def paired_video_tasks(
     connection: sqlite3.Connection, *, only_unlinked: bool, limit: int = 0
 ) -> list[tuple[ImportTask, str]]:
     """(task, still's Immich id) for imported assets with a paired video to (re)link."""
-    where = "has_paired_video = 1" + (
-        " AND motion_video_immich_id IS NULL" if only_unlinked else ""
-    )
     found = []
-    for row in imported_rows(connection, where):
+    for row in imported_live_photos(connection, only_unlinked=only_unlinked):
         task = task_for(candidate_from_row(row))
-        if isinstance(task, ImportTask):
-            found.append((task, row["immich_id"]))
+        if isinstance(task, ImportTask) and row.immich_id is not None:
+            found.append((task, row.immich_id))
     return found[:limit] if limit else found
 
 
@@ -109,10 +107,7 @@ def repair_cinematic(
     connection: sqlite3.Connection, sidecar_root: Path, summary: RepairSummary
 ) -> None:
     """Keep the sidecars of imported Cinematic videos that have none recorded."""
-    rows = imported_rows(
-        connection, "is_cinematic = 1 AND (cinematic_sidecars IS NULL OR cinematic_sidecars = '[]')"
-    )
-    for row in rows:
+    for row in imported_cinematic_without_sidecars(connection):
         task = task_for(candidate_from_row(row))
         if not isinstance(task, ImportTask) or not task.sidecars:
             summary.not_in_library += 1

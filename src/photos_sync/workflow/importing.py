@@ -30,7 +30,7 @@ from photos_sync.plan.importing import (
 from photos_sync.source import bridge as bridges
 from photos_sync.source.bridge import PhotosBridge
 from photos_sync.source.library import PhotosLibrary
-from photos_sync.track.assets import imported_uuids, not_imported_rows
+from photos_sync.track.assets import imported_uuids, not_imported
 from photos_sync.track.choices import store_choices, stored_choices
 from photos_sync.track.runs import recorded_run
 from photos_sync.upload.importer import AssetResult, Importer, ImportSummary
@@ -108,7 +108,7 @@ def plan_library_import(
     """Scan what changed, then decide what to upload and what to skip."""
     library.require_originals()
     scan = scan_library(library, connection, dry_run=options.dry_run)
-    candidates = [candidate_from_row(row) for row in not_imported_rows(connection)]
+    candidates = [candidate_from_row(row) for row in not_imported(connection)]
     if options.dry_run:  # the scan was not saved: plan from the tracker and the fresh scan
         scanned = [
             candidate_from_asset(asset, modified)

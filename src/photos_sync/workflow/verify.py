@@ -4,7 +4,6 @@ albums, tags, stacks), and with ``--fix`` repair it, each step independent of th
 from __future__ import annotations
 
 import contextlib
-import json
 import sqlite3
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from photos_sync.plan.verify import (
 )
 from photos_sync.source.library import PhotosLibrary
 from photos_sync.source.records import Availability, ResourceKind
-from photos_sync.track.assets import imported_rows, reset_to_pending
+from photos_sync.track.assets import AssetRow, imported, reset_to_pending
 from photos_sync.track.fidelity import album_ids, record_stack, stacks, tag_ids
 from photos_sync.upload.checksum import sha1_of
 from photos_sync.upload.fidelity import tag_sets
@@ -42,35 +41,35 @@ NEEDED_TO_VERIFY = permissions.VERIFY
 NEEDED_TO_FIX = permissions.VERIFY_FIX
 
 
-def _imported(rows: list[sqlite3.Row]) -> list[Imported]:
+def _imported(rows: list[AssetRow]) -> list[Imported]:
     found = []
     for row in rows:
         video = candidate_from_row(row).resource(ResourceKind.PAIRED_VIDEO)
         found.append(
             Imported(
-                uuid=row["icloud_uuid"],
-                filename=row["filename"] or row["icloud_uuid"],
-                immich_id=row["immich_id"],
-                sha1=row["sha1"],
-                motion_video_id=row["motion_video_immich_id"],
+                uuid=row.uuid,
+                filename=row.filename or row.uuid,
+                immich_id=row.immich_id or "",
+                sha1=row.sha1,
+                motion_video_id=row.motion_video_immich_id,
                 motion_video_on_disk=video is not None and video.availability is Availability.LOCAL,
             )
         )
     return found
 
 
-def _member_ids(rows: list[sqlite3.Row]) -> dict[str, str]:
+def _member_ids(rows: list[AssetRow]) -> dict[str, str]:
     """Immich id of every stack member the tracker knows: each imported asset by its Photos
     uuid, and its RAW or edited companion as ``uuid:raw`` / ``uuid:edited``."""
     ids: dict[str, str] = {}
     for row in rows:
-        ids[row["icloud_uuid"]] = row["immich_id"]
-        for kind, immich_id in json.loads(row["companions"] or "{}").items():
-            ids[f"{row['icloud_uuid']}:{kind}"] = immich_id
+        ids[row.uuid] = row.immich_id or ""
+        for kind, immich_id in row.companions.items():
+            ids[f"{row.uuid}:{kind}"] = immich_id
     return ids
 
 
-def _library_sha1(work: Workspace, rows: list[sqlite3.Row]) -> dict[str, str]:
+def _library_sha1(work: Workspace, rows: list[AssetRow]) -> dict[str, str]:
     """--deep: hash each imported asset's original in the library again."""
     found: dict[str, str] = {}
     with work.feedback.meter("Hashing library files", len(rows)) as progress:
@@ -78,16 +77,16 @@ def _library_sha1(work: Workspace, rows: list[sqlite3.Row]) -> dict[str, str]:
             original = candidate_from_row(row).resource(ResourceKind.ORIGINAL)
             if original and original.availability is Availability.LOCAL and original.path:
                 with contextlib.suppress(OSError):  # unreadable now: nothing to compare
-                    found[row["icloud_uuid"]] = sha1_of(original.path)[0]
+                    found[row.uuid] = sha1_of(original.path)[0]
             progress.advance()
     return found
 
 
 def _expected_albums(
-    library: PhotosLibrary, connection: sqlite3.Connection, rows: list[sqlite3.Row]
+    library: PhotosLibrary, connection: sqlite3.Connection, rows: list[AssetRow]
 ) -> dict[str, tuple[str, str, set[str]]]:
     """Albums photos-sync made: Photos uuid -> (Immich id, name, imported members' ids)."""
-    imported = {row["icloud_uuid"]: row["immich_id"] for row in rows}
+    imported = {row.uuid: row.immich_id for row in rows if row.immich_id}
     known = album_ids(connection)
     return {
         album.uuid: (
@@ -108,38 +107,37 @@ def check(
     deep: bool,
 ) -> tuple[list[Finding], int]:
     """The differences, and how many imported assets were checked."""
-    rows = imported_rows(connection)
+    rows = imported(connection)
     server = {asset.id: asset for asset in client.all_assets()}
-    imported = _imported(rows)
-    findings = compare(imported, server, _library_sha1(work, rows) if deep else None)
-    findings += compare_tags(imported, _tags_lacking(client, connection, rows, server))
+    assets = _imported(rows)
+    findings = compare(assets, server, _library_sha1(work, rows) if deep else None)
+    findings += compare_tags(assets, _tags_lacking(client, connection, rows, server))
     albums = _expected_albums(library, connection, rows)
     on_server = {
         immich_id: client.album_asset_ids(immich_id) for immich_id, _, _ in albums.values()
     }
     recorded = {uuid.upper(): immich_id for uuid, (immich_id, _) in album_ids(connection).items()}
     twins = album_twins(marked_albums(client.albums()), recorded)
-    by_uuid = {asset.uuid: asset for asset in imported}
+    by_uuid = {asset.uuid: asset for asset in assets}
     made = stacks(connection)
     findings += compare_stacks(made, _member_ids(rows), by_uuid, client.stacks() if made else [])
     return findings + compare_albums(albums, on_server) + twins, len(rows)
 
 
-def _tags_given(rows: list[sqlite3.Row]) -> dict[str, set[str]]:
+def _tags_given(rows: list[AssetRow]) -> dict[str, set[str]]:
     """Tag name -> the Immich ids photos-sync gave it to (the tracker's record of what was
     sent: Photos' keywords, and people tags when chosen)."""
     given: dict[str, set[str]] = {}
     for row in rows:
-        sent = json.loads(row["applied_metadata"] or "{}").get("keywords", [])
-        for name in sent:
-            given.setdefault(name, set()).add(row["immich_id"])
+        for name in row.applied.get("keywords", []):
+            given.setdefault(name, set()).add(row.immich_id or "")
     return given
 
 
 def _tags_lacking(
     client: ImmichClient,
     connection: sqlite3.Connection,
-    rows: list[sqlite3.Row],
+    rows: list[AssetRow],
     present: Collection[str],
 ) -> dict[str, set[str]]:
     """Tag name -> the assets on the server that lack it though photos-sync gave it (one
@@ -159,7 +157,7 @@ def _retag(client: ImmichClient, connection: sqlite3.Connection, findings: list[
     lacking_assets = {f.immich_id for f in _of(findings, (Problem.TAGS_MISSING,))}
     if not lacking_assets:
         return
-    rows = [r for r in imported_rows(connection) if r["immich_id"] in lacking_assets]
+    rows = [r for r in imported(connection) if r.immich_id in lacking_assets]
     lacking = _tags_lacking(client, connection, rows, lacking_assets)
     known = tag_ids(connection)
     for names, asset_ids in tag_sets(lacking):
@@ -263,7 +261,7 @@ def _refill(
     albums = _of(findings, (Problem.ALBUM_DIFFERS,))
     if not albums:
         return
-    expected = _expected_albums(library, connection, imported_rows(connection))
+    expected = _expected_albums(library, connection, imported(connection))
     refused = []
     for finding in albums:
         try:
@@ -280,7 +278,7 @@ def _restack(client: ImmichClient, connection: sqlite3.Connection, findings: lis
     covers = {f.uuid for f in _of(findings, (Problem.STACK_DIFFERS,))}
     if not covers:
         return
-    ids = _member_ids(imported_rows(connection))
+    ids = _member_ids(imported(connection))
     for key, members in stacks(connection).items():
         if members and members[0].split(":")[0] in covers:
             stack_id = client.create_stack([ids[m] for m in members if m in ids])
