@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from photos_sync.plan.fidelity import ALBUM_MARK
+from photos_sync.plan.metadata import ALBUM_MARK
 from tests.e2e.server import RealImmich, all_assets
 
 PHOTOS_SYNC = str(Path(sys.executable).parent / "photos-sync")

@@ -133,7 +133,7 @@ PHOTOS_SYNC_ADDITIONS = Migration(
     ),
 )
 
-FIDELITY = Migration(
+METADATA = Migration(
     3,
     "what Photos says of each asset beyond its file, and what was sent to Immich of it",
     (
@@ -187,7 +187,7 @@ TRUST = Migration(
 MIGRATIONS: tuple[Migration, ...] = (
     SEED_SCHEMA,
     PHOTOS_SYNC_ADDITIONS,
-    FIDELITY,
+    METADATA,
     COMPANIONS,
     TRUST,
 )

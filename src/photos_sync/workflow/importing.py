@@ -17,7 +17,6 @@ from typing import Any
 from photos_sync.immich import permissions
 from photos_sync.immich.client import ImmichClient
 from photos_sync.plan.choices import Choices
-from photos_sync.plan.fidelity import FidelityOptions, FidelityPlan
 from photos_sync.plan.importing import (
     HiddenAs,
     ImportPlan,
@@ -27,6 +26,7 @@ from photos_sync.plan.importing import (
     merge_candidates,
     plan_import,
 )
+from photos_sync.plan.metadata import MetadataOptions, MetadataPlan
 from photos_sync.source import bridge as bridges
 from photos_sync.source.bridge import PhotosBridge
 from photos_sync.source.library import PhotosLibrary
@@ -89,9 +89,9 @@ def with_choices(options: ImportOptions, choices: Choices) -> ImportOptions:
     )
 
 
-def metadata_options(choices: Choices) -> FidelityOptions:
+def metadata_options(choices: Choices) -> MetadataOptions:
     hidden = HiddenAs.ARCHIVE if choices.hidden_as is HiddenAs.SKIP else choices.hidden_as
-    return FidelityOptions(
+    return MetadataOptions(
         album_prefix=choices.album_prefix,
         people_tags=choices.people_tags,
         hidden_visibility=hidden.value,
@@ -170,7 +170,7 @@ class Prepared:
     """A run's options once the remembered choices are in, and the Photos bridge if any."""
 
     options: ImportOptions
-    metadata: FidelityOptions
+    metadata: MetadataOptions
     bridge: PhotosBridge | None
 
 
@@ -200,7 +200,7 @@ class ImportOutcome:
 
     plan: ImportPlan
     summary: ImportSummary | None = None
-    metadata: FidelityPlan | None = None
+    metadata: MetadataPlan | None = None
 
     def to_json(self) -> dict[str, Any]:
         if self.summary is None:

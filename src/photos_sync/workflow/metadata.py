@@ -9,10 +9,10 @@ import time
 from datetime import datetime, timedelta
 
 from photos_sync.immich.client import ImmichClient
-from photos_sync.plan.fidelity import FidelityOptions, FidelityPlan, plan_fidelity
+from photos_sync.plan.metadata import MetadataOptions, MetadataPlan, metadata_changes
 from photos_sync.source.library import PhotosLibrary
-from photos_sync.track.fidelity import album_ids, album_members, imported_for_fidelity, stacks
-from photos_sync.upload.fidelity import apply_fidelity
+from photos_sync.track.metadata import album_ids, album_members, imported_for_metadata, stacks
+from photos_sync.upload.metadata import send_metadata
 
 log = logging.getLogger(__name__)
 
@@ -20,17 +20,17 @@ log = logging.getLogger(__name__)
 def plan_metadata(
     library: PhotosLibrary,
     connection: sqlite3.Connection,
-    options: FidelityOptions = FidelityOptions(),
+    options: MetadataOptions = MetadataOptions(),
     client: ImmichClient | None = None,
-) -> FidelityPlan:
+) -> MetadataPlan:
     """What Immich must still be told of favorites, descriptions, tags, albums, bursts.
 
     With a client, assets found on the server rather than uploaded are first read there, so
     what the server already shows is kept (see ``adoption_baseline``)."""
     entries = {entry.uuid: entry for entry in library.entries()}
-    assets = imported_for_fidelity(connection)
+    assets = imported_for_metadata(connection)
     adopted = [asset.immich_id for asset in assets if asset.applied is None]
-    return plan_fidelity(
+    return metadata_changes(
         assets,
         entries,
         library.albums(),
@@ -81,9 +81,9 @@ def sync_metadata(
     library: PhotosLibrary,
     connection: sqlite3.Connection,
     client: ImmichClient,
-    options: FidelityOptions = FidelityOptions(),
+    options: MetadataOptions = MetadataOptions(),
     uploaded_since: datetime | None = None,
-) -> FidelityPlan:
+) -> MetadataPlan:
     """Send only what changed since the last run; returns what was sent.
 
     ``uploaded_since``: when this run's uploads began. Immich reads each new file's
@@ -102,7 +102,7 @@ def sync_metadata(
                     "Immich still reading %d new uploads: their metadata waits", len(unfinished)
                 )
             plan.defer(unfinished)
-    apply_fidelity(client, connection, plan)
+    send_metadata(client, connection, plan)
     sent = {name: n for name, n in plan.counts().items() if n}
     log.info("metadata sent to Immich: %s", sent or "nothing")
     return plan

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from photos_sync.plan.cleanup import CleanupPlan
-from photos_sync.plan.fidelity import FidelityPlan
 from photos_sync.plan.importing import ImportPlan
+from photos_sync.plan.metadata import MetadataPlan
 from photos_sync.track.runs import recorded_run
 from photos_sync.upload.importer import ImportSummary
 from photos_sync.workflow.cleanup import cleanup_library
@@ -29,7 +29,7 @@ class SyncOutcome:
 
     plan: ImportPlan
     cleanup: CleanupPlan
-    metadata: FidelityPlan
+    metadata: MetadataPlan
     summary: ImportSummary | None = None
 
     def to_json(self) -> dict[str, Any]:

@@ -12,8 +12,8 @@ from typing import Any
 from photos_sync.errors import ImmichAuthError, ImmichRejected, PhotosSyncError
 from photos_sync.immich import permissions
 from photos_sync.immich.client import ImmichClient
-from photos_sync.plan.fidelity import marked_albums
 from photos_sync.plan.importing import candidate_from_row
+from photos_sync.plan.metadata import marked_albums
 from photos_sync.plan.verify import (
     FIXABLE,
     Finding,
@@ -29,9 +29,9 @@ from photos_sync.plan.verify import (
 from photos_sync.source.library import PhotosLibrary
 from photos_sync.source.records import Availability, ResourceKind
 from photos_sync.track.assets import AssetRow, imported, reset_to_pending
-from photos_sync.track.fidelity import album_ids, record_stack, stacks, tag_ids
+from photos_sync.track.metadata import album_ids, record_stack, stacks, tag_ids
 from photos_sync.upload.checksum import sha1_of
-from photos_sync.upload.fidelity import tag_sets
+from photos_sync.upload.metadata import tag_sets
 from photos_sync.upload.repair import RepairSummary, paired_video_tasks, repair_paired_videos
 from photos_sync.workflow.connect import bind, connect
 from photos_sync.workflow.importing import ImportOptions, plan_library_import, run_plan

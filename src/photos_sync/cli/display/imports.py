@@ -7,8 +7,8 @@ from rich.table import Table
 
 from photos_sync.cli.display.lists import MAX_LISTED, more
 from photos_sync.plan.cleanup import CleanupPlan
-from photos_sync.plan.fidelity import FidelityPlan
 from photos_sync.plan.importing import ImportPlan
+from photos_sync.plan.metadata import MetadataPlan
 from photos_sync.upload.importer import ImportSummary
 from photos_sync.upload.repair import RepairSummary
 from photos_sync.workflow.importing import ImportOutcome
@@ -52,7 +52,7 @@ def import_summary(summary: ImportSummary, console: Console) -> None:
         console.print("Interrupted: the rest is still pending; run import again to continue.")
 
 
-def metadata(plan: FidelityPlan, console: Console) -> None:
+def metadata(plan: MetadataPlan, console: Console) -> None:
     counts = {name: n for name, n in plan.counts().items() if n}
     deferred = counts.pop("deferred_to_next_run", 0)
     if deferred:
@@ -67,7 +67,7 @@ def metadata(plan: FidelityPlan, console: Console) -> None:
         console.print("Photos metadata: Immich is up to date.")
 
 
-def pending_metadata(plan: FidelityPlan, console: Console) -> None:
+def pending_metadata(plan: MetadataPlan, console: Console) -> None:
     console.print(f"Metadata to send for assets already imported: {plan.counts()}")
 
 

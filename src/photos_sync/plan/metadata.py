@@ -11,7 +11,7 @@ from typing import Any
 
 from photos_sync.immich.client import ServerAlbum, ServerValues
 from photos_sync.source.catalog import CatalogEntry, PhotosAlbum
-from photos_sync.track.fidelity import ImportedAsset
+from photos_sync.track.metadata import ImportedAsset
 
 Ref = tuple[str, str]  # (Photos UUID, Immich asset id)
 
@@ -34,7 +34,7 @@ class StackWork:
 
 
 @dataclass(frozen=True)
-class FidelityOptions:
+class MetadataOptions:
     album_prefix: str = ""
     people_tags: bool = False  # named persons as tags "people/<name>"
     hidden_visibility: str = "archive"  # where hidden photos go (--hidden-as)
@@ -45,7 +45,7 @@ PEOPLE_TAG = "people/"
 
 
 @dataclass
-class FidelityPlan:
+class MetadataPlan:
     favorites: dict[bool, list[Ref]] = field(default_factory=lambda: {True: [], False: []})
     # One PUT per asset: description, dateTimeOriginal, latitude/longitude, visibility.
     updates: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
@@ -130,7 +130,7 @@ def _field_changes(
     asset: ImportedAsset,
     entry: CatalogEntry | None,
     applied: dict[str, Any],
-    options: FidelityOptions,
+    options: MetadataOptions,
 ) -> dict[str, Any]:
     """Fields of ``PUT /assets/{id}`` whose Photos value changed since last sent."""
     fields: dict[str, Any] = {}
@@ -148,7 +148,7 @@ def _field_changes(
     return fields
 
 
-def _wanted_tags(asset: ImportedAsset, options: FidelityOptions) -> list[str]:
+def _wanted_tags(asset: ImportedAsset, options: MetadataOptions) -> list[str]:
     tags = list(asset.desired.get("keywords", []))
     if options.people_tags:
         tags += [f"{PEOPLE_TAG}{name}" for name in asset.desired.get("persons", [])]
@@ -180,8 +180,8 @@ def adoption_baseline(
 def _asset_changes(
     asset: ImportedAsset,
     entry: CatalogEntry | None,
-    plan: FidelityPlan,
-    options: FidelityOptions,
+    plan: MetadataPlan,
+    options: MetadataOptions,
     server: ServerValues | None = None,
 ) -> None:
     if server is not None:  # given only for an asset never sent anything
@@ -214,7 +214,7 @@ def _album_changes(
     known: Mapping[str, tuple[str, str]],
     members_done: set[tuple[str, str]],
     prefix: str,
-    plan: FidelityPlan,
+    plan: MetadataPlan,
 ) -> None:
     """Create, rename, fill; and take out what photos-sync put in an album that Photos no
     longer has there (never what the user added in Immich)."""
@@ -251,8 +251,8 @@ def _album_changes(
 def _companion_stacks(
     assets: list[ImportedAsset],
     stacks_done: Mapping[str, list[str]],
-    options: FidelityOptions,
-    plan: FidelityPlan,
+    options: MetadataOptions,
+    plan: MetadataPlan,
 ) -> None:
     """An original with its RAW and/or edited rendering: one stack (JPEG or original on
     top; the RAW on top with ``raw_primary``)."""
@@ -276,7 +276,7 @@ def _stack_changes(
     assets: list[ImportedAsset],
     entries: Mapping[str, CatalogEntry],
     stacks_done: Mapping[str, list[str]],
-    plan: FidelityPlan,
+    plan: MetadataPlan,
 ) -> None:
     bursts: dict[str, list[ImportedAsset]] = {}
     for asset in assets:
@@ -296,18 +296,18 @@ def _stack_changes(
             plan.stacks.append(StackWork(key, [(f.uuid, f.immich_id) for f in ordered]))
 
 
-def plan_fidelity(
+def metadata_changes(
     assets: list[ImportedAsset],
     entries: Mapping[str, CatalogEntry],
     albums: list[PhotosAlbum],
     known_albums: Mapping[str, tuple[str, str]],
     members_done: set[tuple[str, str]],
     stacks_done: Mapping[str, list[str]],
-    options: FidelityOptions = FidelityOptions(),
+    options: MetadataOptions = MetadataOptions(),
     adopted: Mapping[str, ServerValues] | None = None,
-) -> FidelityPlan:
+) -> MetadataPlan:
     """``adopted``: what the server shows of assets never sent anything (by Immich id)."""
-    plan = FidelityPlan()
+    plan = MetadataPlan()
     for asset in assets:
         server = (adopted or {}).get(asset.immich_id) if asset.applied is None else None
         _asset_changes(asset, entries.get(asset.uuid), plan, options, server)

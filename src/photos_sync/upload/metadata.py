@@ -1,4 +1,4 @@
-"""Sending a :class:`~photos_sync.plan.fidelity.FidelityPlan` to Immich and recording what
+"""Sending a :class:`~photos_sync.plan.metadata.MetadataPlan` to Immich and recording what
 was sent, step by step, so an interruption repeats at most the step in flight."""
 
 from __future__ import annotations
@@ -8,13 +8,13 @@ from collections.abc import Iterable, Mapping
 
 from photos_sync.errors import ImmichUnavailable
 from photos_sync.immich.client import ImmichClient, ServerAlbum
-from photos_sync.plan.fidelity import (
+from photos_sync.plan.metadata import (
     AlbumWork,
-    FidelityPlan,
+    MetadataPlan,
     album_description,
     marked_albums,
 )
-from photos_sync.track.fidelity import (
+from photos_sync.track.metadata import (
     forget_members,
     record_album,
     record_applied,
@@ -59,9 +59,7 @@ def tag_sets(tags: Mapping[str, Iterable[str]]) -> list[tuple[list[str], list[st
     return [(list(names), ids) for names, ids in sorted(groups.items())]
 
 
-def apply_fidelity(
-    client: ImmichClient, connection: sqlite3.Connection, plan: FidelityPlan
-) -> None:
+def send_metadata(client: ImmichClient, connection: sqlite3.Connection, plan: MetadataPlan) -> None:
     for favorite, refs in plan.favorites.items():
         if refs:
             client.update_assets([immich_id for _, immich_id in refs], isFavorite=favorite)

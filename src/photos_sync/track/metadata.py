@@ -23,7 +23,7 @@ class ImportedAsset:
     companions: dict[str, str]  # "raw"/"edited" -> Immich id of that rendering
 
 
-def imported_for_fidelity(connection: sqlite3.Connection) -> list[ImportedAsset]:
+def imported_for_metadata(connection: sqlite3.Connection) -> list[ImportedAsset]:
     rows = connection.execute(
         "SELECT icloud_uuid, immich_id, burst_id, photos_metadata, applied_metadata, companions"
         " FROM imported_assets WHERE status = 'imported' AND archived = 0 AND in_trash = 0"
