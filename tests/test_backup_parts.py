@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from photos_sync.backup.rclone import Rclone
 from photos_sync.backup.sampling import choose
 from photos_sync.backup.stats import Event, Stats, parse_line
 from photos_sync.track.backup_jobs import Job, stale_jobs
+from tests.conftest import CliResult
+from tests.support.outcomes import assert_one_clear_line
 
 
 def test_stats_line_as_rclone_writes_it() -> None:
@@ -79,3 +85,17 @@ def test_stale_means_three_intervals_without_news() -> None:
     assert stale_jobs([job("RUNNING", 200)], 60, now) == [job("RUNNING", 200)]
     assert stale_jobs([job("RUNNING", 100)], 60, now) == []
     assert stale_jobs([job("FAILED", 999)], 60, now) == []
+
+
+def test_two_backup_modes_at_once_are_refused_not_reduced_to_one(
+    run_cli: Callable[..., CliResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PHOTOS_SYNC_DATA", str(tmp_path / "data"))
+    result = run_cli("backup", "--check", "--verify")
+    assert result.exit_code == 2
+    assert_one_clear_line(result, "--check and --verify cannot be used together")
+
+
+def test_rclone_never_shows_its_keys() -> None:
+    rclone = Rclone(Path("/usr/bin/rclone"), {"RCLONE_CRYPT_PASSWORD": "s3cret-obscured"})
+    assert "s3cret" not in repr(rclone)

@@ -76,6 +76,10 @@ class ImmichUnavailable(ImmichError):
     """The server failed or could not be reached, even after retrying."""
 
 
+class BackupError(PhotosSyncError):
+    """rclone could not do what a backup, a check or a restore asked of it."""
+
+
 class FileChangedError(PhotosSyncError):
     """A file's bytes changed between hashing and uploading: what arrived is not what was
     checked, so it must not be recorded as imported."""

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import subprocess
+from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
 
 from photos_sync.backup.remotes import CRYPT_ROOT
 from photos_sync.backup.stats import Event, parse_line
-from photos_sync.errors import PhotosSyncError
+from photos_sync.errors import BackupError
 
 # In the data folder: locks and the log being written are not worth keeping, and the live
 # tracker is backed up as a consistent snapshot instead (see snapshot_tracker). Patterns of
@@ -42,23 +43,6 @@ CANARY = ".photos-sync-canary"
 CANARY_TEXT = "photos-sync encrypted backup\n"
 
 
-def _run(
-    rclone: Path,
-    env: dict[str, str],
-    *args: str,
-    data: str | None = None,
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(rclone), *args],
-        env={**os.environ, **env},
-        input=data,
-        capture_output=True,
-        text=True,
-        check=False,
-        stdin=None if data is not None else subprocess.DEVNULL,
-    )
-
-
 def last_error(stderr: str) -> str:
     errors = [
         p.message.strip()
@@ -69,94 +53,101 @@ def last_error(stderr: str) -> str:
     return (errors or plain or [stderr.strip()[-300:] or "no message"])[-1]
 
 
-def write_canary(rclone: Path, env: dict[str, str]) -> str | None:
-    """Write and read back a small file through the crypt remote; None when it worked."""
-    target = f"{CRYPT_ROOT}{CANARY}"
-    wrote = _run(rclone, env, "rcat", target, data=CANARY_TEXT)
-    if wrote.returncode != 0:
-        return f"could not write through the encrypted remote: {last_error(wrote.stderr)}"
-    return check_canary(rclone, env)
+@dataclass(frozen=True)
+class Rclone:
+    """rclone with one destination's environment (its crypt remote and keys, only ever in
+    the environment, never on a command line). A failure raises :class:`BackupError` with
+    rclone's own last error line."""
 
+    binary: Path
+    env: dict[str, str] = field(repr=False)  # holds the keys: never shown
 
-def check_canary(rclone: Path, env: dict[str, str]) -> str | None:
-    """A wrong password or a different remote shows here, before anything is synced."""
-    read = _run(rclone, env, "cat", f"{CRYPT_ROOT}{CANARY}")
-    if read.returncode != 0:
-        return f"the backup cannot be decrypted: {last_error(read.stderr)}"
-    if read.stdout != CANARY_TEXT:
-        return "the backup's canary file does not match: wrong password or remote"
-    return None
+    def _run(self, *args: str, data: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(self.binary), *args],
+            env={**os.environ, **self.env},
+            input=data,
+            capture_output=True,
+            text=True,
+            check=False,
+            stdin=None if data is not None else subprocess.DEVNULL,
+        )
 
+    def write_canary(self) -> None:
+        """Write and read back a small file through the crypt remote."""
+        wrote = self._run("rcat", f"{CRYPT_ROOT}{CANARY}", data=CANARY_TEXT)
+        if wrote.returncode != 0:
+            raise BackupError(
+                f"could not write through the encrypted remote: {last_error(wrote.stderr)}"
+            )
+        self.check_canary()
 
-def cryptcheck(
-    rclone: Path,
-    env: dict[str, str],
-    source: str,
-    remote: str,
-    only: list[str] | None = None,
-) -> tuple[bool, str]:
-    """Every file of ``source`` against its encrypted copy, by checksum; with ``only``, just
-    those files (a restore is judged on what the backup holds, not on what else is there)."""
-    filters = ("--files-from-raw", "-") if only is not None else EXCLUDES  # the list is filtered
-    result = _run(
-        rclone,
-        env,
-        "cryptcheck",
-        source,
-        remote,
-        "--use-json-log",
-        *filters,
-        data="".join(f"{name}\n" for name in only) if only is not None else None,
-    )
-    summary = [
-        p.message.strip()
-        for line in result.stderr.splitlines()
-        if isinstance(p := parse_line(line), Event) and p.level in ("notice", "error")
-    ]
-    return result.returncode == 0, (summary[-1] if summary else last_error(result.stderr))
+    def check_canary(self) -> None:
+        """A wrong password or a different remote shows here, before anything is synced."""
+        read = self._run("cat", f"{CRYPT_ROOT}{CANARY}")
+        if read.returncode != 0:
+            raise BackupError(f"the backup cannot be decrypted: {last_error(read.stderr)}")
+        if read.stdout != CANARY_TEXT:
+            raise BackupError("the backup's canary file does not match: wrong password or remote")
 
+    def cryptcheck(self, source: str, remote: str, only: list[str] | None = None) -> str:
+        """Every file of ``source`` against its encrypted copy, by checksum; with ``only``,
+        just those files (a restore is judged on what the backup holds, not on what else is
+        there). rclone's summary; a BackupError with it when a file differs or is missing."""
+        filters = ("--files-from-raw", "-") if only is not None else EXCLUDES
+        result = self._run(
+            "cryptcheck",
+            source,
+            remote,
+            "--use-json-log",
+            *filters,
+            data="".join(f"{name}\n" for name in only) if only is not None else None,
+        )
+        summary = [
+            p.message.strip()
+            for line in result.stderr.splitlines()
+            if isinstance(p := parse_line(line), Event) and p.level in ("notice", "error")
+        ]
+        text = summary[-1] if summary else last_error(result.stderr)
+        if result.returncode != 0:
+            raise BackupError(text)
+        return text
 
-def copy_back(
-    rclone: Path, env: dict[str, str], remote: str, target: Path, whole: bool
-) -> tuple[bool, str]:
-    """Copy a backup folder back; the whole backup without its folder of deleted files."""
-    extra = NOT_DELETED if whole else ()
-    result = _run(rclone, env, "copy", remote, str(target), "--use-json-log", *EXCLUDES, *extra)
-    return result.returncode == 0, "" if result.returncode == 0 else last_error(result.stderr)
+    def copy_back(self, remote: str, target: Path, whole: bool) -> None:
+        """Copy a backup folder back; the whole backup without its folder of deleted files."""
+        extra = NOT_DELETED if whole else ()
+        result = self._run("copy", remote, str(target), "--use-json-log", *EXCLUDES, *extra)
+        if result.returncode != 0:
+            raise BackupError(f"Restore failed: {last_error(result.stderr)}")
 
+    def listing(self, remote: str, whole: bool) -> list[str]:
+        """The files of a backup folder (decrypted names), as a restore copies them."""
+        extra = NOT_DELETED if whole else ()
+        result = self._run("lsf", "-R", "--files-only", remote, *EXCLUDES, *extra)
+        if result.returncode != 0:
+            raise BackupError(f"Cannot list the backup: {last_error(result.stderr)}")
+        return [line for line in result.stdout.splitlines() if line]
 
-def listing(rclone: Path, env: dict[str, str], remote: str, whole: bool) -> list[str]:
-    """The files of a backup folder (decrypted names), as a restore copies them."""
-    extra = NOT_DELETED if whole else ()
-    result = _run(rclone, env, "lsf", "-R", "--files-only", remote, *EXCLUDES, *extra)
-    if result.returncode != 0:
-        raise PhotosSyncError(f"Cannot list the backup: {last_error(result.stderr)}")
-    return [line for line in result.stdout.splitlines() if line]
+    def holds_anything(self, root: str) -> bool:
+        """Whether the storage under the crypt remote has any file (read undecrypted)."""
+        result = self._run("lsf", "-R", "--files-only", "--max-depth", "2", root)
+        return result.returncode == 0 and bool(result.stdout.strip())
 
-
-def holds_anything(rclone: Path, env: dict[str, str], root: str) -> bool:
-    """Whether the storage under the crypt remote has any file (read without decrypting)."""
-    result = _run(rclone, env, "lsf", "-R", "--files-only", "--max-depth", "2", root)
-    return result.returncode == 0 and bool(result.stdout.strip())
-
-
-def download_compare(
-    rclone: Path, env: dict[str, str], source: str, remote: str, files: list[str]
-) -> tuple[bool, str]:
-    """Download the listed files through crypt and compare them with the source's bytes."""
-    if not files:
-        return True, "nothing to download"
-    listing = "\n".join(files) + "\n"
-    result = _run(
-        rclone,
-        env,
-        "check",
-        source,
-        remote,
-        "--download",
-        "--use-json-log",
-        "--files-from-raw",
-        "-",
-        data=listing,
-    )
-    return result.returncode == 0, "" if result.returncode == 0 else last_error(result.stderr)
+    def download_compare(self, source: str, remote: str, files: list[str]) -> str | None:
+        """Download the listed files through crypt and compare them with the source's bytes;
+        a note when there was nothing to read, a BackupError when one differs."""
+        if not files:
+            return "nothing to download"
+        result = self._run(
+            "check",
+            source,
+            remote,
+            "--download",
+            "--use-json-log",
+            "--files-from-raw",
+            "-",
+            data="\n".join(files) + "\n",
+        )
+        if result.returncode != 0:
+            raise BackupError(last_error(result.stderr))
+        return None

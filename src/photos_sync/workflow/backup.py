@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from photos_sync.backup import rclone as rc
@@ -19,6 +20,7 @@ from photos_sync.backup.onepassword import (
     create_item,
     read_secrets,
 )
+from photos_sync.backup.rclone import Rclone
 from photos_sync.backup.remotes import (
     CRYPT_REMOTE,
     CRYPT_ROOT,
@@ -37,7 +39,7 @@ from photos_sync.backup.runner import (
 from photos_sync.backup.sampling import choose
 from photos_sync.backup.stats import Stats
 from photos_sync.backup.tools import find_rclone, op_signed_in
-from photos_sync.errors import ConfigError, PhotosSyncError
+from photos_sync.errors import BackupError, ConfigError, PhotosSyncError
 from photos_sync.track import backup_jobs
 from photos_sync.track.assets import imported_sha1s
 from photos_sync.track.backup_jobs import Destination, Job
@@ -71,14 +73,23 @@ def _secrets(work: Workspace, kind: str = "b2") -> BackupSecrets:
     return read_secrets(settings.backup_op_item, settings.backup_op_vault, required)
 
 
-def _environment(
+def _rclone_for(
     work: Workspace, destination: Destination, secrets: BackupSecrets | None = None
-) -> tuple[Path, dict[str, str]]:
-    rclone = _rclone(work)
+) -> Rclone:
+    """rclone set up for a destination (its keys read once, from 1Password)."""
+    binary = _rclone(work)
     secrets = secrets or _secrets(work, destination.type)
     url = work.settings.backup_s3_endpoint
     s3 = S3Endpoint(url, work.settings.backup_s3_provider) if url else None
-    return rclone, rclone_env(destination, secrets, obscure_with(rclone), s3)
+    return Rclone(binary, rclone_env(destination, secrets, obscure_with(binary), s3))
+
+
+def _canary_problem(rclone: Rclone) -> str | None:
+    try:
+        rclone.check_canary()
+    except BackupError as error:
+        return error.message
+    return None
 
 
 def _known(connection: sqlite3.Connection, name: str) -> Destination:
@@ -147,9 +158,9 @@ def setup_destination(
             bucket = ask("Bucket (b2, s3) or folder (local)", bucket)
     with _destination_lock(work, name) as connection:
         destination = backup_jobs.save_destination(connection, name, kind, bucket, remote_path)
-        rclone, env = _environment(work, destination, secrets)
-        problem = rc.check_canary(rclone, env)
-        if problem is not None and rc.holds_anything(rclone, env, env[CRYPT_REMOTE]):
+        rclone = _rclone_for(work, destination, secrets)
+        problem = _canary_problem(rclone)
+        if problem is not None and rclone.holds_anything(rclone.env[CRYPT_REMOTE]):
             raise PhotosSyncError(
                 f"The destination already holds a backup that this password cannot read "
                 f"({problem}); it was encrypted with another password. Nothing was written",
@@ -157,9 +168,12 @@ def setup_destination(
                 " or choose another --bucket/--remote-path",
             )
         if problem is not None:
-            problem = rc.write_canary(rclone, env)
-        if problem is not None:
-            raise PhotosSyncError(f"Test write through encryption failed: {problem}")
+            try:
+                rclone.write_canary()
+            except BackupError as error:
+                raise BackupError(
+                    f"Test write through encryption failed: {error.message}"
+                ) from None
     return destination
 
 
@@ -246,10 +260,10 @@ def back_up(
     immich = _immich_path(work)
     with _destination_lock(work, name) as connection:
         destination = _known(connection, name)
-        rclone, env = _environment(work, destination)
-        problem = rc.check_canary(rclone, env)
+        rclone = _rclone_for(work, destination)
+        problem = _canary_problem(rclone)
         if problem is not None:
-            raise PhotosSyncError(
+            raise BackupError(
                 f"Backup refused: {problem}", "Check the 1Password item's encryption_password"
             )
         existing = backup_jobs.jobs(connection, destination.id)
@@ -271,8 +285,8 @@ def back_up(
                 progress.update(min(stats.bytes, stats.total_bytes), stats.total_bytes)
 
             results = run_backup(
-                rclone,
-                env,
+                rclone.binary,
+                rclone.env,
                 jobs,
                 connection,
                 log,
@@ -296,6 +310,14 @@ def _files(source: str) -> list[tuple[str, int]]:
     ]
 
 
+def _checked(check: Callable[[], str | None]) -> tuple[bool, str | None]:
+    """(passed, what rclone said) of a check whose failure is a finding, not the end."""
+    try:
+        return True, check()
+    except BackupError as error:
+        return False, error.message
+
+
 @dataclass(frozen=True)
 class FolderCheck:
     folder: str
@@ -316,14 +338,17 @@ def verify_backup(work: Workspace, name: str, sample: float) -> list[FolderCheck
     day, and every file too large for the remote to checksum)."""
     immich = _immich_path(work)
     with _destination_lock(work, name) as connection:
-        rclone, env = _environment(work, _known(connection, name))
+        rclone = _rclone_for(work, _known(connection, name))
     rotation = datetime.now(UTC).timetuple().tm_yday
     found = []
     for source, _ in sources(immich, work.settings.data_dir):
-        good, summary = rc.cryptcheck(rclone, env, source, remote_for(source))
+        remote = remote_for(source)
+        complete, summary = _checked(partial(rclone.cryptcheck, source, remote))
         chosen, large = choose(_files(source), sample, rotation)
-        same, note = rc.download_compare(rclone, env, source, remote_for(source), chosen)
-        found.append(FolderCheck(Path(source).name, good, summary, len(chosen), large, same, note))
+        same, note = _checked(partial(rclone.download_compare, source, remote, chosen))
+        found.append(
+            FolderCheck(Path(source).name, complete, summary or "", len(chosen), large, same, note)
+        )
     return found
 
 
@@ -346,20 +371,18 @@ def restore(work: Workspace, target: Path, source: str, path: str, force: bool) 
         raise PhotosSyncError(f"{target} is not empty", "Choose an empty folder, or --force")
     target.mkdir(parents=True, exist_ok=True)
     with _destination_lock(work, source) as connection:
-        rclone, env = _environment(work, _known(connection, source))
+        rclone = _rclone_for(work, _known(connection, source))
     remote = f"{CRYPT_ROOT}{path.strip('/')}"
     into = target / path.strip("/") if path else target
     into.mkdir(parents=True, exist_ok=True)  # an empty folder in the backup restores as one
     whole = not path.strip("/")
-    good, error = rc.copy_back(rclone, env, remote, into, whole)
-    if not good:
-        raise PhotosSyncError(f"Restore failed: {error}")
-    held = rc.listing(rclone, env, remote, whole)
-    proven, summary = rc.cryptcheck(rclone, env, str(into), remote, only=held)
+    rclone.copy_back(remote, into, whole)
+    held = rclone.listing(remote, whole)
+    proven, summary = _checked(partial(rclone.cryptcheck, str(into), remote, only=held))
     originals = None
     if path.strip("/") in ("", "library"):
         originals = _originals_intact(work, target)
-    return RestoreOutcome(into, proven, summary, originals)
+    return RestoreOutcome(into, proven, summary or "", originals)
 
 
 def _originals_intact(work: Workspace, target: Path) -> tuple[int, int] | None:
