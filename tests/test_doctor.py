@@ -11,6 +11,7 @@ import pytest
 
 from photos_sync.immich.client import REQUIRED_PERMISSIONS
 from photos_sync.workflow import doctor
+from photos_sync.workflow.doctor import recommended_storage_template
 from tests.conftest import CliResult
 from tests.support.immich_double import ImmichDouble
 
@@ -43,7 +44,8 @@ def checks(result: CliResult) -> dict[str, dict]:  # type: ignore[type-arg]
     return {check["check"]: check for check in json.loads(result.stdout)}
 
 
-def test_all_good(run_cli: Run, configured: str, fake_op: Path) -> None:
+def test_all_good(run_cli: Run, configured: str, fake_op: Path, immich: ImmichDouble) -> None:
+    immich.state.system_config["storageTemplate"] = recommended_storage_template()
     result = run_cli("doctor")
     assert result.exit_code == 0, result.stdout
     lines = result.stdout.splitlines()

@@ -7,19 +7,28 @@ import typer
 from photos_sync.cli import display
 from photos_sync.cli.state import state_of
 from photos_sync.errors import ConfigError
-from photos_sync.workflow.doctor import Check, run_checks
+from photos_sync.workflow.doctor import Check, apply_recommended_settings, run_checks
 
 
 def doctor(
     ctx: typer.Context,
     json_output: bool = typer.Option(False, "--json", help="Print the checks as JSON."),
+    apply_recommended: bool = typer.Option(
+        False,
+        "--apply-recommended",
+        help="Turn on the recommended Immich storage template (needs an admin key).",
+    ),
 ) -> None:
-    """Check configuration, library, data folder, disk space, Immich and backup tools.
+    """Check configuration, library, data folder, disk space, Immich (its storage template
+    too) and backup tools.
 
     Each check prints one line: ✓ good, ✗ must be fixed (with how), ! optional (backup
     tools before backup is set up). Exits non-zero if a required check fails.
     """
     state = state_of(ctx)
+    if apply_recommended:
+        state.out.print(apply_recommended_settings(state.workspace()), markup=False)
+        return
     try:
         checks = run_checks(state.settings)
     except ConfigError as error:

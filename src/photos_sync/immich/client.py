@@ -615,6 +615,21 @@ class ImmichClient:
         body = self._json("POST", "/stacks", json={"assetIds": list(asset_ids)})
         return str(body["id"])
 
+    def server_features(self) -> dict[str, Any]:
+        """``GET /server/features``: what the server does (``configFile``: its settings come
+        from a file and cannot be changed through the API)."""
+        body: dict[str, Any] = self._json("GET", "/server/features")
+        return body
+
+    def system_config(self) -> dict[str, Any]:
+        """``GET /system-config`` (an admin key): every server setting."""
+        body: dict[str, Any] = self._json("GET", "/system-config")
+        return body
+
+    def update_system_config(self, config: dict[str, Any]) -> None:
+        """``PUT /system-config`` (an admin key): the whole settings document, changed."""
+        self._json("PUT", "/system-config", json=config)
+
     def stacks(self) -> list[ServerStack]:
         """``GET /stacks``: every stack of the key's user, with its members (one request)."""
         body = self._json("GET", "/stacks")

@@ -6,19 +6,22 @@ Checks never raise: each turns what it found into a :class:`Check`. Backup tools
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from photos_sync.backup.tools import find_rclone, op_signed_in, rclone_version
 from photos_sync.config import Settings
-from photos_sync.errors import PhotosSyncError
+from photos_sync.errors import ConfigError, ImmichAuthError, PhotosSyncError
 from photos_sync.immich.client import NO_RETRY, ImmichClient
 from photos_sync.immich.permissions import commands_needing
 from photos_sync.source.library import PhotosLibrary, resolve_library_path
 from photos_sync.track.database import describe_tracker
+from photos_sync.workflow.workspace import Workspace
 
 MIN_FREE_BYTES = 2 * 1024**3  # room for iCloud downloads and the tracker to grow
 
@@ -102,7 +105,8 @@ def check_free_space(data_dir: Path, minimum: int) -> Check:
 
 
 def check_immich(settings: Settings) -> Iterator[Check]:
-    """Reachable and its version, then the key: valid, and allowed what we need."""
+    """Reachable and its version, then the key: valid, and allowed what we need; then the
+    recommended storage template (optional)."""
     if not settings.immich_url:
         yield Check("Immich server", False, "IMMICH_URL is not set", "Set it in .env")
         return
@@ -126,17 +130,74 @@ def check_immich(settings: Settings) -> Iterator[Check]:
         except PhotosSyncError as error:
             yield _failed("API key", error)
             return
-    yield Check("API key", True, f"valid (key '{key.name}')")
-    missing = key.missing()
+        yield Check("API key", True, f"valid (key '{key.name}')")
+        yield _permissions(key.missing())
+        yield check_storage_template(client)
+
+
+def _permissions(missing: list[str]) -> Check:
     if missing:
-        yield Check(
+        return Check(
             "API key permissions",
             False,
             f"missing {', '.join(missing)} (needed by {', '.join(commands_needing(missing))})",
             "Edit the key in Immich (Account Settings > API Keys) and grant them, or use 'all'",
         )
-    else:
-        yield Check("API key permissions", True, "everything photos-sync needs")
+    return Check("API key permissions", True, "everything photos-sync needs")
+
+
+# The original tool's recommendation: human-readable, sortable, unique, the same whatever
+# the source (photos-sync, the phone app, the web).
+RECOMMENDED_TEMPLATE = "{{y}}/{{MM}}/{{dd}}_{{HH}}{{mm}}{{ss}}-{{filetype}}-{{assetIdShort}}"
+RECOMMENDED_HINT = "`photos-sync doctor --apply-recommended` sets it (an admin key)"
+
+
+def recommended_storage_template() -> dict[str, Any]:
+    return {"enabled": True, "hashVerificationEnabled": True, "template": RECOMMENDED_TEMPLATE}
+
+
+def check_storage_template(client: ImmichClient) -> Check:
+    """Whether Immich files uploads by the recommended storage template (optional)."""
+    name = "Storage template"
+    try:
+        current = client.system_config()["storageTemplate"]
+    except ImmichAuthError:
+        return Check(
+            name, False, "could not check: reading it needs an admin key", None, required=False
+        )
+    except PhotosSyncError as error:
+        return Check(name, False, f"could not check: {error.message}", None, required=False)
+    if current.get("enabled") and current.get("template") == RECOMMENDED_TEMPLATE:
+        return Check(name, True, f"on, the recommended one ({RECOMMENDED_TEMPLATE})")
+    state = "on" if current.get("enabled") else "off"
+    return Check(
+        name,
+        False,
+        f"{state}, {current.get('template')!r}; recommended: {RECOMMENDED_TEMPLATE}",
+        RECOMMENDED_HINT,
+        required=False,
+    )
+
+
+def apply_recommended(client: ImmichClient) -> str:
+    """Turn on the recommended storage template; refuses (with the snippet to paste) when
+    the server's settings come from a config file. Says what it did."""
+    snippet = json.dumps({"storageTemplate": recommended_storage_template()})
+    if client.server_features().get("configFile"):
+        raise ConfigError(
+            "This Immich takes its settings from a config file (IMMICH_CONFIG_FILE), so they "
+            "cannot be changed through the API",
+            f"Put this into that file and restart Immich: {snippet}",
+        )
+    config = client.system_config()
+    if config.get("storageTemplate") == recommended_storage_template():
+        return "The recommended storage template was already on; nothing changed."
+    config["storageTemplate"] = recommended_storage_template()
+    client.update_system_config(config)
+    return (
+        f"Storage template on: {RECOMMENDED_TEMPLATE}. Immich applies it to new uploads; its "
+        "'Storage Template Migration' job moves the files already there."
+    )
 
 
 def check_rclone(settings: Settings, required: bool) -> Check:
@@ -172,3 +233,9 @@ def run_checks(settings: Settings) -> list[Check]:
         check_rclone(settings, required=backup_configured),
         check_op(required=backup_configured),
     ]
+
+
+def apply_recommended_settings(work: Workspace) -> str:
+    """``doctor --apply-recommended``: the original tool's recommended Immich settings."""
+    with work.immich_client() as client:
+        return apply_recommended(client)

@@ -6,6 +6,7 @@ and the authenticated key (None on public routes) and returns ``(status, body)``
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,6 +55,43 @@ def server_about(state: ServerState, request: Request, key: ApiKey | None) -> Re
         "versionUrl": f"https://github.com/immich-app/immich/releases/tag/{version}",
         "licensed": False,
     }
+
+
+def server_features(state: ServerState, request: Request, key: ApiKey | None) -> Reply:
+    """``GET /server/features`` as the kit's Immich 3.1.0 answers (machine learning off)."""
+    return 200, {
+        "smartSearch": False,
+        "facialRecognition": False,
+        "duplicateDetection": False,
+        "map": True,
+        "reverseGeocoding": True,
+        "importFaces": False,
+        "sidecar": True,
+        "search": True,
+        "trash": True,
+        "oauth": False,
+        "oauthAutoLaunch": False,
+        "ocr": False,
+        "passwordLogin": True,
+        "configFile": state.config_file,
+        "email": False,
+        "realtimeTranscoding": False,
+    }
+
+
+def get_config(state: ServerState, request: Request, key: ApiKey | None) -> Reply:
+    with state.lock:
+        return 200, copy.deepcopy(state.system_config)
+
+
+def update_config(state: ServerState, request: Request, key: ApiKey | None) -> Reply:
+    """``PUT /system-config``: the whole document, refused while a config file is in use."""
+    if state.config_file:
+        message = "Cannot update configuration while IMMICH_CONFIG_FILE is in use"
+        return 400, {"message": message, "error": "Bad Request", "statusCode": 400}
+    with state.lock:
+        state.system_config = copy.deepcopy(request.json)
+        return 200, copy.deepcopy(state.system_config)
 
 
 def my_api_key(state: ServerState, request: Request, key: ApiKey | None) -> Reply:
@@ -120,6 +158,9 @@ def _keyed(handler: Callable[..., Reply], *, param: str | None = None) -> Handle
 HANDLERS: dict[str, Handler] = {
     "pingServer": ping,
     "getServerVersion": server_version,
+    "getServerFeatures": server_features,
+    "getConfig": get_config,
+    "updateConfig": update_config,
     "getAboutInfo": server_about,
     "getMyApiKey": my_api_key,
     "getMyUser": my_user,

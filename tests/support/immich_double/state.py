@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 
 def now_iso() -> str:
@@ -193,6 +196,12 @@ class ServerState:
         # Original file names whose metadata extraction never ends (no thumbnail yet): a
         # busy real server, for the tests of what waits on it.
         self.still_reading: set[str] = set()
+        # The server's settings: a real Immich 3.1.0's defaults (system-config.json); with
+        # config_file, they come from IMMICH_CONFIG_FILE and the API cannot change them.
+        self.system_config: dict[str, Any] = json.loads(
+            (Path(__file__).parent / "system-config.json").read_text()
+        )
+        self.config_file = False
         self._by_checksum: dict[tuple[str, bytes], str] = {}
 
     def add_key(self, permissions: list[str] | None = None, name: str = "photos-sync") -> str:
