@@ -19,6 +19,7 @@ from photos_sync.cli import (
     backup,
     cleanup,
     doctor,
+    ignore,
     importing,
     reclassify,
     review,
@@ -102,7 +103,18 @@ def root(
     )
 
 
-for command in (status, importing, sync, cleanup, reclassify, review, verify, backup, doctor):
+for command in (
+    status,
+    importing,
+    sync,
+    cleanup,
+    reclassify,
+    review,
+    verify,
+    ignore,
+    backup,
+    doctor,
+):
     command.register(app)
 
 

@@ -42,6 +42,13 @@ def import_assets(
         help="Repair instead of importing: keep the sidecars (AAE, renderings) of imported "
         "Cinematic videos that have none yet.",
     ),
+    force: list[str] | None = typer.Option(
+        None,
+        "--force",
+        metavar="UUID",
+        help="Import this asset again even if recorded (repeat for more): found again by "
+        "checksum or uploaded, its metadata sent again.",
+    ),
 ) -> None:
     """Upload the library's new assets to Immich, nothing twice, nothing lost.
 
@@ -54,7 +61,9 @@ def import_assets(
         paired, cinematic = repair_paired_videos_flag, repair_cinematic_flag
         _repair(state, paired, cinematic, options.limit, json_output)
         return
-    outcome = import_library(state.workspace(json_output), "import", options, given)
+    again = frozenset(uuid.strip().upper() for uuid in force or [])
+    work = state.workspace(json_output)
+    outcome = import_library(work, "import", options, given, again=again)
     if json_output:
         state.print_json(outcome.to_json())
     else:

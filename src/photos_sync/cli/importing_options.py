@@ -11,19 +11,26 @@ from typing import Any
 import typer
 
 from photos_sync.cli.options import (
+    Album,
     AlbumPrefix,
     Concurrency,
     Delay,
     DryRun,
+    ExcludeKind,
+    FavoritesOnly,
     HiddenAsOption,
     IncludeCloud,
     Json,
     Limit,
+    Media,
     PeopleTags,
     RawPrimary,
     Rebind,
+    Since,
     SkipLocalCheck,
     SkipShared,
+    Until,
+    WholeLibrary,
     WithEdits,
 )
 from photos_sync.plan.choices import Choices
@@ -55,6 +62,13 @@ def _import_options(
     raw_primary: RawPrimary = None,
     people_tags: PeopleTags = None,
     skip_shared: SkipShared = None,
+    album: Album = None,
+    since: Since = None,
+    until: Until = None,
+    media: Media = None,
+    favorites_only: FavoritesOnly = None,
+    exclude_kind: ExcludeKind = None,
+    whole_library: WholeLibrary = False,
     rebind: Rebind = False,
     json_output: Json = False,
 ) -> tuple[ImportOptions, dict[str, Any], bool]:
@@ -70,9 +84,20 @@ def _import_options(
         rebind=rebind,
     )
     given = Choices.named(
-        hidden_as, album_prefix, with_edits, raw_primary, people_tags, skip_shared
+        hidden_as,
+        album_prefix,
+        with_edits,
+        raw_primary,
+        people_tags,
+        skip_shared,
+        album,
+        since,
+        until,
+        media,
+        favorites_only,
+        exclude_kind,
     )
-    return options, given, json_output
+    return options, {**given, "whole_library": whole_library}, json_output
 
 
 ImportCommand = Callable[..., None]

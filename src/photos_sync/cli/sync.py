@@ -34,6 +34,7 @@ def sync(
         display.cleanup(outcome.cleanup, out, dry_run=True)
     else:
         display.import_summary(outcome.summary, out)
+        display.left_out(outcome.plan, out)
         display.metadata(outcome.metadata, out)
         display.cleanup(outcome.cleanup, out, dry_run=False)
     if outcome.summary is not None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from photos_sync.plan.importing import HiddenAs
+from photos_sync.plan.selection import Selection
 
 
 @dataclass(frozen=True)
@@ -25,11 +26,42 @@ class Choices:
     raw_primary: bool = False
     people_tags: bool = False
     skip_shared: bool = False
+    # What goes (plan/selection.py): empty means everything.
+    albums: tuple[str, ...] = ()
+    since: str = ""
+    until: str = ""
+    media: str = ""
+    favorites_only: bool = False
+    exclude_kinds: tuple[str, ...] = ()
+
+    def selection(self) -> Selection:
+        return Selection(
+            self.albums,
+            self.since,
+            self.until,
+            self.media,
+            self.favorites_only,
+            self.exclude_kinds,
+        )
+
+    def whole_library(self) -> Choices:
+        """These choices with the selection forgotten."""
+        everything = Selection()
+        return dataclasses.replace(
+            self,
+            **{f.name: getattr(everything, f.name) for f in dataclasses.fields(Selection)},
+        )
 
     @staticmethod
     def named(*values: Any) -> dict[str, Any]:
-        """Values given on a command line, in field order, by name (``None``: not given)."""
-        return {f.name: v for f, v in zip(dataclasses.fields(Choices), values, strict=True)}
+        """Values given on a command line, in field order, by name (``None``: not given);
+        lists become tuples, an empty one counts as not given."""
+        named = {}
+        for spec, value in zip(dataclasses.fields(Choices), values, strict=True):
+            if isinstance(value, list | tuple):
+                value = tuple(value) or None
+            named[spec.name] = value
+        return named
 
     def given(self, **values: Any) -> Choices:
         """These choices with what was given now (``None``: not given, as before)."""
@@ -44,7 +76,11 @@ class Choices:
         for spec in dataclasses.fields(cls):
             if spec.name in stored:
                 value = json.loads(stored[spec.name])
-                values[spec.name] = HiddenAs(value) if spec.name == "hidden_as" else value
+                if spec.name == "hidden_as":
+                    value = HiddenAs(value)
+                elif isinstance(value, list):
+                    value = tuple(value)
+                values[spec.name] = value
         return cls(**values)
 
     def changed_from(self, before: Choices) -> list[str]:

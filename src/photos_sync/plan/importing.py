@@ -18,6 +18,7 @@ from photos_sync.source.records import (
     MediaType,
     Resource,
     ResourceKind,
+    kind_name,
 )
 from photos_sync.track.assets import AssetRow
 
@@ -52,6 +53,7 @@ class Candidate:
     resources: tuple[Resource, ...]
     shared: bool = False  # Shared Library or Shared with You
     raw_pair: bool = False
+    kinds: frozenset[str] = frozenset()  # its special kinds (source.records.KINDS names)
 
     def resource(self, kind: ResourceKind) -> Resource | None:
         return next((r for r in self.resources if r.kind is kind), None)
@@ -71,6 +73,7 @@ def candidate_from_row(row: AssetRow) -> Candidate:
         resources=tuple(Resource.from_json(r) for r in row.resources),
         shared=row.shared,
         raw_pair=row.raw_pair,
+        kinds=row.kinds,
     )
 
 
@@ -88,6 +91,7 @@ def candidate_from_asset(asset: LibraryAsset, modified_at: str | None) -> Candid
         resources=asset.resources,
         shared=asset.subtypes.is_shared_library or asset.subtypes.is_syndicated,
         raw_pair=asset.subtypes.has_raw_pair,
+        kinds=frozenset(kind_name(column) for column in asset.subtypes.set_names()),
     )
 
 
@@ -146,10 +150,12 @@ class ImportPlan:
     tasks: list[ImportTask]
     skips: list[Skip]
     deferred: int = 0  # left for a later run by --limit
+    left_out: int = 0  # not in the user's selection (--album, --since, ...): not tried
 
     def to_json(self) -> dict[str, object]:
         return {
             "upload": len(self.tasks),
+            "left_out_by_selection": self.left_out,
             "live_photos": sum(1 for t in self.tasks if t.paired_video is not None),
             "skip": len(self.skips),
             "deferred_by_limit": self.deferred,

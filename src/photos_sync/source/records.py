@@ -120,6 +120,14 @@ SUBTYPE_LABELS: dict[str, str] = {
 }
 
 
+def kind_name(column: str) -> str:
+    """The word a user types for a special kind: ``is_live_photo`` -> ``live-photo``."""
+    return "".join(c if c.isalnum() else "-" for c in SUBTYPE_LABELS[column].lower()).strip("-")
+
+
+KINDS: dict[str, str] = {kind_name(column): column for column in SUBTYPE_LABELS}
+
+
 @dataclass(frozen=True)
 class AlbumRef:
     uuid: str

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from photos_sync.source.records import LibraryAsset, Subtypes
+from photos_sync.source.records import LibraryAsset, Subtypes, kind_name
 from photos_sync.track.database import transaction
 from photos_sync.track.runs import now_iso
 
@@ -171,6 +171,7 @@ class AssetRow:
     motion_video_immich_id: str | None
     companions: dict[str, str]  # "raw" / "edited" -> Immich id
     applied: dict[str, Any]  # the metadata sent to Immich
+    kinds: frozenset[str] = frozenset()  # its special kinds (source.records.KINDS names)
 
 
 def _asset_row(row: sqlite3.Row) -> AssetRow:
@@ -192,6 +193,7 @@ def _asset_row(row: sqlite3.Row) -> AssetRow:
         motion_video_immich_id=row["motion_video_immich_id"],
         companions=json.loads(row["companions"] or "{}"),
         applied=json.loads(row["applied_metadata"] or "{}"),
+        kinds=frozenset(kind_name(c) for c in FLAG_COLUMNS if row[c]),
     )
 
 
@@ -203,7 +205,7 @@ def not_imported(connection: sqlite3.Connection) -> list[AssetRow]:
     """What an import may act on: in the library, not archived, not yet imported."""
     rows = connection.execute(
         "SELECT * FROM imported_assets WHERE status != 'imported' AND archived = 0"
-        " AND in_trash = 0" + _ORDER
+        " AND in_trash = 0 AND icloud_uuid NOT IN (SELECT icloud_uuid FROM ignored_assets)" + _ORDER
     )
     return [_asset_row(row) for row in rows]
 
@@ -353,3 +355,61 @@ def reset_to_pending(connection: sqlite3.Connection, uuids: list[str]) -> None:
             " WHERE json_each.value = ? OR json_each.value LIKE ? || ':%')",
             [(uuid, uuid) for uuid in uuids],
         )
+
+
+IGNORED_BY_YOU = "ignored by you (photos-sync ignore)"
+
+
+def ignore_assets(connection: sqlite3.Connection, uuids: list[str]) -> list[str]:
+    """Never upload these (those the tracker knows and has not imported); recorded as
+    skipped with why. Returns the ones ignored now."""
+    known = {
+        row[0]
+        for row in connection.execute(
+            f"SELECT icloud_uuid FROM imported_assets WHERE status != 'imported'"
+            f" AND icloud_uuid IN ({','.join('?' * len(uuids))})",
+            uuids,
+        )
+    }
+    now = now_iso()
+    with transaction(connection):
+        for uuid in sorted(known):
+            connection.execute(
+                "INSERT OR REPLACE INTO ignored_assets (icloud_uuid, ignored_at) VALUES (?, ?)",
+                (uuid, now),
+            )
+            connection.execute(
+                "UPDATE imported_assets SET status = 'skipped', error_reason = ?, updated_at = ?"
+                " WHERE icloud_uuid = ?",
+                (IGNORED_BY_YOU, now, uuid),
+            )
+    return sorted(known)
+
+
+def unignore_assets(connection: sqlite3.Connection, uuids: list[str]) -> list[str]:
+    """Take assets off the ignore list: the next import tries them again."""
+    now = now_iso()
+    taken = []
+    with transaction(connection):
+        for uuid in uuids:
+            if connection.execute(
+                "DELETE FROM ignored_assets WHERE icloud_uuid = ?", (uuid,)
+            ).rowcount:
+                taken.append(uuid)
+                connection.execute(
+                    "UPDATE imported_assets SET status = 'pending', error_reason = NULL,"
+                    " updated_at = ? WHERE icloud_uuid = ? AND status = 'skipped'",
+                    (now, uuid),
+                )
+    return taken
+
+
+def imported_outside(connection: sqlite3.Connection, admitted: set[str]) -> int:
+    """How many imported assets are not among ``admitted`` (a selection's UUIDs)."""
+    return sum(
+        1
+        for (uuid,) in connection.execute(
+            "SELECT icloud_uuid FROM imported_assets WHERE status = 'imported' AND archived = 0"
+        )
+        if uuid not in admitted
+    )

@@ -184,11 +184,23 @@ TRUST = Migration(
     ),
 )
 
+IGNORED = Migration(
+    6,
+    "assets the user told photos-sync never to upload (photos-sync ignore)",
+    (
+        """CREATE TABLE ignored_assets (
+    icloud_uuid TEXT PRIMARY KEY,
+    ignored_at TEXT NOT NULL
+)""",
+    ),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     SEED_SCHEMA,
     PHOTOS_SYNC_ADDITIONS,
     METADATA,
     COMPANIONS,
     TRUST,
+    IGNORED,
 )
 LATEST_VERSION = MIGRATIONS[-1].version

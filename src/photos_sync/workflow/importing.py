@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from photos_sync.immich import permissions
 from photos_sync.immich.client import ImmichClient
 from photos_sync.plan.choices import Choices
 from photos_sync.plan.importing import (
+    Candidate,
     HiddenAs,
     ImportPlan,
     PlanOptions,
@@ -27,10 +28,12 @@ from photos_sync.plan.importing import (
     plan_import,
 )
 from photos_sync.plan.metadata import MetadataOptions, MetadataPlan
+from photos_sync.plan.selection import Selection
 from photos_sync.source import bridge as bridges
 from photos_sync.source.bridge import PhotosBridge
 from photos_sync.source.library import PhotosLibrary
-from photos_sync.track.assets import imported_uuids, not_imported
+from photos_sync.source.records import MediaType
+from photos_sync.track.assets import imported_uuids, not_imported, reset_to_pending
 from photos_sync.track.choices import store_choices, stored_choices
 from photos_sync.track.runs import recorded_run
 from photos_sync.upload.importer import AssetResult, Importer, ImportSummary
@@ -54,6 +57,7 @@ class ImportOptions:
     with_edits: bool = False
     skip_shared: bool = False
     rebind: bool = False  # the tracker may take this server as its own (--rebind)
+    selection: Selection = field(default_factory=Selection)  # what goes (remembered)
 
     def plan_options(self, downloads_possible: bool) -> PlanOptions:
         return PlanOptions(
@@ -74,7 +78,9 @@ def settle_choices(
     changed is remembered (not by a dry run) and returned in words."""
     stored = stored_choices(connection)
     before = Choices.from_stored(stored)
-    chosen = before.given(**given)
+    given = dict(given)
+    base = before.whole_library() if given.pop("whole_library", False) else before
+    chosen = base.given(**given)
     if not dry_run and (not stored or chosen != before):
         store_choices(connection, chosen.to_stored())
     return chosen, chosen.changed_from(before)
@@ -86,7 +92,41 @@ def with_choices(options: ImportOptions, choices: Choices) -> ImportOptions:
         hidden_as=choices.hidden_as,
         with_edits=choices.with_edits,
         skip_shared=choices.skip_shared,
+        selection=choices.selection(),
     )
+
+
+SELECTION_WORDS = {f.name.replace("_", "-") for f in dataclasses.fields(Selection)}
+
+
+def album_titles(library: PhotosLibrary) -> dict[str, set[str]]:
+    """Photos UUID -> the titles of the albums it is in."""
+    titles: dict[str, set[str]] = {}
+    for album in library.albums():
+        for uuid in album.assets:
+            titles.setdefault(uuid, set()).add(album.title)
+    return titles
+
+
+def selected(
+    candidates: list[Candidate], selection: Selection, library: PhotosLibrary
+) -> tuple[list[Candidate], int]:
+    """The candidates the user's selection admits, and how many it leaves out."""
+    if selection.everything:
+        return candidates, 0
+    titles = album_titles(library) if selection.albums else {}
+    admitted = [
+        c
+        for c in candidates
+        if selection.admits(
+            created_at=c.created_at,
+            video=c.media_type is MediaType.VIDEO,
+            favorite=c.favorite,
+            kinds=c.kinds,
+            album_titles=titles.get(c.uuid, ()),
+        )
+    ]
+    return admitted, len(candidates) - len(admitted)
 
 
 def metadata_options(choices: Choices) -> MetadataOptions:
@@ -116,10 +156,13 @@ def plan_library_import(
             if not asset.in_trash
         ]
         candidates = merge_candidates(candidates, scanned, imported_uuids(connection))
-    if options.only is not None:
+    left_out = 0
+    if options.only is not None:  # asked for by name: the selection does not apply
         candidates = [c for c in candidates if c.uuid in options.only]
+    else:
+        candidates, left_out = selected(candidates, options.selection, library)
     plan = plan_import(candidates, options.plan_options(downloads_possible=bridge is not None))
-    return scan, plan
+    return scan, dataclasses.replace(plan, left_out=left_out)
 
 
 def run_plan(
@@ -188,6 +231,8 @@ def prepare(
     choices, changes = settle_choices(connection, given, options.dry_run)
     if changes:
         work.feedback.note(f"Remembered for this data folder: {'; '.join(changes)}.")
+        if any(change.split(":")[0] in SELECTION_WORDS for change in changes):
+            work.feedback.note(f"Selection now: {choices.selection().describe()}.")
     options = with_choices(options, choices)
     _warn_about(options, work.feedback)
     bridge = bridges.photos_bridge() if options.include_cloud else None
@@ -206,7 +251,11 @@ class ImportOutcome:
         if self.summary is None:
             return {"dry_run": True, **self.plan.to_json()}
         metadata = self.metadata.counts() if self.metadata else None
-        return {**self.summary.to_json(), "metadata": metadata}
+        return {
+            **self.summary.to_json(),
+            "left_out_by_selection": self.plan.left_out,
+            "metadata": metadata,
+        }
 
 
 def outcome_of(summary: ImportSummary) -> str:
@@ -219,11 +268,17 @@ def import_library(
     options: ImportOptions,
     given: dict[str, Any],
     send_metadata: bool = True,
+    again: frozenset[str] = frozenset(),
 ) -> ImportOutcome:
     """``import`` and ``review --retry``: plan, then (unless a dry run) upload, send what
-    Photos knows, and record the run."""
+    Photos knows, and record the run. ``again`` (``import --force``): just these assets,
+    even if recorded as imported (checked again by checksum, their metadata sent again)."""
     library = work.open_library()
     with work.immich_client() as client, work.tracker(command) as connection:
+        if again:
+            if not options.dry_run:
+                reset_to_pending(connection, sorted(again))
+            options = dataclasses.replace(options, only=again)
         ready = prepare(work, client, connection, options, given)
         _, plan = plan_library_import(library, connection, ready.options, ready.bridge)
         if options.dry_run:

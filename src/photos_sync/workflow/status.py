@@ -9,16 +9,21 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from photos_sync.plan.choices import Choices
 from photos_sync.plan.scan import plan_scan
+from photos_sync.plan.selection import Selection
 from photos_sync.source.catalog import CatalogEntry
-from photos_sync.source.records import SUBTYPE_LABELS, Availability, MediaType
-from photos_sync.track.assets import AssetStatus, TrackedAsset, tracked_assets
+from photos_sync.source.library import PhotosLibrary
+from photos_sync.source.records import SUBTYPE_LABELS, Availability, MediaType, kind_name
+from photos_sync.track.assets import IGNORED_BY_YOU, AssetStatus, TrackedAsset, tracked_assets
 from photos_sync.track.backups import BackupSummary, backup_summaries
+from photos_sync.track.choices import stored_choices
 from photos_sync.track.database import open_tracker_read_only
 from photos_sync.track.runs import RunRecord, last_run
+from photos_sync.workflow.importing import album_titles
 from photos_sync.workflow.metadata import plan_metadata
 from photos_sync.workflow.review import is_problem
 from photos_sync.workflow.workspace import Workspace
@@ -39,6 +44,9 @@ class StatusReport:
     backups: list[BackupSummary] = field(default_factory=list)
     metadata_pending: dict[str, int] = field(default_factory=dict)
     originals_lost: bool = False  # the library has no originals folder at all
+    selection: str = "the whole library"  # what the user chose to import, in words
+    left_out: int = 0  # not imported, and outside that selection: not tried, not failed
+    ignored: int = 0  # `photos-sync ignore`
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -52,6 +60,9 @@ class StatusReport:
             "subtypes": self.subtypes,
             "tracker": self.tracker,
             "to_import": self.to_import,
+            "selection": self.selection,
+            "left_out_by_selection": self.left_out,
+            "ignored": self.ignored,
             "gone_from_library": self.gone_from_library,
             "problems": [{"reason": reason, "count": count} for reason, count in self.problems],
             "last_run": self.last_run.to_json() if self.last_run else None,
@@ -137,6 +148,7 @@ def library_status(work: Workspace) -> StatusReport:
     run: RunRecord | None = None
     backups: list[BackupSummary] = []
     pending: dict[str, int] = {}
+    selection = Selection()
     connection = open_tracker_read_only(work.settings.tracker_path)
     if connection is not None:
         with closing(connection):
@@ -144,6 +156,7 @@ def library_status(work: Workspace) -> StatusReport:
             run = last_run(connection)
             backups = backup_summaries(connection)
             pending = {k: n for k, n in plan_metadata(library, connection).counts().items() if n}
+            selection = Choices.from_stored(stored_choices(connection)).selection()
     report = build_status(
         str(library.path),
         library.catalog.photos_version,
@@ -154,4 +167,32 @@ def library_status(work: Workspace) -> StatusReport:
         originals_lost=library.originals_lost(),
     )
     report.metadata_pending.update(pending)
-    return report
+    return replace(
+        report,
+        selection=selection.describe(),
+        left_out=_left_out(selection, tracked, library),
+        ignored=sum(1 for a in tracked.values() if a.error_reason == IGNORED_BY_YOU),
+    )
+
+
+def _left_out(
+    selection: Selection, tracked: dict[str, TrackedAsset], library: PhotosLibrary
+) -> int:
+    """Assets not imported that the selection leaves out (counted apart from the rest)."""
+    if selection.everything:
+        return 0
+    titles = album_titles(library) if selection.albums else {}
+    return sum(
+        1
+        for asset in tracked.values()
+        if asset.status is not AssetStatus.IMPORTED
+        and not asset.archived
+        and not asset.in_trash
+        and not selection.admits(
+            created_at=asset.asset_created_at or "",
+            video=asset.media_type == MediaType.VIDEO.value,
+            favorite=asset.subtypes.is_favorite,
+            kinds={kind_name(c) for c in asset.subtypes.set_names()},
+            album_titles=titles.get(asset.uuid, ()),
+        )
+    )

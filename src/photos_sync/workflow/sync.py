@@ -41,7 +41,7 @@ class SyncOutcome:
                 "cleanup": self.cleanup.to_json(),
             }
         return {
-            "import": self.summary.to_json(),
+            "import": {**self.summary.to_json(), "left_out_by_selection": self.plan.left_out},
             "metadata": self.metadata.counts(),
             "cleanup": {
                 "archived": len(self.cleanup.archive),

@@ -29,7 +29,16 @@ def import_plan(plan: ImportPlan, console: Console) -> None:
             console.print(f"  {count:,} {reason}", markup=False)
     if plan.deferred:
         console.print(f"Left for a later run by --limit: {plan.deferred:,}.")
+    left_out(plan, console)
     console.print("Dry run: nothing was uploaded or recorded.")
+
+
+def left_out(plan: ImportPlan, console: Console) -> None:
+    if plan.left_out:
+        console.print(
+            f"Left out by your selection: {plan.left_out:,} not yet imported "
+            "(`status` shows the selection; --whole-library takes everything)."
+        )
 
 
 def import_summary(summary: ImportSummary, console: Console) -> None:
@@ -110,5 +119,6 @@ def import_outcome(outcome: ImportOutcome, console: Console) -> None:
         import_plan(outcome.plan, console)
         return
     import_summary(outcome.summary, console)
+    left_out(outcome.plan, console)
     if outcome.metadata is not None:
         metadata(outcome.metadata, console)

@@ -71,6 +71,15 @@ def status(report: StatusReport, console: Console) -> None:
         f" {left['failed']:,} failed, {left['skipped']:,} skipped;"
         f" {left['icloud_only']:,} only in iCloud, {left['missing']:,} with the file missing"
     )
+    if report.left_out or report.selection != "the whole library":
+        console.print("[bold]Selection[/] ", end="")
+        console.print(
+            f"{report.selection}: {report.left_out:,} not imported are left out by it (not"
+            " tried, not failed); --whole-library takes everything",
+            markup=False,
+        )
+    if report.ignored:
+        console.print(f"[bold]Ignored by you[/] {report.ignored:,} (`photos-sync ignore --undo`)")
     if report.metadata_pending:
         work = ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in report.metadata_pending.items())
         console.print(f"[yellow]Metadata not yet in Immich: {work}; `photos-sync sync` sends it[/]")
