@@ -15,6 +15,7 @@ from photos_sync.cli.options import (
     AlbumPrefix,
     Concurrency,
     Delay,
+    Deletions,
     DryRun,
     ExcludeKind,
     FavoritesOnly,
@@ -69,6 +70,7 @@ def _import_options(
     favorites_only: FavoritesOnly = None,
     exclude_kind: ExcludeKind = None,
     whole_library: WholeLibrary = False,
+    deletions: Deletions = None,
     rebind: Rebind = False,
     json_output: Json = False,
 ) -> tuple[ImportOptions, dict[str, Any], bool]:
@@ -96,6 +98,7 @@ def _import_options(
         media,
         favorites_only,
         exclude_kind,
+        deletions,
     )
     return options, {**given, "whole_library": whole_library}, json_output
 

@@ -177,3 +177,22 @@ WholeLibrary = Annotated[
     bool,
     typer.Option("--whole-library", help="Forget the remembered selection: take everything."),
 ]
+
+
+def _deletions(value: str | None) -> str | None:
+    if value is not None and value not in ("keep", "archive", "trash"):
+        raise typer.BadParameter("use keep, archive or trash")
+    return value
+
+
+Deletions = Annotated[
+    str | None,
+    typer.Option(
+        "--deletions",
+        metavar="keep|archive|trash",
+        callback=_deletions,
+        help="What a deletion in Photos (Recently Deleted included) does in Immich to what "
+        "photos-sync uploaded: keep it (default), archive it, or move it to Immich's trash "
+        "(never deleted for good)." + REMEMBERED,
+    ),
+]

@@ -523,6 +523,12 @@ class ImmichClient:
             next_page = body["assets"].get("nextPage")
             page = int(next_page) if next_page else None
 
+    def delete_assets(self, asset_ids: Sequence[str]) -> None:
+        """``DELETE /assets`` without force: into Immich's trash, restorable there for the
+        server's trash period. photos-sync never deletes for good."""
+        for batch in chunked(asset_ids, 1000):
+            self._json("DELETE", "/assets", json={"ids": list(batch), "force": False})
+
     def restore_from_trash(self, asset_ids: Sequence[str]) -> int:
         body = self._json("POST", "/trash/restore/assets", json={"ids": list(asset_ids)})
         return int(body["count"])

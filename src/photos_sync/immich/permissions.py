@@ -31,6 +31,10 @@ VERIFY = ("asset.read", "album.read", "stack.read")
 # an album made twice (album.delete), restack.
 VERIFY_FIX = (*VERIFY, *IMPORT, "asset.delete", "album.delete")
 
+# Deletions in Photos followed into Immich: archive (an update), or trash (asset.delete,
+# never a permanent delete); albums read to spare what the user put in an album.
+FOLLOW_DELETIONS = ("asset.read", "asset.update", "asset.delete", "album.read")
+
 BY_COMMAND: dict[str, tuple[str, ...]] = {
     "import": IMPORT,
     "sync": IMPORT,
@@ -39,6 +43,7 @@ BY_COMMAND: dict[str, tuple[str, ...]] = {
     "reclassify --repair": REPAIR,
     "verify": VERIFY,
     "verify --fix": VERIFY_FIX,
+    "sync/cleanup --deletions archive|trash": FOLLOW_DELETIONS,
 }
 
 

@@ -33,6 +33,7 @@ class Choices:
     media: str = ""
     favorites_only: bool = False
     exclude_kinds: tuple[str, ...] = ()
+    deletions: str = "keep"  # keep | archive | trash: what a deletion in Photos does in Immich
 
     def selection(self) -> Selection:
         return Selection(

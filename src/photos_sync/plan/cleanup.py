@@ -9,7 +9,7 @@ so such a cleanup is refused unless forced.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from photos_sync.source.catalog import CatalogEntry
 from photos_sync.track.assets import AssetStatus, TrackedAsset
@@ -23,6 +23,7 @@ class CleanupPlan:
     archive: list[TrackedAsset]
     forget: list[TrackedAsset]
     tracked: int
+    in_immich: dict[str, int] = field(default_factory=dict)  # archived/trashed/restored there
 
     @property
     def suspicious(self) -> bool:
@@ -36,13 +37,21 @@ class CleanupPlan:
                 for a in assets
             ]
 
-        return {"archived": listing(self.archive), "forgotten": listing(self.forget)}
+        return {
+            "archived": listing(self.archive),
+            "forgotten": listing(self.forget),
+            "in_immich": self.in_immich,
+        }
 
 
 def plan_cleanup(
-    entries: Iterable[CatalogEntry], tracked: Mapping[str, TrackedAsset]
+    entries: Iterable[CatalogEntry],
+    tracked: Mapping[str, TrackedAsset],
+    trash_is_deleted: bool = False,
 ) -> CleanupPlan:
-    in_library = {entry.uuid for entry in entries}
+    """``trash_is_deleted``: an asset in Photos' Recently Deleted counts as deleted (when
+    deletions follow into Immich); otherwise only what left the library does."""
+    in_library = {e.uuid for e in entries if not (trash_is_deleted and e.in_trash)}
     gone = [a for uuid, a in tracked.items() if uuid not in in_library and not a.archived]
     gone.sort(key=lambda a: (a.asset_created_at or "", a.uuid))
     return CleanupPlan(

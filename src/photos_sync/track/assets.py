@@ -247,14 +247,18 @@ def record_imported(
     note: str | None = None,
     applied: dict[str, object] | None = None,
     companions: dict[str, str] | None = None,
+    uploaded: bool = True,
 ) -> None:
-    """The asset is in Immich: keep its id, checksum and linked parts (one commit)."""
+    """The asset is in Immich: keep its id, checksum and linked parts (one commit).
+    ``uploaded``: photos-sync sent the file (not found there already): only such assets may
+    follow a deletion in Photos into Immich."""
     now = now_iso()
     connection.execute(
         "UPDATE imported_assets SET status = 'imported', immich_id = ?, sha1 = ?,"
         " file_size = ?, motion_video_immich_id = ?, cinematic_sidecars = ?,"
         " error_reason = ?, imported_at = ?, updated_at = ?, applied_metadata = ?,"
-        " companions = COALESCE(?, companions) WHERE icloud_uuid = ?",
+        " companions = COALESCE(?, companions), uploaded_by_photos_sync = ?,"
+        " removed_in_immich = NULL WHERE icloud_uuid = ?",
         (
             immich_id,
             sha1,
@@ -266,6 +270,7 @@ def record_imported(
             now,
             json.dumps(applied, sort_keys=True) if applied is not None else None,
             json.dumps(companions) if companions else None,
+            int(uploaded),
             uuid,
         ),
     )
@@ -413,3 +418,38 @@ def imported_outside(connection: sqlite3.Connection, admitted: set[str]) -> int:
         )
         if uuid not in admitted
     )
+
+
+def removable_in_immich(connection: sqlite3.Connection, uuids: list[str]) -> dict[str, str]:
+    """Photos UUID -> Immich id of those photos-sync uploaded itself and has not yet moved
+    in Immich (a deletion in Photos may follow them there; nothing else is touched)."""
+    found: dict[str, str] = {}
+    for uuid in uuids:
+        row = connection.execute(
+            "SELECT immich_id FROM imported_assets WHERE icloud_uuid = ?"
+            " AND uploaded_by_photos_sync = 1 AND removed_in_immich IS NULL"
+            " AND immich_id IS NOT NULL",
+            (uuid,),
+        ).fetchone()
+        if row is not None:
+            found[uuid] = row[0]
+    return found
+
+
+def record_removed(connection: sqlite3.Connection, how: dict[str, str | None]) -> None:
+    """What photos-sync did in Immich to each asset deleted in Photos ("archive"/"trash")."""
+    with transaction(connection):
+        connection.executemany(
+            "UPDATE imported_assets SET removed_in_immich = ? WHERE icloud_uuid = ?",
+            [(done, uuid) for uuid, done in how.items()],
+        )
+
+
+def back_from_deletion(connection: sqlite3.Connection) -> dict[str, tuple[str, str]]:
+    """Assets photos-sync archived or trashed in Immich that are in Photos again (the scan
+    made them active): Photos UUID -> (Immich id, what was done)."""
+    rows = connection.execute(
+        "SELECT icloud_uuid, immich_id, removed_in_immich FROM imported_assets"
+        " WHERE removed_in_immich IS NOT NULL AND archived = 0"
+    )
+    return {row[0]: (row[1], row[2]) for row in rows}

@@ -242,6 +242,7 @@ class Importer:
                 if result.already_there
                 else {"favorite": result.task.favorite, "hidden": bool(result.task.visibility)},
                 companions=result.companions,
+                uploaded=not result.already_there,
             )
             how = "found on the server by checksum" if result.already_there else "uploaded"
             log.info(

@@ -1,26 +1,52 @@
-"""``cleanup``: account for assets deleted from Photos (archived in the tracker, never
-deleted in Immich), refusing when most of the library seems gone."""
+"""``cleanup``: account for assets deleted from Photos. By default they are archived in the
+tracker and left alone in Immich; with ``--deletions archive`` or ``trash`` (remembered),
+what photos-sync itself uploaded follows into Immich's archive or trash (never a permanent
+delete; an asset the user put in an album of their own is only archived), and comes back
+when it is restored in Photos. Refuses when most of the library seems gone, and more than
+:data:`AT_ONCE` moves in Immich without ``yes``."""
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+from dataclasses import replace
 
 from photos_sync.errors import PhotosSyncError
+from photos_sync.immich.client import ImmichClient
 from photos_sync.plan.cleanup import CleanupPlan, plan_cleanup
+from photos_sync.plan.metadata import marked_albums
 from photos_sync.source.library import PhotosLibrary
-from photos_sync.track.assets import archive_assets, forget_assets, tracked_assets
+from photos_sync.track.assets import (
+    archive_assets,
+    back_from_deletion,
+    forget_assets,
+    record_removed,
+    removable_in_immich,
+    tracked_assets,
+)
 from photos_sync.track.runs import recorded_run
 from photos_sync.workflow.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
+DELETIONS = ("keep", "archive", "trash")
+AT_ONCE = 100  # more moves in Immich than this in one run need --yes
+
 
 def cleanup_library(
-    library: PhotosLibrary, connection: sqlite3.Connection, *, dry_run: bool, force: bool
+    library: PhotosLibrary,
+    connection: sqlite3.Connection,
+    *,
+    dry_run: bool,
+    force: bool,
+    deletions: str = "keep",
+    client: ImmichClient | None = None,
+    yes: bool = False,
 ) -> CleanupPlan:
-    """Mark gone-and-imported assets archived, forget gone-and-never-imported ones."""
-    plan = plan_cleanup(library.entries(), tracked_assets(connection))
+    """Mark gone-and-imported assets archived, forget gone-and-never-imported ones; with a
+    deletion mode and a client, follow into Immich (and bring back what returned)."""
+    following = deletions != "keep" and client is not None
+    plan = plan_cleanup(library.entries(), tracked_assets(connection), trash_is_deleted=following)
     if plan.suspicious and not force:
         gone = len(plan.archive) + len(plan.forget)
         raise PhotosSyncError(
@@ -28,23 +54,105 @@ def cleanup_library(
             f"{library.path}",
             "Check that this is the right, fully copied library; --force if it really is",
         )
-    if not dry_run:
-        archive_assets(connection, [a.uuid for a in plan.archive])
-        forget_assets(connection, [a.uuid for a in plan.forget])
-        for asset in plan.archive:
-            log.info(
-                "archived %s (%s): deleted from Photos, kept in Immich", asset.uuid, asset.filename
-            )
-    return plan
+    targets = removable_in_immich(connection, [a.uuid for a in plan.archive]) if following else {}
+    if len(targets) > AT_ONCE and not yes and not dry_run:
+        raise PhotosSyncError(
+            f"{len(targets):,} assets deleted in Photos would move to Immich's {deletions}; "
+            f"more than {AT_ONCE} at once is only done when asked",
+            "Check the library, then run `photos-sync cleanup --yes`",
+        )
+    if dry_run:
+        return replace(plan, in_immich={f"would_{deletions}": len(targets)} if targets else {})
+    archive_assets(connection, [a.uuid for a in plan.archive])
+    forget_assets(connection, [a.uuid for a in plan.forget])
+    for asset in plan.archive:
+        log.info("archived %s (%s): deleted from Photos", asset.uuid, asset.filename)
+    moved: dict[str, int] = {}
+    if following and client is not None:
+        moved = _follow(client, connection, targets, deletions)
+        moved.update(_bring_back(client, connection))
+    return replace(plan, in_immich=moved)
 
 
-def cleanup(work: Workspace, *, dry_run: bool, force: bool) -> CleanupPlan:
+def _in_albums_of_the_user(client: ImmichClient) -> set[str]:
+    """Assets in an album the user made (not one photos-sync made for a Photos album)."""
+    ours = {album.id for found in marked_albums(client.albums()).values() for album in found}
+    return {
+        asset_id
+        for album in client.albums()
+        if album.id not in ours
+        for asset_id in client.album_asset_ids(album.id)
+    }
+
+
+def _follow(
+    client: ImmichClient, connection: sqlite3.Connection, targets: dict[str, str], mode: str
+) -> dict[str, int]:
+    """Archive or trash in Immich what photos-sync uploaded and Photos deleted."""
+    if not targets:
+        return {}
+    kept = _in_albums_of_the_user(client) if mode == "trash" else set()
+    trash = {u: i for u, i in targets.items() if mode == "trash" and i not in kept}
+    archive = {u: i for u, i in targets.items() if u not in trash}
+    if archive:
+        client.update_assets(sorted(archive.values()), visibility="archive")
+    if trash:
+        client.delete_assets(sorted(trash.values()))
+    for uuid in archive:
+        log.info("archived in Immich %s: deleted in Photos", uuid)
+    for uuid in trash:
+        log.info("moved to Immich's trash %s: deleted in Photos", uuid)
+    done: dict[str, str | None] = {**dict.fromkeys(archive, "archive")}
+    done.update(dict.fromkeys(trash, "trash"))
+    record_removed(connection, done)
+    counts = {"archived": len(archive), "trashed": len(trash)}
+    return {what: n for what, n in counts.items() if n}
+
+
+def _bring_back(client: ImmichClient, connection: sqlite3.Connection) -> dict[str, int]:
+    """What Photos has again (restored from Recently Deleted) comes back out of Immich's
+    archive or trash."""
+    back = back_from_deletion(connection)
+    if not back:
+        return {}
+    untrash = [immich_id for immich_id, how in back.values() if how == "trash"]
+    if untrash:
+        client.restore_from_trash(untrash)
+    client.update_assets(sorted(immich_id for immich_id, _ in back.values()), visibility="timeline")
+    record_removed(connection, dict.fromkeys(back))
+    log.info("back in Photos, restored in Immich: %s", ", ".join(sorted(back)))
+    return {"restored": len(back)}
+
+
+def cleanup(
+    work: Workspace, *, dry_run: bool, force: bool, deletions: str | None, yes: bool
+) -> CleanupPlan:
     """The ``cleanup`` command's work, recorded as a run (not a dry run)."""
+    from photos_sync.workflow.importing import settle_choices
+
     library = work.open_library()
     with (
         work.tracker("cleanup") as connection,
         recorded_run(connection, "cleanup", enabled=not dry_run) as run,
     ):
-        plan = cleanup_library(library, connection, dry_run=dry_run, force=force)
-        run.finish("ok", {"archived": len(plan.archive), "forgotten": len(plan.forget)})
+        choices, _ = settle_choices(connection, {"deletions": deletions}, dry_run)
+        mode = choices.deletions
+        client = work.immich_client() if mode != "keep" else None
+        try:
+            plan = cleanup_library(
+                library,
+                connection,
+                dry_run=dry_run,
+                force=force,
+                deletions=mode,
+                client=client,
+                yes=yes,
+            )
+        finally:
+            if client is not None:
+                client.close()
+        run.finish(
+            "ok",
+            {"archived": len(plan.archive), "forgotten": len(plan.forget), **plan.in_immich},
+        )
     return plan

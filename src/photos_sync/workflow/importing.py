@@ -215,6 +215,7 @@ class Prepared:
     options: ImportOptions
     metadata: MetadataOptions
     bridge: PhotosBridge | None
+    deletions: str = "keep"  # what a deletion in Photos does in Immich (sync's cleanup)
 
 
 def prepare(
@@ -236,7 +237,7 @@ def prepare(
     options = with_choices(options, choices)
     _warn_about(options, work.feedback)
     bridge = bridges.photos_bridge() if options.include_cloud else None
-    return Prepared(options, metadata_options(choices), bridge)
+    return Prepared(options, metadata_options(choices), bridge, choices.deletions)
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,11 @@ def scan_library(
             progress(done, len(plan.to_read))
     changes = compare_scan((asset for asset, _ in scanned), tracked)
     saved = 0 if dry_run else save_scanned(connection, scanned)
-    back = [entry.uuid for entry in entries if (t := tracked.get(entry.uuid)) and t.archived]
+    back = [
+        entry.uuid
+        for entry in entries
+        if (t := tracked.get(entry.uuid)) and t.archived and not entry.in_trash
+    ]
     if back and not dry_run:
         unarchive_assets(connection, back)
     return ScanResult(

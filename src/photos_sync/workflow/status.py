@@ -47,6 +47,7 @@ class StatusReport:
     selection: str = "the whole library"  # what the user chose to import, in words
     left_out: int = 0  # not imported, and outside that selection: not tried, not failed
     ignored: int = 0  # `photos-sync ignore`
+    recently_deleted: int = 0  # imported, now in Photos' Recently Deleted
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -63,6 +64,7 @@ class StatusReport:
             "selection": self.selection,
             "left_out_by_selection": self.left_out,
             "ignored": self.ignored,
+            "recently_deleted_in_photos": self.recently_deleted,
             "gone_from_library": self.gone_from_library,
             "problems": [{"reason": reason, "count": count} for reason, count in self.problems],
             "last_run": self.last_run.to_json() if self.last_run else None,
@@ -172,6 +174,11 @@ def library_status(work: Workspace) -> StatusReport:
         selection=selection.describe(),
         left_out=_left_out(selection, tracked, library),
         ignored=sum(1 for a in tracked.values() if a.error_reason == IGNORED_BY_YOU),
+        recently_deleted=sum(
+            1
+            for e in entries
+            if e.in_trash and (t := tracked.get(e.uuid)) and t.status is AssetStatus.IMPORTED
+        ),
     )
 
 

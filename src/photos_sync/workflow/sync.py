@@ -6,12 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from photos_sync.immich import permissions
 from photos_sync.plan.cleanup import CleanupPlan
 from photos_sync.plan.importing import ImportPlan
 from photos_sync.plan.metadata import MetadataPlan
 from photos_sync.track.runs import recorded_run
 from photos_sync.upload.importer import ImportSummary
 from photos_sync.workflow.cleanup import cleanup_library
+from photos_sync.workflow.connect import check_key
 from photos_sync.workflow.importing import (
     ImportOptions,
     outcome_of,
@@ -46,6 +48,7 @@ class SyncOutcome:
             "cleanup": {
                 "archived": len(self.cleanup.archive),
                 "forgotten": len(self.cleanup.forget),
+                "in_immich": self.cleanup.in_immich,
             },
             "ok": self.summary.ok,
         }
@@ -55,9 +58,18 @@ def sync_library(work: Workspace, options: ImportOptions, given: dict[str, Any])
     library = work.open_library()
     with work.immich_client() as client, work.tracker("sync") as connection:
         ready = prepare(work, client, connection, options, given)
+        if ready.deletions != "keep":  # refused before any upload, not after
+            check_key(client, permissions.FOLLOW_DELETIONS)
         _, plan = plan_library_import(library, connection, ready.options, ready.bridge)
         if options.dry_run:
-            cleaned = cleanup_library(library, connection, dry_run=True, force=False)
+            cleaned = cleanup_library(
+                library,
+                connection,
+                dry_run=True,
+                force=False,
+                deletions=ready.deletions,
+                client=client,
+            )
             pending = plan_metadata(library, connection, ready.metadata)
             return SyncOutcome(plan, cleaned, pending)
         with recorded_run(connection, "sync") as run:
@@ -65,7 +77,14 @@ def sync_library(work: Workspace, options: ImportOptions, given: dict[str, Any])
             metadata = sync_metadata(
                 library, connection, client, ready.metadata, summary.uploads_began
             )
-            cleaned = cleanup_library(library, connection, dry_run=False, force=False)
+            cleaned = cleanup_library(
+                library,
+                connection,
+                dry_run=False,
+                force=False,
+                deletions=ready.deletions,
+                client=client,
+            )
             outcome = SyncOutcome(plan, cleaned, metadata, summary)
             run.finish(outcome_of(summary), outcome.to_json())
     return outcome

@@ -105,6 +105,8 @@ def cleanup(plan: CleanupPlan, console: Console, dry_run: bool) -> None:
             f"  {asset.filename} ({asset.uuid}), taken {asset.asset_created_at}", markup=False
         )
     more(console, MAX_LISTED, len(plan.archive))
+    for what, count in plan.in_immich.items():
+        console.print(f"In Immich: {what.replace('_', ' ')} {count:,}.")
     if plan.forget:
         verb = "Would forget" if dry_run else "Forgot"
         console.print(f"{verb} {len(plan.forget):,} deleted assets that were never imported.")

@@ -78,6 +78,11 @@ def status(report: StatusReport, console: Console) -> None:
             " tried, not failed); --whole-library takes everything",
             markup=False,
         )
+    if report.recently_deleted:
+        console.print(
+            f"[bold]In Photos' Recently Deleted[/] {report.recently_deleted:,} imported assets"
+            " (Immich follows only with --deletions archive or trash)"
+        )
     if report.ignored:
         console.print(f"[bold]Ignored by you[/] {report.ignored:,} (`photos-sync ignore --undo`)")
     if report.metadata_pending:
