@@ -114,6 +114,10 @@ def test_sync_sends_exactly_the_changes_made_in_photos(
         "album_additions": 0,
         "album_removals": 0,
         "stacks": 0,
+        "people_created": 0,
+        "people_renamed": 0,
+        "faces": 0,
+        "faces_removed": 0,
         "deferred_to_next_run": 0,
     }
     assert writes(immich, quiet) == []  # nothing changed: not one write

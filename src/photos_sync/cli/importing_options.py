@@ -24,6 +24,8 @@ from photos_sync.cli.options import (
     Json,
     Limit,
     Media,
+    People,
+    PeopleMatchNames,
     PeopleTags,
     RawPrimary,
     Rebind,
@@ -71,6 +73,8 @@ def _import_options(
     exclude_kind: ExcludeKind = None,
     whole_library: WholeLibrary = False,
     deletions: Deletions = None,
+    people: People = None,
+    people_match_names: PeopleMatchNames = None,
     rebind: Rebind = False,
     json_output: Json = False,
 ) -> tuple[ImportOptions, dict[str, Any], bool]:
@@ -99,6 +103,8 @@ def _import_options(
         favorites_only,
         exclude_kind,
         deletions,
+        people,
+        people_match_names,
     )
     return options, {**given, "whole_library": whole_library}, json_output
 

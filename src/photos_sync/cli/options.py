@@ -196,3 +196,23 @@ Deletions = Annotated[
         "(never deleted for good)." + REMEMBERED,
     ),
 ]
+
+People = Annotated[
+    bool | None,
+    typer.Option(
+        "--people/--no-people",
+        help="Named people of Photos as Immich people, with a face box on each photo they are "
+        "in (default on; needs person.create, person.update, face.create, face.delete)."
+        + REMEMBERED,
+        show_default=False,
+    ),
+]
+PeopleMatchNames = Annotated[
+    bool | None,
+    typer.Option(
+        "--people-match-names/--people-own",
+        help="Give faces to an existing Immich person of the same name instead of making "
+        "a new one." + REMEMBERED,
+        show_default=False,
+    ),
+]

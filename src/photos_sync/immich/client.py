@@ -278,6 +278,7 @@ class ImmichClient:
     ) -> None:
         self.base_url = api_base(url)
         self.retry = retry
+        self._key_info: ApiKeyInfo | None = None
         self.version: ServerVersion | None = None
         headers = {"Accept": "application/json"}
         if api_key:
@@ -427,9 +428,14 @@ class ImmichClient:
         return str(body["id"]), str(body.get("email", ""))
 
     def my_api_key(self) -> ApiKeyInfo:
-        """The key's own name and permissions (``GET /api-keys/me``, Immich 1.139+)."""
-        body = self._json("GET", "/api-keys/me")
-        return ApiKeyInfo(name=str(body.get("name", "")), permissions=tuple(body["permissions"]))
+        """The key's own name and permissions (``GET /api-keys/me``, Immich 1.139+); asked
+        once per client (a run checks what each of its steps needs)."""
+        if self._key_info is None:
+            body = self._json("GET", "/api-keys/me")
+            self._key_info = ApiKeyInfo(
+                name=str(body.get("name", "")), permissions=tuple(body["permissions"])
+            )
+        return self._key_info
 
     # -- assets --------------------------------------------------------------------------
 
@@ -635,6 +641,59 @@ class ImmichClient:
     def update_system_config(self, config: dict[str, Any]) -> None:
         """``PUT /system-config`` (an admin key): the whole settings document, changed."""
         self._json("PUT", "/system-config", json=config)
+
+    def people(self) -> dict[str, str]:
+        """The user's people (hidden ones too): name -> id (the first of a name)."""
+        found: dict[str, str] = {}
+        page: int | None = 1
+        while page is not None:
+            body = self._json(
+                "GET", "/people", params={"withHidden": "true", "page": page, "size": 1000}
+            )
+            for person in body["people"]:
+                found.setdefault(person["name"], person["id"])
+            page = page + 1 if body.get("hasNextPage") else None
+        return found
+
+    def create_person(self, name: str) -> str:
+        """``POST /people``: a person with this name; its id."""
+        return str(self._json("POST", "/people", json={"name": name})["id"])
+
+    def rename_person(self, person_id: str, name: str) -> None:
+        self._json("PUT", f"/people/{person_id}", json={"name": name})
+
+    def create_face(
+        self,
+        asset_id: str,
+        person_id: str,
+        image: tuple[int, int],
+        box: tuple[int, int, int, int],
+    ) -> None:
+        """``POST /faces``: a face on an asset, ``box`` (x, y, width, height) in pixels of
+        an image ``image`` (width, height) as it is shown."""
+        x, y, width, height = box
+        self._json(
+            "POST",
+            "/faces",
+            json={
+                "assetId": asset_id,
+                "personId": person_id,
+                "imageWidth": image[0],
+                "imageHeight": image[1],
+                "x": x,
+                "y": y,
+                "width": width,
+                "height": height,
+            },
+        )
+
+    def faces_of(self, asset_id: str) -> list[tuple[str, str | None]]:
+        """``GET /faces?id=``: (face id, person id) of each face on an asset."""
+        body = self._json("GET", "/faces", params={"id": asset_id})
+        return [(face["id"], (face.get("person") or {}).get("id")) for face in body]
+
+    def delete_face(self, face_id: str) -> None:
+        self._json("DELETE", f"/faces/{face_id}", json={"force": False})
 
     def stacks(self) -> list[ServerStack]:
         """``GET /stacks``: every stack of the key's user, with its members (one request)."""

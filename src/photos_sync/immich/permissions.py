@@ -25,6 +25,15 @@ IMPORT = (
     "stack.create",
     "user.read",
 )
+# Named people with their faces (--people, the default; checked once the choice is known).
+PEOPLE = (
+    "person.read",
+    "person.create",
+    "person.update",
+    "face.read",
+    "face.create",
+    "face.delete",
+)
 REPAIR = ("asset.upload", "asset.read", "asset.update")  # link Live Photos, upload videos
 VERIFY = ("asset.read", "album.read", "stack.read")
 # Re-upload, restore from the trash (asset.delete in Immich), re-link, refill albums, merge
@@ -44,6 +53,7 @@ BY_COMMAND: dict[str, tuple[str, ...]] = {
     "verify": VERIFY,
     "verify --fix": VERIFY_FIX,
     "sync/cleanup --deletions archive|trash": FOLLOW_DELETIONS,
+    "import/sync --people (the default)": PEOPLE,
 }
 
 

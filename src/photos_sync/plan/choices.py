@@ -34,6 +34,8 @@ class Choices:
     favorites_only: bool = False
     exclude_kinds: tuple[str, ...] = ()
     deletions: str = "keep"  # keep | archive | trash: what a deletion in Photos does in Immich
+    people: bool = True  # named people as Immich people with their faces
+    people_match_names: bool = False
 
     def selection(self) -> Selection:
         return Selection(

@@ -34,11 +34,34 @@ class StackWork:
 
 
 @dataclass(frozen=True)
+class PersonWork:
+    """A named person of Photos to make in Immich (``immich_id`` None) or rename there."""
+
+    photos_uuid: str
+    name: str
+    immich_id: str | None
+
+
+@dataclass(frozen=True)
+class FaceWork:
+    """One face box to put on (or, ``remove``, take off) an asset for a Photos person."""
+
+    asset_uuid: str
+    immich_id: str
+    person_uuid: str
+    box: tuple[float, float, float, float]  # left, top, right, bottom of the shown image
+    size: tuple[int, int]  # the shown image's width and height
+    remove: bool = False
+
+
+@dataclass(frozen=True)
 class MetadataOptions:
     album_prefix: str = ""
     people_tags: bool = False  # named persons as tags "people/<name>"
     hidden_visibility: str = "archive"  # where hidden photos go (--hidden-as)
     raw_primary: bool = False  # RAW+JPEG stacks: the RAW on top instead of the JPEG
+    people: bool = True  # named people as Immich people, with their faces (--people)
+    match_names: bool = False  # an existing Immich person of the same name is taken
 
 
 PEOPLE_TAG = "people/"
@@ -53,8 +76,11 @@ class MetadataPlan:
     untags: dict[str, list[Ref]] = field(default_factory=dict)  # keywords removed in Photos
     albums: list[AlbumWork] = field(default_factory=list)
     stacks: list[StackWork] = field(default_factory=list)
+    people: list[PersonWork] = field(default_factory=list)
+    faces: list[FaceWork] = field(default_factory=list)
     applied: dict[str, dict[str, Any]] = field(default_factory=dict)  # per asset, once sent
     deferred: int = 0  # new uploads Immich was still reading: their EXIF-side fields wait
+    match_names: bool = False  # take an Immich person of the same name (--people-match-names)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -67,6 +93,10 @@ class MetadataPlan:
             "album_additions": sum(len(a.add) for a in self.albums),
             "album_removals": sum(len(a.remove) for a in self.albums),
             "stacks": len(self.stacks),
+            "people_created": sum(1 for p in self.people if p.immich_id is None),
+            "people_renamed": sum(1 for p in self.people if p.immich_id is not None),
+            "faces": sum(1 for f in self.faces if not f.remove),
+            "faces_removed": sum(1 for f in self.faces if f.remove),
             "deferred_to_next_run": self.deferred,
         }
 
@@ -204,8 +234,53 @@ def _asset_changes(
         for tag in sorted(sent - wanted):  # only tags photos-sync gave; the user's stay
             plan.untags.setdefault(tag, []).append(ref)
         applied["keywords"] = sorted(wanted)
+    if options.people and asset.desired.get("faces") is not None:
+        _face_changes(asset, applied, plan)
     if applied != (asset.applied or {}) or server is not None:
         plan.applied[asset.uuid] = applied
+
+
+def _face_changes(asset: ImportedAsset, applied: dict[str, Any], plan: MetadataPlan) -> None:
+    """Each named face photos-sync has not yet put on the asset, and each it put there
+    whose person Photos no longer shows on it (one face per person and photo). An edited
+    photo's faces are where Photos shows them, on its rendering: they go on the edited copy
+    (--with-edits), never on the original, which a crop or a flip would put them beside."""
+    size = asset.desired.get("size")
+    edited = asset.desired.get("faces_on") == "edited"
+    target = asset.companions.get("edited") if edited else asset.immich_id
+    if not size or target is None:
+        return
+    wanted = {face[0]: tuple(face[2:6]) for face in asset.desired["faces"]}
+    sent = {face[0]: tuple(face[1:5]) for face in applied.get("faces", [])}
+    for person, box in sorted(wanted.items()):
+        if sent.get(person) != box:
+            plan.faces.append(FaceWork(asset.uuid, target, person, box, tuple(size)))
+    for person, box in sorted(sent.items()):
+        if person not in wanted or wanted[person] != box:
+            plan.faces.append(FaceWork(asset.uuid, target, person, box, tuple(size), remove=True))
+    applied["faces"] = [[person, *box] for person, box in sorted(wanted.items())]
+
+
+def people_changes(
+    assets: Iterable[ImportedAsset],
+    known: Mapping[str, tuple[str, str]],
+    plan: MetadataPlan,
+    current: Mapping[str, str] | None = None,
+) -> None:
+    """Every named person with a face to place: made once in Immich, renamed there when
+    renamed in Photos. ``known``: Photos person UUID -> (Immich id, name last given);
+    ``current``: each person's name in Photos now (a rename touches no asset)."""
+    names: dict[str, str] = {}
+    for asset in assets:
+        for face in asset.desired.get("faces") or []:
+            names[face[0]] = (current or {}).get(face[0], face[1])
+    placing = {face.person_uuid for face in plan.faces if not face.remove}
+    for person, name in sorted(names.items()):
+        immich_id, last_name = known.get(person, (None, None))
+        if immich_id is None and person in placing:
+            plan.people.append(PersonWork(person, name, None))
+        elif immich_id is not None and last_name != name:
+            plan.people.append(PersonWork(person, name, immich_id))
 
 
 def _album_changes(
@@ -305,6 +380,8 @@ def metadata_changes(
     stacks_done: Mapping[str, list[str]],
     options: MetadataOptions = MetadataOptions(),
     adopted: Mapping[str, ServerValues] | None = None,
+    known_people: Mapping[str, tuple[str, str]] | None = None,
+    person_names: Mapping[str, str] | None = None,
 ) -> MetadataPlan:
     """``adopted``: what the server shows of assets never sent anything (by Immich id)."""
     plan = MetadataPlan()
@@ -315,4 +392,7 @@ def metadata_changes(
     _album_changes(albums, imported, known_albums, members_done, options.album_prefix, plan)
     _stack_changes(assets, entries, stacks_done, plan)
     _companion_stacks(assets, stacks_done, options, plan)
+    if options.people:
+        people_changes(assets, known_people or {}, plan, person_names)
+        plan.match_names = options.match_names
     return plan

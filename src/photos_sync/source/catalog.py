@@ -211,6 +211,18 @@ class Catalog:
         with self._connect() as connection:
             return _albums(connection, self.asset_table)
 
+    def person_names(self) -> dict[str, str]:
+        """Each named person's name now (a rename in Photos changes no asset, so the change
+        check cannot see it): Photos person UUID -> name."""
+        with self._connect() as connection:
+            if not _columns(connection, "ZPERSON") >= {"ZPERSONUUID", "ZFULLNAME"}:
+                return {}
+            rows = connection.execute(
+                "SELECT ZPERSONUUID, COALESCE(NULLIF(ZFULLNAME, ''), ZDISPLAYNAME) FROM ZPERSON"
+                " WHERE ZPERSONUUID IS NOT NULL"
+            ).fetchall()
+        return {uuid: name for uuid, name in rows if name}
+
     def entries(self) -> list[CatalogEntry]:
         """Every asset in the library, trash and unpicked burst frames included."""
         with self._connect() as connection:

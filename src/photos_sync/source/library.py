@@ -27,6 +27,7 @@ from photos_sync.source.classify import classify, resources
 from photos_sync.source.records import (
     AlbumRef,
     Availability,
+    Face,
     LibraryAsset,
     Resource,
     ResourceKind,
@@ -100,6 +101,9 @@ class PhotosLibrary:
         if self._entries is None:
             self._entries = self.catalog.entries()
         return self._entries
+
+    def person_names(self) -> dict[str, str]:
+        return self.catalog.person_names()
 
     def albums(self) -> list[PhotosAlbum]:
         if self._albums is None:
@@ -232,7 +236,36 @@ def to_record(info: Any, entry: CatalogEntry, library: Path | None = None) -> Li
         latitude=latitude,
         longitude=longitude,
         persons=tuple(sorted({p for p in info.persons if p and p != UNNAMED_PERSON})),
+        faces=_faces(info),
+        display_size=_display_size(info),
         date_from_photos=date_from_photos,
         location_from_photos=location_from_photos,
         raw_is_original=bool(info.has_raw and info.raw_original),
     )
+
+
+TURNED = (5, 6, 7, 8)  # EXIF orientations that swap width and height
+
+
+def _display_size(info: Any) -> tuple[int, int] | None:
+    width, height = int(info.width or 0), int(info.height or 0)
+    if not width or not height:
+        return None
+    return (height, width) if info.orientation in TURNED else (width, height)
+
+
+def _faces(info: Any) -> tuple[Face, ...]:
+    """Named people's faces, as boxes on the shown image. osxphotos' MWG region does the
+    orientation (Photos stores the centre unrotated, y growing upwards)."""
+    found = []
+    for face in info.face_info:
+        name = face.name
+        if not name or name == UNNAMED_PERSON or face.person_info is None:
+            continue
+        area = face.mwg_rs_area  # centre x, y and height, width, relative to the shown image
+        if not area.w or not area.h:
+            continue
+        box = (area.x - area.w / 2, area.y - area.h / 2, area.x + area.w / 2, area.y + area.h / 2)
+        clamped = tuple(round(min(1.0, max(0.0, v)), 6) for v in box)
+        found.append(Face(face.person_info.uuid, name, clamped))
+    return tuple(sorted(found, key=lambda f: (f.person_uuid, f.box)))

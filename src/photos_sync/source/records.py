@@ -129,6 +129,16 @@ KINDS: dict[str, str] = {kind_name(column): column for column in SUBTYPE_LABELS}
 
 
 @dataclass(frozen=True)
+class Face:
+    """A named person's face on a photo: a box relative to the image as it is shown
+    (orientation applied; y grows downwards), left, top, right, bottom, each 0..1."""
+
+    person_uuid: str
+    name: str
+    box: tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
 class AlbumRef:
     uuid: str
     title: str
@@ -158,6 +168,8 @@ class LibraryAsset:
     latitude: float | None = None
     longitude: float | None = None
     persons: tuple[str, ...] = ()  # named people only
+    faces: tuple[Face, ...] = ()  # where named people are on it
+    display_size: tuple[int, int] | None = None  # width, height as shown (orientation applied)
     date_from_photos: bool = False  # Immich must be told Photos' date and zone
     location_from_photos: bool = False  # Photos has a location the file lacks or contradicts
     raw_is_original: bool = False  # a RAW+JPEG pair shown RAW first ("Use RAW as Original")

@@ -99,6 +99,11 @@ def photos_metadata(asset: LibraryAsset) -> dict[str, object]:
         "description": "\n\n".join(text),
         "keywords": sorted(set(asset.keywords)),
         "persons": list(asset.persons),
+        "faces": [[f.person_uuid, f.name, *f.box] for f in asset.faces],
+        # Photos places faces on the image as shown: an edited photo's rendering (a crop,
+        # a flip), which only the edited copy in Immich matches (--with-edits).
+        "faces_on": "edited" if asset.subtypes.is_edited else "original",
+        "size": list(asset.display_size) if asset.display_size else None,
         "date": asset.created_at.isoformat() if asset.date_from_photos else None,
         "location": [asset.latitude, asset.longitude] if located else None,
         "raw_on_top": asset.raw_is_original,

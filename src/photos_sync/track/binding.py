@@ -64,8 +64,10 @@ def forget_server(connection: sqlite3.Connection) -> int:
         cursor = connection.execute(
             "UPDATE imported_assets SET status = 'pending', immich_id = NULL,"
             " motion_video_immich_id = NULL, applied_metadata = NULL, companions = NULL,"
-            " error_reason = NULL WHERE status = 'imported'"
+            " error_reason = NULL, uploaded_by_photos_sync = NULL, removed_in_immich = NULL"
+            " WHERE status = 'imported'"
         )
-        for table in ("album_map", "album_members", "tag_map", "stacks", "server_binding"):
+        tables = ("album_map", "album_members", "tag_map", "stacks", "person_map", "server_binding")
+        for table in tables:
             connection.execute(f"DELETE FROM {table}")
     return cursor.rowcount

@@ -108,3 +108,18 @@ def record_stack(
         "INSERT OR REPLACE INTO stacks (group_key, immich_id, members) VALUES (?, ?, ?)",
         (key, immich_id, json.dumps(members)),
     )
+
+
+def people(connection: sqlite3.Connection) -> dict[str, tuple[str, str]]:
+    """Photos person UUID -> (Immich person id, name last given)."""
+    rows = connection.execute("SELECT photos_uuid, immich_id, name FROM person_map")
+    return {row[0]: (row[1], row[2]) for row in rows}
+
+
+def record_person(
+    connection: sqlite3.Connection, photos_uuid: str, immich_id: str, name: str
+) -> None:
+    connection.execute(
+        "INSERT OR REPLACE INTO person_map (photos_uuid, immich_id, name) VALUES (?, ?, ?)",
+        (photos_uuid, immich_id, name),
+    )

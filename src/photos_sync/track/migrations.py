@@ -187,13 +187,19 @@ TRUST = Migration(
 IGNORED = Migration(
     6,
     "assets the user told photos-sync never to upload (photos-sync ignore); which assets"
-    " photos-sync uploaded itself, and what it did to them in Immich when Photos deleted them",
+    " photos-sync uploaded itself, and what it did to them in Immich when Photos deleted them;"
+    " the Immich person made for each named person of Photos",
     (
         """CREATE TABLE ignored_assets (
     icloud_uuid TEXT PRIMARY KEY,
     ignored_at TEXT NOT NULL
 )""",
         "ALTER TABLE imported_assets ADD COLUMN uploaded_by_photos_sync INTEGER",
+        """CREATE TABLE person_map (
+    photos_uuid TEXT PRIMARY KEY,
+    immich_id TEXT NOT NULL,
+    name TEXT NOT NULL
+)""",
         "ALTER TABLE imported_assets ADD COLUMN removed_in_immich TEXT",
     ),
 )

@@ -6,19 +6,22 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Mapping
 
-from photos_sync.errors import ImmichUnavailable
+from photos_sync.errors import ImmichRejected, ImmichUnavailable
 from photos_sync.immich.client import ImmichClient, ServerAlbum
 from photos_sync.plan.metadata import (
     AlbumWork,
+    FaceWork,
     MetadataPlan,
     album_description,
     marked_albums,
 )
 from photos_sync.track.metadata import (
     forget_members,
+    people,
     record_album,
     record_applied,
     record_members,
+    record_person,
     record_stack,
     record_tags,
     tag_ids,
@@ -97,8 +100,51 @@ def send_metadata(client: ImmichClient, connection: sqlite3.Connection, plan: Me
         record_album(connection, album.uuid, album_id, album.name, album.folders)
         record_members(connection, [(album.uuid, uuid) for uuid, _ in album.add])
         forget_members(connection, [(album.uuid, uuid) for uuid, _ in album.remove])
+    _send_people(client, connection, plan)
     for stack in plan.stacks:
         stack_id = client.create_stack([immich_id for _, immich_id in stack.members])
         record_stack(connection, stack.key, stack_id, [uuid for uuid, _ in stack.members])
     if plan.applied:
         record_applied(connection, plan.applied)
+
+
+def _pixels(face: FaceWork) -> tuple[int, int, int, int]:
+    width, height = face.size
+    left, top, right, bottom = face.box
+    x, y = round(left * width), round(top * height)
+    return x, y, round(right * width) - x, round(bottom * height) - y
+
+
+def _send_people(client: ImmichClient, connection: sqlite3.Connection, plan: MetadataPlan) -> None:
+    """People first (made once, renamed), then faces: taken off where Photos no longer
+    shows them (only faces of people photos-sync made), put on where it does."""
+    if not plan.people and not plan.faces:
+        return
+    existing = client.people() if plan.match_names and plan.people else {}
+    for person in plan.people:
+        if person.immich_id is None:
+            immich_id = existing.get(person.name) or client.create_person(person.name)
+        else:
+            immich_id = person.immich_id
+            try:
+                client.rename_person(immich_id, person.name)
+            except ImmichRejected:  # deleted in Immich meanwhile: made again
+                immich_id = client.create_person(person.name)
+        record_person(connection, person.photos_uuid, immich_id, person.name)
+    known = people(connection)
+    for face in (f for f in plan.faces if f.remove):
+        ours = known.get(face.person_uuid, ("", ""))[0]
+        for face_id, person_id in client.faces_of(face.immich_id):
+            if person_id == ours:
+                client.delete_face(face_id)
+    for face in (f for f in plan.faces if not f.remove):
+        if face.person_uuid not in known:
+            continue
+        person_id, name = known[face.person_uuid]
+        try:
+            client.create_face(face.immich_id, person_id, face.size, _pixels(face))
+        except ImmichRejected:  # the person was deleted in Immich: made again, once
+            person_id = client.create_person(name)
+            record_person(connection, face.person_uuid, person_id, name)
+            known[face.person_uuid] = (person_id, name)
+            client.create_face(face.immich_id, person_id, face.size, _pixels(face))

@@ -37,7 +37,7 @@ from photos_sync.track.assets import imported_uuids, not_imported, reset_to_pend
 from photos_sync.track.choices import store_choices, stored_choices
 from photos_sync.track.runs import recorded_run
 from photos_sync.upload.importer import AssetResult, Importer, ImportSummary
-from photos_sync.workflow.connect import bind, connect
+from photos_sync.workflow.connect import bind, check_key, connect
 from photos_sync.workflow.feedback import Feedback
 from photos_sync.workflow.metadata import sync_metadata
 from photos_sync.workflow.scan import ScanResult, scan_library
@@ -136,6 +136,8 @@ def metadata_options(choices: Choices) -> MetadataOptions:
         people_tags=choices.people_tags,
         hidden_visibility=hidden.value,
         raw_primary=choices.raw_primary,
+        people=choices.people,
+        match_names=choices.people_match_names,
     )
 
 
@@ -234,6 +236,8 @@ def prepare(
         work.feedback.note(f"Remembered for this data folder: {'; '.join(changes)}.")
         if any(change.split(":")[0] in SELECTION_WORDS for change in changes):
             work.feedback.note(f"Selection now: {choices.selection().describe()}.")
+    if choices.people:  # the people are sent by the metadata step, after the uploads
+        check_key(client, permissions.PEOPLE)
     options = with_choices(options, choices)
     _warn_about(options, work.feedback)
     bridge = bridges.photos_bridge() if options.include_cloud else None

@@ -11,7 +11,13 @@ from datetime import datetime, timedelta
 from photos_sync.immich.client import ImmichClient
 from photos_sync.plan.metadata import MetadataOptions, MetadataPlan, metadata_changes
 from photos_sync.source.library import PhotosLibrary
-from photos_sync.track.metadata import album_ids, album_members, imported_for_metadata, stacks
+from photos_sync.track.metadata import (
+    album_ids,
+    album_members,
+    imported_for_metadata,
+    people,
+    stacks,
+)
 from photos_sync.upload.metadata import send_metadata
 
 log = logging.getLogger(__name__)
@@ -39,6 +45,8 @@ def plan_metadata(
         stacks(connection),
         options,
         client.asset_values(adopted) if client is not None and adopted else None,
+        people(connection),
+        library.person_names() if options.people else None,
     )
 
 

@@ -6,7 +6,17 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from tests.support.immich_double.state import Album, ApiKey, Asset, ServerState, Stack, Tag, now_iso
+from tests.support.immich_double.state import (
+    Album,
+    ApiKey,
+    Asset,
+    Face,
+    Person,
+    ServerState,
+    Stack,
+    Tag,
+    now_iso,
+)
 
 Reply = tuple[int, Any]
 
@@ -256,3 +266,88 @@ def update_assets(state: ServerState, body: dict[str, Any], key: ApiKey) -> Repl
                 asset.description = body["description"]
             asset.updated_at = now_iso()
     return 204, None
+
+
+def person_json(person: Person) -> dict[str, Any]:
+    return {
+        "id": person.id,
+        "name": person.name,
+        "birthDate": None,
+        "thumbnailPath": "",
+        "isHidden": False,
+        "isFavorite": False,
+        "updatedAt": person.updated_at,
+    }
+
+
+def create_person(state: ServerState, body: dict[str, Any], key: ApiKey) -> Reply:
+    with state.lock:
+        person = Person(str(uuid.uuid4()), key.user, body.get("name") or "")
+        state.people[person.id] = person
+        return 201, person_json(person)
+
+
+def all_people(state: ServerState, key: ApiKey) -> Reply:
+    with state.lock:
+        mine = [p for p in state.people.values() if p.owner.id == key.user.id]
+        return 200, {"people": [person_json(p) for p in mine], "total": len(mine), "hidden": 0}
+
+
+def update_person(state: ServerState, person_id: str, body: dict[str, Any], key: ApiKey) -> Reply:
+    with state.lock:
+        person = state.people.get(person_id)
+        if person is None or person.owner.id != key.user.id:
+            return 400, {"message": "Not found or no person.update access"}
+        if "name" in body:
+            person.name = body["name"]
+            person.updated_at = now_iso()
+        return 200, person_json(person)
+
+
+def create_face(state: ServerState, body: dict[str, Any], key: ApiKey) -> Reply:
+    """``POST /faces``: Immich checks the asset and the person, stores the box; 201, no body."""
+    with state.lock:
+        asset = state.assets.get(body["assetId"])
+        person = state.people.get(body["personId"])
+        if asset is None or asset.owner.id != key.user.id:
+            return 400, {"message": "Not found or no asset.update access"}
+        if person is None or person.owner.id != key.user.id:
+            return 400, {"message": "Not found or no person.read access"}
+        x, y = body["x"], body["y"]
+        face = Face(
+            str(uuid.uuid4()),
+            asset.id,
+            person.id,
+            body["imageWidth"],
+            body["imageHeight"],
+            (x, y, x + body["width"], y + body["height"]),
+        )
+        state.faces[face.id] = face
+        return 201, None
+
+
+def faces_of(state: ServerState, request_query: str, key: ApiKey) -> Reply:
+    asset_id = dict(p.split("=", 1) for p in request_query.split("&") if "=" in p).get("id", "")
+    with state.lock:
+        found = [f for f in state.faces.values() if f.asset_id == asset_id]
+        return 200, [
+            {
+                "id": f.id,
+                "imageWidth": f.image_width,
+                "imageHeight": f.image_height,
+                "boundingBoxX1": f.box[0],
+                "boundingBoxY1": f.box[1],
+                "boundingBoxX2": f.box[2],
+                "boundingBoxY2": f.box[3],
+                "person": person_json(state.people[f.person_id]),
+                "sourceType": f.source,
+            }
+            for f in found
+        ]
+
+
+def delete_face(state: ServerState, face_id: str, body: dict[str, Any], key: ApiKey) -> Reply:
+    with state.lock:
+        if state.faces.pop(face_id, None) is None:
+            return 400, {"message": "Not found or no face.delete access"}
+        return 204, None

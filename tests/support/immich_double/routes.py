@@ -155,6 +155,16 @@ def _keyed(handler: Callable[..., Reply], *, param: str | None = None) -> Handle
     return handle
 
 
+def _query(handler: Callable[..., Reply]) -> Handler:
+    """Adapt a handler that reads the query string."""
+
+    def handle(state: ServerState, request: Request, key: ApiKey | None) -> Reply:
+        assert key is not None
+        return handler(state, request.query, key)
+
+    return handle
+
+
 HANDLERS: dict[str, Handler] = {
     "pingServer": ping,
     "getServerVersion": server_version,
@@ -184,4 +194,10 @@ HANDLERS: dict[str, Handler] = {
     "untagAssets": _keyed(organizing.untag_assets, param="id"),
     "createStack": _keyed(organizing.create_stack),
     "searchStacks": _keyed(organizing.search_stacks),
+    "createPerson": _keyed(organizing.create_person),
+    "getAllPeople": _keyed(organizing.all_people),
+    "updatePerson": _keyed(organizing.update_person, param="id"),
+    "createFace": _keyed(organizing.create_face),
+    "getFaces": _query(organizing.faces_of),
+    "deleteFace": _keyed(organizing.delete_face, param="id"),
 }

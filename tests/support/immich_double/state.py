@@ -173,6 +173,27 @@ class Tag:
 
 
 @dataclass
+class Person:
+    id: str
+    owner: User
+    name: str
+    updated_at: str = field(default_factory=now_iso)
+
+
+@dataclass
+class Face:
+    """A face box on an asset, in the pixels of an image ``image_width`` x ``image_height``."""
+
+    id: str
+    asset_id: str
+    person_id: str
+    image_width: int
+    image_height: int
+    box: tuple[int, int, int, int]  # x1, y1, x2, y2
+    source: str = "manual"
+
+
+@dataclass
 class Stack:
     id: str
     primary: str
@@ -193,6 +214,8 @@ class ServerState:
         self.albums: dict[str, Album] = {}
         self.tags: dict[str, Tag] = {}
         self.stacks: dict[str, Stack] = {}
+        self.people: dict[str, Person] = {}
+        self.faces: dict[str, Face] = {}
         # Original file names whose metadata extraction never ends (no thumbnail yet): a
         # busy real server, for the tests of what waits on it.
         self.still_reading: set[str] = set()
