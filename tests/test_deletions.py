@@ -52,7 +52,9 @@ def test_by_default_immich_keeps_everything_and_status_names_recently_deleted(
     run_json(run_cli, "sync")
     asset = immich.state.assets[immich_id]
     assert not asset.trashed and asset.visibility == "timeline"
-    assert run_json(run_cli, "status")["recently_deleted_in_photos"] == 1
+    status = run_json(run_cli, "status")
+    assert status["recently_deleted_in_photos"] == 1 and status["deletions"] == "keep"
+    assert "Deleted in Photos kept in Immich (--deletions keep)" in run_cli("status").stdout
 
 
 def test_trash_follows_spares_the_users_albums_and_comes_back_with_photos(
@@ -72,6 +74,7 @@ def test_trash_follows_spares_the_users_albums_and_comes_back_with_photos(
     immich.state.albums[mine.id] = mine  # an album the user made in Immich
     _recently_deleted(library, [gone, kept])
     followed = run_json(run_cli, "sync")  # the mode is remembered
+    assert run_json(run_cli, "status")["deletions"] == "trash"
     assert followed["cleanup"]["in_immich"] == {"archived": 1, "trashed": 1}
     assert immich.state.assets[gone_id].trashed
     assert not immich.state.assets[kept_id].trashed

@@ -48,6 +48,7 @@ class StatusReport:
     left_out: int = 0  # not imported, and outside that selection: not tried, not failed
     ignored: int = 0  # `photos-sync ignore`
     recently_deleted: int = 0  # imported, now in Photos' Recently Deleted
+    deletions: str = "keep"  # what a deletion in Photos does in Immich (--deletions)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,6 +66,7 @@ class StatusReport:
             "left_out_by_selection": self.left_out,
             "ignored": self.ignored,
             "recently_deleted_in_photos": self.recently_deleted,
+            "deletions": self.deletions,
             "gone_from_library": self.gone_from_library,
             "problems": [{"reason": reason, "count": count} for reason, count in self.problems],
             "last_run": self.last_run.to_json() if self.last_run else None,
@@ -150,6 +152,7 @@ def library_status(work: Workspace) -> StatusReport:
     run: RunRecord | None = None
     backups: list[BackupSummary] = []
     pending: dict[str, int] = {}
+    choices = Choices()
     selection = Selection()
     connection = open_tracker_read_only(work.settings.tracker_path)
     if connection is not None:
@@ -158,7 +161,8 @@ def library_status(work: Workspace) -> StatusReport:
             run = last_run(connection)
             backups = backup_summaries(connection)
             pending = {k: n for k, n in plan_metadata(library, connection).counts().items() if n}
-            selection = Choices.from_stored(stored_choices(connection)).selection()
+            choices = Choices.from_stored(stored_choices(connection))
+            selection = choices.selection()
     report = build_status(
         str(library.path),
         library.catalog.photos_version,
@@ -174,6 +178,7 @@ def library_status(work: Workspace) -> StatusReport:
         selection=selection.describe(),
         left_out=_left_out(selection, tracked, library),
         ignored=sum(1 for a in tracked.values() if a.error_reason == IGNORED_BY_YOU),
+        deletions=choices.deletions,
         recently_deleted=sum(
             1
             for e in entries

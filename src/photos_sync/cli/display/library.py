@@ -78,10 +78,15 @@ def status(report: StatusReport, console: Console) -> None:
             " tried, not failed); --whole-library takes everything",
             markup=False,
         )
+    follows = {
+        "keep": "kept in Immich",
+        "archive": "archived in Immich",
+        "trash": "moved to Immich's trash",
+    }[report.deletions]
+    console.print(f"[bold]Deleted in Photos[/] {follows} (--deletions {report.deletions})")
     if report.recently_deleted:
         console.print(
-            f"[bold]In Photos' Recently Deleted[/] {report.recently_deleted:,} imported assets"
-            " (Immich follows only with --deletions archive or trash)"
+            f"  {report.recently_deleted:,} imported assets are in Photos' Recently Deleted"
         )
     if report.ignored:
         console.print(f"[bold]Ignored by you[/] {report.ignored:,} (`photos-sync ignore --undo`)")
