@@ -6,6 +6,7 @@ import typer
 
 from photos_sync.cli import display
 from photos_sync.cli import options as opt
+from photos_sync.cli.choice_options import Deletions
 from photos_sync.cli.state import state_of
 from photos_sync.workflow.cleanup import AT_ONCE
 from photos_sync.workflow.cleanup import cleanup as cleanup_library
@@ -17,7 +18,7 @@ def cleanup(
     force: bool = typer.Option(
         False, "--force", help="Clean up even when most tracked assets seem to be gone."
     ),
-    deletions: opt.Deletions = None,
+    deletions: Deletions = None,
     yes: bool = typer.Option(
         False, "--yes", help=f"Move more than {AT_ONCE} assets in Immich in one run."
     ),

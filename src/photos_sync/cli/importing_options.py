@@ -10,30 +10,32 @@ from typing import Any
 
 import typer
 
-from photos_sync.cli.options import (
+from photos_sync.cli.choice_options import (
     Album,
+    Deletions,
+    ExcludeKind,
+    FavoritesOnly,
+    Media,
+    People,
+    PeopleMatchNames,
+    Since,
+    Until,
+    WholeLibrary,
+)
+from photos_sync.cli.options import (
     AlbumPrefix,
     Concurrency,
     Delay,
-    Deletions,
     DryRun,
-    ExcludeKind,
-    FavoritesOnly,
     HiddenAsOption,
     IncludeCloud,
     Json,
     Limit,
-    Media,
-    People,
-    PeopleMatchNames,
     PeopleTags,
     RawPrimary,
     Rebind,
-    Since,
     SkipLocalCheck,
     SkipShared,
-    Until,
-    WholeLibrary,
     WithEdits,
 )
 from photos_sync.plan.choices import Choices

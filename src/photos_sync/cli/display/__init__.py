@@ -15,7 +15,8 @@ from photos_sync.cli.display.imports import (
     pending_metadata,
     repairs,
 )
-from photos_sync.cli.display.library import checks, review, scan, status, verify
+from photos_sync.cli.display.library import checks, review, scan, verify
+from photos_sync.cli.display.status import status
 
 __all__ = [
     "backup_checks",
