@@ -121,6 +121,8 @@ class Settings:
     backup_op_vault: str | None = field(default=None, metadata=_spec(str))
     backup_s3_endpoint: str | None = field(default=None, metadata=_spec(str))
     backup_s3_provider: str = field(default="Other", metadata=_spec(str))
+    # Pinged by sync and backup (healthchecks.io style: /start, success, /fail).
+    healthcheck_url: Secret | None = field(default=None, metadata=_spec(Secret, secret=True))
 
     @property
     def data_dir(self) -> Path:
@@ -165,6 +167,8 @@ def _register_secrets(settings: Settings) -> None:
         register_api_key(settings.immich_api_key.get_secret_value())
     if settings.immich_url:
         register_secret(urlsplit(settings.immich_url).password)
+    if settings.healthcheck_url is not None:  # anyone holding it can ping
+        register_secret(settings.healthcheck_url.get_secret_value())
 
 
 def _find_data_dir(cli_data_dir: Path | None, cwd_env: Mapping[str, str | None]) -> Path:

@@ -11,6 +11,7 @@ from photos_sync.cli import options as opt
 from photos_sync.cli.state import AppState, state_of
 from photos_sync.errors import ConfigError
 from photos_sync.workflow import backup as work
+from photos_sync.workflow.ping import health_pings
 
 
 def _ask(question: str, default: str | None) -> str:
@@ -27,11 +28,19 @@ def _one_mode(**modes: bool) -> str | None:
 
 
 def _run(state: AppState, to: str, dry_run: bool, force: bool, allow_deletions: bool) -> bool:
-    results = work.back_up(
-        state.workspace(), to, dry_run=dry_run, force=force, allow_deletions=allow_deletions
-    )
+    url = state.settings.healthcheck_url
+    pinged = None if dry_run or url is None else url.get_secret_value()
+    with health_pings(pinged, f"backup --to {to}") as report:
+        results = work.back_up(
+            state.workspace(), to, dry_run=dry_run, force=force, allow_deletions=allow_deletions
+        )
+        failed = [r for r in results if r.status != "COMPLETED"]
+        report.ok = not failed
+        report.line = "; ".join(
+            f"{Path(r.job.source_path).name}: {r.error or r.status}" for r in failed
+        )
     display.backup_results(results, state.out, dry_run)
-    return all(r.status == "COMPLETED" for r in results)
+    return not failed
 
 
 def backup(

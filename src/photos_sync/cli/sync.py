@@ -10,7 +10,8 @@ from photos_sync.cli import display
 from photos_sync.cli import importing_options as imports
 from photos_sync.cli.state import state_of
 from photos_sync.workflow.importing import ImportOptions
-from photos_sync.workflow.sync import sync_library
+from photos_sync.workflow.ping import health_pings
+from photos_sync.workflow.sync import SyncOutcome, sync_library
 
 
 @imports.import_command
@@ -24,7 +25,11 @@ def sync(
     failed, 130 when interrupted; --json prints one summary of both steps.
     """
     state = state_of(ctx)
-    outcome = sync_library(state.workspace(json_output), options, given)
+    url = state.settings.healthcheck_url
+    with health_pings(url.get_secret_value() if url else None, "sync") as report:
+        outcome = sync_library(state.workspace(json_output), options, given)
+        if outcome.summary is not None:
+            report.ok, report.line = outcome.summary.ok, one_line(outcome)
     out = state.output(json_output)
     if json_output:
         state.print_json(outcome.to_json())
@@ -39,6 +44,19 @@ def sync(
         display.cleanup(outcome.cleanup, out, dry_run=False)
     if outcome.summary is not None:
         imports.exit_for(outcome.summary)
+
+
+def one_line(outcome: SyncOutcome) -> str:
+    """The run in one line, for a monitor: counts, and the first failure's reason."""
+    summary = outcome.summary
+    assert summary is not None
+    failed = sum(summary.failed.values())
+    first = f" (first: {summary.failed.most_common(1)[0][0]})" if failed else ""
+    return (
+        f"uploaded {summary.uploaded}, already in Immich {summary.already_in_immich}, "
+        f"skipped {sum(summary.skipped.values())}, failed {failed}{first}"
+        + (", interrupted" if summary.interrupted else "")
+    )
 
 
 def register(app: typer.Typer) -> None:
