@@ -290,7 +290,7 @@ def test_what_immich_is_still_reading_is_sent_by_the_next_run(
     """A busy server that has not read a new upload when the wait ends: its keywords,
     description and date are not sent into Immich's coming overwrite, nor recorded as
     sent; the summary says so, and the next sync sends them."""
-    monkeypatch.setattr(workflow, "EXTRACTION_WAIT", (0.2, 0.0, 0.5))
+    monkeypatch.setattr(workflow, "EXTRACTION_WAIT", (0.2, 0.5))
     monkeypatch.setattr(workflow, "EXTRACTION_POLL", 0.05)
     monkeypatch.setattr(workflow, "THUMBNAIL_GRACE", 60.0)
     configure(library_copy("Test-26.1.photoslibrary"))

@@ -51,22 +51,25 @@ def plan_metadata(
 
 
 EXTRACTION_POLL = 0.5  # seconds between looks at what Immich has still to read
-# Seconds in all: at least, per asset, at most. What Immich has not read by then is sent by
-# the next run (a busy server on a first import of 100k photos may take hours).
-EXTRACTION_WAIT = (60.0, 0.25, 900.0)
+# Seconds: how long the wait goes on while no new upload finishes (the server is stuck, or
+# far behind), and at most in all. What Immich has not read by then is sent by the next
+# run (a busy server on a first import of 100k photos may take hours).
+EXTRACTION_WAIT = (60.0, 900.0)
 # Immich's extraction sets an asset's size in one task and replaces its tags in another,
 # beside it; only the thumbnail, made once the extraction has finished, proves it is over
-# (a 2 s settle after the size lost tags in 2 of 10 real runs). A file whose thumbnail
-# fails (an exotic format) counts as read this long after its size is known.
-THUMBNAIL_GRACE = 10.0
+# (a 2 s settle after the size lost tags in 2 of 10 real runs; 10 s lost a keyword once on
+# a loaded CI machine). A file whose thumbnail fails (an exotic format) counts as read this
+# long after its size is known.
+THUMBNAIL_GRACE = 45.0
 CLOCK_SKEW = timedelta(minutes=10)  # the server's clock may differ from ours
 
 
 def wait_for_extraction(client: ImmichClient, asset_ids: set[str], since: datetime) -> set[str]:
-    """Wait (bounded) until Immich has finished reading these new uploads; the ones still
-    unfinished when the wait ended. One listing per look, whatever the number of assets."""
-    least, each, most = EXTRACTION_WAIT
-    deadline = time.monotonic() + min(most, least + each * len(asset_ids))
+    """Wait until Immich has finished reading these new uploads, as long as it makes
+    progress (bounded); the ones still unfinished when the wait ended. One listing per look,
+    whatever the number of assets."""
+    stall, most = EXTRACTION_WAIT
+    started = progressed = time.monotonic()
     after = (since - CLOCK_SKEW).isoformat()
     reading_since: dict[str, float] = {}
     pending = set(asset_ids)
@@ -79,7 +82,8 @@ def wait_for_extraction(client: ImmichClient, asset_ids: set[str], since: dateti
                 reading_since.setdefault(asset_id, now)
             if state == "done" or now - reading_since.get(asset_id, now) > THUMBNAIL_GRACE:
                 pending.discard(asset_id)
-        if not pending or now > deadline:
+                progressed = now
+        if not pending or now - progressed > stall or now - started > most:
             break
         time.sleep(EXTRACTION_POLL)
     return pending
