@@ -304,6 +304,10 @@ def test_what_immich_is_still_reading_is_sent_by_the_next_run(
     tulips = next(a for a in immich.state.assets.values() if a.original_file_name == "Tulips.jpg")
     assert tulips.tags and tulips.description  # the others were read: theirs went
     assert run_json(run_cli, "status")["metadata_pending"]["updates"] == 1
+    # A run that uploads nothing (after a killed one, say) still waits for what Immich is
+    # reading: sending it now would be overwritten.
+    assert run_json(run_cli, "sync")["metadata"]["deferred_to_next_run"] == 1
+    assert park.tags == set() and park.description == ""
     immich.state.still_reading = set()  # Immich has caught up
     second = run_json(run_cli, "sync")
     assert second["metadata"]["deferred_to_next_run"] == 0

@@ -123,3 +123,16 @@ def record_person(
         "INSERT OR REPLACE INTO person_map (photos_uuid, immich_id, name) VALUES (?, ?, ?)",
         (photos_uuid, immich_id, name),
     )
+
+
+def earliest_import(connection: sqlite3.Connection, immich_ids: set[str]) -> str | None:
+    """When the first of these assets was recorded as imported (ISO 8601), if any was."""
+    stamps = [
+        row[0]
+        for immich_id in immich_ids
+        for row in connection.execute(
+            "SELECT imported_at FROM imported_assets WHERE immich_id = ?", (immich_id,)
+        )
+        if row[0]
+    ]
+    return min(stamps) if stamps else None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from photos_sync.immich.client import ImmichClient
 from photos_sync.plan.metadata import MetadataOptions, MetadataPlan, metadata_changes
@@ -14,6 +14,7 @@ from photos_sync.source.library import PhotosLibrary
 from photos_sync.track.metadata import (
     album_ids,
     album_members,
+    earliest_import,
     imported_for_metadata,
     people,
     stacks,
@@ -89,6 +90,20 @@ def wait_for_extraction(client: ImmichClient, asset_ids: set[str], since: dateti
     return pending
 
 
+RECENT = timedelta(days=1)  # an upload older than this has long been read by Immich
+
+
+def _recent_import(connection: sqlite3.Connection, touched: set[str]) -> datetime | None:
+    """When the earliest of these assets was uploaded, if within :data:`RECENT`: a run that
+    uploaded nothing may still send metadata to what a killed run uploaded moments before,
+    which Immich may not have finished reading."""
+    first = earliest_import(connection, touched) if touched else None
+    if first is None:
+        return None
+    when = datetime.fromisoformat(first)
+    return when if when > datetime.now(UTC) - RECENT else None
+
+
 def sync_metadata(
     library: PhotosLibrary,
     connection: sqlite3.Connection,
@@ -105,15 +120,14 @@ def sync_metadata(
     plan = plan_metadata(library, connection, options, client)
     if plan.empty and not plan.applied:
         return plan
-    if uploaded_since is not None:
-        touched = plan.exif_writes()
-        if touched:
-            unfinished = wait_for_extraction(client, touched, uploaded_since)
-            if unfinished:
-                log.info(
-                    "Immich still reading %d new uploads: their metadata waits", len(unfinished)
-                )
-            plan.defer(unfinished)
+    touched = plan.exif_writes()
+    starts = [t for t in (uploaded_since, _recent_import(connection, touched)) if t is not None]
+    since = min(starts) if starts else None
+    if touched and since is not None:
+        unfinished = wait_for_extraction(client, touched, since)
+        if unfinished:
+            log.info("Immich still reading %d new uploads: their metadata waits", len(unfinished))
+        plan.defer(unfinished)
     send_metadata(client, connection, plan)
     sent = {name: n for name, n in plan.counts().items() if n}
     log.info("metadata sent to Immich: %s", sent or "nothing")
