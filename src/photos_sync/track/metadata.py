@@ -125,14 +125,13 @@ def record_person(
     )
 
 
-def earliest_import(connection: sqlite3.Connection, immich_ids: set[str]) -> str | None:
-    """When the first of these assets was recorded as imported (ISO 8601), if any was."""
-    stamps = [
-        row[0]
-        for immich_id in immich_ids
-        for row in connection.execute(
+def import_times(connection: sqlite3.Connection, immich_ids: set[str]) -> dict[str, str]:
+    """Immich id -> when it was recorded as imported (ISO 8601), for those that were."""
+    found = {}
+    for immich_id in immich_ids:
+        row = connection.execute(
             "SELECT imported_at FROM imported_assets WHERE immich_id = ?", (immich_id,)
-        )
-        if row[0]
-    ]
-    return min(stamps) if stamps else None
+        ).fetchone()
+        if row is not None and row[0]:
+            found[immich_id] = row[0]
+    return found

@@ -14,7 +14,7 @@ from photos_sync.source.library import PhotosLibrary
 from photos_sync.track.metadata import (
     album_ids,
     album_members,
-    earliest_import,
+    import_times,
     imported_for_metadata,
     people,
     stacks,
@@ -61,14 +61,16 @@ EXTRACTION_WAIT = (60.0, 900.0)
 # (a 2 s settle after the size lost tags in 2 of 10 real runs; 10 s lost a keyword once on
 # a loaded CI machine). A file whose thumbnail fails (an exotic format) counts as read this
 # long after its size is known.
-THUMBNAIL_GRACE = 45.0
+THUMBNAIL_GRACE = 30.0
 CLOCK_SKEW = timedelta(minutes=10)  # the server's clock may differ from ours
 
 
 def wait_for_extraction(client: ImmichClient, asset_ids: set[str], since: datetime) -> set[str]:
     """Wait until Immich has finished reading these new uploads, as long as it makes
     progress (bounded); the ones still unfinished when the wait ended. One listing per look,
-    whatever the number of assets."""
+    whatever the number of assets. The grace for a file whose thumbnail fails counts from
+    when its size was seen (the extraction under way), never from its upload: a busy
+    server may start reading a file long after it arrived."""
     stall, most = EXTRACTION_WAIT
     started = progressed = time.monotonic()
     after = (since - CLOCK_SKEW).isoformat()
@@ -93,15 +95,12 @@ def wait_for_extraction(client: ImmichClient, asset_ids: set[str], since: dateti
 RECENT = timedelta(days=1)  # an upload older than this has long been read by Immich
 
 
-def _recent_import(connection: sqlite3.Connection, touched: set[str]) -> datetime | None:
+def _recent_import(imported: dict[str, datetime]) -> datetime | None:
     """When the earliest of these assets was uploaded, if within :data:`RECENT`: a run that
     uploaded nothing may still send metadata to what a killed run uploaded moments before,
     which Immich may not have finished reading."""
-    first = earliest_import(connection, touched) if touched else None
-    if first is None:
-        return None
-    when = datetime.fromisoformat(first)
-    return when if when > datetime.now(UTC) - RECENT else None
+    first = min(imported.values(), default=None)
+    return first if first is not None and first > datetime.now(UTC) - RECENT else None
 
 
 def sync_metadata(
@@ -121,7 +120,8 @@ def sync_metadata(
     if plan.empty and not plan.applied:
         return plan
     touched = plan.exif_writes()
-    starts = [t for t in (uploaded_since, _recent_import(connection, touched)) if t is not None]
+    imported = {i: datetime.fromisoformat(t) for i, t in import_times(connection, touched).items()}
+    starts = [t for t in (uploaded_since, _recent_import(imported)) if t is not None]
     since = min(starts) if starts else None
     if touched and since is not None:
         unfinished = wait_for_extraction(client, touched, since)
