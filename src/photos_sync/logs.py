@@ -97,12 +97,6 @@ def current_log() -> Path | None:
     return Path(_handler.baseFilename) if _handler is not None else None
 
 
-def latest_log(data_dir: Path) -> Path | None:
-    """The newest log file of the data folder, if any."""
-    logs = sorted((data_dir / FOLDER).glob("*.log"))
-    return logs[-1] if logs else None
-
-
 def lines_about(data_dir: Path, needle: str, limit: int = 200) -> list[str]:
     """Log lines (newest files last) that mention ``needle``, e.g. a Photos UUID."""
     found: list[str] = []

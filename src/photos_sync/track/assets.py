@@ -414,17 +414,6 @@ def unignore_assets(connection: sqlite3.Connection, uuids: list[str]) -> list[st
     return taken
 
 
-def imported_outside(connection: sqlite3.Connection, admitted: set[str]) -> int:
-    """How many imported assets are not among ``admitted`` (a selection's UUIDs)."""
-    return sum(
-        1
-        for (uuid,) in connection.execute(
-            "SELECT icloud_uuid FROM imported_assets WHERE status = 'imported' AND archived = 0"
-        )
-        if uuid not in admitted
-    )
-
-
 def removable_in_immich(connection: sqlite3.Connection, uuids: list[str]) -> dict[str, str]:
     """Photos UUID -> Immich id of those photos-sync uploaded itself and has not yet moved
     in Immich (a deletion in Photos may follow them there; nothing else is touched)."""

@@ -127,11 +127,8 @@ def record_person(
 
 def import_times(connection: sqlite3.Connection, immich_ids: set[str]) -> dict[str, str]:
     """Immich id -> when it was recorded as imported (ISO 8601), for those that were."""
-    found = {}
-    for immich_id in immich_ids:
-        row = connection.execute(
-            "SELECT imported_at FROM imported_assets WHERE immich_id = ?", (immich_id,)
-        ).fetchone()
-        if row is not None and row[0]:
-            found[immich_id] = row[0]
-    return found
+    rows = connection.execute(
+        "SELECT immich_id, imported_at FROM imported_assets"
+        " WHERE status = 'imported' AND imported_at IS NOT NULL"
+    )
+    return {row[0]: row[1] for row in rows if row[0] in immich_ids}

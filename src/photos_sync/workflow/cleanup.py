@@ -76,10 +76,11 @@ def cleanup_library(
 
 def _in_albums_of_the_user(client: ImmichClient) -> set[str]:
     """Assets in an album the user made (not one photos-sync made for a Photos album)."""
-    ours = {album.id for found in marked_albums(client.albums()).values() for album in found}
+    albums = client.albums()
+    ours = {album.id for found in marked_albums(albums).values() for album in found}
     return {
         asset_id
-        for album in client.albums()
+        for album in albums
         if album.id not in ours
         for asset_id in client.album_asset_ids(album.id)
     }

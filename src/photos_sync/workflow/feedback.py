@@ -1,18 +1,14 @@
 """How the work tells the person at the terminal what is going on, without printing.
 
-The CLI gives a :class:`Feedback` that prints (``cli/progress.py``); the work calls it. Notes
-and warnings also go to the run's log file.
+The CLI gives a :class:`Feedback` that prints (``cli/progress.py``); the work calls it, and
+logs what matters for the run's log file itself.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from typing import Protocol
-
-log = logging.getLogger(__name__)
 
 
 class Meter(Protocol):
@@ -39,32 +35,3 @@ class Feedback(Protocol):
 
     def interruptible(self) -> AbstractContextManager[threading.Event]:
         """An event set by the first Ctrl-C: finish what is in flight, then stop."""
-
-
-class _QuietMeter:
-    def __init__(self, label: str) -> None:
-        self.label = label
-
-    def advance(self, items: int = 1, nbytes: int = 0) -> None:
-        pass
-
-    def update(self, done: int, total: int) -> None:
-        pass
-
-
-class Quiet:
-    """Feedback that only logs: for work run from code (benchmarks, tests)."""
-
-    def note(self, text: str) -> None:
-        log.info(text)
-
-    def warn(self, text: str) -> None:
-        log.warning(text)
-
-    @contextmanager
-    def meter(self, label: str, total: int, *, with_bytes: bool = False) -> Iterator[Meter]:
-        yield _QuietMeter(label)
-
-    @contextmanager
-    def interruptible(self) -> Iterator[threading.Event]:
-        yield threading.Event()
