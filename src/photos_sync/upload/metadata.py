@@ -63,11 +63,27 @@ def tag_sets(tags: Mapping[str, Iterable[str]]) -> list[tuple[list[str], list[st
 
 
 def send_metadata(client: ImmichClient, connection: sqlite3.Connection, plan: MetadataPlan) -> None:
+    """Tags first: Immich rewrites an asset's XMP sidecar after each tag or field change, up
+    to five rewrites at once, and reads the sidecar back as the asset's tags. A rewrite for
+    a description begun before a tag existed can finish after the tag's own rewrite and
+    leave a sidecar without it (real Immich 3.1.0: 3 to 11 of 60 photos lost their tag);
+    once the tags are there, every later rewrite keeps them."""
+    _send_tags(client, connection, plan)
     for favorite, refs in plan.favorites.items():
         if refs:
             client.update_assets([immich_id for _, immich_id in refs], isFavorite=favorite)
     for _, immich_id, fields in plan.updates:
         client.update_asset(immich_id, **fields)
+    _send_albums(client, connection, plan)
+    _send_people(client, connection, plan)
+    for stack in plan.stacks:
+        stack_id = client.create_stack([immich_id for _, immich_id in stack.members])
+        record_stack(connection, stack.key, stack_id, [uuid for uuid, _ in stack.members])
+    if plan.applied:
+        record_applied(connection, plan.applied)
+
+
+def _send_tags(client: ImmichClient, connection: sqlite3.Connection, plan: MetadataPlan) -> None:
     known = tag_ids(connection) if plan.tags or plan.untags else {}
     missing = [name for name in plan.tags if name not in known]
     if missing:
@@ -80,6 +96,9 @@ def send_metadata(client: ImmichClient, connection: sqlite3.Connection, plan: Me
     for name, refs in sorted(plan.untags.items()):
         if name in known:  # a tag photos-sync never made has nothing of ours to take off
             client.untag_assets(known[name], [immich_id for _, immich_id in refs])
+
+
+def _send_albums(client: ImmichClient, connection: sqlite3.Connection, plan: MetadataPlan) -> None:
     marked: dict[str, list[ServerAlbum]] | None = None  # read once, when first needed
     for album in plan.albums:
         ids = [immich_id for _, immich_id in album.add]
@@ -100,12 +119,6 @@ def send_metadata(client: ImmichClient, connection: sqlite3.Connection, plan: Me
         record_album(connection, album.uuid, album_id, album.name, album.folders)
         record_members(connection, [(album.uuid, uuid) for uuid, _ in album.add])
         forget_members(connection, [(album.uuid, uuid) for uuid, _ in album.remove])
-    _send_people(client, connection, plan)
-    for stack in plan.stacks:
-        stack_id = client.create_stack([immich_id for _, immich_id in stack.members])
-        record_stack(connection, stack.key, stack_id, [uuid for uuid, _ in stack.members])
-    if plan.applied:
-        record_applied(connection, plan.applied)
 
 
 def _pixels(face: FaceWork) -> tuple[int, int, int, int]:
