@@ -66,7 +66,7 @@ def test_named_people_become_immich_people_with_their_faces_in_place(
 ) -> None:
     library = library_copy(TEST_26)
     configure(library)
-    summary = run_json(run_cli, "import", "--with-edits", "--people")
+    summary = run_json(run_cli, "import", "--with-edits")
     imported = {u: r for u, r in tracker_rows(data_dir).items() if r["status"] == "imported"}
     expected = _expected_faces(library, set(imported))
     assert len(expected) >= 4  # the fixture's named faces on imported photos
@@ -100,7 +100,7 @@ def test_renames_and_faces_taken_away_in_photos_follow(
 ) -> None:
     library = library_copy(TEST_26)
     configure(library)
-    run_json(run_cli, "import", "--people")
+    run_json(run_cli, "import")
     with closing(open_for_edit(library)) as db, db:
         db.execute(
             "UPDATE ZPERSON SET ZFULLNAME = 'Katherine', ZDISPLAYNAME = 'Katherine'"
@@ -138,7 +138,7 @@ def test_a_person_deleted_in_immich_is_made_again(
 ) -> None:
     library = library_copy(TEST_26)
     configure(library)
-    run_json(run_cli, "import", "--limit", "3", "--people")
+    run_json(run_cli, "import", "--limit", "3")
     for person_id in list(immich.state.people):  # the user deleted them in Immich
         del immich.state.people[person_id]
         for face_id in [f for f, face in immich.state.faces.items() if face.person_id == person_id]:
@@ -148,7 +148,7 @@ def test_a_person_deleted_in_immich_is_made_again(
     assert faces and all(f.person_id in immich.state.people for f in faces)
 
 
-def test_no_people_sends_none_and_a_key_without_them_is_refused_with_people(
+def test_no_people_sends_none_and_a_key_without_them_is_refused_by_default(
     run_cli: Run,
     library_copy: Callable[[str], Path],
     configure: Callable[[Path], None],
@@ -158,9 +158,11 @@ def test_no_people_sends_none_and_a_key_without_them_is_refused_with_people(
     configure(library_copy(TEST_26))
     granted = [p for p in permissions.every_permission() if p not in permissions.PEOPLE]
     monkeypatch.setenv("IMMICH_API_KEY", immich.add_key(granted))
-    refused = run_cli("import", "--people")
+    refused = run_cli("import")
     assert_one_clear_line(refused, "person.read", "face.create")
     assert immich.state.assets == {}
-    assert run_cli("import", "--no-people").exit_code == 0  # without them, none needed
+    assert run_cli("import", "--no-people").exit_code == 0  # remembered from now on
     assert immich.state.assets and not immich.state.people and not immich.state.faces
     assert run_cli("sync").exit_code == 0
+    assert_one_clear_line(run_cli("sync", "--people"), "person.read", "face.create")
+    assert run_cli("sync").exit_code == 0  # a refused choice is not remembered

@@ -38,7 +38,7 @@ def test_people_and_faces_land_where_photos_puts_them(
 ) -> None:
     library = shared_libraries[TEST_26]
     monkeypatch.setenv("PHOTOS_LIBRARY", str(library))
-    assert run_json(run_cli, "sync", "--people")["ok"]
+    assert run_json(run_cli, "sync")["ok"]
     real_immich.wait_until_idle()
     db = osxphotos.PhotosDB(dbfile=str(library))
     rows = {u: r for u, r in tracker_rows(data_dir).items() if r["status"] == "imported"}

@@ -104,7 +104,7 @@ People = Annotated[
     typer.Option(
         "--people/--no-people",
         help="Named people of Photos as Immich people, with a face box on each photo they are "
-        "in (default off; needs person.create, person.update, face.create, face.delete)."
+        "in (default on; needs person.create, person.update, face.create, face.delete)."
         + REMEMBERED,
         show_default=False,
     ),

@@ -34,9 +34,7 @@ class Choices:
     favorites_only: bool = False
     exclude_kinds: tuple[str, ...] = ()
     deletions: str = "keep"  # keep | archive | trash: what a deletion in Photos does in Immich
-    # Named people as Immich people with their faces: off until it is understood why, on the
-    # real Immich, photos with faces placed lost a keyword now and then (issue 15 notes).
-    people: bool = False
+    people: bool = True  # named people as Immich people with their faces
     people_match_names: bool = False
 
     def selection(self) -> Selection:

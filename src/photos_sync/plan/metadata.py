@@ -60,7 +60,7 @@ class MetadataOptions:
     people_tags: bool = False  # named persons as tags "people/<name>"
     hidden_visibility: str = "archive"  # where hidden photos go (--hidden-as)
     raw_primary: bool = False  # RAW+JPEG stacks: the RAW on top instead of the JPEG
-    people: bool = False  # named people as Immich people, with their faces (--people)
+    people: bool = True  # named people as Immich people, with their faces (--people)
     match_names: bool = False  # an existing Immich person of the same name is taken
 
 

@@ -231,13 +231,15 @@ def prepare(
     since it holds for the runs after)."""
     connect(client, work.feedback, permissions.IMPORT)
     bind(client, connection, work.feedback, options.rebind, options.dry_run)
-    choices, changes = settle_choices(connection, given, options.dry_run)
+    choices, changes = settle_choices(connection, given, dry_run=True)
+    if choices.people:  # the people are sent by the metadata step, after the uploads
+        check_key(client, permissions.PEOPLE)  # before remembering: a refused run changes nothing
+    if not options.dry_run:
+        settle_choices(connection, given, dry_run=False)
     if changes:
         work.feedback.note(f"Remembered for this data folder: {'; '.join(changes)}.")
         if any(change.split(":")[0] in SELECTION_WORDS for change in changes):
             work.feedback.note(f"Selection now: {choices.selection().describe()}.")
-    if choices.people:  # the people are sent by the metadata step, after the uploads
-        check_key(client, permissions.PEOPLE)
     options = with_choices(options, choices)
     _warn_about(options, work.feedback)
     bridge = bridges.photos_bridge() if options.include_cloud else None
