@@ -191,6 +191,18 @@ def _read_env_file(path: Path) -> dict[str, str | None]:
         ) from None
 
 
+def only_in_environment(data_dir: Path, cwd: Path, passed: set[str]) -> list[str]:
+    """Settings this process has only from its environment (not from a ``.env`` file nor
+    among ``passed``): a job started by the system without this shell would lack them."""
+    in_files = {**_read_env_file(data_dir / ENV_FILE_NAME), **_read_env_file(cwd / ENV_FILE_NAME)}
+    known = {env_name(f.name) for f in dataclasses.fields(Settings)}
+    return sorted(
+        name
+        for name in (key.upper() for key in os.environ)
+        if name in known and name not in in_files and name not in passed
+    )
+
+
 def load_settings(
     data_dir: Path | None = None,
     library: Path | None = None,

@@ -21,6 +21,7 @@ from photos_sync.cli import (
     importing,
     reclassify,
     review,
+    schedule,
     status,
     sync,
     verify,
@@ -94,5 +95,6 @@ for command in (
     ignore,
     backup,
     doctor,
+    schedule,
 ):
     command.register(app)

@@ -101,13 +101,7 @@ class RunRecord:
         }
 
 
-def last_run(connection: sqlite3.Connection) -> RunRecord | None:
-    row = connection.execute(
-        "SELECT command, started_at, finished_at, outcome, summary FROM runs"
-        " ORDER BY id DESC LIMIT 1"
-    ).fetchone()
-    if row is None:
-        return None
+def _record(row: sqlite3.Row) -> RunRecord:
     return RunRecord(
         command=row["command"],
         started_at=row["started_at"],
@@ -115,3 +109,23 @@ def last_run(connection: sqlite3.Connection) -> RunRecord | None:
         outcome=row["outcome"],
         summary=json.loads(row["summary"]) if row["summary"] else {},
     )
+
+
+RUN_COLUMNS = "SELECT command, started_at, finished_at, outcome, summary FROM runs"
+
+
+def last_run(connection: sqlite3.Connection) -> RunRecord | None:
+    row = connection.execute(f"{RUN_COLUMNS} ORDER BY id DESC LIMIT 1").fetchone()
+    return None if row is None else _record(row)
+
+
+def last_runs(connection: sqlite3.Connection, commands: tuple[str, ...]) -> list[RunRecord]:
+    """The most recent run of each of these commands that ran, in that order."""
+    found = []
+    for command in commands:
+        row = connection.execute(
+            f"{RUN_COLUMNS} WHERE command = ? ORDER BY id DESC LIMIT 1", (command,)
+        ).fetchone()
+        if row is not None:
+            found.append(_record(row))
+    return found
