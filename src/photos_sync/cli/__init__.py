@@ -20,6 +20,7 @@ from photos_sync.cli import (
     ignore,
     importing,
     reclassify,
+    report,
     review,
     schedule,
     status,
@@ -95,6 +96,7 @@ for command in (
     ignore,
     backup,
     doctor,
+    report,
     schedule,
 ):
     command.register(app)

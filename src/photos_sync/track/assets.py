@@ -235,6 +235,14 @@ def imported_cinematic_without_sidecars(connection: sqlite3.Connection) -> list[
     return [_asset_row(row) for row in rows]
 
 
+def immich_ids(connection: sqlite3.Connection) -> dict[str, str]:
+    """Photos UUID -> Immich id, for every asset that has one."""
+    rows = connection.execute(
+        "SELECT icloud_uuid, immich_id FROM imported_assets WHERE immich_id IS NOT NULL"
+    )
+    return {row[0]: row[1] for row in rows}
+
+
 def imported_uuids(connection: sqlite3.Connection) -> set[str]:
     rows = connection.execute("SELECT icloud_uuid FROM imported_assets WHERE status = 'imported'")
     return {row[0] for row in rows}

@@ -119,6 +119,12 @@ def last_run(connection: sqlite3.Connection) -> RunRecord | None:
     return None if row is None else _record(row)
 
 
+def recent_runs(connection: sqlite3.Connection, limit: int) -> list[RunRecord]:
+    """The last ``limit`` runs, newest first."""
+    rows = connection.execute(f"{RUN_COLUMNS} ORDER BY id DESC LIMIT ?", (limit,))
+    return [_record(row) for row in rows]
+
+
 def last_runs(connection: sqlite3.Connection, commands: tuple[str, ...]) -> list[RunRecord]:
     """The most recent run of each of these commands that ran, in that order."""
     found = []

@@ -1,0 +1,1 @@
+"""``photos-sync report``: the migration as one self-contained HTML page."""
