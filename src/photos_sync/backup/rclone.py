@@ -128,6 +128,28 @@ class Rclone:
             raise BackupError(f"Cannot list the backup: {last_error(result.stderr)}")
         return [line for line in result.stdout.splitlines() if line]
 
+    def sizes(self, remote: str) -> dict[str, int]:
+        """Each file of a backup folder (decrypted name) -> its size as it restores."""
+        result = self._run(
+            "lsf", "-R", "--files-only", "--format", "sp", "--separator", "\t", remote, *EXCLUDES
+        )
+        if result.returncode != 0:
+            if "directory not found" in result.stderr:
+                return {}
+            raise BackupError(f"Cannot list the backup: {last_error(result.stderr)}")
+        held = {}
+        for line in result.stdout.splitlines():
+            size, _, name = line.partition("\t")
+            if name:
+                held[name] = int(size)
+        return held
+
+    def fetch(self, remote_file: str, target: Path) -> None:
+        """Copy one file of the backup back (decrypted) to ``target``."""
+        result = self._run("copyto", remote_file, str(target))
+        if result.returncode != 0:
+            raise BackupError(f"Restore failed: {last_error(result.stderr)}")
+
     def holds_anything(self, root: str) -> bool:
         """Whether the storage under the crypt remote has any file (read undecrypted)."""
         result = self._run("lsf", "-R", "--files-only", "--max-depth", "2", root)

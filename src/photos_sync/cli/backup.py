@@ -89,7 +89,7 @@ def backup(
     if mode == "check":
         checks = work.check_backup(space)
         display.checks(checks, state.out)
-        ok = all(c.ok for c in checks)
+        ok = all(c.ok or not c.required for c in checks)
     elif mode == "setup":
         made = work.setup_destination(space, to, kind, bucket, remote_path, None if yes else _ask)
         state.out.print(
@@ -114,16 +114,32 @@ def backup(
 
 def restore(
     ctx: typer.Context,
-    target: Path = typer.Option(..., "--to", help="Folder to restore into."),
+    target: Path | None = typer.Option(
+        None, "--to", help="Folder to restore into (with --drill: a scratch folder to use)."
+    ),
     source: str = typer.Option("b2", "--from", help="The destination to restore from."),
     path: str = typer.Option("", "--path", help="Only this folder, e.g. library."),
     force: bool = typer.Option(False, "--force", help="Restore into a folder that is not empty."),
+    drill: bool = typer.Option(
+        False,
+        "--drill",
+        help="Prove the backup can bring Immich back: restore its newest database dump, "
+        "and check every original it names is in the backup with its size.",
+    ),
 ) -> None:
     """Copy the backup back, decrypting it, then check every restored file against it."""
     state = state_of(ctx)
-    outcome = work.restore(state.workspace(), target, source, path, force)
-    display.restored(outcome, state.out)
-    if not outcome.ok:
+    if drill:
+        outcome = work.restore_drill(state.workspace(), source, target)
+        display.drilled(outcome, state.out)
+        if not outcome.ok:
+            raise typer.Exit(1)
+        return
+    if target is None:
+        raise ConfigError("restore needs --to FOLDER", "Or --drill to only prove it would work")
+    restored = work.restore(state.workspace(), target, source, path, force)
+    display.restored(restored, state.out)
+    if not restored.ok:
         raise typer.Exit(1)
 
 

@@ -642,6 +642,17 @@ class ImmichClient:
         """``PUT /system-config`` (an admin key): the whole settings document, changed."""
         self._json("PUT", "/system-config", json=config)
 
+    def database_dumps(self) -> dict[str, int]:
+        """``GET /admin/database-backups`` (an admin key): Immich's database dumps in its
+        ``backups/`` folder, file name -> bytes."""
+        body = self._json("GET", "/admin/database-backups")
+        return {str(b["filename"]): int(b["filesize"]) for b in body.get("backups", [])}
+
+    def start_database_dump(self) -> None:
+        """``POST /jobs`` ``backup-database`` (an admin key): Immich dumps its database into
+        ``backups/`` in the background."""
+        self._request("POST", "/jobs", json={"name": "backup-database"})
+
     def people(self) -> dict[str, str]:
         """The user's people (hidden ones too): name -> id (the first of a name)."""
         found: dict[str, str] = {}

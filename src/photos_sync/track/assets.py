@@ -235,6 +235,12 @@ def imported_cinematic_without_sidecars(connection: sqlite3.Connection) -> list[
     return [_asset_row(row) for row in rows]
 
 
+def last_upload(connection: sqlite3.Connection) -> str | None:
+    """When photos-sync last put an asset into Immich (ISO 8601, UTC)."""
+    row = connection.execute("SELECT MAX(imported_at) FROM imported_assets").fetchone()
+    return str(row[0]) if row and row[0] else None
+
+
 def immich_ids(connection: sqlite3.Connection) -> dict[str, str]:
     """Photos UUID -> Immich id, for every asset that has one."""
     rows = connection.execute(

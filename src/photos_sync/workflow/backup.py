@@ -45,7 +45,13 @@ from photos_sync.track.assets import imported_sha1s
 from photos_sync.track.backup_jobs import Destination, Job
 from photos_sync.track.database import create_private_file, open_tracker_read_only, snapshot
 from photos_sync.upload.checksum import sha1_of
-from photos_sync.workflow.doctor import Check, check_op, check_rclone
+from photos_sync.workflow.database_dump import (
+    DrillOutcome,
+    drill,
+    fresh_dump,
+    newest_local_dump,
+)
+from photos_sync.workflow.doctor import Check, check_database_dump, check_op, check_rclone
 from photos_sync.workflow.workspace import Workspace
 
 Prompt = Callable[[str, str | None], str]  # (question, default) -> answer
@@ -130,6 +136,8 @@ def check_backup(work: Workspace) -> list[Check]:
             None if usable else "Set it to Immich's data folder",
         )
     )
+    if path is not None and usable:
+        checks.append(check_database_dump(path))
     return checks
 
 
@@ -203,6 +211,7 @@ class BackupStatus:
     last_complete: str | None
     jobs: list[Job]
     stale: list[Job]
+    newest_dump: tuple[str, float] | None = None  # Immich's database dump: name, hours old
 
 
 def backup_status(work: Workspace, name: str) -> BackupStatus:
@@ -216,7 +225,9 @@ def backup_status(work: Workspace, name: str) -> BackupStatus:
         jobs = backup_jobs.jobs(connection, destination.id)
         last = backup_jobs.last_backup_at(connection, destination.id)
     stale = backup_jobs.stale_jobs(jobs, work.settings.backup_stats_interval)
-    return BackupStatus(destination, last, jobs, stale)
+    immich = work.settings.backup_immich_path
+    dump = newest_local_dump(immich) if immich is not None else None
+    return BackupStatus(destination, last, jobs, stale, dump)
 
 
 def reset_destination(work: Workspace, name: str) -> int:
@@ -256,7 +267,8 @@ def _refuse_stale(work: Workspace, jobs: list[Job]) -> None:
 def back_up(
     work: Workspace, name: str, *, dry_run: bool, force: bool, allow_deletions: bool
 ) -> list[JobResult]:
-    """One run: every folder's job, resumed where an interrupted run left it."""
+    """One run: a fresh database dump when the key may ask for one, then every folder's
+    job, resumed where an interrupted run left it."""
     immich = _immich_path(work)
     with _destination_lock(work, name) as connection:
         destination = _known(connection, name)
@@ -266,6 +278,8 @@ def back_up(
             raise BackupError(
                 f"Backup refused: {problem}", "Check the 1Password item's encryption_password"
             )
+        if not dry_run:
+            fresh_dump(work, immich)
         existing = backup_jobs.jobs(connection, destination.id)
         if not force:
             _refuse_stale(work, existing)
@@ -383,6 +397,13 @@ def restore(work: Workspace, target: Path, source: str, path: str, force: bool) 
     if path.strip("/") in ("", "library"):
         originals = _originals_intact(work, target)
     return RestoreOutcome(into, proven, summary or "", originals)
+
+
+def restore_drill(work: Workspace, source: str, scratch: Path | None) -> DrillOutcome:
+    """``restore --drill``: see :func:`~photos_sync.workflow.database_dump.drill`."""
+    with _destination_lock(work, source) as connection:
+        rclone = _rclone_for(work, _known(connection, source))
+    return drill(rclone, scratch)
 
 
 def _originals_intact(work: Workspace, target: Path) -> tuple[int, int] | None:

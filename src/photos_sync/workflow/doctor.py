@@ -21,6 +21,7 @@ from photos_sync.immich.client import NO_RETRY, ImmichClient
 from photos_sync.immich.permissions import commands_needing
 from photos_sync.source.library import PhotosLibrary, resolve_library_path
 from photos_sync.track.database import describe_tracker
+from photos_sync.workflow.database_dump import newest_local_dump
 from photos_sync.workflow.workspace import Workspace
 
 MIN_FREE_BYTES = 2 * 1024**3  # room for iCloud downloads and the tracker to grow
@@ -221,8 +222,27 @@ def check_op(required: bool) -> Check:
     return Check("1Password CLI", answer.ok, answer.detail, fix, required)
 
 
+DUMP_STALE_HOURS = 48.0  # Immich dumps its database nightly by default
+
+
+def check_database_dump(immich: Path) -> Check:
+    """How old Immich's newest database dump is: without one, a restore lacks albums."""
+    newest = newest_local_dump(immich)
+    hint = "Immich dumps its database nightly (Administration > Settings > Backup)"
+    if newest is None:
+        return Check(
+            "Database dump", False, "none in backups/: a restore lacks albums", hint, False
+        )
+    name, hours = newest
+    fresh = hours <= DUMP_STALE_HOURS
+    detail = f"{name}, {hours:.0f} h old"
+    return Check("Database dump", fresh, detail, None if fresh else hint, False)
+
+
 def run_checks(settings: Settings) -> list[Check]:
     backup_configured = settings.backup_immich_path is not None
+    immich = settings.backup_immich_path
+    dump = [check_database_dump(immich)] if immich is not None and immich.is_dir() else []
     return [
         Check("Configuration", True, "valid"),
         check_library(settings),
@@ -232,6 +252,7 @@ def run_checks(settings: Settings) -> list[Check]:
         *check_immich(settings),
         check_rclone(settings, required=backup_configured),
         check_op(required=backup_configured),
+        *dump,
     ]
 
 

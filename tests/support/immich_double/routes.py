@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.support.dumps import write_dump
 from tests.support.immich_double import assets, organizing
 from tests.support.immich_double.state import (
     IMAGE_EXTENSIONS,
@@ -94,6 +95,25 @@ def update_config(state: ServerState, request: Request, key: ApiKey | None) -> R
         return 200, copy.deepcopy(state.system_config)
 
 
+def create_job(state: ServerState, request: Request, key: ApiKey | None) -> Reply:
+    """``POST /jobs``: ``backup-database`` leaves a dump in the media folder's
+    ``backups/`` (when the double has one); the other manual jobs do nothing here."""
+    if request.json.get("name") == "backup-database" and state.media_dir is not None:
+        write_dump(state.media_dir)
+    return 204, None
+
+
+def database_dumps(state: ServerState, request: Request, key: ApiKey | None) -> Reply:
+    """``GET /admin/database-backups``: the finished dumps of the media folder."""
+    folder = state.media_dir / "backups" if state.media_dir else None
+    found = sorted(folder.glob("immich-db-backup-*.sql.gz")) if folder and folder.is_dir() else []
+    return 200, {
+        "backups": [
+            {"filename": p.name, "filesize": p.stat().st_size, "timezone": "UTC"} for p in found
+        ]
+    }
+
+
 def my_api_key(state: ServerState, request: Request, key: ApiKey | None) -> Reply:
     assert key is not None
     return 200, {
@@ -170,6 +190,8 @@ HANDLERS: dict[str, Handler] = {
     "getServerVersion": server_version,
     "getServerFeatures": server_features,
     "getConfig": get_config,
+    "createJob": create_job,
+    "listDatabaseBackups": database_dumps,
     "updateConfig": update_config,
     "getAboutInfo": server_about,
     "getMyApiKey": my_api_key,

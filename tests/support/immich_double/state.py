@@ -225,6 +225,9 @@ class ServerState:
             (Path(__file__).parent / "system-config.json").read_text()
         )
         self.config_file = False
+        # The server's media folder (IMMICH_MEDIA_LOCATION), when a test gives it one: where
+        # the backup-database job leaves its dumps.
+        self.media_dir: Path | None = None
         self._by_checksum: dict[tuple[str, bytes], str] = {}
 
     def add_key(self, permissions: list[str] | None = None, name: str = "photos-sync") -> str:

@@ -4,7 +4,13 @@ so the commands only parse, call and render (``--json`` prints the outcome's own
 
 from __future__ import annotations
 
-from photos_sync.cli.display.backup import backup_checks, backup_results, backup_status, restored
+from photos_sync.cli.display.backup import (
+    backup_checks,
+    backup_results,
+    backup_status,
+    drilled,
+    restored,
+)
 from photos_sync.cli.display.imports import (
     cleanup,
     import_outcome,
@@ -24,6 +30,7 @@ __all__ = [
     "backup_status",
     "checks",
     "cleanup",
+    "drilled",
     "import_outcome",
     "import_plan",
     "import_summary",

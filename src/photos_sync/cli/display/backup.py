@@ -8,6 +8,7 @@ from rich.console import Console
 
 from photos_sync.backup.runner import JobResult, remote_for
 from photos_sync.workflow.backup import BackupStatus, FolderCheck, RestoreOutcome, age
+from photos_sync.workflow.database_dump import DrillOutcome
 
 
 def backup_results(results: list[JobResult], console: Console, dry_run: bool) -> None:
@@ -45,6 +46,11 @@ def backup_status(status: BackupStatus, console: Console) -> None:
             f"{age(job.last_update)}; `backup --force` resumes it",
             markup=False,
         )
+    if status.newest_dump is None:
+        console.print("WARNING: no database dump of Immich to back up (backups/ is empty)")
+    else:
+        name, hours = status.newest_dump
+        console.print(f"  Newest database dump: {name}, {hours:.0f} h old", markup=False)
 
 
 def backup_checks(folders: list[FolderCheck], console: Console) -> None:
@@ -70,3 +76,28 @@ def restored(outcome: RestoreOutcome, console: Console) -> None:
             f"intact{gap}",
             markup=False,
         )
+
+
+def drilled(outcome: DrillOutcome, console: Console) -> None:
+    age = f", {outcome.dump_age_hours:.0f} h old" if outcome.dump_age_hours is not None else ""
+    console.print(
+        f"Database dump {outcome.dump}{age}: decompressed, {outcome.tables} tables, "
+        f"{outcome.assets:,} assets",
+        markup=False,
+    )
+    outside = f" ({outcome.outside:,} outside Immich's folder)" if outcome.outside else ""
+    console.print(
+        f"Originals in the backup with the size the dump records: {outcome.found:,} of "
+        f"{outcome.assets - outcome.outside:,}{outside}",
+        markup=False,
+    )
+    for label, paths in (("missing", outcome.missing), ("of another size", outcome.wrong_size)):
+        if paths:
+            shown = ", ".join(paths[:5]) + (", ..." if len(paths) > 5 else "")
+            console.print(f"✗ {len(paths):,} {label}: {shown}", markup=False)
+    verdict = "✓ The backup can bring Immich back" if outcome.ok else "✗ The backup is incomplete"
+    console.print(
+        f"{verdict} (drill took {outcome.seconds:.1f} s). A real restore: README, "
+        '"Restoring Immich from the backup".',
+        markup=False,
+    )
