@@ -55,7 +55,11 @@ def test_backup_encrypts_verifies_and_restores_byte_for_byte(
             if original.is_file():
                 copy = restored / name / original.relative_to(immich_data / name)
                 assert copy.read_bytes() == original.read_bytes()
-    assert not (restored / "thumbs").exists() and not (restored / "encoded-video").exists()
+    for rebuilt in ("thumbs", "encoded-video"):  # left out: Immich makes them again...
+        assert [p.name for p in (restored / rebuilt).iterdir()] == [".immich"]
+        # ...but refuses to start without each folder's mark (its "folder checks")
+        assert (restored / rebuilt / ".immich").read_text().isdigit()
+    assert "thumbs/.immich" in result.stdout
     snapshot = restored / "photos-sync-data" / "tracker-snapshot.db"
     with closing(sqlite3.connect(snapshot)) as tracker:  # a consistent copy of the tracker
         assert tracker.execute("SELECT COUNT(*) FROM backup_jobs").fetchone()[0] == 5

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e import second
 from tests.e2e.server import SKIP_REASON, RealImmich
 
 
@@ -25,6 +26,16 @@ def real_immich() -> RealImmich:
     if server is None:
         pytest.skip(SKIP_REASON)
     return server
+
+
+@pytest.fixture(scope="session")
+def second_immich_dir() -> Path:
+    """The kit folder of a second server, for the restore test (read before the tests'
+    environment is emptied)."""
+    folder = second.second_dir()
+    if folder is None:
+        pytest.skip(second.SKIP_REASON)
+    return folder
 
 
 @pytest.fixture

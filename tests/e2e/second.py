@@ -17,7 +17,7 @@ from tests.e2e.server import _read_env
 KIT = Path(
     os.environ.get("PHOTOS_SYNC_E2E_KIT")
     or Path(__file__).resolve().parents[3] / "shared" / "immich" / "real"
-)
+)  # read at import, before the tests' environment is emptied
 SKIP_REASON = (
     "no second Immich kit folder: set PHOTOS_SYNC_E2E_SECOND_DIR to a folder set up by the "
     "real-Immich kit with its own ports (.ci/run does)"

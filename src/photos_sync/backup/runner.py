@@ -24,6 +24,9 @@ from photos_sync.track.backup_jobs import Job
 # Immich's data folders worth keeping, in the order they are backed up; thumbs/ and
 # encoded-video/ are left out: Immich makes them again from the originals.
 IMMICH_SOURCES = (("library", 1), ("upload", 2), ("profile", 3), ("backups", 4))
+# Immich's folders left out: it makes their contents again from the originals. Its folder
+# checks still want each one's ``.immich`` mark at start, so a restore makes the marks.
+REBUILT = ("thumbs", "encoded-video")
 DATA_DIR_PRIORITY = 5
 PR_SET_PDEATHSIG = 1
 RETRYABLE = {5, 8, 10, 130, 143, -9, 137}  # rclone: temporary, limits, signals

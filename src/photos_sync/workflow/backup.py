@@ -5,9 +5,10 @@ file it brings back. The results are returned; the CLI shows them."""
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -30,6 +31,7 @@ from photos_sync.backup.remotes import (
     rclone_env,
 )
 from photos_sync.backup.runner import (
+    REBUILT,
     DeletionGuard,
     JobResult,
     remote_for,
@@ -372,6 +374,7 @@ class RestoreOutcome:
     proven: bool  # every restored file checked against the backup
     summary: str
     originals: tuple[int, int] | None  # (intact, imported by photos-sync), when checked
+    marks: list[str] = field(default_factory=list)  # folder marks made for Immich's checks
 
     @property
     def ok(self) -> bool:
@@ -396,7 +399,21 @@ def restore(work: Workspace, target: Path, source: str, path: str, force: bool) 
     originals = None
     if path.strip("/") in ("", "library"):
         originals = _originals_intact(work, target)
-    return RestoreOutcome(into, proven, summary or "", originals)
+    marks = _mark_rebuilt_folders(target) if whole else []
+    return RestoreOutcome(into, proven, summary or "", originals, marks)
+
+
+def _mark_rebuilt_folders(target: Path) -> list[str]:
+    """The ``.immich`` mark of each folder the backup leaves out (Immich refuses to start
+    without them, and rebuilds their contents), as Immich writes it: a time in ms."""
+    made = []
+    for folder in REBUILT:
+        mark = target / folder / ".immich"
+        if not mark.exists():
+            mark.parent.mkdir(parents=True, exist_ok=True)
+            mark.write_text(str(int(time.time() * 1000)))
+            made.append(f"{folder}/.immich")
+    return made
 
 
 def restore_drill(work: Workspace, source: str, scratch: Path | None) -> DrillOutcome:

@@ -68,6 +68,12 @@ def restored(outcome: RestoreOutcome, console: Console) -> None:
         f"Restored into {outcome.into}; checked against the backup: {outcome.summary}",
         markup=False,
     )
+    if outcome.marks:
+        console.print(
+            f"Made {', '.join(outcome.marks)}: Immich checks each folder's mark at start, "
+            "and makes thumbnails and encoded videos again (run its jobs for missing files)",
+            markup=False,
+        )
     if outcome.originals is not None:
         intact, wanted = outcome.originals
         gap = f"; {wanted - intact:,} missing or changed" if intact < wanted else ""
