@@ -13,6 +13,7 @@ from pathlib import Path
 
 from photos_sync import __version__
 from photos_sync.immich.web import album_page, asset_page, web_address
+from photos_sync.source.library import PhotosLibrary
 from photos_sync.source.records import MediaType
 from photos_sync.source.thumbnails import thumbnail
 from photos_sync.track.assets import TrackedAsset, immich_ids, tracked_assets
@@ -92,9 +93,8 @@ def _years(tracked: dict[str, TrackedAsset]) -> list[tuple[str, int, int]]:
 
 
 def _problems(
-    work: Workspace, tracked: dict[str, TrackedAsset], ids: dict[str, str], web: str | None
+    library: PhotosLibrary, tracked: dict[str, TrackedAsset], ids: dict[str, str], web: str | None
 ) -> tuple[list[ProblemAsset], int]:
-    library = work.open_library()
     originals = {e.uuid: e.original_file for e in library.entries()}
     found = sorted(
         (a for a in tracked.values() if is_problem(a)),
@@ -123,7 +123,7 @@ def _problems(
 
 
 def _albums(
-    work: Workspace,
+    library: PhotosLibrary,
     mapped: dict[str, tuple[str, str]],
     members: set[tuple[str, str]],
     web: str | None,
@@ -137,7 +137,7 @@ def _albums(
             link=album_page(web, mapped[album.uuid][0]) if album.uuid in mapped else None,
             in_immich=in_immich[album.uuid],
         )
-        for album in sorted(work.open_library().albums(), key=lambda a: a.title.casefold())
+        for album in sorted(library.albums(), key=lambda a: a.title.casefold())
     ]
 
 
@@ -176,7 +176,8 @@ def _backup_folders(
 
 
 def build_report(work: Workspace) -> ReportData:
-    status = library_status(work)
+    library = work.open_library()
+    status = library_status(work, library)
     web = web_address(work.settings.immich_url)
     tracked: dict[str, TrackedAsset] = {}
     ids: dict[str, str] = {}
@@ -194,7 +195,7 @@ def build_report(work: Workspace) -> ReportData:
             members = album_members(connection)
             names = [b.name for b in status.backups]
             backups = _backup_folders(connection, names, work.settings.backup_stats_interval)
-    problems, total = _problems(work, tracked, ids, web)
+    problems, total = _problems(library, tracked, ids, web)
     return ReportData(
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
         version=__version__,
@@ -202,7 +203,7 @@ def build_report(work: Workspace) -> ReportData:
         years=_years(tracked),
         problems=problems,
         problem_total=total,
-        albums=_albums(work, mapped, members, web),
+        albums=_albums(library, mapped, members, web),
         backups=backups,
         runs=runs,
         immich_web=web,

@@ -143,10 +143,10 @@ def build_status(
     )
 
 
-def library_status(work: Workspace) -> StatusReport:
+def library_status(work: Workspace, library: PhotosLibrary | None = None) -> StatusReport:
     """``status``: the library, the tracker (read-only: it may run beside an import), the
     metadata not yet sent, the last run and the backups."""
-    library = work.open_library()
+    library = library or work.open_library()
     entries: list[CatalogEntry] = library.entries()
     tracked: dict[str, TrackedAsset] = {}
     run: RunRecord | None = None
