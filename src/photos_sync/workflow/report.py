@@ -177,7 +177,7 @@ def _backup_folders(
 
 def build_report(work: Workspace) -> ReportData:
     library = work.open_library()
-    status = library_status(work, library)
+    status = library_status(work, library, with_metadata=False)  # the page does not show it
     web = web_address(work.settings.immich_url)
     tracked: dict[str, TrackedAsset] = {}
     ids: dict[str, str] = {}

@@ -143,9 +143,12 @@ def build_status(
     )
 
 
-def library_status(work: Workspace, library: PhotosLibrary | None = None) -> StatusReport:
+def library_status(
+    work: Workspace, library: PhotosLibrary | None = None, *, with_metadata: bool = True
+) -> StatusReport:
     """``status``: the library, the tracker (read-only: it may run beside an import), the
-    metadata not yet sent, the last run and the backups."""
+    metadata not yet sent (the costliest part: planned as a sync would; ``with_metadata``
+    off leaves it out), the last run and the backups."""
     library = library or work.open_library()
     entries: list[CatalogEntry] = library.entries()
     tracked: dict[str, TrackedAsset] = {}
@@ -160,7 +163,9 @@ def library_status(work: Workspace, library: PhotosLibrary | None = None) -> Sta
             tracked = tracked_assets(connection)
             run = last_run(connection)
             backups = backup_summaries(connection)
-            pending = {k: n for k, n in plan_metadata(library, connection).counts().items() if n}
+            if with_metadata:
+                plan = plan_metadata(library, connection)
+                pending = {k: n for k, n in plan.counts().items() if n}
             choices = Choices.from_stored(stored_choices(connection))
             selection = choices.selection()
     report = build_status(
