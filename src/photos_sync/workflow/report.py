@@ -18,6 +18,7 @@ from photos_sync.source.records import MediaType
 from photos_sync.source.thumbnails import thumbnail
 from photos_sync.track.assets import TrackedAsset, immich_ids, tracked_assets
 from photos_sync.track.backup_jobs import Job, destination, jobs, stale_jobs
+from photos_sync.track.backups import backup_summaries
 from photos_sync.track.database import open_tracker_read_only
 from photos_sync.track.metadata import album_ids, album_members
 from photos_sync.track.runs import RunRecord, recent_runs
@@ -177,7 +178,6 @@ def _backup_folders(
 
 def build_report(work: Workspace) -> ReportData:
     library = work.open_library()
-    status = library_status(work, library, with_metadata=False)  # the page does not show it
     web = web_address(work.settings.immich_url)
     tracked: dict[str, TrackedAsset] = {}
     ids: dict[str, str] = {}
@@ -193,8 +193,10 @@ def build_report(work: Workspace) -> ReportData:
             runs = recent_runs(connection, RUNS)
             mapped = album_ids(connection)
             members = album_members(connection)
-            names = [b.name for b in status.backups]
+            names = [b.name for b in backup_summaries(connection)]
             backups = _backup_folders(connection, names, work.settings.backup_stats_interval)
+    # The page does not show the metadata still to send (the costliest part of status).
+    status = library_status(work, library, with_metadata=False, tracked=tracked)
     problems, total = _problems(library, tracked, ids, web)
     return ReportData(
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),

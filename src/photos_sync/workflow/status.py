@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from typing import Any
 
 from photos_sync.plan.choices import Choices
@@ -115,8 +116,9 @@ def build_status(
     live = [e for e in entries if not e.in_trash]
     plan = plan_scan(entries, tracked)
     in_library = [tracked[e.uuid] for e in live if e.uuid in tracked]
-    subtypes = {
-        label: sum(1 for asset in in_library if getattr(asset.subtypes, name))
+    flags = [asset.subtypes for asset in in_library]
+    subtypes = {  # one C-level pass per kind: this was most of status on 100k assets
+        label: sum(map(bool, map(attrgetter(name), flags)))
         for name, label in SUBTYPE_LABELS.items()
     }
     statuses = Counter(asset.status.value for asset in tracked.values() if not asset.archived)
@@ -144,14 +146,19 @@ def build_status(
 
 
 def library_status(
-    work: Workspace, library: PhotosLibrary | None = None, *, with_metadata: bool = True
+    work: Workspace,
+    library: PhotosLibrary | None = None,
+    *,
+    with_metadata: bool = True,
+    tracked: dict[str, TrackedAsset] | None = None,
 ) -> StatusReport:
     """``status``: the library, the tracker (read-only: it may run beside an import), the
     metadata not yet sent (the costliest part: planned as a sync would; ``with_metadata``
     off leaves it out), the last run and the backups."""
     library = library or work.open_library()
     entries: list[CatalogEntry] = library.entries()
-    tracked: dict[str, TrackedAsset] = {}
+    known = tracked
+    tracked = {} if known is None else known
     run: RunRecord | None = None
     backups: list[BackupSummary] = []
     pending: dict[str, int] = {}
@@ -160,7 +167,7 @@ def library_status(
     connection = open_tracker_read_only(work.settings.tracker_path)
     if connection is not None:
         with closing(connection):
-            tracked = tracked_assets(connection)
+            tracked = tracked_assets(connection) if known is None else known
             run = last_run(connection)
             backups = backup_summaries(connection)
             if with_metadata:
