@@ -177,6 +177,8 @@ def _backup_folders(
 
 
 def build_report(work: Workspace) -> ReportData:
+    """Everything the page shows, read once from the library and the tracker (read-only:
+    a report may be made while a sync runs)."""
     library = work.open_library()
     web = web_address(work.settings.immich_url)
     tracked: dict[str, TrackedAsset] = {}
