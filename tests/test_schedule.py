@@ -112,6 +112,8 @@ def test_install_twice_replaces_and_the_job_runs_sync_without_the_shell(
     data_dir: Path,
     tmp_path: Path,
 ) -> None:
+    assert_one_clear_line(run_cli("schedule", "install"), "No backup destination named 'b2'")
+    assert _calls(services) == []  # refused before anything was written or loaded
     first = run_cli("schedule", "install", "--at", "02:15", "--no-backup")
     assert first.exit_code == 0, first.stderr
     assert "every night at 02:15, sync." in first.stdout
@@ -160,7 +162,8 @@ def test_without_the_scheduler_tool_one_clear_line(
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home/.config"))
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    assert_one_clear_line(run_cli("schedule", "install"), "systemctl", "not on PATH")
+    missing = run_cli("schedule", "install", "--no-backup")
+    assert_one_clear_line(missing, "systemctl", "not on PATH")
     assert_one_clear_line(run_cli("schedule", "run-now"), "not installed")
 
 

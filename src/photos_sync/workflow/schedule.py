@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
@@ -14,6 +15,7 @@ from photos_sync.errors import ConfigError
 from photos_sync.logs import FOLDER as LOG_FOLDER
 from photos_sync.schedule.managers import Installed, Scheduler
 from photos_sync.schedule.units import Job
+from photos_sync.track.backup_jobs import destination
 from photos_sync.track.database import open_tracker_read_only
 from photos_sync.track.runs import RunRecord, last_runs
 
@@ -55,9 +57,22 @@ def install(
             f"put {'them' if len(missing) > 1 else 'it'} in "
             f"{settings.photos_sync_data / '.env'} (or ./.env here) and install again",
         )
+    if backup_to and not _has_destination(settings, backup_to):
+        raise ConfigError(
+            f"No backup destination named '{backup_to}': the nightly backup would fail",
+            f"Run `photos-sync backup --setup --to {backup_to}` first, or install with --no-backup",
+        )
     job = nightly_job(settings, at, backup_to, working_dir)
     job.log_file.parent.mkdir(parents=True, exist_ok=True)
     return job, scheduler.install(job)
+
+
+def _has_destination(settings: Settings, name: str) -> bool:
+    connection = open_tracker_read_only(settings.tracker_path)
+    if connection is None:
+        return False
+    with closing(connection):
+        return destination(connection, name) is not None
 
 
 @dataclass(frozen=True)
