@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -35,7 +37,11 @@ def _dumps(immich_data: Path) -> list[str]:
 
 
 def test_an_admin_key_gets_a_fresh_dump_backed_up_and_the_drill_passes(
-    run_cli: Run, backup_env: Path, immich_data: Path, immich_server: ImmichDouble
+    run_cli: Run,
+    backup_env: Path,
+    immich_data: Path,
+    immich_server: ImmichDouble,
+    data_dir: Path,
 ) -> None:
     setup_local(run_cli, backup_env)
     assert _dumps(immich_data) == []
@@ -54,6 +60,12 @@ def test_an_admin_key_gets_a_fresh_dump_backed_up_and_the_drill_passes(
     assert "The backup can bring Immich back" in drilled.stdout
     status = run_cli("backup", "--status", "--to", "disk").stdout
     assert "Newest database dump: " + made[0] in status
+    with closing(sqlite3.connect(data_dir / "tracker.db")) as tracker:  # status shows it
+        runs = tracker.execute("SELECT command, outcome, summary FROM runs").fetchall()
+    assert [(command, outcome) for command, outcome, _ in runs] == [("backup", "ok")]
+    summary = json.loads(runs[0][2])
+    assert summary["destination"] == "disk" and summary["failed"] == {}
+    assert Path(summary["log"]).is_file()  # the run's own log, as for a sync
 
 
 def test_the_drill_names_originals_missing_or_changed_since_the_dump(
@@ -89,7 +101,7 @@ def test_without_an_admin_key_an_old_or_missing_dump_is_a_warning(
     assert_one_clear_line(run_cli("restore", "--from", "disk", "--drill"), "no database dump")
 
     write_dump(immich_data, datetime.now(UTC) - timedelta(days=3))
-    with __import__("sqlite3").connect(data_dir / "tracker.db") as tracker:
+    with sqlite3.connect(data_dir / "tracker.db") as tracker:
         tracker.execute(
             "INSERT INTO imported_assets (icloud_uuid, status, imported_at) VALUES (?, ?, ?)",
             ("A-UUID", "imported", datetime.now(UTC).isoformat()),

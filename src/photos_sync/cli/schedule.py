@@ -57,7 +57,8 @@ def status(
     ctx: typer.Context,
     json_output: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
-    """Whether the job is installed and loaded, when it runs next, how the last sync went."""
+    """Whether the job is installed and loaded, when it runs next, how the last sync and
+    backup went."""
     state = state_of(ctx)
     found = work.schedule_state(_scheduler(), state.settings)
     if json_output:
@@ -79,7 +80,7 @@ def status(
             markup=False,
         )
     if not found.last_runs:
-        state.out.print("No sync has run yet.")
+        state.out.print("Neither sync nor backup has run yet.")
 
 
 @app.command("remove")

@@ -46,6 +46,7 @@ from photos_sync.track import backup_jobs
 from photos_sync.track.assets import imported_sha1s
 from photos_sync.track.backup_jobs import Destination, Job
 from photos_sync.track.database import create_private_file, open_tracker_read_only, snapshot
+from photos_sync.track.runs import recorded_run
 from photos_sync.upload.checksum import sha1_of
 from photos_sync.workflow.database_dump import (
     DrillOutcome,
@@ -270,49 +271,73 @@ def back_up(
     work: Workspace, name: str, *, dry_run: bool, force: bool, allow_deletions: bool
 ) -> list[JobResult]:
     """One run: a fresh database dump when the key may ask for one, then every folder's
-    job, resumed where an interrupted run left it."""
+    job, resumed where an interrupted run left it; recorded in ``runs`` like a sync, so
+    ``status``, the report and ``schedule status`` show how the night's backup went."""
     immich = _immich_path(work)
-    with _destination_lock(work, name) as connection:
-        destination = _known(connection, name)
-        rclone = _rclone_for(work, destination)
-        problem = _canary_problem(rclone)
-        if problem is not None:
-            raise BackupError(
-                f"Backup refused: {problem}", "Check the 1Password item's encryption_password"
-            )
-        if not dry_run:
-            fresh_dump(work, immich)
-        existing = backup_jobs.jobs(connection, destination.id)
-        if not force:
-            _refuse_stale(work, existing)
-        running = [j.id for j in existing if j.status == "RUNNING"]
-        backup_jobs.interrupt(connection, running)  # we hold the lock: nobody runs them
-        jobs = backup_jobs.ensure_jobs(
-            connection, destination.id, sources(immich, work.settings.data_dir)
+    with (
+        _destination_lock(work, name) as connection,
+        recorded_run(connection, "backup", enabled=not dry_run) as run,
+    ):
+        results = _back_up_locked(
+            work, connection, name, immich, dry_run=dry_run, force=force, allow=allow_deletions
         )
-        if not dry_run:
-            snapshot(connection, work.settings.data_dir / rc.SNAPSHOT)
-        log = work.settings.data_dir / "backup.log"
-        create_private_file(log)  # the latest run only; it lists file names
-        with work.feedback.meter("Backing up", 0) as progress:
+        failed = {Path(r.job.source_path).name: r.error or r.status for r in results}
+        failed = {folder: why for folder, why in failed.items() if why != "COMPLETED"}
+        run.finish("failed" if failed else "ok", {"destination": name, "failed": failed})
+    return results
 
-            def show(job: Job, stats: Stats) -> None:
-                progress.label = Path(job.source_path).name
-                progress.update(min(stats.bytes, stats.total_bytes), stats.total_bytes)
 
-            results = run_backup(
-                rclone.binary,
-                rclone.env,
-                jobs,
-                connection,
-                log,
-                dry_run=dry_run,
-                max_retries=work.settings.backup_max_retries,
-                guard=_guard(work, allow_deletions),
-                on_stats=show,
-            )
-        if not dry_run and all(r.status == "COMPLETED" for r in results):
-            backup_jobs.finished(connection, destination.id)
+def _back_up_locked(
+    work: Workspace,
+    connection: sqlite3.Connection,
+    name: str,
+    immich: Path,
+    *,
+    dry_run: bool,
+    force: bool,
+    allow: bool,
+) -> list[JobResult]:
+    """The run itself, the destination locked."""
+    destination = _known(connection, name)
+    rclone = _rclone_for(work, destination)
+    problem = _canary_problem(rclone)
+    if problem is not None:
+        raise BackupError(
+            f"Backup refused: {problem}", "Check the 1Password item's encryption_password"
+        )
+    if not dry_run:
+        fresh_dump(work, immich)
+    existing = backup_jobs.jobs(connection, destination.id)
+    if not force:
+        _refuse_stale(work, existing)
+    running = [j.id for j in existing if j.status == "RUNNING"]
+    backup_jobs.interrupt(connection, running)  # we hold the lock: nobody runs them
+    jobs = backup_jobs.ensure_jobs(
+        connection, destination.id, sources(immich, work.settings.data_dir)
+    )
+    if not dry_run:
+        snapshot(connection, work.settings.data_dir / rc.SNAPSHOT)
+    log = work.settings.data_dir / "backup.log"
+    create_private_file(log)  # the latest run only; it lists file names
+    with work.feedback.meter("Backing up", 0) as progress:
+
+        def show(job: Job, stats: Stats) -> None:
+            progress.label = Path(job.source_path).name
+            progress.update(min(stats.bytes, stats.total_bytes), stats.total_bytes)
+
+        results = run_backup(
+            rclone.binary,
+            rclone.env,
+            jobs,
+            connection,
+            log,
+            dry_run=dry_run,
+            max_retries=work.settings.backup_max_retries,
+            guard=_guard(work, allow),
+            on_stats=show,
+        )
+    if not dry_run and all(r.status == "COMPLETED" for r in results):
+        backup_jobs.finished(connection, destination.id)
     return results
 
 

@@ -79,7 +79,7 @@ def _has_destination(settings: Settings, name: str) -> bool:
 class ScheduleState:
     scheduler: str
     installed: Installed | None
-    last_runs: list[RunRecord]  # the most recent sync
+    last_runs: list[RunRecord]  # the most recent sync and backup
 
     def to_json(self) -> dict[str, object]:
         job = self.installed
@@ -99,7 +99,7 @@ def schedule_state(scheduler: Scheduler, settings: Settings) -> ScheduleState:
     runs = []
     if connection is not None:
         try:
-            runs = last_runs(connection, ("sync",))
+            runs = last_runs(connection, ("sync", "backup"))
         finally:
             connection.close()
     return ScheduleState(scheduler.name, scheduler.installed(), runs)
