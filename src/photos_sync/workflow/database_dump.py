@@ -41,16 +41,16 @@ def newest_local_dump(immich: Path) -> tuple[str, float] | None:
     return (found.name, age) if found and age is not None else None
 
 
-def _may_dump(work: Workspace, client: ImmichClient) -> bool:
-    """Whether this key may ask for dumps (an admin key, Immich reachable)."""
+def _dumps_if_allowed(work: Workspace, client: ImmichClient) -> set[str] | None:
+    """The dumps Immich lists, when this key may ask for them (an admin key, Immich
+    reachable); None otherwise."""
     try:
-        client.database_dumps()
+        return set(client.database_dumps())
     except ImmichAuthError:
-        return False
+        return None
     except ImmichUnavailable as error:
         work.feedback.warn(f"Warning: could not ask Immich for a database dump: {error.message}.")
-        return False
-    return True
+        return None
 
 
 def fresh_dump(work: Workspace, immich: Path) -> str | None:
@@ -59,14 +59,14 @@ def fresh_dump(work: Workspace, immich: Path) -> str | None:
     settings = work.settings
     if settings.immich_url and settings.immich_api_key is not None:
         with work.immich_client() as client:
-            if _may_dump(work, client):
-                return _dump_now(work, client)
+            before = _dumps_if_allowed(work, client)
+            if before is not None:
+                return _dump_now(work, client, before)
     _warn_if_stale(work, immich)
     return None
 
 
-def _dump_now(work: Workspace, client: ImmichClient) -> str | None:
-    before = set(client.database_dumps())
+def _dump_now(work: Workspace, client: ImmichClient, before: set[str]) -> str | None:
     client.start_database_dump()
     started = time.monotonic()
     with work.feedback.meter("Immich is dumping its database", 0) as progress:
