@@ -281,8 +281,11 @@ def back_up(
         results = _back_up_locked(
             work, connection, name, immich, dry_run=dry_run, force=force, allow=allow_deletions
         )
-        failed = {Path(r.job.source_path).name: r.error or r.status for r in results}
-        failed = {folder: why for folder, why in failed.items() if why != "COMPLETED"}
+        failed = {
+            Path(r.job.source_path).name: r.error or r.status
+            for r in results
+            if r.status != "COMPLETED"
+        }
         run.finish("failed" if failed else "ok", {"destination": name, "failed": failed})
     return results
 

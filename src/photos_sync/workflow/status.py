@@ -157,8 +157,7 @@ def library_status(
     off leaves it out), the last run and the backups."""
     library = library or work.open_library()
     entries: list[CatalogEntry] = library.entries()
-    known = tracked
-    tracked = {} if known is None else known
+    found = {} if tracked is None else tracked
     run: RunRecord | None = None
     backups: list[BackupSummary] = []
     pending: dict[str, int] = {}
@@ -167,7 +166,8 @@ def library_status(
     connection = open_tracker_read_only(work.settings.tracker_path)
     if connection is not None:
         with closing(connection):
-            tracked = tracked_assets(connection) if known is None else known
+            if tracked is None:  # the caller may have read it already
+                found = tracked_assets(connection)
             run = last_run(connection)
             backups = backup_summaries(connection)
             if with_metadata:
@@ -179,7 +179,7 @@ def library_status(
         str(library.path),
         library.catalog.photos_version,
         entries,
-        tracked,
+        found,
         run,
         backups,
         originals_lost=library.originals_lost(),
@@ -188,13 +188,13 @@ def library_status(
     return replace(
         report,
         selection=selection.describe(),
-        left_out=_left_out(selection, tracked, library),
-        ignored=sum(1 for a in tracked.values() if a.error_reason == IGNORED_BY_YOU),
+        left_out=_left_out(selection, found, library),
+        ignored=sum(1 for a in found.values() if a.error_reason == IGNORED_BY_YOU),
         deletions=choices.deletions,
         recently_deleted=sum(
             1
             for e in entries
-            if e.in_trash and (t := tracked.get(e.uuid)) and t.status is AssetStatus.IMPORTED
+            if e.in_trash and (t := found.get(e.uuid)) and t.status is AssetStatus.IMPORTED
         ),
     )
 
