@@ -2,10 +2,12 @@
 
 Immich queues a SidecarWrite job after every tag and every field change (favorite,
 description, date, place) and runs five at once; the extraction that follows each one
-reads the XMP back as the asset's tags. N copies of a fixture photo (each with its own
-checksum) are uploaded by a new user, the server is left to finish reading them, then each
-gets a description, a date and a favorite and one tag, in the order named; once the queues
-are idle again, every asset is read back: how many lost the tag (or the description).
+reads the XMP back as the asset's tags and fields. N copies of a fixture photo (each with
+its own checksum) are uploaded by a new user, the server is left to finish reading them,
+then each gets a description, a date and a favorite and one tag, in the order named
+("photos-sync": tags, then the fields once Immich has read back each tagged sidecar, as
+``send_metadata`` does); once the queues are idle again, every asset is read back: how many
+lost the tag, the description or the date.
 
     python -m bench.sidecar_race --real /var/cache/photos-sync-immich [--photos 60]
         [--rounds 2]
@@ -15,11 +17,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 import uuid
 from pathlib import Path
 
 import httpx
 
+from photos_sync.immich.client import ImmichClient
+from photos_sync.workflow.metadata import ServerRewrites
 from tests.e2e.server import RealImmich
 
 FIXTURE = next(
@@ -27,7 +32,7 @@ FIXTURE = next(
     .joinpath("originals")
     .rglob("*.jpeg")
 )
-ORDERS = ("fields-then-tags", "tags-then-fields")  # before and after the fix
+ORDERS = ("fields-then-tags", "tags-then-fields", "photos-sync")  # the fixes, in turn
 
 
 def _upload(client: httpx.Client, count: int) -> list[str]:
@@ -58,23 +63,33 @@ def _fields(client: httpx.Client, ids: list[str]) -> None:
         ).raise_for_status()
 
 
-def run_once(real: RealImmich, photos: int, order: str) -> tuple[int, int]:
-    """(assets that lost the tag, assets that lost the description)."""
-    with real.api(real.new_user()) as client:
+def run_once(real: RealImmich, photos: int, order: str) -> tuple[int, int, int, float]:
+    """Assets that lost the tag, the description, the date; seconds from the first tag to
+    the last field sent."""
+    key = real.new_user()
+    with real.api(key) as client, ImmichClient(real.url, key) as watched:
         ids = _upload(client, photos)
         real.wait_until_idle()
         tag = client.put("/tags", json={"tags": ["Kids"]}).json()[0]["id"]
+        rewrites = ServerRewrites(watched)
 
         if order == "fields-then-tags":
             _fields(client, ids)
+        elif order == "photos-sync":
+            rewrites.start(set(ids))
+        started = time.monotonic()
         client.put("/tags/assets", json={"tagIds": [tag], "assetIds": ids}).raise_for_status()
-        if order == "tags-then-fields":
+        if order == "photos-sync":
+            assert not rewrites.wait(set(ids)), "the wait ended first"
+        if order != "fields-then-tags":
             _fields(client, ids)
+        seconds = time.monotonic() - started
         real.wait_until_idle()
         seen = [client.get(f"/assets/{i}").json() for i in ids]
     no_tag = sum(1 for a in seen if not a.get("tags"))
     no_text = sum(1 for a in seen if (a["exifInfo"].get("description") or "") != "hello")
-    return no_tag, no_text
+    no_date = sum(1 for a in seen if not a["exifInfo"]["dateTimeOriginal"].startswith("2019"))
+    return no_tag, no_text, no_date, seconds
 
 
 def main() -> None:
@@ -87,9 +102,12 @@ def main() -> None:
     real = RealImmich.from_environment()
     assert real is not None, "not a kit folder"
     for round_ in range(args.rounds):
-        for order in ORDERS if round_ % 2 == 0 else reversed(ORDERS):
-            lost, text = run_once(real, args.photos, order)
-            print(f"{order:18} {args.photos} photos: {lost} lost the tag, {text} the description")
+        for order in ORDERS if round_ % 2 == 0 else tuple(reversed(ORDERS)):
+            tag, text, date, seconds = run_once(real, args.photos, order)
+            print(
+                f"{order:18} {args.photos} photos: {tag} lost the tag, {text} the description,"
+                f" {date} the date; tags to last field {seconds:.1f} s"
+            )
 
 
 if __name__ == "__main__":

@@ -49,9 +49,35 @@ def library_26(
 def test_albums_favorites_descriptions_and_tags_match_photos(
     library_26: Path, immich: ImmichDouble, data_dir: Path
 ) -> None:
+    assert_server_matches_photos(library_26, immich, data_dir)
+
+
+def test_nothing_is_lost_to_immichs_sidecar_rewrites(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    """Immich rewrites an asset's XMP sidecar after its tags change and again after its
+    description, date or place change, then reads the sidecar back; when the second
+    rewrite starts before the first has ended, one of the changes is lost (real Immich
+    3.1.0: the re-uploaded photo of a repair kept its keyword and lost its description and
+    date). So an asset's fields go only once Immich has finished with its tags."""
+    immich.state.sidecars.seconds = 0.3
+    library = library_copy("Test-26.1.photoslibrary")
+    configure(library)
+    import_json(run_cli)
+    immich.state.finish_rewrites()
+    assert immich.state.sidecars.races == 0
+    assert_server_matches_photos(library, immich, data_dir)
+
+
+def assert_server_matches_photos(library: Path, immich: ImmichDouble, data_dir: Path) -> None:
+    """Albums, favorites, descriptions and tags on the server are what Photos shows."""
     rows = tracker_rows(data_dir)
     imported = {u: r["immich_id"] for u, r in rows.items() if r["status"] == "imported"}
-    photos = {p.uuid: p for p in osxphotos.PhotosDB(dbfile=str(library_26)).photos()}
+    photos = {p.uuid: p for p in osxphotos.PhotosDB(dbfile=str(library)).photos()}
     expected_albums: dict[str, set[str]] = {}
     for uuid, photo in photos.items():
         for album in photo.album_info:
@@ -311,6 +337,37 @@ def test_what_immich_is_still_reading_is_sent_by_the_next_run(
     immich.state.still_reading = set()  # Immich has caught up
     second = run_json(run_cli, "sync")
     assert second["metadata"]["deferred_to_next_run"] == 0
+    assert len(park.tags) == 6 and park.description and park.date_time_original
+    assert not any(run_json(run_cli, "sync")["metadata"].values())
+
+
+def test_fields_immich_is_still_rewriting_tags_for_are_sent_by_the_next_run(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A server whose sidecar rewrites for the new tags have not ended when the wait does:
+    the tags are there, the descriptions and dates wait (not recorded as sent), and the
+    next sync sends them, once."""
+    monkeypatch.setattr(workflow, "EXTRACTION_WAIT", (0.2, 0.5))
+    monkeypatch.setattr(workflow, "EXTRACTION_POLL", 0.05)
+    configure(library_copy("Test-26.1.photoslibrary"))
+    immich.state.sidecars.seconds = 3600.0  # a queue hours long
+    first = run_json(run_cli, "sync")
+    waiting = first["metadata"]["deferred_to_next_run"]
+    assert waiting > 0 and immich.state.sidecars.races == 0
+    park = next(
+        a for a in immich.state.assets.values() if a.original_file_name == "St James Park.jpg"
+    )
+    assert len(park.tags) == 6 and park.description == ""
+    assert run_json(run_cli, "status")["metadata_pending"]["updates"] == waiting
+    with immich.state.lock:  # the queue has caught up
+        immich.state.sidecars.seconds = 0.0
+        immich.state.sidecars.running.clear()
+    second = run_json(run_cli, "sync")["metadata"]
+    assert second["updates"] == waiting and second["deferred_to_next_run"] == 0
     assert len(park.tags) == 6 and park.description and park.date_time_original
     assert not any(run_json(run_cli, "sync")["metadata"].values())
 

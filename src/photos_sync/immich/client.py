@@ -21,6 +21,8 @@ import logging
 import re
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -575,6 +577,21 @@ class ImmichClient:
                     else "waiting"
                 )
         return states
+
+    def server_clock(self) -> datetime | None:
+        """The server's time, to the second (the ``Date`` of ``GET /server/ping``): what its
+        ``updatedAt`` stamps are compared with, whatever our own clock says."""
+        stamp = self._request("GET", "/server/ping").headers.get("date")
+        try:
+            return parsedate_to_datetime(stamp) if stamp else None
+        except (TypeError, ValueError):
+            return None
+
+    def updated_after(self, moment: datetime) -> dict[str, str]:
+        """Every asset Immich touched after ``moment`` (server time): {id: updatedAt}. Its
+        metadata extraction touches the asset each time it has read the file again."""
+        query = {"updatedAfter": moment.isoformat()}
+        return {item["id"]: item["updatedAt"] for item in self._search(query, 1000)}
 
     def untag_assets(self, tag_id: str, asset_ids: Sequence[str]) -> None:
         """``DELETE /tags/{id}/assets``; an asset that no longer has the tag is fine."""

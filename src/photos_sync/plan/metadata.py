@@ -67,6 +67,10 @@ class MetadataOptions:
 PEOPLE_TAG = "people/"
 
 
+# The fields Immich writes to an asset's XMP sidecar when they change (with its tags).
+SIDECAR_FIELDS = frozenset({"description", "dateTimeOriginal", "latitude", "longitude"})
+
+
 @dataclass
 class MetadataPlan:
     favorites: dict[bool, list[Ref]] = field(default_factory=lambda: {True: [], False: []})
@@ -107,10 +111,17 @@ class MetadataPlan:
     def exif_writes(self) -> set[str]:
         """Immich ids whose EXIF-side fields (description, date, place, tags) change: what
         Immich's own metadata extraction of a new upload would overwrite."""
-        ids = {immich_id for _, immich_id, _ in self.updates}
-        for refs in (*self.tags.values(), *self.untags.values()):
-            ids.update(immich_id for _, immich_id in refs)
-        return ids
+        return {immich_id for _, immich_id, _ in self.updates} | self._retagged()
+
+    def rewritten_twice(self) -> set[str]:
+        """Immich ids whose tags change and whose sidecar fields change too: Immich rewrites
+        their XMP sidecar once for each, and the second rewrite must not begin before the
+        first has ended (see :func:`photos_sync.upload.metadata.send_metadata`)."""
+        fields = {i for _, i, changes in self.updates if SIDECAR_FIELDS & changes.keys()}
+        return fields & self._retagged()
+
+    def _retagged(self) -> set[str]:
+        return {i for refs in (*self.tags.values(), *self.untags.values()) for _, i in refs}
 
     def defer(self, immich_ids: set[str]) -> None:
         """Leave out the EXIF-side fields of these assets (new uploads Immich has not
@@ -131,6 +142,22 @@ class MetadataPlan:
         for uuid in uuids & self.applied.keys():
             self.applied[uuid] = {k: v for k, v in self.applied[uuid].items() if k == "favorite"}
         self.deferred += len(uuids)
+
+    def defer_fields(self, immich_ids: set[str]) -> None:
+        """Leave out the sidecar fields (description, date, place) of these assets, whose
+        sidecar Immich was still rewriting for their tags when the wait ended, and record
+        them as not sent: the next run sends them. Their tags and the rest go now."""
+        kept = []
+        for uuid, immich_id, changes in self.updates:
+            if immich_id in immich_ids:
+                changes = {k: v for k, v in changes.items() if k not in SIDECAR_FIELDS}
+                applied = self.applied.get(uuid, {})
+                for sent in ("description", "date", "location"):
+                    applied.pop(sent, None)
+                self.deferred += 1
+            if changes:
+                kept.append((uuid, immich_id, changes))
+        self.updates = kept
 
 
 def album_name(album: PhotosAlbum, prefix: str) -> str:

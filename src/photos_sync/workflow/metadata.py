@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from photos_sync.immich.client import ImmichClient
@@ -71,25 +72,71 @@ def wait_for_extraction(client: ImmichClient, asset_ids: set[str], since: dateti
     whatever the number of assets. The grace for a file whose thumbnail fails counts from
     when its size was seen (the extraction under way), never from its upload: a busy
     server may start reading a file long after it arrived."""
-    stall, most = EXTRACTION_WAIT
-    started = progressed = time.monotonic()
     after = (since - CLOCK_SKEW).isoformat()
     reading_since: dict[str, float] = {}
-    pending = set(asset_ids)
-    while pending:
-        now = time.monotonic()
+
+    def finished(pending: set[str], now: float) -> set[str]:
         states = client.extraction_states(pending, after)
-        for asset_id in list(pending):
+        done = set()
+        for asset_id in pending:
             state = states.get(asset_id, "done")
             if state == "reading":
                 reading_since.setdefault(asset_id, now)
             if state == "done" or now - reading_since.get(asset_id, now) > THUMBNAIL_GRACE:
-                pending.discard(asset_id)
-                progressed = now
+                done.add(asset_id)
+        return done
+
+    return _wait_while_progressing(asset_ids, finished)
+
+
+def _wait_while_progressing(
+    asset_ids: set[str], finished: Callable[[set[str], float], set[str]]
+) -> set[str]:
+    """Look at what is ``finished`` of what is pending, every :data:`EXTRACTION_POLL`
+    seconds, until nothing is pending, nothing finished for a while or the wait is long
+    (:data:`EXTRACTION_WAIT`); what is still pending then."""
+    stall, most = EXTRACTION_WAIT
+    started = progressed = time.monotonic()
+    pending = set(asset_ids)
+    while pending:
+        now = time.monotonic()
+        done = finished(pending, now)
+        if done:
+            pending -= done
+            progressed = now
         if not pending or now - progressed > stall or now - started > most:
             break
         time.sleep(EXTRACTION_POLL)
     return pending
+
+
+class ServerRewrites:
+    """Immich's sidecar rewrites, seen through the assets' ``updatedAt``: the metadata
+    extraction that follows a rewrite touches the asset, and nothing else photos-sync
+    does between :meth:`start` and :meth:`wait` does (a tag change touches only the
+    asset's EXIF row). One listing of the recently touched assets per look."""
+
+    def __init__(self, client: ImmichClient) -> None:
+        self.client = client
+        self.since = datetime.now(UTC) - CLOCK_SKEW
+        self.before: dict[str, str] = {}
+
+    def start(self, asset_ids: set[str]) -> None:
+        clock = self.client.server_clock()
+        # Its Date header counts whole seconds: a little before, to miss nothing.
+        self.since = clock - timedelta(seconds=2) if clock else datetime.now(UTC) - CLOCK_SKEW
+        touched = self.client.updated_after(self.since)
+        self.before = {i: touched[i] for i in asset_ids if i in touched}
+
+    def wait(self, asset_ids: set[str]) -> set[str]:
+        def finished(pending: set[str], _: float) -> set[str]:
+            touched = self.client.updated_after(self.since)
+            return {i for i in pending if i in touched and touched[i] != self.before.get(i)}
+
+        unfinished = _wait_while_progressing(asset_ids, finished)
+        if unfinished:
+            log.info("Immich still rewriting %d sidecars: their fields wait", len(unfinished))
+        return unfinished
 
 
 RECENT = timedelta(days=1)  # an upload older than this has long been read by Immich
@@ -128,7 +175,7 @@ def sync_metadata(
         if unfinished:
             log.info("Immich still reading %d new uploads: their metadata waits", len(unfinished))
         plan.defer(unfinished)
-    send_metadata(client, connection, plan)
+    send_metadata(client, connection, plan, ServerRewrites(client))
     sent = {name: n for name, n in plan.counts().items() if n}
     log.info("metadata sent to Immich: %s", sent or "nothing")
     return plan

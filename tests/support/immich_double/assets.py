@@ -11,6 +11,7 @@ import base64
 import binascii
 import json
 import uuid
+from datetime import datetime
 from typing import Any
 
 from tests.support.immich_double.state import ApiKey, Asset, ServerState, asset_type, now_iso
@@ -184,6 +185,9 @@ def get_asset(state: ServerState, asset_id: str, key: ApiKey) -> Reply:
     return 200, asset_json(state, found)
 
 
+SIDECAR_FIELDS = frozenset({"description", "dateTimeOriginal", "latitude", "longitude"})
+
+
 def update_asset(state: ServerState, asset_id: str, body: dict[str, Any], key: ApiKey) -> Reply:
     with state.lock:
         found = _owned(state, key, asset_id, "asset.update")
@@ -211,12 +215,14 @@ def update_asset(state: ServerState, asset_id: str, body: dict[str, Any], key: A
             if field in body:
                 setattr(found, attribute, body[field])
         found.updated_at = now_iso()
+        if SIDECAR_FIELDS & body.keys():
+            state.sidecars.rewrite(found)
         return 200, asset_json(state, found)
 
 
 def search_metadata(state: ServerState, body: dict[str, Any], key: ApiKey) -> Reply:
     """``POST /search/metadata``: the filters photos-sync uses (checksum, id, type, albums,
-    tags)."""
+    tags, updatedAfter)."""
     wanted = decode_checksum(body["checksum"]) if "checksum" in body else None
     with state.lock:
         found = [
@@ -234,6 +240,7 @@ def search_metadata(state: ServerState, body: dict[str, Any], key: ApiKey) -> Re
                 if album in state.albums
             )
             and all(tag in a.tags for tag in body.get("tagIds") or [])
+            and ("updatedAfter" not in body or _after(a.updated_at, body["updatedAfter"]))
         ]
     size = int(body.get("size", 250))
     page = int(body.get("page", 1))
@@ -248,6 +255,10 @@ def search_metadata(state: ServerState, body: dict[str, Any], key: ApiKey) -> Re
         },
         "albums": {"items": [], "count": 0, "total": 0, "facets": []},
     }
+
+
+def _after(moment: str, bound: str) -> bool:
+    return datetime.fromisoformat(moment) > datetime.fromisoformat(bound)
 
 
 def delete_assets(state: ServerState, body: dict[str, Any], key: ApiKey) -> Reply:

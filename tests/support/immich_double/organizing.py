@@ -195,6 +195,7 @@ def tag_assets(state: ServerState, body: dict[str, Any], key: ApiKey) -> Reply:
                 if tag_id in state.tags and tag_id not in asset.tags:
                     asset.tags.add(tag_id)
                     count += 1
+            state.sidecars.rewrite(asset)  # once per asset and request, as Immich
     return 200, {"count": count}
 
 
@@ -208,6 +209,7 @@ def untag_assets(state: ServerState, tag_id: str, body: dict[str, Any], key: Api
             asset = owned.get(asset_id)
             if asset is not None and tag_id in asset.tags:
                 asset.tags.discard(tag_id)
+                state.sidecars.rewrite(asset)
                 results.append({"id": asset_id, "success": True})
             else:
                 results.append({"id": asset_id, "success": False, "error": "not_found"})
@@ -265,6 +267,8 @@ def update_assets(state: ServerState, body: dict[str, Any], key: ApiKey) -> Repl
             if "description" in body:
                 asset.description = body["description"]
             asset.updated_at = now_iso()
+            if "description" in body:
+                state.sidecars.rewrite(asset)
     return 204, None
 
 

@@ -274,6 +274,8 @@ def _handler_for(double: ImmichDouble) -> type[BaseHTTPRequestHandler]:
                     params,
                     json=json.loads(body) if body else None,
                 )
+            with double.state.lock:
+                double.state.sidecars.settle(double.state.assets)
             handler = HANDLERS.get(name)
             if handler is None:
                 double.violations.append(f"{name}: not implemented by the double")

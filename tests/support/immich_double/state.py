@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 import secrets
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+from tests.support.immich_double.clock import now_iso as now_iso  # the modules' clock
+from tests.support.immich_double.sidecars import Sidecars
 
 
 @dataclass
@@ -219,6 +218,7 @@ class ServerState:
         # Original file names whose metadata extraction never ends (no thumbnail yet): a
         # busy real server, for the tests of what waits on it.
         self.still_reading: set[str] = set()
+        self.sidecars = Sidecars()  # the XMP rewrites each tag and field change starts
         # The server's settings: a real Immich 3.1.0's defaults (system-config.json); with
         # config_file, they come from IMMICH_CONFIG_FILE and the API cannot change them.
         self.system_config: dict[str, Any] = json.loads(
@@ -267,6 +267,13 @@ class ServerState:
         with self.lock:
             asset = self.assets.pop(asset_id)
             self._by_checksum.pop((asset.owner.id, asset.checksum), None)
+
+    def finish_rewrites(self) -> None:
+        """Wait for the sidecar rewrites in flight to end and take what they wrote: what a
+        test then reads is what Immich holds once its jobs are done."""
+        time.sleep(self.sidecars.remaining())
+        with self.lock:
+            self.sidecars.settle(self.assets)
 
     def visible_assets(self) -> list[Asset]:
         """Assets as a user browsing Immich sees them: not trashed, not hidden."""

@@ -1,0 +1,78 @@
+"""Immich's XMP sidecar rewrites, as far as what photos-sync sends depends on them.
+
+Real Immich 3.1.0 rewrites an asset's sidecar after every tag change and every change of a
+sidecar field (description, date, place), in a background job, five at once; the metadata
+extraction that follows reads the sidecar back as the asset's fields and tags and touches
+the asset (its ``updatedAt`` moves). Two rewrites of one asset in flight at once can land
+in the wrong order: the older view wins and the newer change is lost (measured on the real
+server: ``bench/sidecar_race.py``). A favorite alone writes nothing new to the sidecar.
+
+The double models the worst case. With ``seconds`` at 0 (the default) a rewrite ends at
+once; with ``seconds`` set, a rewrite ends that long after the change that started it, and
+a change made while the asset's previous rewrite is still running is undone when it ends.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tests.support.immich_double.clock import now_iso
+
+if TYPE_CHECKING:
+    from tests.support.immich_double.state import Asset
+
+FIELDS = ("description", "date_time_original", "latitude", "longitude")
+
+
+def _view(asset: Asset) -> dict[str, Any]:
+    return {**{name: getattr(asset, name) for name in FIELDS}, "tags": set(asset.tags)}
+
+
+@dataclass
+class Rewrite:
+    ends: float  # time.monotonic()
+    lands: dict[str, Any]  # what the sidecar holds once it ends
+
+
+class Sidecars:
+    """The rewrites in flight, by asset id. Call :meth:`settle` before reading the assets."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.running: dict[str, Rewrite] = {}
+        self.races = 0  # changes lost to a rewrite that was still running
+
+    def rewrite(self, asset: Asset) -> None:
+        """A sidecar field or a tag of ``asset`` just changed (the caller holds the lock)."""
+        if self.seconds <= 0:
+            asset.updated_at = now_iso()
+            return
+        now = time.monotonic()
+        running = self.running.get(asset.id)
+        if running is not None and running.ends > now:
+            self.races += 1  # the older view lands last
+            self.running[asset.id] = Rewrite(now + self.seconds, running.lands)
+        else:
+            self.running[asset.id] = Rewrite(now + self.seconds, _view(asset))
+
+    def settle(self, assets: dict[str, Asset]) -> None:
+        """End the rewrites whose time has come: each asset takes what its sidecar holds."""
+        now = time.monotonic()
+        for asset_id, running in list(self.running.items()):
+            if running.ends > now:
+                continue
+            del self.running[asset_id]
+            asset = assets.get(asset_id)
+            if asset is None:
+                continue
+            for name in FIELDS:
+                setattr(asset, name, running.lands[name])
+            asset.tags = set(running.lands["tags"])
+            asset.updated_at = now_iso()
+
+    def remaining(self) -> float:
+        """Seconds until the last rewrite in flight ends."""
+        ends = max((r.ends for r in self.running.values()), default=0.0)
+        return max(0.0, ends - time.monotonic())
