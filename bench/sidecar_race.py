@@ -5,12 +5,12 @@ description, date, place) and runs five at once; the extraction that follows eac
 reads the XMP back as the asset's tags and fields. N copies of a fixture photo (each with
 its own checksum) are uploaded by a new user, the server is left to finish reading them,
 then each gets a description, a date and a favorite and one tag, in the order named
-("photos-sync": tags, then the fields once Immich has read back each tagged sidecar, as
-``send_metadata`` does); once the queues are idle again, every asset is read back: how many
-lost the tag, the description or the date.
+("photos-sync": tags, then the fields once Immich has read back each tagged sidecar, then
+the favorites, as ``send_metadata`` does); once the queues are idle again, every asset is
+read back: how many lost the tag, the description or the date.
 
     python -m bench.sidecar_race --real /var/cache/photos-sync-immich [--photos 60]
-        [--rounds 2]
+        [--rounds 2] [--orders photos-sync ...]
 """
 
 from __future__ import annotations
@@ -54,13 +54,19 @@ def _upload(client: httpx.Client, count: int) -> list[str]:
     return ids
 
 
-def _fields(client: httpx.Client, ids: list[str]) -> None:
-    client.put("/assets", json={"ids": ids, "isFavorite": True}).raise_for_status()
+def _fields(client: httpx.Client, ids: list[str], favorites_first: bool = True) -> None:
+    """A favorite for all, then a description and a date for each (``send_metadata``
+    sends the favorites last: a favorite's rewrite begun before the fields were there
+    queues a read-back that can land after theirs and undo them)."""
+    if favorites_first:
+        client.put("/assets", json={"ids": ids, "isFavorite": True}).raise_for_status()
     for asset_id in ids:
         client.put(
             f"/assets/{asset_id}",
             json={"description": "hello", "dateTimeOriginal": "2019-05-05T10:00:00+02:00"},
         ).raise_for_status()
+    if not favorites_first:
+        client.put("/assets", json={"ids": ids, "isFavorite": True}).raise_for_status()
 
 
 def run_once(real: RealImmich, photos: int, order: str) -> tuple[int, int, int, float]:
@@ -82,7 +88,7 @@ def run_once(real: RealImmich, photos: int, order: str) -> tuple[int, int, int, 
         if order == "photos-sync":
             assert not rewrites.wait(set(ids)), "the wait ended first"
         if order != "fields-then-tags":
-            _fields(client, ids)
+            _fields(client, ids, favorites_first=order != "photos-sync")
         seconds = time.monotonic() - started
         real.wait_until_idle()
         seen = [client.get(f"/assets/{i}").json() for i in ids]
@@ -97,12 +103,13 @@ def main() -> None:
     parser.add_argument("--real", type=Path, required=True, help="the kit folder")
     parser.add_argument("--photos", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--orders", nargs="+", choices=ORDERS, default=list(ORDERS))
     args = parser.parse_args()
     os.environ["PHOTOS_SYNC_E2E_IMMICH_DIR"] = str(args.real)
     real = RealImmich.from_environment()
     assert real is not None, "not a kit folder"
     for round_ in range(args.rounds):
-        for order in ORDERS if round_ % 2 == 0 else tuple(reversed(ORDERS)):
+        for order in args.orders if round_ % 2 == 0 else reversed(args.orders):
             tag, text, date, seconds = run_once(real, args.photos, order)
             print(
                 f"{order:18} {args.photos} photos: {tag} lost the tag, {text} the description,"

@@ -88,7 +88,9 @@ def send_metadata(
     the tag of 3 to 11 of 60 photos. So tags go first, then the fields of the assets whose
     tags did not change, and an asset whose tags did change gets its fields once Immich has
     finished with its tags (what it has not finished by the end of the wait, the next run
-    sends). A favorite writes nothing new to the sidecar."""
+    sends). The favorites go last: a favorite also starts a rewrite, and one begun before
+    an asset's fields were there queues a read-back of the old sidecar that can land after
+    theirs."""
     twice = plan.rewritten_twice()
     if twice:
         rewrites.start(twice)
