@@ -1,18 +1,22 @@
 """Running one backup: each source folder synced through the crypt remote, in priority
-order, its progress read from rclone's JSON stats into the job row as it goes."""
+order and a few at once, its progress read from rclone's JSON stats into the job row as it
+goes."""
 
 from __future__ import annotations
 
 import ctypes
 import dataclasses
 import os
+import queue
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from photos_sync.backup.rclone import DELETED_ROOT, EXCLUDES, left_out
 from photos_sync.backup.remotes import CRYPT_ROOT
@@ -105,67 +109,97 @@ def _die_with_parent() -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def run_job(
-    rclone: Path,
-    env: dict[str, str],
-    job: Job,
-    connection: sqlite3.Connection,
-    log: Path,
-    *,
-    dry_run: bool,
-    guard: DeletionGuard,
-    max_delete: int | None,
-    on_stats: Callable[[Job, Stats], None] | None = None,
-) -> tuple[int, str | None]:
-    """One ``rclone sync``; returns (exit code, last error line)."""
-    argv = [
-        str(rclone),
-        "sync",
-        job.source_path,
-        remote_for(job.source_path),
-        "--use-json-log",
-        "--stats",
-        "1s",
-        "--stats-log-level",
-        "NOTICE",
-        "-v",
-        *EXCLUDES,
-        "--backup-dir",
-        f"{CRYPT_ROOT}{guard.kept_in(job.source_path)}",
-    ]
-    if max_delete is not None:
-        argv += ["--max-delete", str(max_delete)]
-    if dry_run:
-        argv.append("--dry-run")
-    last_error = None
-    with (
-        log.open("a") as sink,
-        subprocess.Popen(
-            argv,
-            env={**os.environ, **env},
-            stderr=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stdin=subprocess.DEVNULL,
-            text=True,
-            preexec_fn=_die_with_parent,
-        ) as process,
-    ):
-        assert process.stderr is not None
-        for line in process.stderr:
-            sink.write(line)
-            parsed = parse_line(line)
-            if isinstance(parsed, Stats):
-                if not dry_run:
-                    backup_jobs.record_progress(connection, job.id, parsed.progress())
-                if on_stats:
-                    on_stats(job, parsed)
-            elif (
-                parsed is not None
-                and parsed.level == "error"
-                and (last_error is None or MAX_DELETE_REACHED not in last_error)
-            ):
-                last_error = parsed.message.strip()  # the guard's stop outranks the rest
-    return process.returncode, last_error
+@dataclass(frozen=True)
+class _Heard:
+    """What a folder's rclone said: its stats as it goes, then (``code`` set) its end."""
+
+    job: Job
+    stats: Stats | None = None
+    code: int | None = None
+    error: str | None = None
+
+
+@dataclass
+class _Folder:
+    """How a folder's sync is run: the deletion limit of its guard, the shared log."""
+
+    rclone: Path
+    env: dict[str, str]
+    log: TextIO
+    log_lock: threading.Lock
+    dry_run: bool
+    guard: DeletionGuard
+    running: set[subprocess.Popen[str]] = dataclasses.field(default_factory=set)
+
+    def stop(self) -> None:
+        """End the rclones still running (the run is being left on an error)."""
+        for process in list(self.running):
+            process.terminate()
+
+    def argv(self, job: Job, max_delete: int | None) -> list[str]:
+        argv = [
+            str(self.rclone),
+            "sync",
+            job.source_path,
+            remote_for(job.source_path),
+            "--use-json-log",
+            "--stats",
+            "1s",
+            "--stats-log-level",
+            "NOTICE",
+            "-v",
+            *EXCLUDES,
+            "--backup-dir",
+            f"{CRYPT_ROOT}{self.guard.kept_in(job.source_path)}",
+        ]
+        if max_delete is not None:
+            argv += ["--max-delete", str(max_delete)]
+        if self.dry_run:
+            argv.append("--dry-run")
+        return argv
+
+    def sync(self, job: Job, max_delete: int | None, heard: queue.Queue[_Heard]) -> None:
+        """One ``rclone sync`` (in its own thread): every stats line, then its exit code
+        and last error line, go to ``heard``; the tracker is written by the caller alone."""
+        last_error = None
+        code = -1
+        process: subprocess.Popen[str] | None = None
+        try:
+            with subprocess.Popen(
+                self.argv(job, max_delete),
+                env={**os.environ, **self.env},
+                stderr=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL,
+                text=True,
+                preexec_fn=_die_with_parent,
+            ) as process:
+                self.running.add(process)
+                assert process.stderr is not None
+                for line in process.stderr:
+                    with self.log_lock:
+                        self.log.write(line)
+                    parsed = parse_line(line)
+                    if isinstance(parsed, Stats):
+                        heard.put(_Heard(job, stats=parsed))
+                    elif (
+                        parsed is not None
+                        and parsed.level == "error"
+                        and (last_error is None or MAX_DELETE_REACHED not in last_error)
+                    ):
+                        last_error = parsed.message.strip()  # the guard's stop outranks the rest
+            code = process.returncode
+        except OSError as failure:  # rclone could not be started
+            last_error = str(failure)
+        finally:
+            if process is not None:
+                self.running.discard(process)
+            heard.put(_Heard(job, code=code, error=last_error))
+
+
+# Folders synced at once. Immich's library goes first and the small folders beside it, so
+# a night's fixed cost is about one rclone start, not five in a row.
+PARALLEL = 3
 
 
 def run_backup(
@@ -180,51 +214,84 @@ def run_backup(
     dry_run: bool = False,
     on_stats: Callable[[Job, Stats], None] | None = None,
 ) -> list[JobResult]:
-    results = []
-    for job in jobs:
-        if job.status == "COMPLETED":
-            continue
-        held = job.files_in_backup
-        held = count_files(job.source_path) if held is None else held
-        limit = guard.limit(held)
-        while True:
+    """Every job not yet completed, in priority order, :data:`PARALLEL` at once; each one
+    retried on rclone's temporary failures, stopped by the deletion guard. The results in
+    the jobs' order."""
+    todo = [job for job in jobs if job.status != "COMPLETED"]
+    heard: queue.Queue[_Heard] = queue.Queue()
+    held: dict[int, int] = {}  # files each folder's last completed backup held
+    results: dict[int, JobResult] = {}
+    running = 0
+    with log.open("a") as sink:
+        folder = _Folder(rclone, env, sink, threading.Lock(), dry_run, guard)
+
+        def start(job: Job) -> None:
+            nonlocal running
+            if job.id not in held:
+                known = job.files_in_backup
+                held[job.id] = count_files(job.source_path) if known is None else known
             if not dry_run:
                 backup_jobs.set_status(connection, job.id, "RUNNING")
-            code, error = run_job(
-                rclone,
-                env,
-                job,
-                connection,
-                log,
-                dry_run=dry_run,
-                guard=guard,
-                max_delete=limit,
-                on_stats=on_stats,
-            )
-            if code == 0:
-                if not dry_run:
-                    backup_jobs.set_status(connection, job.id, "COMPLETED")
-                    files = count_files(job.source_path)
-                    backup_jobs.record_files_in_backup(connection, job.id, files)
-                results.append(JobResult(job, "COMPLETED"))
-                break
-            if error is not None and MAX_DELETE_REACHED in error and limit is not None:
-                refusal = _refusal(job, guard, limit, held)
-                if not dry_run:
-                    backup_jobs.set_status(connection, job.id, "FAILED", refusal)
-                results.append(JobResult(job, "FAILED", refusal, refused=True))
-                break
-            message = f"rclone exited {code}" + (f": {error}" if error else "")
-            retries = job.retry_count
-            if code in RETRYABLE and retries < max_retries and not dry_run:
-                backup_jobs.count_retry(connection, job.id)
-                job = dataclasses.replace(job, retry_count=retries + 1, error_message=message)
-                continue
-            if not dry_run:
-                backup_jobs.set_status(connection, job.id, "FAILED", message)
-            results.append(JobResult(job, "FAILED", message))
-            break
-    return results
+            running += 1
+            args = (job, guard.limit(held[job.id]), heard)
+            threading.Thread(target=folder.sync, args=args, daemon=True).start()
+
+        try:
+            while todo or running:
+                while todo and running < PARALLEL:
+                    start(todo.pop(0))
+                event = heard.get()
+                if event.code is None:
+                    assert event.stats is not None
+                    if not dry_run:
+                        progress = event.stats.progress()
+                        backup_jobs.record_progress(connection, event.job.id, progress)
+                    if on_stats:
+                        on_stats(event.job, event.stats)
+                    continue
+                running -= 1
+                ended = _ended(connection, event, held[event.job.id], guard, max_retries, dry_run)
+                if isinstance(ended, JobResult):
+                    results[event.job.id] = ended
+                else:
+                    start(ended)  # a retry, at once
+        finally:  # left on an error or Ctrl-C: no rclone goes on writing, unwatched
+            folder.stop()
+            while running:
+                running -= heard.get().code is not None
+    return [results[job.id] for job in jobs if job.id in results]
+
+
+def _ended(
+    connection: sqlite3.Connection,
+    event: _Heard,
+    held: int,
+    guard: DeletionGuard,
+    max_retries: int,
+    dry_run: bool,
+) -> JobResult | Job:
+    """What a folder's ended rclone means: its result, or the job to run again."""
+    job, code, error = event.job, event.code, event.error
+    if code == 0:
+        if not dry_run:
+            backup_jobs.set_status(connection, job.id, "COMPLETED")
+            files = count_files(job.source_path)
+            backup_jobs.record_files_in_backup(connection, job.id, files)
+        return JobResult(job, "COMPLETED")
+    limit = guard.limit(held)
+    if error is not None and MAX_DELETE_REACHED in error and limit is not None:
+        refusal = _refusal(job, guard, limit, held)
+        if not dry_run:
+            backup_jobs.set_status(connection, job.id, "FAILED", refusal)
+        return JobResult(job, "FAILED", refusal, refused=True)
+    message = f"rclone exited {code}" + (f": {error}" if error else "")
+    retries = job.retry_count
+    if code in RETRYABLE and retries < max_retries and not dry_run:
+        backup_jobs.count_retry(connection, job.id)
+        return dataclasses.replace(job, retry_count=retries + 1, error_message=message)
+    if not dry_run:
+        backup_jobs.set_status(connection, job.id, "FAILED", message)
+    return JobResult(job, "FAILED", message)
 
 
 def _refusal(job: Job, guard: DeletionGuard, limit: int, held: int) -> str:

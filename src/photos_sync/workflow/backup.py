@@ -323,10 +323,13 @@ def _back_up_locked(
     log = work.settings.data_dir / "backup.log"
     create_private_file(log)  # the latest run only; it lists file names
     with work.feedback.meter("Backing up", 0) as progress:
+        seen: dict[int, Stats] = {}  # the folders run a few at once: their sum is shown
 
         def show(job: Job, stats: Stats) -> None:
+            seen[job.id] = stats
             progress.label = Path(job.source_path).name
-            progress.update(min(stats.bytes, stats.total_bytes), stats.total_bytes)
+            done = sum(min(s.bytes, s.total_bytes) for s in seen.values())
+            progress.update(done, sum(s.total_bytes for s in seen.values()))
 
         results = run_backup(
             rclone.binary,
