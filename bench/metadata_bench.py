@@ -7,28 +7,41 @@ metadata step (``sync_metadata``: from the end of the uploads to the end of the 
 taken by ``bench.timed_import``. Once the queues are idle again, every asset is read back
 from the server: how many lack a keyword Photos gives them.
 
+Every request photos-sync sends is counted too (``BENCH_REQUESTS``): the requests per
+asset beyond the uploads themselves. ``--double`` runs the same import against the test
+double instead (no real server needed; its seconds mean nothing, its counts do).
+
 With ``--before PATH`` (the ``src`` folder of an older checkout, e.g. a ``git worktree`` of
 the last landed commit), that photos-sync is measured the same way, taking turns.
 
     python -m bench.metadata_bench --real /var/cache/photos-sync-immich [--photos 200]
         [--before /tmp/old/src] [--rounds 2]
+    python -m bench.metadata_bench --double [--photos 200]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
+from collections import Counter
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import osxphotos
 
 from bench.corpus import build_corpus
 from tests.e2e.server import RealImmich, all_assets
+from tests.support.immich_double import ImmichDouble
+
+UPLOAD = "POST /api/assets"
 
 HERE = Path(__file__).resolve().parent.parent  # this checkout: its src is "now"
 
@@ -38,10 +51,25 @@ class Outcome:
     seconds: float  # the metadata step
     assets: int
     tags_lost: int  # assets lacking a keyword Photos gives them
+    requests: Counter[str]  # by method and route
 
     @property
     def per_thousand(self) -> float:
         return self.seconds * 1000 / self.assets
+
+    @property
+    def beyond_uploads(self) -> float:
+        """Requests per asset, the uploads left out."""
+        return (self.requests.total() - self.requests[UPLOAD]) / self.assets
+
+
+@dataclass
+class Server:
+    """Where the import goes: a URL, a way to get a new user's key, to wait for quiet."""
+
+    url: str
+    new_user: Callable[[], str]
+    wait_until_idle: Callable[[], object]
 
 
 def expected_keywords(library: Path) -> dict[str, set[str]]:
@@ -50,18 +78,20 @@ def expected_keywords(library: Path) -> dict[str, set[str]]:
     return {p.original_filename: set(p.keywords) for p in db.photos() if p.path}
 
 
-def run_once(real: RealImmich, library: Path, source: Path | None, workdir: Path) -> Outcome:
-    real.wait_until_idle()
-    key = real.new_user()
+def run_once(server: Server, library: Path, source: Path | None, workdir: Path) -> Outcome:
+    server.wait_until_idle()
+    key = server.new_user()
     times = workdir / "seconds.txt"
     times.unlink(missing_ok=True)
+    requests = workdir / "requests.json"
     env = {
         **os.environ,
-        "IMMICH_URL": real.url,
+        "IMMICH_URL": server.url,
         "IMMICH_API_KEY": key,
         "PHOTOS_LIBRARY": str(library),
         "PHOTOS_SYNC_DATA": str(workdir / "data"),
         "BENCH_METADATA_SECONDS": str(times),
+        "BENCH_REQUESTS": str(requests),
         "PYTHONPATH": os.pathsep.join([str(source or HERE / "src"), str(HERE)]),
     }
     subprocess.run(
@@ -71,9 +101,9 @@ def run_once(real: RealImmich, library: Path, source: Path | None, workdir: Path
         stdout=subprocess.DEVNULL,
     )
     seconds = sum(float(line) for line in times.read_text().split())
-    real.wait_until_idle()
+    server.wait_until_idle()
     wanted = expected_keywords(library)
-    with real.api(key) as client:
+    with httpx.Client(base_url=f"{server.url}/api", headers={"x-api-key": key}) as client:
         assets = all_assets(client)
     lost = sum(
         1
@@ -81,20 +111,32 @@ def run_once(real: RealImmich, library: Path, source: Path | None, workdir: Path
         if not wanted.get(asset["originalFileName"], set())
         <= {tag["value"] for tag in asset.get("tags") or []}
     )
-    return Outcome(seconds, len(assets), lost)
+    return Outcome(seconds, len(assets), lost, Counter(json.loads(requests.read_text())))
+
+
+def _server(kit: Path | None, stack: ExitStack) -> Server:
+    if kit is None:
+        double = stack.enter_context(ImmichDouble())
+        return Server(double.url, lambda: double.add_key(["all"]), lambda: None)
+    os.environ["PHOTOS_SYNC_E2E_IMMICH_DIR"] = str(kit)
+    real = RealImmich.from_environment()
+    assert real is not None, f"no immich.env in {kit}: run the kit's reset.sh first"
+    return Server(real.url, real.new_user, real.wait_until_idle)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--real", type=Path, required=True, help="a started real-Immich kit")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--real", type=Path, help="a started real-Immich kit")
+    where.add_argument("--double", action="store_true", help="the test double instead")
     parser.add_argument("--photos", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--before", type=Path, help="src folder of an older photos-sync")
     args = parser.parse_args()
-    os.environ["PHOTOS_SYNC_E2E_IMMICH_DIR"] = str(args.real)
-    real = RealImmich.from_environment()
-    assert real is not None, f"no immich.env in {args.real}: run the kit's reset.sh first"
-    with tempfile.TemporaryDirectory() as folder:
+    if args.double:
+        args.rounds = 1  # one user on the double: a second round would find it all there
+    with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
+        server = _server(args.real, stack)
         workdir = Path(folder)
         corpus = build_corpus(workdir / "corpus", photos=args.photos, videos=0, rich=True)
         contenders = {"now": None, **({"before": args.before} if args.before else {})}
@@ -104,12 +146,14 @@ def main() -> None:
             for name in order:
                 run_dir = workdir / f"{name}-{round_}"
                 run_dir.mkdir()
-                outcome = run_once(real, corpus.library, contenders[name], run_dir)
+                outcome = run_once(server, corpus.library, contenders[name], run_dir)
                 results[name].append(outcome)
                 print(
                     f"  round {round_ + 1} {name}: metadata step {outcome.seconds:.2f} s for "
                     f"{outcome.assets} assets = {outcome.per_thousand:.1f} s per 1,000; "
-                    f"{outcome.tags_lost} assets lack a keyword",
+                    f"{outcome.tags_lost} assets lack a keyword; "
+                    f"{outcome.beyond_uploads:.2f} requests per asset beyond the uploads "
+                    f"({', '.join(f'{k} {n}' for k, n in outcome.requests.most_common(8))})",
                     flush=True,
                 )
     for name, outcomes in results.items():

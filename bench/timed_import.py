@@ -1,5 +1,7 @@
 """photos-sync's own command line with its metadata step timed: the seconds of each call
-of ``sync_metadata`` are appended to the file named by ``BENCH_METADATA_SECONDS``.
+of ``sync_metadata`` are appended to the file named by ``BENCH_METADATA_SECONDS``; with
+``BENCH_REQUESTS``, every request it sends to Immich is counted by method and route (ids
+folded) into that file, as JSON, when it exits.
 
 Works for whichever photos-sync is first on ``sys.path``: this tree, or an older checkout
 put there with ``PYTHONPATH`` (how ``bench.metadata_bench`` measures "before").
@@ -9,13 +11,22 @@ put there with ``PYTHONPATH`` (how ``bench.metadata_bench`` measures "before").
 
 from __future__ import annotations
 
+import atexit
+import json
 import os
+import re
 import sys
 import time
+from collections import Counter
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
+import httpx
+
 from photos_sync.cli import main
+
+AN_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def _timed(step: Any) -> Any:
@@ -41,7 +52,21 @@ def _time_every_caller() -> None:
             module.sync_metadata = _timed(step)  # type: ignore[attr-defined]
 
 
+def _count_requests(into: Path) -> None:
+    counts: Counter[str] = Counter()
+    send = httpx.Client.send
+
+    def counted(self: httpx.Client, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        counts[f"{request.method} {AN_ID.sub('{id}', request.url.path)}"] += 1
+        return send(self, request, **kwargs)
+
+    httpx.Client.send = counted  # type: ignore[method-assign]
+    atexit.register(lambda: into.write_text(json.dumps(counts)))
+
+
 if __name__ == "__main__":
+    if "BENCH_REQUESTS" in os.environ:
+        _count_requests(Path(os.environ["BENCH_REQUESTS"]))
     _time_every_caller()
     sys.argv = ["photos-sync", *sys.argv[1:]]
     main()

@@ -372,6 +372,36 @@ def test_fields_immich_is_still_rewriting_tags_for_are_sent_by_the_next_run(
     assert not any(run_json(run_cli, "sync")["metadata"].values())
 
 
+def test_a_date_immich_read_from_the_file_as_photos_shows_it_is_not_sent(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    """What a real Immich 3.1.0 read from two of the fixture's files: IMG_4547.jpg's moment
+    at the wall time Photos shows (Adelaide, +09:30), wedding.jpg's three hours off (its
+    zone was changed in Photos). The first needs no date sent (an asset with nothing else
+    to send saves its request, sidecar rewrite and read-back); the second gets Photos' date;
+    neither is sent again."""
+    immich.state.file_dates = {
+        "IMG_4547.jpg": ("2017-06-20T07:48:56.518+00:00", "2017-06-20T17:18:56.518Z"),
+        "wedding.jpg": ("2019-04-15T21:40:24.86+00:00", "2019-04-15T14:40:24.860Z"),
+    }
+    configure(library_copy("Test-26.1.photoslibrary"))
+    run_json(run_cli, "sync")
+    by_name = {a.original_file_name: a for a in immich.state.assets.values()}
+    adelaide, wedding = by_name["IMG_4547.jpg"], by_name["wedding.jpg"]
+    assert adelaide.date_time_original == "2017-06-20T07:48:56.518+00:00"  # as Immich read it
+    assert wedding.date_time_original == "2019-04-15T14:40:24.086000-04:00"  # Photos' own
+    rows = tracker_rows(data_dir)
+    applied = json.loads(rows["3DD2C897-F19E-4CA6-8C22-B027D5A71907"]["applied_metadata"])
+    assert applied["date"] == "2017-06-20T17:18:56.518000+09:30"
+    again = len(immich.requests)
+    run_json(run_cli, "sync")
+    assert writes(immich, again) == []
+
+
 SIDECAR_REWRITES = ("updateAsset", "updateAssets")  # each queues Immich's SidecarWrite job
 
 

@@ -142,6 +142,16 @@ class Existing:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """How far Immich has read a new upload, and the date it read from the file once done:
+    the moment (``dateTimeOriginal``) and the wall time it shows (``localDateTime``)."""
+
+    state: str  # "waiting", "reading" or "done"
+    taken: str | None = None
+    local: str | None = None
+
+
+@dataclass(frozen=True)
 class ServerValues:
     """What an asset already shows on the server, for the fields Photos may also set."""
 
@@ -559,23 +569,23 @@ class ImmichClient:
                 "PUT", "/tags/assets", json={"tagIds": list(tag_ids), "assetIds": list(batch)}
             )
 
-    def extraction_states(self, asset_ids: Collection[str], since: str) -> dict[str, str]:
+    def extraction_states(self, asset_ids: Collection[str], since: str) -> dict[str, Reading]:
         """Of these assets (uploaded after ``since``), how far Immich has read each new file:
         ``"waiting"`` (nothing yet), ``"reading"`` (its size is known: the extraction is
         under way) or ``"done"`` (its thumbnail exists: Immich makes it only once the
         extraction, which ends by replacing the asset's tags and EXIF fields with the
-        file's, has finished). Assets not listed are long done."""
+        file's, has finished), with the date it read once done. Assets not listed are long
+        done."""
         wanted = set(asset_ids)
         states = {}
-        for item in self._search({"createdAfter": since}, 1000):
-            if item["id"] in wanted:
-                states[item["id"]] = (
-                    "done"
-                    if item.get("thumbhash")
-                    else "reading"
-                    if item.get("width")
-                    else "waiting"
-                )
+        for item in self._search({"createdAfter": since, "withExif": True}, 1000):
+            if item["id"] not in wanted:
+                continue
+            if item.get("thumbhash"):
+                taken = (item.get("exifInfo") or {}).get("dateTimeOriginal")
+                states[item["id"]] = Reading("done", taken, item.get("localDateTime"))
+            else:
+                states[item["id"]] = Reading("reading" if item.get("width") else "waiting")
         return states
 
     def server_clock(self) -> datetime | None:

@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
-from photos_sync.immich.client import ServerAlbum, ServerValues
+from photos_sync.immich.client import Reading, ServerAlbum, ServerValues
 from photos_sync.source.catalog import CatalogEntry, PhotosAlbum
 from photos_sync.track.metadata import ImportedAsset
 
@@ -143,6 +144,20 @@ class MetadataPlan:
             self.applied[uuid] = {k: v for k, v in self.applied[uuid].items() if k == "favorite"}
         self.deferred += len(uuids)
 
+    def keep_dates_read(self, read: Mapping[str, Reading]) -> None:
+        """Leave out the date of a new upload when Immich read the same from its file: the
+        same moment shown at the same wall time (an iPhone photo's offset, or a place's
+        zone giving the same). Immich then shows what Photos shows without a request, a
+        sidecar rewrite and a read-back per asset. The date counts as sent."""
+        kept = []
+        for uuid, immich_id, changes in self.updates:
+            reading = read.get(immich_id)
+            if reading and "dateTimeOriginal" in changes and same_date(changes, reading):
+                changes = {k: v for k, v in changes.items() if k != "dateTimeOriginal"}
+            if changes:
+                kept.append((uuid, immich_id, changes))
+        self.updates = kept
+
     def defer_fields(self, immich_ids: set[str]) -> None:
         """Leave out the sidecar fields (description, date, place) of these assets, whose
         sidecar Immich was still rewriting for their tags when the wait ended, and record
@@ -158,6 +173,20 @@ class MetadataPlan:
             if changes:
                 kept.append((uuid, immich_id, changes))
         self.updates = kept
+
+
+def same_date(changes: Mapping[str, Any], reading: Reading) -> bool:
+    """Whether Immich already shows the date to send: the same moment (to the millisecond)
+    at the same wall time. Anything unreadable counts as different, so it is sent."""
+    try:
+        wanted = datetime.fromisoformat(str(changes["dateTimeOriginal"]))
+        taken = datetime.fromisoformat(str(reading.taken))
+        local = datetime.fromisoformat(str(reading.local)).replace(tzinfo=None)
+    except ValueError:
+        return False
+    if wanted.tzinfo is None or taken.tzinfo is None:
+        return False
+    return wanted == taken and wanted.replace(tzinfo=None) == local
 
 
 def album_name(album: PhotosAlbum, prefix: str) -> str:

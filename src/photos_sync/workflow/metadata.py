@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from photos_sync.immich.client import ImmichClient
+from photos_sync.immich.client import ImmichClient, Reading
 from photos_sync.plan.metadata import MetadataOptions, MetadataPlan, metadata_changes
 from photos_sync.source.library import PhotosLibrary
 from photos_sync.track.metadata import (
@@ -66,27 +66,33 @@ THUMBNAIL_GRACE = 30.0
 CLOCK_SKEW = timedelta(minutes=10)  # the server's clock may differ from ours
 
 
-def wait_for_extraction(client: ImmichClient, asset_ids: set[str], since: datetime) -> set[str]:
+def wait_for_extraction(
+    client: ImmichClient, asset_ids: set[str], since: datetime
+) -> tuple[set[str], dict[str, Reading]]:
     """Wait until Immich has finished reading these new uploads, as long as it makes
-    progress (bounded); the ones still unfinished when the wait ended. One listing per look,
-    whatever the number of assets. The grace for a file whose thumbnail fails counts from
-    when its size was seen (the extraction under way), never from its upload: a busy
-    server may start reading a file long after it arrived."""
+    progress (bounded): the ones still unfinished when the wait ended, and what Immich read
+    of the others. One listing per look, whatever the number of assets. The grace for a
+    file whose thumbnail fails counts from when its size was seen (the extraction under
+    way), never from its upload: a busy server may start reading a file long after it
+    arrived."""
     after = (since - CLOCK_SKEW).isoformat()
     reading_since: dict[str, float] = {}
+    read: dict[str, Reading] = {}
 
     def finished(pending: set[str], now: float) -> set[str]:
         states = client.extraction_states(pending, after)
         done = set()
         for asset_id in pending:
-            state = states.get(asset_id, "done")
-            if state == "reading":
+            state = states.get(asset_id, Reading("done"))
+            if state.state == "reading":
                 reading_since.setdefault(asset_id, now)
-            if state == "done" or now - reading_since.get(asset_id, now) > THUMBNAIL_GRACE:
+            if state.state == "done":
+                read[asset_id] = state
+            if state.state == "done" or now - reading_since.get(asset_id, now) > THUMBNAIL_GRACE:
                 done.add(asset_id)
         return done
 
-    return _wait_while_progressing(asset_ids, finished)
+    return _wait_while_progressing(asset_ids, finished), read
 
 
 def _wait_while_progressing(
@@ -171,10 +177,11 @@ def sync_metadata(
     starts = [t for t in (uploaded_since, _recent_import(imported)) if t is not None]
     since = min(starts) if starts else None
     if touched and since is not None:
-        unfinished = wait_for_extraction(client, touched, since)
+        unfinished, read = wait_for_extraction(client, touched, since)
         if unfinished:
             log.info("Immich still reading %d new uploads: their metadata waits", len(unfinished))
         plan.defer(unfinished)
+        plan.keep_dates_read(read)
     send_metadata(client, connection, plan, ServerRewrites(client))
     sent = {name: n for name, n in plan.counts().items() if n}
     log.info("metadata sent to Immich: %s", sent or "nothing")

@@ -55,7 +55,7 @@ def asset_json(state: ServerState, asset: Asset) -> dict[str, Any]:
         "thumbhash": None if asset.original_file_name in state.still_reading else "AAAA",
         "fileCreatedAt": asset.file_created_at,
         "fileModifiedAt": asset.file_modified_at,
-        "localDateTime": asset.file_created_at,
+        "localDateTime": asset.local_date_time or asset.file_created_at,
         "updatedAt": asset.updated_at,
         "isFavorite": asset.is_favorite,
         "isArchived": asset.visibility == "archive",
@@ -148,6 +148,8 @@ def upload(state: ServerState, form: UploadedForm, key: ApiKey) -> Reply:
                 metadata={item["key"]: item["value"] for item in metadata},
             )
         )
+        if filename in state.file_dates:
+            asset.date_time_original, asset.local_date_time = state.file_dates[filename]
     return 201, {"id": asset.id, "status": "created"}
 
 

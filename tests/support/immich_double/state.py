@@ -147,6 +147,7 @@ class Asset:
     metadata: dict[str, object] = field(default_factory=dict)
     tags: set[str] = field(default_factory=set)  # tag ids
     stack_id: str | None = None
+    local_date_time: str | None = None  # the wall time shown, when read from the file
     created_at: str = field(default_factory=now_iso)
     updated_at: str = field(default_factory=now_iso)
 
@@ -218,6 +219,9 @@ class ServerState:
         # Original file names whose metadata extraction never ends (no thumbnail yet): a
         # busy real server, for the tests of what waits on it.
         self.still_reading: set[str] = set()
+        # Original file name -> the date Immich reads from such a file (dateTimeOriginal,
+        # localDateTime): the double reads no file, a test says what real Immich read.
+        self.file_dates: dict[str, tuple[str, str]] = {}
         self.sidecars = Sidecars()  # the XMP rewrites each tag and field change starts
         # The server's settings: a real Immich 3.1.0's defaults (system-config.json); with
         # config_file, they come from IMMICH_CONFIG_FILE and the API cannot change them.
