@@ -4,6 +4,7 @@ albums, burst stacks. Pure logic: desired state (Photos) against what was alread
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -85,6 +86,9 @@ class MetadataPlan:
     faces: list[FaceWork] = field(default_factory=list)
     applied: dict[str, dict[str, Any]] = field(default_factory=dict)  # per asset, once sent
     deferred: int = 0  # new uploads Immich was still reading: their EXIF-side fields wait
+    # Photos UUID -> the key of its inputs (settle_key), for the assets planned in full:
+    # recorded once all of it was sent, so the next run leaves it unread if nothing moved.
+    settle: dict[str, str] = field(default_factory=dict)
     match_names: bool = False  # take an Immich person of the same name (--people-match-names)
 
     def counts(self) -> dict[str, int]:
@@ -142,6 +146,8 @@ class MetadataPlan:
                     del changes[name]
         for uuid in uuids & self.applied.keys():
             self.applied[uuid] = {k: v for k, v in self.applied[uuid].items() if k == "favorite"}
+        for uuid in uuids:
+            self.settle.pop(uuid, None)
         self.deferred += len(uuids)
 
     def keep_dates_read(self, read: Mapping[str, Reading]) -> None:
@@ -169,10 +175,26 @@ class MetadataPlan:
                 applied = self.applied.get(uuid, {})
                 for sent in ("description", "date", "location"):
                     applied.pop(sent, None)
+                self.settle.pop(uuid, None)
                 self.deferred += 1
             if changes:
                 kept.append((uuid, immich_id, changes))
         self.updates = kept
+
+
+def settle_key(
+    options: MetadataOptions,
+    entry: CatalogEntry | None,
+    photos_metadata: str | None,
+    companions: str | None,
+) -> str:
+    """The inputs of an asset's own metadata as one short key: what Photos says of it (as
+    the tracker stores it), its favorite and hidden flags, its companions and the options
+    that shape what it gets. Albums, stacks and people's names are planned apart."""
+    flags = "-" if entry is None else f"{entry.favorite:d}{entry.hidden:d}"
+    shape = f"{options.people_tags:d}{options.people:d}{options.hidden_visibility}"
+    inputs = "\x1f".join((shape, flags, companions or "", photos_metadata or ""))
+    return hashlib.blake2b(inputs.encode(), digest_size=16).hexdigest()
 
 
 def same_date(changes: Mapping[str, Any], reading: Reading) -> bool:
@@ -325,9 +347,14 @@ def people_changes(
 ) -> None:
     """Every named person with a face to place: made once in Immich, renamed there when
     renamed in Photos. ``known``: Photos person UUID -> (Immich id, name last given);
-    ``current``: each person's name in Photos now (a rename touches no asset)."""
-    names: dict[str, str] = {}
+    ``current``: each person's name in Photos now (a rename touches no asset). A settled
+    asset's faces are all placed: its people are known, renamed from ``current``."""
+    names: dict[str, str] = {
+        person: current[person] for person in known if current and person in current
+    }
     for asset in assets:
+        if asset.settled:
+            continue
         for face in asset.desired.get("faces") or []:
             names[face[0]] = (current or {}).get(face[0], face[1])
     placing = {face.person_uuid for face in plan.faces if not face.remove}
@@ -442,6 +469,8 @@ def metadata_changes(
     """``adopted``: what the server shows of assets never sent anything (by Immich id)."""
     plan = MetadataPlan()
     for asset in assets:
+        if asset.settled:
+            continue
         server = (adopted or {}).get(asset.immich_id) if asset.applied is None else None
         _asset_changes(asset, entries.get(asset.uuid), plan, options, server)
     imported = {asset.uuid: asset.immich_id for asset in assets}

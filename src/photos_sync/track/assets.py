@@ -28,9 +28,11 @@ class AssetStatus(StrEnum):
     SKIPPED = "skipped"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TrackedAsset:
-    """What the tracker holds of one asset (the columns a scan compares)."""
+    """What the tracker holds of one asset (the columns a scan compares). Every command
+    reads all of them, 100k on a big library: the subtype flags stay as read until asked
+    for (building them for every row doubled the read)."""
 
     uuid: str
     filename: str | None
@@ -44,7 +46,11 @@ class TrackedAsset:
     original_size: int | None
     error_reason: str | None
     asset_created_at: str | None
-    subtypes: Subtypes
+    flags: tuple[int, ...]
+
+    @property
+    def subtypes(self) -> Subtypes:
+        return Subtypes(*map(bool, self.flags))
 
 
 _TRACKED_COLUMNS = (
@@ -65,21 +71,24 @@ _TRACKED_COLUMNS = (
 _FIRST_FLAG = len(_TRACKED_COLUMNS) - len(FLAG_COLUMNS)
 
 
+_STATUSES = {status.value: status for status in AssetStatus}
+
+
 def _tracked(row: tuple[Any, ...]) -> TrackedAsset:
     return TrackedAsset(
-        uuid=row[0],
-        filename=row[1],
-        media_type=row[2],
-        status=AssetStatus(row[3] or AssetStatus.PENDING),
-        archived=bool(row[4]),
-        in_trash=bool(row[5]),
-        photos_modified_at=row[6],
-        scanned_at=row[7],
-        original_availability=row[8],
-        original_size=row[9],
-        error_reason=row[10],
-        asset_created_at=row[11],
-        subtypes=Subtypes(*(bool(flag) for flag in row[_FIRST_FLAG:])),
+        row[0],  # uuid, filename, media_type: by position, as this runs 100k times
+        row[1],
+        row[2],
+        _STATUSES[row[3] or AssetStatus.PENDING],
+        bool(row[4]),
+        bool(row[5]),
+        row[6],
+        row[7],
+        row[8],
+        row[9],
+        row[10],
+        row[11],
+        row[_FIRST_FLAG:],
     )
 
 
@@ -276,6 +285,7 @@ def record_imported(
         "UPDATE imported_assets SET status = 'imported', immich_id = ?, sha1 = ?,"
         " file_size = ?, motion_video_immich_id = ?, cinematic_sidecars = ?,"
         " error_reason = ?, imported_at = ?, updated_at = ?, applied_metadata = ?,"
+        " metadata_settled = NULL,"
         " companions = COALESCE(?, companions), uploaded_by_photos_sync = ?,"
         " removed_in_immich = NULL WHERE icloud_uuid = ?",
         (
@@ -368,6 +378,7 @@ def reset_to_pending(connection: sqlite3.Connection, uuids: list[str]) -> None:
         connection.executemany(
             "UPDATE imported_assets SET status = 'pending', immich_id = NULL,"
             " motion_video_immich_id = NULL, error_reason = NULL, applied_metadata = NULL,"
+            " metadata_settled = NULL,"
             " updated_at = ? WHERE icloud_uuid = ?",
             [(now, uuid) for uuid in uuids],
         )

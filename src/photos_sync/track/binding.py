@@ -64,6 +64,7 @@ def forget_server(connection: sqlite3.Connection) -> int:
         cursor = connection.execute(
             "UPDATE imported_assets SET status = 'pending', immich_id = NULL,"
             " motion_video_immich_id = NULL, applied_metadata = NULL, companions = NULL,"
+            " metadata_settled = NULL,"
             " error_reason = NULL, uploaded_by_photos_sync = NULL, removed_in_immich = NULL"
             " WHERE status = 'imported'"
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,24 +22,59 @@ class ImportedAsset:
     desired: dict[str, Any]  # from Photos, at the last scan
     applied: dict[str, Any] | None  # what was last sent
     companions: dict[str, str]  # "raw"/"edited" -> Immich id of that rendering
+    # Nothing of its own to send: its inputs are those recorded when all of it was sent.
+    # Its desired and applied are then not read (only raw_on_top, for its stack).
+    settled: bool = False
 
 
-def imported_for_metadata(connection: sqlite3.Connection) -> list[ImportedAsset]:
+# The inputs of an asset's own metadata, as one key: (Photos UUID, photos_metadata,
+# companions) -> key. See plan.metadata.settle_key.
+SettleKey = Callable[[str, str | None, str | None], str]
+
+
+def imported_for_metadata(
+    connection: sqlite3.Connection, settle_key: SettleKey | None = None
+) -> list[ImportedAsset]:
+    """Every imported asset still in Photos. With ``settle_key``, an asset whose key is the
+    one recorded when all of it was sent comes back ``settled``, its JSON left unread: on
+    100k assets, reading it all was most of a nightly run with nothing new."""
     rows = connection.execute(
-        "SELECT icloud_uuid, immich_id, burst_id, photos_metadata, applied_metadata, companions"
-        " FROM imported_assets WHERE status = 'imported' AND archived = 0 AND in_trash = 0"
+        "SELECT icloud_uuid, immich_id, burst_id, photos_metadata, applied_metadata,"
+        " companions, metadata_settled FROM imported_assets"
+        " WHERE status = 'imported' AND archived = 0 AND in_trash = 0"
     )
-    return [
-        ImportedAsset(
-            uuid=row[0],
-            immich_id=row[1],
-            burst_id=row[2],
-            desired=json.loads(row[3] or "{}"),
-            applied=json.loads(row[4]) if row[4] else None,
-            companions=json.loads(row[5]) if row[5] else {},
+    assets = []
+    for uuid, immich_id, burst_id, desired, applied, companions, settled in rows:
+        if settle_key is not None and settled == settle_key(uuid, desired, companions):
+            on_top = {"raw_on_top": json.loads(desired)["raw_on_top"]} if companions else {}
+            assets.append(
+                ImportedAsset(uuid, immich_id, burst_id, on_top, {}, _companions(companions), True)
+            )
+            continue
+        assets.append(
+            ImportedAsset(
+                uuid=uuid,
+                immich_id=immich_id,
+                burst_id=burst_id,
+                desired=json.loads(desired or "{}"),
+                applied=json.loads(applied) if applied else None,
+                companions=_companions(companions),
+            )
         )
-        for row in rows
-    ]
+    return assets
+
+
+def _companions(text: str | None) -> dict[str, str]:
+    return json.loads(text) if text else {}
+
+
+def record_settled(connection: sqlite3.Connection, keys: dict[str, str]) -> None:
+    """The key of each asset all of whose metadata was just sent."""
+    with transaction(connection):
+        connection.executemany(
+            "UPDATE imported_assets SET metadata_settled = ? WHERE icloud_uuid = ?",
+            [(key, uuid) for uuid, key in keys.items()],
+        )
 
 
 def record_applied(connection: sqlite3.Connection, applied: dict[str, dict[str, Any]]) -> None:

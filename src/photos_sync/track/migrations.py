@@ -204,6 +204,13 @@ IGNORED = Migration(
     ),
 )
 
+SETTLED = Migration(
+    7,
+    "the inputs of each asset's metadata when all of it was last sent, so a nightly run"
+    " reads and plans only the assets whose inputs moved since",
+    ("ALTER TABLE imported_assets ADD COLUMN metadata_settled TEXT",),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     SEED_SCHEMA,
     PHOTOS_SYNC_ADDITIONS,
@@ -211,5 +218,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     COMPANIONS,
     TRUST,
     IGNORED,
+    SETTLED,
 )
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -23,6 +23,7 @@ from photos_sync.track.metadata import (
     record_applied,
     record_members,
     record_person,
+    record_settled,
     record_stack,
     record_tags,
     tag_ids,
@@ -109,6 +110,8 @@ def send_metadata(
         record_stack(connection, stack.key, stack_id, [uuid for uuid, _ in stack.members])
     if plan.applied:
         record_applied(connection, plan.applied)
+    if plan.settle:
+        record_settled(connection, plan.settle)
 
 
 def _send_updates(client: ImmichClient, plan: MetadataPlan, which: Callable[[str], bool]) -> None:

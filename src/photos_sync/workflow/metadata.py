@@ -10,7 +10,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from photos_sync.immich.client import ImmichClient, Reading
-from photos_sync.plan.metadata import MetadataOptions, MetadataPlan, metadata_changes
+from photos_sync.plan.metadata import (
+    MetadataOptions,
+    MetadataPlan,
+    metadata_changes,
+    settle_key,
+)
 from photos_sync.source.library import PhotosLibrary
 from photos_sync.track.metadata import (
     album_ids,
@@ -36,9 +41,15 @@ def plan_metadata(
     With a client, assets found on the server rather than uploaded are first read there, so
     what the server already shows is kept (see ``adoption_baseline``)."""
     entries = {entry.uuid: entry for entry in library.entries()}
-    assets = imported_for_metadata(connection)
+    keys: dict[str, str] = {}
+
+    def key_of(uuid: str, desired: str | None, companions: str | None) -> str:
+        keys[uuid] = settle_key(options, entries.get(uuid), desired, companions)
+        return keys[uuid]
+
+    assets = imported_for_metadata(connection, key_of)
     adopted = [asset.immich_id for asset in assets if asset.applied is None]
-    return metadata_changes(
+    plan = metadata_changes(
         assets,
         entries,
         library.albums(),
@@ -50,6 +61,8 @@ def plan_metadata(
         people(connection),
         library.person_names() if options.people else None,
     )
+    plan.settle = {asset.uuid: keys[asset.uuid] for asset in assets if not asset.settled}
+    return plan
 
 
 EXTRACTION_POLL = 0.5  # seconds between looks at what Immich has still to read
@@ -170,7 +183,7 @@ def sync_metadata(
     file's; what photos-sync sends before that can be lost, so it waits for it first, and
     what Immich has still not read when the wait ends is left for the next run."""
     plan = plan_metadata(library, connection, options, client)
-    if plan.empty and not plan.applied:
+    if plan.empty and not plan.applied and not plan.settle:
         return plan
     touched = plan.exif_writes()
     imported = {i: datetime.fromisoformat(t) for i, t in import_times(connection, touched).items()}
