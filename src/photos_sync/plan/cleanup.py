@@ -8,7 +8,7 @@ so such a cleanup is refused unless forced.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from photos_sync.source.catalog import CatalogEntry
@@ -44,18 +44,24 @@ class CleanupPlan:
         }
 
 
-def plan_cleanup(
-    entries: Iterable[CatalogEntry],
-    tracked: Mapping[str, TrackedAsset],
-    trash_is_deleted: bool = False,
-) -> CleanupPlan:
-    """``trash_is_deleted``: an asset in Photos' Recently Deleted counts as deleted (when
-    deletions follow into Immich); otherwise only what left the library does."""
+def gone_from_library(
+    entries: Iterable[CatalogEntry], tracked: Iterable[str], trash_is_deleted: bool = False
+) -> list[str]:
+    """Which of the tracked (not archived) assets Photos no longer has. With
+    ``trash_is_deleted`` (deletions follow into Immich), an asset in Photos' Recently
+    Deleted counts as gone; otherwise only what left the library does."""
     in_library = {e.uuid for e in entries if not (trash_is_deleted and e.in_trash)}
-    gone = [a for uuid, a in tracked.items() if uuid not in in_library and not a.archived]
-    gone.sort(key=lambda a: (a.asset_created_at or "", a.uuid))
+    return [uuid for uuid in tracked if uuid not in in_library]
+
+
+def plan_cleanup(gone: Iterable[TrackedAsset], tracked: int) -> CleanupPlan:
+    """``gone``: the tracked assets Photos no longer has (:func:`gone_from_library`), of
+    ``tracked`` not archived in all."""
+    ordered = sorted(
+        (a for a in gone if not a.archived), key=lambda a: (a.asset_created_at or "", a.uuid)
+    )
     return CleanupPlan(
-        archive=[a for a in gone if a.status is AssetStatus.IMPORTED],
-        forget=[a for a in gone if a.status is not AssetStatus.IMPORTED],
-        tracked=sum(1 for a in tracked.values() if not a.archived),
+        archive=[a for a in ordered if a.status is AssetStatus.IMPORTED],
+        forget=[a for a in ordered if a.status is not AssetStatus.IMPORTED],
+        tracked=tracked,
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from photos_sync.source.catalog import CatalogEntry
 from photos_sync.source.records import SUBTYPE_LABELS, LibraryAsset
-from photos_sync.track.assets import TrackedAsset
+from photos_sync.track.assets import Scanned, TrackedAsset
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class ScanPlan:
 
 def plan_scan(
     entries: Iterable[CatalogEntry],
-    tracked: Mapping[str, TrackedAsset],
+    tracked: Mapping[str, Scanned],
     full: bool = False,
     recheck: frozenset[str] = frozenset(),
 ) -> ScanPlan:
@@ -100,7 +100,7 @@ def compare_scan(
     return changes
 
 
-def awaiting_files(tracked: Mapping[str, TrackedAsset]) -> set[str]:
+def awaiting_files(tracked: Mapping[str, Scanned]) -> set[str]:
     """Assets not imported because their original was missing: each run looks again."""
     return {
         uuid

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 from photos_sync.source.records import LibraryAsset, Subtypes, kind_name
 from photos_sync.track.database import transaction
@@ -92,12 +92,78 @@ def _tracked(row: tuple[Any, ...]) -> TrackedAsset:
     )
 
 
-def tracked_assets(connection: sqlite3.Connection) -> dict[str, TrackedAsset]:
-    """Every tracked asset by Photos UUID (read in one pass: this runs on every command)."""
+def tracked_assets(
+    connection: sqlite3.Connection, uuids: Collection[str] | None = None
+) -> dict[str, TrackedAsset]:
+    """Every tracked asset by Photos UUID (read in one pass: this runs on every command),
+    or only those of ``uuids``."""
     cursor = connection.cursor()
     cursor.row_factory = None
-    rows = cursor.execute(f"SELECT {', '.join(_TRACKED_COLUMNS)} FROM imported_assets")
-    return {row[0]: _tracked(row) for row in rows}
+    query = f"SELECT {', '.join(_TRACKED_COLUMNS)} FROM imported_assets"
+    if uuids is None:
+        return {row[0]: _tracked(row) for row in cursor.execute(query)}
+    if len(uuids) > 5000:  # most of them: one pass is quicker than many look-ups
+        wanted_set = set(uuids)
+        return {row[0]: _tracked(row) for row in cursor.execute(query) if row[0] in wanted_set}
+    found = {}
+    wanted = list(uuids)
+    for start in range(0, len(wanted), 500):  # SQLite's limit on parameters, with room
+        batch = wanted[start : start + 500]
+        marks = ", ".join("?" * len(batch))
+        for row in cursor.execute(f"{query} WHERE icloud_uuid IN ({marks})", batch):
+            found[row[0]] = _tracked(row)
+    return found
+
+
+class Scanned(Protocol):
+    """What a scan compares of a tracked asset (a :class:`TrackedAsset` has it too)."""
+
+    @property
+    def uuid(self) -> str: ...
+    @property
+    def status(self) -> AssetStatus: ...
+    @property
+    def archived(self) -> bool: ...
+    @property
+    def in_trash(self) -> bool: ...
+    @property
+    def photos_modified_at(self) -> str | None: ...
+    @property
+    def scanned_at(self) -> str | None: ...
+    @property
+    def original_availability(self) -> str | None: ...
+
+
+class ScanState(NamedTuple):
+    """What a scan compares of every tracked asset: read for all of them each run, the
+    whole record only for the few read again."""
+
+    uuid: str
+    status: AssetStatus
+    archived: bool
+    in_trash: bool
+    photos_modified_at: str | None
+    scanned_at: str | None
+    original_availability: str | None
+
+
+def scan_states(connection: sqlite3.Connection) -> dict[str, ScanState]:
+    rows = connection.execute(
+        "SELECT icloud_uuid, status, archived, in_trash, photos_modified_at, scanned_at,"
+        " original_availability FROM imported_assets"
+    )
+    return {
+        row[0]: ScanState(
+            row[0], _STATUSES[row[1] or "pending"], bool(row[2]), bool(row[3]), *row[4:]
+        )
+        for row in rows
+    }
+
+
+def live_uuids(connection: sqlite3.Connection) -> list[str]:
+    """The Photos UUIDs of every tracked asset not archived."""
+    rows = connection.execute("SELECT icloud_uuid FROM imported_assets WHERE archived = 0")
+    return [uuid for (uuid,) in rows]
 
 
 def photos_metadata(asset: LibraryAsset) -> dict[str, object]:

@@ -13,13 +13,14 @@ from dataclasses import replace
 
 from photos_sync.errors import PhotosSyncError
 from photos_sync.immich.client import ImmichClient
-from photos_sync.plan.cleanup import CleanupPlan, plan_cleanup
+from photos_sync.plan.cleanup import CleanupPlan, gone_from_library, plan_cleanup
 from photos_sync.plan.metadata import marked_albums
 from photos_sync.source.library import PhotosLibrary
 from photos_sync.track.assets import (
     archive_assets,
     back_from_deletion,
     forget_assets,
+    live_uuids,
     record_removed,
     removable_in_immich,
     tracked_assets,
@@ -46,11 +47,13 @@ def cleanup_library(
     """Mark gone-and-imported assets archived, forget gone-and-never-imported ones; with a
     deletion mode and a client, follow into Immich (and bring back what returned)."""
     following = deletions != "keep" and client is not None
-    plan = plan_cleanup(library.entries(), tracked_assets(connection), trash_is_deleted=following)
+    live = live_uuids(connection)  # the whole records only of what is gone: 100k a night
+    gone = gone_from_library(library.entries(), live, trash_is_deleted=following)
+    plan = plan_cleanup(tracked_assets(connection, gone).values(), len(live))
     if plan.suspicious and not force:
-        gone = len(plan.archive) + len(plan.forget)
+        count = len(plan.archive) + len(plan.forget)
         raise PhotosSyncError(
-            f"Refusing to clean up: {gone:,} of {plan.tracked:,} tracked assets are not in "
+            f"Refusing to clean up: {count:,} of {plan.tracked:,} tracked assets are not in "
             f"{library.path}",
             "Check that this is the right, fully copied library; --force if it really is",
         )

@@ -15,8 +15,9 @@ from photos_sync.source.catalog import CatalogEntry
 from photos_sync.source.library import PhotosLibrary
 from photos_sync.source.records import LibraryAsset
 from photos_sync.track.assets import (
-    TrackedAsset,
+    ScanState,
     save_scanned,
+    scan_states,
     tracked_assets,
     unarchive_assets,
 )
@@ -57,7 +58,7 @@ class ScanResult:
 
 
 def _files_back(
-    library: PhotosLibrary, entries: list[CatalogEntry], tracked: dict[str, TrackedAsset]
+    library: PhotosLibrary, entries: list[CatalogEntry], tracked: dict[str, ScanState]
 ) -> frozenset[str]:
     """Missing originals that are on disk again (a copy that finished, a disk back): one stat
     each, so only those are read again."""
@@ -83,7 +84,7 @@ def scan_library(
 ) -> ScanResult:
     """Bring the tracker's picture of the library up to date; report what differed."""
     entries = library.entries()
-    tracked = tracked_assets(connection)
+    tracked = scan_states(connection)  # the whole records only of what is read again
     plan = plan_scan(entries, tracked, full=full, recheck=_files_back(library, entries, tracked))
     modified_at = {entry.uuid: entry.modified_at for entry in plan.to_read}
     scanned: list[tuple[LibraryAsset, str | None]] = []
@@ -91,7 +92,8 @@ def scan_library(
         scanned.append((asset, modified_at[asset.uuid]))
         if progress is not None:
             progress(done, len(plan.to_read))
-    changes = compare_scan((asset for asset, _ in scanned), tracked)
+    before = tracked_assets(connection, [asset.uuid for asset, _ in scanned]) if scanned else {}
+    changes = compare_scan((asset for asset, _ in scanned), before)
     saved = 0 if dry_run else save_scanned(connection, scanned)
     back = [
         entry.uuid
