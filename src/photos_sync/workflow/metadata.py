@@ -65,7 +65,10 @@ def plan_metadata(
     return plan
 
 
-EXTRACTION_POLL = 0.5  # seconds between looks at what Immich has still to read
+# Seconds between looks at what Immich has still to read: at first, then a tenth of the
+# wait so far, up to the most (each look is one listing: a long wait costs few requests).
+EXTRACTION_POLL = 0.5
+EXTRACTION_POLL_MOST = 5.0
 # Seconds: how long the wait goes on while no new upload finishes (the server is stuck, or
 # far behind), and at most in all. What Immich has not read by then is sent by the next
 # run (a busy server on a first import of 100k photos may take hours).
@@ -111,9 +114,9 @@ def wait_for_extraction(
 def _wait_while_progressing(
     asset_ids: set[str], finished: Callable[[set[str], float], set[str]]
 ) -> set[str]:
-    """Look at what is ``finished`` of what is pending, every :data:`EXTRACTION_POLL`
-    seconds, until nothing is pending, nothing finished for a while or the wait is long
-    (:data:`EXTRACTION_WAIT`); what is still pending then."""
+    """Look at what is ``finished`` of what is pending (more and more seldom, see
+    :data:`EXTRACTION_POLL`), until nothing is pending, nothing finished for a while or the
+    wait is long (:data:`EXTRACTION_WAIT`); what is still pending then."""
     stall, most = EXTRACTION_WAIT
     started = progressed = time.monotonic()
     pending = set(asset_ids)
@@ -125,7 +128,7 @@ def _wait_while_progressing(
             progressed = now
         if not pending or now - progressed > stall or now - started > most:
             break
-        time.sleep(EXTRACTION_POLL)
+        time.sleep(min(EXTRACTION_POLL_MOST, max(EXTRACTION_POLL, (now - started) / 10)))
     return pending
 
 
