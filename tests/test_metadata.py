@@ -14,6 +14,7 @@ from photos_sync.workflow import metadata as workflow
 from tests.conftest import CliResult, run_json
 from tests.support.fixtures import materialize, open_for_edit
 from tests.support.immich_double import ImmichDouble
+from tests.support.immich_double.state import Asset
 from tests.support.outcomes import import_json, tracker_rows
 
 Run = Callable[..., CliResult]
@@ -34,6 +35,11 @@ WRITES = (
 
 def writes(immich: ImmichDouble, since: int = 0) -> list[str]:
     return [s.operation for s in immich.requests[since:] if s.operation in WRITES]
+
+
+def asset_named(immich: ImmichDouble, name: str) -> Asset:
+    """The server's asset uploaded from the file of this name."""
+    return next(a for a in immich.state.assets.values() if a.original_file_name == name)
 
 
 @pytest.fixture
@@ -323,11 +329,9 @@ def test_what_immich_is_still_reading_is_sent_by_the_next_run(
     immich.state.still_reading = {"St James Park.jpg"}
     first = run_json(run_cli, "sync")
     assert first["metadata"]["deferred_to_next_run"] == 1
-    park = next(
-        a for a in immich.state.assets.values() if a.original_file_name == "St James Park.jpg"
-    )
+    park = asset_named(immich, "St James Park.jpg")
     assert park.tags == set() and park.description == "" and park.date_time_original is None
-    tulips = next(a for a in immich.state.assets.values() if a.original_file_name == "Tulips.jpg")
+    tulips = asset_named(immich, "Tulips.jpg")
     assert tulips.tags and tulips.description  # the others were read: theirs went
     assert run_json(run_cli, "status")["metadata_pending"]["updates"] == 1
     # A run that uploads nothing (after a killed one, say) still waits for what Immich is
@@ -358,9 +362,7 @@ def test_fields_immich_is_still_rewriting_tags_for_are_sent_by_the_next_run(
     first = run_json(run_cli, "sync")
     waiting = first["metadata"]["deferred_to_next_run"]
     assert waiting > 0 and immich.state.sidecars.races == 0
-    park = next(
-        a for a in immich.state.assets.values() if a.original_file_name == "St James Park.jpg"
-    )
+    park = asset_named(immich, "St James Park.jpg")
     assert len(park.tags) == 6 and park.description == ""
     assert run_json(run_cli, "status")["metadata_pending"]["updates"] == waiting
     with immich.state.lock:  # the queue has caught up
@@ -390,8 +392,7 @@ def test_a_date_immich_read_from_the_file_as_photos_shows_it_is_not_sent(
     }
     configure(library_copy("Test-26.1.photoslibrary"))
     run_json(run_cli, "sync")
-    by_name = {a.original_file_name: a for a in immich.state.assets.values()}
-    adelaide, wedding = by_name["IMG_4547.jpg"], by_name["wedding.jpg"]
+    adelaide, wedding = asset_named(immich, "IMG_4547.jpg"), asset_named(immich, "wedding.jpg")
     assert adelaide.date_time_original == "2017-06-20T07:48:56.518+00:00"  # as Immich read it
     assert wedding.date_time_original == "2019-04-15T14:40:24.086000-04:00"  # Photos' own
     rows = tracker_rows(data_dir)
