@@ -374,6 +374,38 @@ def test_fields_immich_is_still_rewriting_tags_for_are_sent_by_the_next_run(
     assert not any(run_json(run_cli, "sync")["metadata"].values())
 
 
+def test_a_photo_whose_file_had_its_keywords_gets_its_fields_at_once(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """St James Park.jpg embeds its six keywords, which Immich reads as tags at upload
+    (real Immich 3.1.0): photos-sync's tag request adds nothing, Immich rewrites no sidecar,
+    so there is nothing to wait for; waiting anyway stalled the run and left the photo's
+    description and date for the next night."""
+    monkeypatch.setattr(workflow, "EXTRACTION_WAIT", (2.0, 4.0))
+    monkeypatch.setattr(workflow, "EXTRACTION_POLL", 0.05)
+    immich.state.sidecars.seconds = 0.3
+    immich.state.file_keywords = {
+        "St James Park.jpg": [
+            "England",
+            "London",
+            "London 2018",
+            "St. James's Park",
+            "UK",
+            "United Kingdom",
+        ]
+    }
+    configure(library_copy("Test-26.1.photoslibrary"))
+    first = run_json(run_cli, "sync")["metadata"]
+    immich.state.finish_rewrites()
+    assert first["deferred_to_next_run"] == 0 and immich.state.sidecars.races == 0
+    park = asset_named(immich, "St James Park.jpg")
+    assert len(park.tags) == 6 and park.description and park.date_time_original
+
+
 def test_a_date_immich_read_from_the_file_as_photos_shows_it_is_not_sent(
     run_cli: Run,
     library_copy: Callable[[str], Path],

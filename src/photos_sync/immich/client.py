@@ -561,13 +561,18 @@ class ImmichClient:
         body = self._json("PUT", "/tags", json={"tags": list(names)})
         return {tag["value"]: tag["id"] for tag in body}
 
-    def tag_assets(self, tag_ids: Sequence[str], asset_ids: Sequence[str]) -> None:
-        """``PUT /tags/assets``: every tag to every asset. Immich rewrites each asset's XMP
-        sidecar once per call, so an asset's whole set goes in one call."""
+    def tag_assets(self, tag_ids: Sequence[str], asset_ids: Sequence[str]) -> int:
+        """``PUT /tags/assets``: every tag to every asset; how many (tag, asset) pairs were
+        new. Immich rewrites the XMP sidecar of each asset that got a new tag, once per call,
+        so an asset's whole set goes in one call; an asset that had them all (a file's own
+        keywords, read at upload) gets no rewrite."""
+        added = 0
         for batch in chunked(asset_ids, 1000):
-            self._json(
+            body = self._json(
                 "PUT", "/tags/assets", json={"tagIds": list(tag_ids), "assetIds": list(batch)}
             )
+            added += int((body or {}).get("count", 0))
+        return added
 
     def extraction_states(self, asset_ids: Collection[str], since: str) -> dict[str, Reading]:
         """Of these assets (uploaded after ``since``), how far Immich has read each new file:
@@ -603,10 +608,14 @@ class ImmichClient:
         query = {"updatedAfter": moment.isoformat()}
         return {item["id"]: item["updatedAt"] for item in self._search(query, 1000)}
 
-    def untag_assets(self, tag_id: str, asset_ids: Sequence[str]) -> None:
-        """``DELETE /tags/{id}/assets``; an asset that no longer has the tag is fine."""
+    def untag_assets(self, tag_id: str, asset_ids: Sequence[str]) -> set[str]:
+        """``DELETE /tags/{id}/assets``; an asset that no longer has the tag is fine. The
+        assets the tag was taken off."""
+        removed: set[str] = set()
         for batch in chunked(asset_ids, 1000):
-            self._json("DELETE", f"/tags/{tag_id}/assets", json={"ids": list(batch)})
+            body = self._json("DELETE", f"/tags/{tag_id}/assets", json={"ids": list(batch)})
+            removed.update(item["id"] for item in body or [] if item.get("success"))
+        return removed
 
     def albums(self) -> list[ServerAlbum]:
         """The user's albums (``GET /albums``), without their assets."""

@@ -95,7 +95,7 @@ def send_metadata(
     twice = plan.rewritten_twice()
     if twice:
         rewrites.start(twice)
-    _send_tags(client, connection, plan)
+    twice &= _send_tags(client, connection, plan)
     _send_updates(client, plan, lambda immich_id: immich_id not in twice)
     if twice:
         plan.defer_fields(rewrites.wait(twice))
@@ -120,7 +120,13 @@ def _send_updates(client: ImmichClient, plan: MetadataPlan, which: Callable[[str
             client.update_asset(immich_id, **fields)
 
 
-def _send_tags(client: ImmichClient, connection: sqlite3.Connection, plan: MetadataPlan) -> None:
+def _send_tags(
+    client: ImmichClient, connection: sqlite3.Connection, plan: MetadataPlan
+) -> set[str]:
+    """The tags and untags; the assets whose sidecar Immich will rewrite for them. An asset
+    given nothing new (Immich had read its tags from the file) gets no rewrite: nothing to
+    wait for. (Of a group of assets given the same tags, all count as rewritten when any
+    tag was new: Immich says only how many were.)"""
     known = tag_ids(connection) if plan.tags or plan.untags else {}
     missing = [name for name in plan.tags if name not in known]
     if missing:
@@ -128,11 +134,15 @@ def _send_tags(client: ImmichClient, connection: sqlite3.Connection, plan: Metad
         record_tags(connection, created)
         known.update(created)
     to_tag = {name: [immich_id for _, immich_id in refs] for name, refs in plan.tags.items()}
+    rewritten: set[str] = set()
     for names, asset_ids in tag_sets(to_tag):
-        client.tag_assets([known[name] for name in names], asset_ids)
+        if client.tag_assets([known[name] for name in names], asset_ids) > 0:
+            rewritten.update(asset_ids)
     for name, refs in sorted(plan.untags.items()):
         if name in known:  # a tag photos-sync never made has nothing of ours to take off
-            client.untag_assets(known[name], [immich_id for _, immich_id in refs])
+            ids = [immich_id for _, immich_id in refs]
+            rewritten.update(client.untag_assets(known[name], ids))
+    return rewritten
 
 
 def _send_albums(client: ImmichClient, connection: sqlite3.Connection, plan: MetadataPlan) -> None:

@@ -150,6 +150,11 @@ def upload(state: ServerState, form: UploadedForm, key: ApiKey) -> Reply:
         )
         if filename in state.file_dates:
             asset.date_time_original, asset.local_date_time = state.file_dates[filename]
+        if filename in state.file_keywords:
+            from tests.support.immich_double.organizing import upsert_tags
+
+            _, made = upsert_tags(state, {"tags": state.file_keywords[filename]}, key)
+            asset.tags.update(tag["id"] for tag in made)
     return 201, {"id": asset.id, "status": "created"}
 
 

@@ -191,11 +191,11 @@ def tag_assets(state: ServerState, body: dict[str, Any], key: ApiKey) -> Reply:
     count = 0
     with state.lock:
         for asset in _owned_assets(state, key, body["assetIds"]):
-            for tag_id in body["tagIds"]:
-                if tag_id in state.tags and tag_id not in asset.tags:
-                    asset.tags.add(tag_id)
-                    count += 1
-            state.sidecars.rewrite(asset)  # once per asset and request, as Immich
+            added = [t for t in body["tagIds"] if t in state.tags and t not in asset.tags]
+            asset.tags.update(added)
+            count += len(added)
+            if added:  # once per asset and request, as Immich, and only if it got a new tag
+                state.sidecars.rewrite(asset)
     return 200, {"count": count}
 
 

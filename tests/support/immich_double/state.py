@@ -222,6 +222,9 @@ class ServerState:
         # Original file name -> the date Immich reads from such a file (dateTimeOriginal,
         # localDateTime): the double reads no file, a test says what real Immich read.
         self.file_dates: dict[str, tuple[str, str]] = {}
+        # Original file name -> the keywords embedded in such a file, which Immich reads as
+        # the asset's tags at upload.
+        self.file_keywords: dict[str, list[str]] = {}
         self.sidecars = Sidecars()  # the XMP rewrites each tag and field change starts
         # The server's settings: a real Immich 3.1.0's defaults (system-config.json); with
         # config_file, they come from IMMICH_CONFIG_FILE and the API cannot change them.
