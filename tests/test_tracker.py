@@ -9,13 +9,24 @@ import sys
 import textwrap
 import time
 from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from photos_sync.errors import AlreadyRunningError, TrackerError
+from photos_sync.source.records import (
+    Availability,
+    LibraryAsset,
+    MediaType,
+    Resource,
+    ResourceKind,
+    Subtypes,
+)
+from photos_sync.track.assets import save_scanned
 from photos_sync.track.database import migrate, open_tracker, open_tracker_read_only
 from photos_sync.track.lock import DataDirLock
+from photos_sync.track.metadata import imported_for_metadata, record_settled
 from photos_sync.track.migrations import LATEST_VERSION, MIGRATIONS
 
 SEED_COLUMNS = {
@@ -254,3 +265,40 @@ def test_each_step_upgrades_a_database_made_by_the_previous_version(
     row = connection.execute("SELECT immich_id, status FROM imported_assets").fetchone()
     assert row == ("i", "imported")
     assert before <= columns(connection, "imported_assets")
+
+
+def _scanned(description: str) -> LibraryAsset:
+    return LibraryAsset(
+        uuid="A1",
+        filename="a.jpg",
+        media_type=MediaType.PHOTO,
+        created_at=datetime(2024, 5, 1, 12, tzinfo=UTC),
+        modified_at=None,
+        original_size=1,
+        uti="public.jpeg",
+        subtypes=Subtypes(),
+        resources=(Resource(ResourceKind.ORIGINAL, Availability.MISSING),),
+        description=description,
+    )
+
+
+def test_a_rescan_unsettles_an_asset_only_when_photos_says_something_new(
+    tmp_path: Path,
+) -> None:
+    """The nightly run leaves a settled asset's metadata unread; what Photos says of it is
+    not in its key, so the scan is what must unsettle it when that changes."""
+
+    def settled() -> str | None:
+        row = connection.execute("SELECT metadata_settled FROM imported_assets").fetchone()
+        return str(row[0]) if row[0] is not None else None
+
+    with closing(open_tracker(tmp_path / "tracker.db")) as connection:
+        save_scanned(connection, [(_scanned("a day out"), "2024-05-01T12:00:00")])
+        connection.execute("UPDATE imported_assets SET status = 'imported', immich_id = 'i1'")
+        record_settled(connection, {"A1": "key"})
+        save_scanned(connection, [(_scanned("a day out"), "2024-05-02T12:00:00")])
+        assert settled() == "key"  # touched in Photos, nothing of it changed
+        save_scanned(connection, [(_scanned("a day at sea"), "2024-05-03T12:00:00")])
+        assert settled() is None
+        (asset,) = imported_for_metadata(connection, lambda uuid, companions: "key")
+        assert not asset.settled and asset.desired["description"] == "a day at sea"

@@ -182,18 +182,15 @@ class MetadataPlan:
         self.updates = kept
 
 
-def settle_key(
-    options: MetadataOptions,
-    entry: CatalogEntry | None,
-    photos_metadata: str | None,
-    companions: str | None,
-) -> str:
-    """The inputs of an asset's own metadata as one short key: what Photos says of it (as
-    the tracker stores it), its favorite and hidden flags, its companions and the options
-    that shape what it gets. Albums, stacks and people's names are planned apart."""
+def settle_key(options: MetadataOptions, entry: CatalogEntry | None, companions: str | None) -> str:
+    """The inputs of an asset's own metadata beyond what Photos says of it, as one short
+    key: its favorite and hidden flags, its companions and the options that shape what it
+    gets. What Photos says of it (the tracker's ``photos_metadata``) is not read for this:
+    the scan clears the recorded key whenever it stores something new there. Albums,
+    stacks and people's names are planned apart."""
     flags = "-" if entry is None else f"{entry.favorite:d}{entry.hidden:d}"
     shape = f"{options.people_tags:d}{options.people:d}{options.hidden_visibility}"
-    inputs = "\x1f".join((shape, flags, companions or "", photos_metadata or ""))
+    inputs = "\x1f".join((shape, flags, companions or ""))
     return hashlib.blake2b(inputs.encode(), digest_size=16).hexdigest()
 
 

@@ -220,6 +220,12 @@ def save_scanned(
         return 0
     columns = list(rows[0])
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "icloud_uuid")
+    # What Photos says of the asset is an input of its metadata: when it moved, what was
+    # sent is no longer all of it (SQLite evaluates this against the row before the update).
+    updates += (
+        ", metadata_settled = CASE WHEN photos_metadata IS excluded.photos_metadata"
+        " THEN metadata_settled END"
+    )
     statement = (
         f"INSERT INTO imported_assets ({', '.join(columns)}, status) "
         f"VALUES ({', '.join(':' + c for c in columns)}, 'pending') "

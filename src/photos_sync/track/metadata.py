@@ -27,9 +27,12 @@ class ImportedAsset:
     settled: bool = False
 
 
-# The inputs of an asset's own metadata, as one key: (Photos UUID, photos_metadata,
-# companions) -> key. See plan.metadata.settle_key.
-SettleKey = Callable[[str, str | None, str | None], str]
+# The inputs of an asset's own metadata beyond what Photos says of it, as one key:
+# (Photos UUID, companions) -> key. See plan.metadata.settle_key; what Photos says of it is
+# covered by the scan, which clears the recorded key when it stores something new.
+SettleKey = Callable[[str, str | None], str]
+
+_SENDABLE = " FROM imported_assets WHERE status = 'imported' AND archived = 0 AND in_trash = 0"
 
 
 def imported_for_metadata(
@@ -39,29 +42,45 @@ def imported_for_metadata(
     one recorded when all of it was sent comes back ``settled``, its JSON left unread: on
     100k assets, reading it all was most of a nightly run with nothing new."""
     rows = connection.execute(
-        "SELECT icloud_uuid, immich_id, burst_id, photos_metadata, applied_metadata,"
-        " companions, metadata_settled FROM imported_assets"
-        " WHERE status = 'imported' AND archived = 0 AND in_trash = 0"
+        "SELECT icloud_uuid, immich_id, burst_id, companions, metadata_settled,"
+        " json_extract(photos_metadata, '$.raw_on_top')" + _SENDABLE
     )
-    assets = []
-    for uuid, immich_id, burst_id, desired, applied, companions, settled in rows:
-        if settle_key is not None and settled == settle_key(uuid, desired, companions):
-            on_top = {"raw_on_top": json.loads(desired)["raw_on_top"]} if companions else {}
-            assets.append(
-                ImportedAsset(uuid, immich_id, burst_id, on_top, {}, _companions(companions), True)
-            )
+    assets: dict[str, ImportedAsset | None] = {}
+    for uuid, immich_id, burst_id, companions, recorded, on_top in rows:
+        key = settle_key(uuid, companions) if settle_key is not None else None
+        if recorded is None or recorded != key:
+            assets[uuid] = None  # read in full below
             continue
-        assets.append(
-            ImportedAsset(
-                uuid=uuid,
-                immich_id=immich_id,
-                burst_id=burst_id,
-                desired=json.loads(desired or "{}"),
-                applied=json.loads(applied) if applied else None,
-                companions=_companions(companions),
-            )
+        desired = {"raw_on_top": bool(on_top)} if companions else {}
+        assets[uuid] = ImportedAsset(
+            uuid, immich_id, burst_id, desired, {}, _companions(companions), settled=True
         )
-    return assets
+    unsettled = [uuid for uuid, asset in assets.items() if asset is None]
+    for asset in _read_in_full(connection, unsettled):
+        assets[asset.uuid] = asset
+    return [asset for asset in assets.values() if asset is not None]
+
+
+def _read_in_full(connection: sqlite3.Connection, uuids: list[str]) -> list[ImportedAsset]:
+    if not uuids:
+        return []
+    rows = connection.execute(
+        "SELECT icloud_uuid, immich_id, burst_id, photos_metadata, applied_metadata, companions"
+        + _SENDABLE
+        + " AND icloud_uuid IN (SELECT value FROM json_each(?))",
+        (json.dumps(uuids),),
+    )
+    return [
+        ImportedAsset(
+            uuid=uuid,
+            immich_id=immich_id,
+            burst_id=burst_id,
+            desired=json.loads(desired or "{}"),
+            applied=json.loads(applied) if applied else None,
+            companions=_companions(companions),
+        )
+        for uuid, immich_id, burst_id, desired, applied, companions in rows
+    ]
 
 
 def _companions(text: str | None) -> dict[str, str]:

@@ -43,8 +43,8 @@ def plan_metadata(
     entries = {entry.uuid: entry for entry in library.entries()}
     keys: dict[str, str] = {}
 
-    def key_of(uuid: str, desired: str | None, companions: str | None) -> str:
-        keys[uuid] = settle_key(options, entries.get(uuid), desired, companions)
+    def key_of(uuid: str, companions: str | None) -> str:
+        keys[uuid] = settle_key(options, entries.get(uuid), companions)
         return keys[uuid]
 
     assets = imported_for_metadata(connection, key_of)
