@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -290,7 +290,7 @@ def _asset_changes(
     server: ServerValues | None = None,
 ) -> None:
     if server is not None:  # given only for an asset never sent anything
-        asset = replace(asset, applied=adoption_baseline(asset, entry, server))
+        asset = asset._replace(applied=adoption_baseline(asset, entry, server))
     applied = dict(asset.applied or {})
     ref = (asset.uuid, asset.immich_id)
     if entry is not None and applied.get("favorite") != entry.favorite:

@@ -7,15 +7,16 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from photos_sync.track.database import transaction
 from photos_sync.track.runs import now_iso
 
 
-@dataclass(frozen=True)
-class ImportedAsset:
+class ImportedAsset(NamedTuple):
+    """One imported asset as the metadata plan needs it (a tuple: a nightly run makes one
+    per imported asset, 100k of them, and a frozen dataclass costs twice as much)."""
+
     uuid: str
     immich_id: str
     burst_id: str | None
@@ -43,7 +44,8 @@ def imported_for_metadata(
     100k assets, reading it all was most of a nightly run with nothing new."""
     rows = connection.execute(
         "SELECT icloud_uuid, immich_id, burst_id, companions, metadata_settled,"
-        " json_extract(photos_metadata, '$.raw_on_top')" + _SENDABLE
+        " CASE WHEN companions IS NOT NULL THEN json_extract(photos_metadata, '$.raw_on_top')"
+        " END" + _SENDABLE
     )
     assets: dict[str, ImportedAsset | None] = {}
     for uuid, immich_id, burst_id, companions, recorded, on_top in rows:

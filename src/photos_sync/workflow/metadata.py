@@ -42,9 +42,15 @@ def plan_metadata(
     what the server already shows is kept (see ``adoption_baseline``)."""
     entries = {entry.uuid: entry for entry in library.entries()}
     keys: dict[str, str] = {}
+    known: dict[tuple[object, ...], str] = {}  # most assets share their inputs' key
 
     def key_of(uuid: str, companions: str | None) -> str:
-        keys[uuid] = settle_key(options, entries.get(uuid), companions)
+        entry = entries.get(uuid)
+        flags = (None, None) if entry is None else (entry.favorite, entry.hidden)
+        inputs = (*flags, companions)
+        if inputs not in known:
+            known[inputs] = settle_key(options, entry, companions)
+        keys[uuid] = known[inputs]
         return keys[uuid]
 
     assets = imported_for_metadata(connection, key_of)
