@@ -122,3 +122,32 @@ def test_installed_entry_point_runs_as_a_real_process(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.startswith("Error: Photos library not found")
     assert "Traceback" not in result.stderr
+
+
+ANOTHER_COMMANDS_WORK = (
+    "photos_sync.cli.backup",
+    "photos_sync.workflow.backup",
+    "photos_sync.backup.runner",
+    "photos_sync.cli.review",
+    "photos_sync.report.render",
+    "photos_sync.cli.schedule",
+)
+
+
+def test_a_command_imports_only_what_it_runs() -> None:
+    """The nightly sync does not pay for importing backup, review or report (each command
+    module is imported when its command runs: all of them cost most of a second)."""
+    code = (
+        "import sys\n"
+        "from photos_sync.cli import app\n"
+        "try:\n"
+        "    app(['sync', '--help'], standalone_mode=False)\n"
+        "finally:\n"
+        "    print(*sorted(m for m in sys.modules if m.startswith('photos_sync')))\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    imported = set(ran.stdout.split())
+    assert "photos_sync.cli.sync" in imported
+    assert imported.isdisjoint(ANOTHER_COMMANDS_WORK), imported & set(ANOTHER_COMMANDS_WORK)

@@ -1,6 +1,7 @@
 """The ``photos-sync`` command line.
 
-Each command lives in a module of its own and is registered here. ``main`` (``cli/run.py``)
+Each command lives in a module of its own, imported when it runs (``cli/commands.py``
+names them). ``main`` (``cli/run.py``)
 is the one place errors are turned into what the user sees: a known problem is one line on
 stderr and a non-zero exit; anything else says it is a bug, with the traceback only under
 ``--debug``.
@@ -13,20 +14,7 @@ from pathlib import Path
 import typer
 
 from photos_sync import __version__
-from photos_sync.cli import (
-    backup,
-    cleanup,
-    doctor,
-    ignore,
-    importing,
-    reclassify,
-    report,
-    review,
-    schedule,
-    status,
-    sync,
-    verify,
-)
+from photos_sync.cli.commands import APP_SETTINGS, RootGroup
 from photos_sync.cli.run import main, setup_logging
 from photos_sync.cli.state import AppState
 
@@ -39,9 +27,8 @@ app = typer.Typer(
         "and keep an encrypted offsite backup of it."
     ),
     no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    cls=RootGroup,
+    **APP_SETTINGS,
 )
 
 
@@ -83,20 +70,3 @@ def root(
     ctx.obj = AppState(
         library=library, data_dir=data_dir, debug=debug, command=ctx.invoked_subcommand or ""
     )
-
-
-for command in (
-    status,
-    importing,
-    sync,
-    cleanup,
-    reclassify,
-    review,
-    verify,
-    ignore,
-    backup,
-    doctor,
-    report,
-    schedule,
-):
-    command.register(app)

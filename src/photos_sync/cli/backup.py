@@ -6,8 +6,9 @@ from pathlib import Path
 
 import typer
 
-from photos_sync.cli import display
 from photos_sync.cli import options as opt
+from photos_sync.cli.display import backup as display
+from photos_sync.cli.display import library as library_display
 from photos_sync.cli.state import AppState, state_of
 from photos_sync.errors import ConfigError
 from photos_sync.workflow import backup as work
@@ -88,7 +89,7 @@ def backup(
     ok = True
     if mode == "check":
         checks = work.check_backup(space)
-        display.checks(checks, state.out)
+        library_display.checks(checks, state.out)
         ok = all(c.ok or not c.required for c in checks)
     elif mode == "setup":
         made = work.setup_destination(space, to, kind, bucket, remote_path, None if yes else _ask)

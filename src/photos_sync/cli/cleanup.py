@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from photos_sync.cli import display
 from photos_sync.cli import options as opt
 from photos_sync.cli.choice_options import Deletions
+from photos_sync.cli.display import imports as display
 from photos_sync.cli.state import state_of
 from photos_sync.workflow.cleanup import AT_ONCE
 from photos_sync.workflow.cleanup import cleanup as cleanup_library

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from photos_sync.cli import display
+from photos_sync.cli.display import library as display
 from photos_sync.cli.state import state_of
 from photos_sync.errors import ConfigError
 from photos_sync.workflow.doctor import Check, apply_recommended_settings, run_checks

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import typer
 
-from photos_sync.cli import display
 from photos_sync.cli import importing_options as imports
 from photos_sync.cli import options as opt
+from photos_sync.cli.display import imports as display
+from photos_sync.cli.display import library as library_display
 from photos_sync.cli.state import AppState, state_of
 from photos_sync.logs import KEEP_DAYS, lines_about
 from photos_sync.track.assets import AssetStatus, TrackedAsset
@@ -117,7 +118,7 @@ def review(
     if json_output:
         state.print_json(export_document(chosen, library))
     else:
-        display.review(group(chosen), state.out)
+        library_display.review(group(chosen), state.out)
 
 
 def register(app: typer.Typer) -> None:

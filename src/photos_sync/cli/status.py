@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from photos_sync.cli import display
 from photos_sync.cli import options as opt
+from photos_sync.cli.display import status as display
 from photos_sync.cli.state import state_of
 from photos_sync.workflow.status import library_status
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import typer
 
-from photos_sync.cli import display
 from photos_sync.cli import importing_options as imports
+from photos_sync.cli.display import imports as display
 from photos_sync.cli.state import state_of
 from photos_sync.workflow.importing import ImportOptions
 from photos_sync.workflow.ping import health_pings
