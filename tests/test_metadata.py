@@ -42,6 +42,21 @@ def asset_named(immich: ImmichDouble, name: str) -> Asset:
     return next(a for a in immich.state.assets.values() if a.original_file_name == name)
 
 
+WaitsOf = Callable[[float, float], None]
+
+
+@pytest.fixture
+def waits_of(monkeypatch: pytest.MonkeyPatch) -> WaitsOf:
+    """Bound the waits on Immich to these seconds (without news, in all), looking often:
+    a test of what a wait that ends early leaves for the next run need not take minutes."""
+
+    def bound(idle: float, most: float) -> None:
+        monkeypatch.setattr(workflow, "EXTRACTION_WAIT", (idle, most))
+        monkeypatch.setattr(workflow, "EXTRACTION_POLL", 0.05)
+
+    return bound
+
+
 @pytest.fixture
 def library_26(
     run_cli: Run, library_copy: Callable[[str], Path], configure: Callable[[Path], None]
@@ -318,12 +333,12 @@ def test_what_immich_is_still_reading_is_sent_by_the_next_run(
     configure: Callable[[Path], None],
     immich: ImmichDouble,
     monkeypatch: pytest.MonkeyPatch,
+    waits_of: WaitsOf,
 ) -> None:
     """A busy server that has not read a new upload when the wait ends: its keywords,
     description and date are not sent into Immich's coming overwrite, nor recorded as
     sent; the summary says so, and the next sync sends them."""
-    monkeypatch.setattr(workflow, "EXTRACTION_WAIT", (0.2, 0.5))
-    monkeypatch.setattr(workflow, "EXTRACTION_POLL", 0.05)
+    waits_of(0.2, 0.5)
     monkeypatch.setattr(workflow, "THUMBNAIL_GRACE", 60.0)
     configure(library_copy("Test-26.1.photoslibrary"))
     immich.state.still_reading = {"St James Park.jpg"}
@@ -350,13 +365,12 @@ def test_fields_immich_is_still_rewriting_tags_for_are_sent_by_the_next_run(
     library_copy: Callable[[str], Path],
     configure: Callable[[Path], None],
     immich: ImmichDouble,
-    monkeypatch: pytest.MonkeyPatch,
+    waits_of: WaitsOf,
 ) -> None:
     """A server whose sidecar rewrites for the new tags have not ended when the wait does:
     the tags are there, the descriptions and dates wait (not recorded as sent), and the
     next sync sends them, once."""
-    monkeypatch.setattr(workflow, "EXTRACTION_WAIT", (0.2, 0.5))
-    monkeypatch.setattr(workflow, "EXTRACTION_POLL", 0.05)
+    waits_of(0.2, 0.5)
     configure(library_copy("Test-26.1.photoslibrary"))
     immich.state.sidecars.seconds = 3600.0  # a queue hours long
     first = run_json(run_cli, "sync")
@@ -379,14 +393,13 @@ def test_a_photo_whose_file_had_its_keywords_gets_its_fields_at_once(
     library_copy: Callable[[str], Path],
     configure: Callable[[Path], None],
     immich: ImmichDouble,
-    monkeypatch: pytest.MonkeyPatch,
+    waits_of: WaitsOf,
 ) -> None:
     """St James Park.jpg embeds its six keywords, which Immich reads as tags at upload
     (real Immich 3.1.0): photos-sync's tag request adds nothing, Immich rewrites no sidecar,
     so there is nothing to wait for; waiting anyway stalled the run and left the photo's
     description and date for the next night."""
-    monkeypatch.setattr(workflow, "EXTRACTION_WAIT", (2.0, 4.0))
-    monkeypatch.setattr(workflow, "EXTRACTION_POLL", 0.05)
+    waits_of(2.0, 4.0)
     immich.state.sidecars.seconds = 0.3
     immich.state.file_keywords = {
         "St James Park.jpg": [

@@ -55,11 +55,9 @@ def gone_from_library(
 
 
 def plan_cleanup(gone: Iterable[TrackedAsset], tracked: int) -> CleanupPlan:
-    """``gone``: the tracked assets Photos no longer has (:func:`gone_from_library`), of
-    ``tracked`` not archived in all."""
-    ordered = sorted(
-        (a for a in gone if not a.archived), key=lambda a: (a.asset_created_at or "", a.uuid)
-    )
+    """``gone``: the tracked assets, not archived, that Photos no longer has
+    (:func:`gone_from_library`), of ``tracked`` not archived in all."""
+    ordered = sorted(gone, key=lambda a: (a.asset_created_at or "", a.uuid))
     return CleanupPlan(
         archive=[a for a in ordered if a.status is AssetStatus.IMPORTED],
         forget=[a for a in ordered if a.status is not AssetStatus.IMPORTED],

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple
 
 from photos_sync.source.records import LibraryAsset, Subtypes, kind_name
 from photos_sync.track.database import transaction
@@ -115,28 +115,9 @@ def tracked_assets(
     return found
 
 
-class Scanned(Protocol):
-    """What a scan compares of a tracked asset (a :class:`TrackedAsset` has it too)."""
-
-    @property
-    def uuid(self) -> str: ...
-    @property
-    def status(self) -> AssetStatus: ...
-    @property
-    def archived(self) -> bool: ...
-    @property
-    def in_trash(self) -> bool: ...
-    @property
-    def photos_modified_at(self) -> str | None: ...
-    @property
-    def scanned_at(self) -> str | None: ...
-    @property
-    def original_availability(self) -> str | None: ...
-
-
 class ScanState(NamedTuple):
     """What a scan compares of every tracked asset: read for all of them each run, the
-    whole record only for the few read again."""
+    whole record only for the few read again. A :class:`TrackedAsset` has the same."""
 
     uuid: str
     status: AssetStatus
@@ -145,6 +126,10 @@ class ScanState(NamedTuple):
     photos_modified_at: str | None
     scanned_at: str | None
     original_availability: str | None
+
+
+# What the scan plan compares: these columns alone, or the whole record where read anyway.
+Scanned = ScanState | TrackedAsset
 
 
 def scan_states(connection: sqlite3.Connection) -> dict[str, ScanState]:
