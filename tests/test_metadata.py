@@ -10,6 +10,7 @@ from pathlib import Path
 import osxphotos
 import pytest
 
+from photos_sync.upload.metadata import METADATA_AT_ONCE
 from photos_sync.workflow import metadata as workflow
 from tests.conftest import CliResult, run_json
 from tests.support.fixtures import materialize, open_for_edit
@@ -296,6 +297,24 @@ def test_photos_own_date_location_people_and_hidden_reach_immich(
     again = len(immich.requests)
     run_json(run_cli, "sync", "--people-tags")
     assert writes(immich, again) == []
+
+
+def test_each_assets_own_fields_go_a_few_at_a_time(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+) -> None:
+    """Dates, places, descriptions and faces are one request each (Immich has no bulk
+    form for them): on a first night of 100k assets one after another is hours of round
+    trips, so a few go at once, never more than the bound."""
+    configure(library_copy("Test-26.1.photoslibrary"))
+    immich.latency = 0.05  # each answer takes a while: requests sent at once overlap
+    summary = import_json(run_cli)
+    assert summary["metadata"]["updates"] >= 2 * METADATA_AT_ONCE
+    assert immich.most_at_once["updateAsset"] == METADATA_AT_ONCE
+    assert 1 < immich.most_at_once["createFace"] <= METADATA_AT_ONCE
+    assert immich.most_at_once["uploadAsset"] <= 4  # the imports' own bound, unchanged
 
 
 def test_edits_and_raw_pairs_are_stacked_with_their_original(

@@ -146,6 +146,8 @@ def test_a_person_deleted_in_immich_is_made_again(
     assert run_json(run_cli, "sync")["ok"]
     faces = immich.state.faces.values()
     assert faces and all(f.person_id in immich.state.people for f in faces)
+    names = [person.name for person in immich.state.people.values()]
+    assert len(names) == len(set(names))  # each made again once, whatever its faces
 
 
 def test_no_people_sends_none_and_a_key_without_them_is_refused_by_default(

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
-from typing import Protocol
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Protocol, TypeVar
 
 from photos_sync.errors import ImmichRejected, ImmichUnavailable
 from photos_sync.immich.client import ImmichClient, ServerAlbum
@@ -64,6 +65,11 @@ def tag_sets(tags: Mapping[str, Iterable[str]]) -> list[tuple[list[str], list[st
     return [(list(names), ids) for names, ids in sorted(groups.items())]
 
 
+# Per-asset requests (an asset's own date, place, description; a face) in flight at once:
+# Immich has no bulk form for them, and 100k one after another are hours of round trips.
+METADATA_AT_ONCE = 4
+
+
 class SidecarRewrites(Protocol):
     """Immich's rewrites of the XMP sidecars of some assets, watched from the server."""
 
@@ -115,9 +121,35 @@ def send_metadata(
 
 
 def _send_updates(client: ImmichClient, plan: MetadataPlan, which: Callable[[str], bool]) -> None:
-    for _, immich_id, fields in plan.updates:
-        if which(immich_id):
-            client.update_asset(immich_id, **fields)
+    _each_bounded(
+        lambda update: client.update_asset(update[1], **update[2]),
+        (update for update in plan.updates if which(update[1])),
+    )
+
+
+Item = TypeVar("Item")
+
+
+def _each_bounded(call: Callable[[Item], object], items: Iterable[Item]) -> None:
+    """``call`` on every item, :data:`METADATA_AT_ONCE` at a time (each asset is its own
+    request; no two are for the same asset). The first error stops what has not started
+    and is raised once what is running has ended."""
+    with ThreadPoolExecutor(METADATA_AT_ONCE, thread_name_prefix="metadata") as pool:
+        running: set[Future[object]] = set()
+        try:
+            for item in items:
+                if len(running) >= METADATA_AT_ONCE:
+                    ended, running = wait(running, return_when=FIRST_COMPLETED)
+                    _raise_any(ended)
+                running.add(pool.submit(call, item))
+        finally:
+            ended, running = wait(running)
+        _raise_any(ended)
+
+
+def _raise_any(ended: Iterable[Future[object]]) -> None:
+    for future in ended:
+        future.result()
 
 
 def _send_tags(
@@ -197,14 +229,19 @@ def _send_people(client: ImmichClient, connection: sqlite3.Connection, plan: Met
         for face_id, person_id in client.faces_of(face.immich_id):
             if person_id == ours:
                 client.delete_face(face_id)
-    for face in (f for f in plan.faces if not f.remove):
-        if face.person_uuid not in known:
-            continue
-        person_id, name = known[face.person_uuid]
+    refused: list[tuple[FaceWork, str]] = []  # (face, the person id Immich refused)
+
+    def place(face: FaceWork) -> None:
+        person_id = known[face.person_uuid][0]
         try:
             client.create_face(face.immich_id, person_id, face.size, _pixels(face))
-        except ImmichRejected:  # the person was deleted in Immich: made again, once
-            person_id = client.create_person(name)
-            record_person(connection, face.person_uuid, person_id, name)
-            known[face.person_uuid] = (person_id, name)
-            client.create_face(face.immich_id, person_id, face.size, _pixels(face))
+        except ImmichRejected:
+            refused.append((face, person_id))
+
+    _each_bounded(place, (f for f in plan.faces if not f.remove and f.person_uuid in known))
+    for face, person_id in refused:  # the person was deleted in Immich: made again, once
+        if known[face.person_uuid][0] == person_id:
+            name = known[face.person_uuid][1]
+            known[face.person_uuid] = (client.create_person(name), name)
+            record_person(connection, face.person_uuid, known[face.person_uuid][0], name)
+        client.create_face(face.immich_id, known[face.person_uuid][0], face.size, _pixels(face))

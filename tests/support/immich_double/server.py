@@ -12,10 +12,13 @@ import socket
 import threading
 import time
 import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from tests.support.immich_double import assets, contract, uploads
 from tests.support.immich_double.routes import HANDLERS, Request
@@ -54,6 +57,9 @@ class ImmichDouble:
         self.latency = latency  # seconds added to every answer (kill tests need slow uploads)
         self.violations: list[str] = []
         self.requests: list[Seen] = []
+        # The most requests of each operation answered at once (a client's concurrency).
+        self.most_at_once: Counter[str] = Counter()
+        self._at_once: Counter[str] = Counter()
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -88,6 +94,20 @@ class ImmichDouble:
                 if fault.operation in (None, operation):
                     return self._faults.pop(index)
         return None
+
+    @contextmanager
+    def serving(self, operation: str) -> Iterator[None]:
+        """One request being answered: counts how many of each operation were at once."""
+        with self._lock:
+            self._at_once[operation] += 1
+            self.most_at_once[operation] = max(
+                self.most_at_once[operation], self._at_once[operation]
+            )
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._at_once[operation] -= 1
 
     def calls(self, operation: str) -> int:
         """How many requests reached an operation (by Immich operation id)."""
@@ -234,7 +254,18 @@ def _handler_for(double: ImmichDouble) -> type[BaseHTTPRequestHandler]:
                 self._respond(404, {"message": f"Cannot {self.command} {split.path}"}, request)
                 return
             operation, params = found
-            name = operation.operation_id
+            with double.serving(operation.operation_id):
+                self._serve(request, split, headers, operation, params)
+
+        def _serve(
+            self,
+            request: Request,
+            split: SplitResult,
+            headers: dict[str, str],
+            operation: contract.Operation,
+            params: dict[str, str],
+        ) -> None:
+            name, path = operation.operation_id, request.path
             if double.latency:
                 time.sleep(double.latency)
             request = Request(self.command, path, split.query, headers, params)
