@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import osxphotos
 import pytest
 
-from photos_sync.source.library import PhotosLibrary
+from photos_sync.source.library import PhotosLibrary, original_adjustments
 from photos_sync.source.records import Availability, LibraryAsset, ResourceKind
 from tests.support.fixtures import LIBRARY_NAMES, ExpectedAsset, expected_assets
 
@@ -169,3 +170,19 @@ def test_model_ranges_mirror_osxphotos() -> None:
         and isinstance(value, list)
     )
     assert sorted(r for r, _ in MODEL_RANGES) == theirs
+
+
+@pytest.mark.parametrize("name", LIBRARY_NAMES)
+def test_original_adjustments_are_found_where_osxphotos_finds_them(
+    name: str, shared_libraries: dict[str, Path]
+) -> None:
+    """One listing of the originals folders stands in for osxphotos' look per asset: the
+    same file for every asset, in the trash too."""
+    path = shared_libraries[name]
+    db = osxphotos.PhotosDB(dbfile=str(path))
+    theirs = {
+        photo.uuid: Path(photo.original_adjustments_path)
+        for photo in db.photos(intrash=False) + db.photos(intrash=True)
+        if photo.original_adjustments_path is not None
+    }
+    assert original_adjustments(path / "originals") == theirs

@@ -53,7 +53,6 @@ class PhotoFacts(Protocol):
     path_edited: str | None
     path_edited_live_photo: str | None
     path_raw: str | None
-    original_adjustments_path: Path | None
 
 
 def classify(facts: PhotoFacts, entry: CatalogEntry) -> Subtypes:
@@ -95,8 +94,11 @@ def _located(
     return Resource(kind, Availability.MISSING)
 
 
-def resources(facts: PhotoFacts, entry: CatalogEntry) -> tuple[Resource, ...]:
-    """The asset's parts with their availability. The original is always listed.
+def resources(
+    facts: PhotoFacts, entry: CatalogEntry, adjustments: Path | None = None
+) -> tuple[Resource, ...]:
+    """The asset's parts with their availability. The original is always listed;
+    ``adjustments``: its original adjustments file, if it has one on disk.
 
     osxphotos returns no path both for an original that lives only in iCloud and for one
     that vanished from disk; ``ismissing`` (Photos' own "not local") tells them apart, and a
@@ -118,11 +120,11 @@ def resources(facts: PhotoFacts, entry: CatalogEntry) -> tuple[Resource, ...]:
         found.append(
             _located(ResourceKind.RAW, facts.path_raw, local.get(RESOURCE_ALTERNATE, True), cloud)
         )
-    if RESOURCE_ADJUSTMENT in local or facts.original_adjustments_path is not None:
+    if RESOURCE_ADJUSTMENT in local or adjustments is not None:
         found.append(
             _located(
                 ResourceKind.AAE,
-                facts.original_adjustments_path,
+                adjustments,
                 local.get(RESOURCE_ADJUSTMENT, True),
                 cloud,
             )

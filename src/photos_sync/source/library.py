@@ -9,6 +9,7 @@ osxphotos object.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -129,12 +130,39 @@ class PhotosLibrary:
     def read(self, entries: Iterable[CatalogEntry]) -> Iterator[LibraryAsset]:
         """Full records for the given catalog entries (loads osxphotos once, lazily)."""
         db = self._photos_db()
+        adjustments = original_adjustments(self.originals)
         for entry in entries:
             info = db.get_photo(entry.uuid)
             if info is None:
                 log.warning("osxphotos does not list asset %s; skipped", entry.uuid)
                 continue
-            yield to_record(info, entry, self.path)
+            yield to_record(info, entry, self.path, adjustments.get(entry.uuid))
+
+
+ADJUSTMENTS_SUFFIX = "_5.aae"
+
+
+def original_adjustments(originals: Path) -> dict[str, Path]:
+    """Photos UUID -> its original's adjustment data (a Cinematic video's, a Portrait's),
+    where osxphotos' ``original_adjustments_path`` looks: ``originals/<the UUID's first
+    character>/<UUID>_5.aae``. One listing of each folder, not a look per asset: most
+    assets have none, and looking for each was 7% of a first read. An unreadable folder
+    lists nothing (its assets fail on upload with that reason)."""
+    found: dict[str, Path] = {}
+    try:
+        folders = [entry for entry in os.scandir(originals) if entry.is_dir()]
+    except OSError:
+        return found
+    for folder in folders:
+        try:
+            with os.scandir(folder.path) as files:
+                for file in files:
+                    uuid = file.name.removesuffix(ADJUSTMENTS_SUFFIX)
+                    if uuid != file.name and uuid[:1] == folder.name and file.is_file():
+                        found[uuid] = Path(file.path)
+        except OSError:
+            continue
+    return found
 
 
 def _read_text_tolerantly() -> None:
@@ -192,11 +220,13 @@ def _file_facts(info: Any) -> tuple[bool, bool]:
     return True, moved
 
 
-def _parts(info: Any, entry: CatalogEntry, library: Path | None) -> tuple[Resource, ...]:
+def _parts(
+    info: Any, entry: CatalogEntry, library: Path | None, adjustments: Path | None
+) -> tuple[Resource, ...]:
     """The asset's files; one in a folder this user may not read (a permission problem in
     a copied library) makes the original fail on upload with that reason, not the scan."""
     try:
-        found = resources(info, entry)
+        found = resources(info, entry, adjustments)
     except PermissionError:
         found = (Resource(ResourceKind.ORIGINAL, Availability.MISSING),)
     original = found[0]
@@ -211,8 +241,11 @@ def _parts(info: Any, entry: CatalogEntry, library: Path | None) -> tuple[Resour
     return found
 
 
-def to_record(info: Any, entry: CatalogEntry, library: Path | None = None) -> LibraryAsset:
-    """One osxphotos ``PhotoInfo`` (with its catalog row) as our plain record."""
+def to_record(
+    info: Any, entry: CatalogEntry, library: Path | None, adjustments: Path | None
+) -> LibraryAsset:
+    """One osxphotos ``PhotoInfo`` (with its catalog row, and its original adjustments
+    file if it has one: :func:`original_adjustments`) as our plain record."""
     latitude, longitude = info.location
     modified: datetime | None = info.date_modified
     date_from_photos, location_from_photos = _file_facts(info)
@@ -225,7 +258,7 @@ def to_record(info: Any, entry: CatalogEntry, library: Path | None = None) -> Li
         original_size=info.original_filesize or None,
         uti=info.uti,
         subtypes=classify(info, entry),
-        resources=_parts(info, entry, library),
+        resources=_parts(info, entry, library, adjustments),
         in_cloud_library=bool(info.iscloudasset),
         in_trash=entry.in_trash,
         burst_id=entry.burst_id,
