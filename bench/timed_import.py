@@ -44,7 +44,11 @@ def _timed(step: Any) -> Any:
 
 def _time_every_caller() -> None:
     """Wrap ``sync_metadata`` where it is called from: every photos-sync module that imported
-    it (the layout differs between versions)."""
+    it (the layout differs between versions), and where it is defined, for the modules that
+    import it later (a command's module is imported when the command runs)."""
+    from photos_sync.workflow import metadata as defining
+
+    defining.sync_metadata = _timed(defining.sync_metadata)
     for module in list(sys.modules.values()):
         step = getattr(module, "sync_metadata", None)
         name = getattr(module, "__name__", "")
