@@ -131,9 +131,10 @@ Item = TypeVar("Item")
 
 
 def _each_bounded(call: Callable[[Item], object], items: Iterable[Item]) -> None:
-    """``call`` on every item, :data:`METADATA_AT_ONCE` at a time (each asset is its own
-    request; no two are for the same asset). The first error stops what has not started
-    and is raised once what is running has ended."""
+    """``call`` on every item, :data:`METADATA_AT_ONCE` at a time. Safe for what is sent
+    here: an asset gets one fields update (so no two of its sidecar rewrites start at once),
+    and a face does not touch the sidecar. The first error stops what has not started and
+    is raised once what is running has ended."""
     with ThreadPoolExecutor(METADATA_AT_ONCE, thread_name_prefix="metadata") as pool:
         running: set[Future[object]] = set()
         try:
