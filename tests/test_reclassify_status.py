@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from collections.abc import Callable
 from contextlib import closing
@@ -11,6 +12,7 @@ import pytest
 
 from photos_sync.source.records import SUBTYPE_LABELS
 from photos_sync.track.lock import DataDirLock
+from photos_sync.track.migrations import MODIFIED_AS_NUMBER
 from tests.conftest import CliResult, run_json
 from tests.support.fixtures import LIBRARY_NAMES, expected_assets, open_for_edit
 from tests.test_library_reader import expected_subtypes
@@ -70,6 +72,21 @@ def test_second_reclassify_reads_nothing(
     assert again["read"] == 0 and again["changes"] == [] and again["unchanged"] == 18
     full = run_json(run_cli, *base, "reclassify", "--full")
     assert full["read"] == 18 and full["changes"] == []
+
+
+@pytest.mark.parametrize("name", LIBRARY_NAMES)
+def test_the_first_run_after_the_upgrade_to_numeric_times_reads_nothing(
+    name: str, run_cli: Run, shared_libraries: dict[str, Path], data_dir: Path
+) -> None:
+    """A tracker from before Photos' modification times were kept as numbers: its times
+    are carried over from their text, and Photos' own compare equal to them."""
+    base = ("--library", str(shared_libraries[name]), "--data-dir", str(data_dir))
+    run_cli(*base, "reclassify")
+    with closing(sqlite3.connect(data_dir / "tracker.db")) as tracker, tracker:
+        tracker.execute("ALTER TABLE imported_assets DROP COLUMN photos_modified")
+        tracker.execute(f"PRAGMA user_version = {MODIFIED_AS_NUMBER.version - 1}")
+    again = run_json(run_cli, *base, "reclassify")
+    assert again["read"] == 0 and again["unchanged"] == len(expected_assets(name))
 
 
 def _edit_asset(library: Path, uuid: str, **columns: int) -> None:

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from photos_sync.errors import AlreadyRunningError, TrackerError
+from photos_sync.plan.scan import moved
+from photos_sync.source.catalog import core_data_time
 from photos_sync.source.records import (
     Availability,
     LibraryAsset,
@@ -27,7 +29,7 @@ from photos_sync.track.assets import save_scanned
 from photos_sync.track.database import migrate, open_tracker, open_tracker_read_only
 from photos_sync.track.lock import DataDirLock
 from photos_sync.track.metadata import imported_for_metadata, record_settled
-from photos_sync.track.migrations import LATEST_VERSION, MIGRATIONS
+from photos_sync.track.migrations import LATEST_VERSION, MIGRATIONS, MODIFIED_AS_NUMBER
 
 SEED_COLUMNS = {
     "imported_assets": {
@@ -293,12 +295,45 @@ def test_a_rescan_unsettles_an_asset_only_when_photos_says_something_new(
         return str(row[0]) if row[0] is not None else None
 
     with closing(open_tracker(tmp_path / "tracker.db")) as connection:
-        save_scanned(connection, [(_scanned("a day out"), "2024-05-01T12:00:00")])
+        save_scanned(connection, [(_scanned("a day out"), "2024-05-01T12:00:00", 1.0)])
         connection.execute("UPDATE imported_assets SET status = 'imported', immich_id = 'i1'")
         record_settled(connection, {"A1": "key"})
-        save_scanned(connection, [(_scanned("a day out"), "2024-05-02T12:00:00")])
+        save_scanned(connection, [(_scanned("a day out"), "2024-05-02T12:00:00", 2.0)])
         assert settled() == "key"  # touched in Photos, nothing of it changed
-        save_scanned(connection, [(_scanned("a day at sea"), "2024-05-03T12:00:00")])
+        save_scanned(connection, [(_scanned("a day at sea"), "2024-05-03T12:00:00", 3.0)])
         assert settled() is None
         (asset,) = imported_for_metadata(connection, lambda uuid, companions: "key")
         assert not asset.settled and asset.desired["description"] == "a day at sea"
+
+
+MODIFICATION_TIMES = (
+    0.0,
+    0.5e-6,
+    1.25,
+    -1.9999995,  # before 2001
+    -86400.25,
+    178639129.1015625,  # exactly between two microseconds
+    757382400.123456,
+    779212345.999999,
+    812345678.9999996,  # rounds up into the next second
+)
+
+
+def test_an_upgraded_tracker_keeps_photos_modification_times_as_the_same_moments(
+    tmp_path: Path,
+) -> None:
+    """The times carried over from the ISO text the tracker kept are Photos' own (within a
+    microsecond): the first night after the upgrade reads nothing again."""
+    connection = sqlite3.connect(tmp_path / "tracker.db", isolation_level=None)
+    migrate(connection, target=MODIFIED_AS_NUMBER.version - 1)
+    connection.executemany(
+        "INSERT INTO imported_assets (icloud_uuid, photos_modified_at) VALUES (?, ?)",
+        [(str(seconds), core_data_time(seconds)) for seconds in MODIFICATION_TIMES]
+        + [("no time", None), ("odd text", "yesterday")],
+    )
+    migrate(connection)
+    carried = dict(connection.execute("SELECT icloud_uuid, photos_modified FROM imported_assets"))
+    for seconds in MODIFICATION_TIMES:
+        assert not moved(carried[str(seconds)], seconds), (seconds, carried[str(seconds)])
+    assert moved(carried[str(1.25)], 1.25 + 2e-6)  # a real change still shows
+    assert carried["no time"] is None and carried["odd text"] is None  # read again: safe

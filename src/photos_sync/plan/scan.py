@@ -19,6 +19,19 @@ class ScanPlan:
     gone: list[str] = field(default_factory=list)  # tracked, no longer in the library
 
 
+# Seconds: Photos' modification times closer than this are the same. The tracker keeps
+# Photos' own number, so they are equal; one carried over from the ISO text kept before
+# (to the microsecond) is within half of this.
+SAME_MOMENT = 1e-6
+
+
+def moved(known: float | None, now: float | None) -> bool:
+    """Whether Photos' modification time of an asset moved since the tracker took it."""
+    if known is None or now is None:
+        return known is not now
+    return abs(known - now) >= SAME_MOMENT
+
+
 def plan_scan(
     entries: Iterable[CatalogEntry],
     tracked: Mapping[str, Scanned],
@@ -38,7 +51,7 @@ def plan_scan(
             or entry.uuid in recheck
             or known is None
             or known.scanned_at is None
-            or known.photos_modified_at != entry.modified_at
+            or moved(known.photos_modified, entry.modified)
             or known.in_trash != entry.in_trash
         ):
             to_read.append(entry)

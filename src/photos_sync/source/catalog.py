@@ -81,7 +81,7 @@ class CatalogEntry(NamedTuple):
 
     uuid: str
     media_type: MediaType
-    modified_at: str | None  # ISO-8601 UTC, Photos' own ZMODIFICATIONDATE
+    modified: float | None  # Photos' own ZMODIFICATIONDATE: seconds since 2001-01-01 UTC
     in_trash: bool
     hidden: bool
     depth_type: int
@@ -100,6 +100,12 @@ class CatalogEntry(NamedTuple):
             if self.burst_pick & bit:
                 return rank
         return 3
+
+    @property
+    def modified_at(self) -> str | None:
+        """The modification time as ISO-8601 UTC text (formatted when asked: a scan
+        compares the numbers)."""
+        return core_data_time(self.modified)
 
     @property
     def has_paired_video(self) -> bool:
@@ -247,7 +253,7 @@ def _entry(row: tuple[Any, ...], resources: dict[int, dict[int, bool]]) -> Catal
     return CatalogEntry(
         uuid=uuid,
         media_type=MediaType.VIDEO if kind == 1 else MediaType.PHOTO,
-        modified_at=core_data_time(modified),
+        modified=modified,
         in_trash=bool(trashed),
         hidden=bool(hidden),
         depth_type=depth_type or 0,

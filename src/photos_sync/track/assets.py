@@ -40,7 +40,7 @@ class TrackedAsset:
     status: AssetStatus
     archived: bool
     in_trash: bool
-    photos_modified_at: str | None
+    photos_modified: float | None  # Core Data seconds, as Photos keeps them
     scanned_at: str | None
     original_availability: str | None
     original_size: int | None
@@ -60,7 +60,7 @@ _TRACKED_COLUMNS = (
     "status",
     "archived",
     "in_trash",
-    "photos_modified_at",
+    "photos_modified",
     "scanned_at",
     "original_availability",
     "original_size",
@@ -123,7 +123,7 @@ class ScanState(NamedTuple):
     status: AssetStatus
     archived: bool
     in_trash: bool
-    photos_modified_at: str | None
+    photos_modified: float | None
     scanned_at: str | None
     original_availability: str | None
 
@@ -134,7 +134,7 @@ Scanned = ScanState | TrackedAsset
 
 def scan_states(connection: sqlite3.Connection) -> dict[str, ScanState]:
     rows = connection.execute(
-        "SELECT icloud_uuid, status, archived, in_trash, photos_modified_at, scanned_at,"
+        "SELECT icloud_uuid, status, archived, in_trash, photos_modified, scanned_at,"
         " original_availability FROM imported_assets"
     )
     return {
@@ -170,8 +170,12 @@ def photos_metadata(asset: LibraryAsset) -> dict[str, object]:
     }
 
 
+# A scanned asset, with Photos' modification time as ISO text and as Core Data seconds.
+Scan = tuple[LibraryAsset, str | None, float | None]
+
+
 def _scan_values(
-    asset: LibraryAsset, photos_modified_at: str | None, now: str
+    asset: LibraryAsset, modified_at: str | None, modified: float | None, now: str
 ) -> dict[str, object]:
     return {
         "icloud_uuid": asset.uuid,
@@ -179,7 +183,8 @@ def _scan_values(
         "media_type": asset.media_type.value,
         "asset_created_at": asset.created_at.isoformat(),
         "original_size": asset.original_size,
-        "photos_modified_at": photos_modified_at,
+        "photos_modified_at": modified_at,
+        "photos_modified": modified,
         "original_availability": asset.original.availability.value,
         "resources": json.dumps([r.to_json() for r in asset.resources]),
         "in_trash": int(asset.in_trash),
@@ -191,16 +196,14 @@ def _scan_values(
     }
 
 
-def save_scanned(
-    connection: sqlite3.Connection, scanned: Iterable[tuple[LibraryAsset, str | None]]
-) -> int:
+def save_scanned(connection: sqlite3.Connection, scanned: Iterable[Scan]) -> int:
     """Record what a scan found (asset, Photos modification time); new assets are pending.
 
     Status, Immich ids and errors are left as they are: a scan describes the library, it
     does not judge an import.
     """
     now = now_iso()
-    rows = [_scan_values(asset, modified, now) for asset, modified in scanned]
+    rows = [_scan_values(*scan, now) for scan in scanned]
     if not rows:
         return 0
     columns = list(rows[0])

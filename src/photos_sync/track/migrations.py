@@ -211,6 +211,22 @@ SETTLED = Migration(
     ("ALTER TABLE imported_assets ADD COLUMN metadata_settled TEXT",),
 )
 
+# Photos' modification time as Core Data seconds beside its ISO text, carried over from the
+# text (exact to the microsecond it kept): the nightly scan compares 100k of them, and
+# formatting each of Photos' times as text to compare was a tenth of a night with nothing new.
+MODIFIED_AS_NUMBER = Migration(
+    8,
+    "Photos' modification time of each asset as a number, as Photos keeps it, so a scan"
+    " compares without formatting every asset's time",
+    (
+        "ALTER TABLE imported_assets ADD COLUMN photos_modified REAL",
+        "UPDATE imported_assets SET photos_modified ="
+        " CAST(strftime('%s', substr(photos_modified_at, 1, 19)) AS INTEGER) - 978307200"
+        " + CAST(substr(photos_modified_at, 21, 6) AS INTEGER) / 1000000.0"
+        " WHERE photos_modified_at LIKE '____-__-__T__:__:__.______+00:00'",
+    ),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     SEED_SCHEMA,
     PHOTOS_SYNC_ADDITIONS,
@@ -219,5 +235,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     TRUST,
     IGNORED,
     SETTLED,
+    MODIFIED_AS_NUMBER,
 )
 LATEST_VERSION = MIGRATIONS[-1].version

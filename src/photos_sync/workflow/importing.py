@@ -154,7 +154,7 @@ def plan_library_import(
     if options.dry_run:  # the scan was not saved: plan from the tracker and the fresh scan
         scanned = [
             candidate_from_asset(asset, modified)
-            for asset, modified in scan.scanned
+            for asset, modified, _ in scan.scanned
             if not asset.in_trash
         ]
         candidates = merge_candidates(candidates, scanned, imported_uuids(connection))

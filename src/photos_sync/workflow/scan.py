@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from photos_sync.plan.scan import AssetChange, awaiting_files, compare_scan, plan_scan
-from photos_sync.source.catalog import CatalogEntry
+from photos_sync.source.catalog import CatalogEntry, core_data_time
 from photos_sync.source.library import PhotosLibrary
-from photos_sync.source.records import LibraryAsset
 from photos_sync.track.assets import (
+    Scan,
     ScanState,
     save_scanned,
     scan_states,
@@ -33,7 +33,7 @@ class ScanResult:
     changes: list[AssetChange]
     gone: list[str]
     saved: int
-    scanned: list[tuple[LibraryAsset, str | None]]  # what was read, with Photos' mod. time
+    scanned: list[Scan]  # what was read, with Photos' modification time
     back_in_library: list[str] = field(default_factory=list)  # archived, now in Photos again
 
     @property
@@ -86,14 +86,15 @@ def scan_library(
     entries = library.entries()
     tracked = scan_states(connection)  # the whole records only of what is read again
     plan = plan_scan(entries, tracked, full=full, recheck=_files_back(library, entries, tracked))
-    modified_at = {entry.uuid: entry.modified_at for entry in plan.to_read}
-    scanned: list[tuple[LibraryAsset, str | None]] = []
+    modified = {entry.uuid: entry.modified for entry in plan.to_read}
+    scanned: list[Scan] = []
     for done, asset in enumerate(library.read(plan.to_read) if plan.to_read else (), start=1):
-        scanned.append((asset, modified_at[asset.uuid]))
+        seconds = modified[asset.uuid]
+        scanned.append((asset, core_data_time(seconds), seconds))
         if progress is not None:
             progress(done, len(plan.to_read))
-    before = tracked_assets(connection, [asset.uuid for asset, _ in scanned]) if scanned else {}
-    changes = compare_scan((asset for asset, _ in scanned), before)
+    before = tracked_assets(connection, [asset.uuid for asset, *_ in scanned]) if scanned else {}
+    changes = compare_scan((asset for asset, *_ in scanned), before)
     saved = 0 if dry_run else save_scanned(connection, scanned)
     back = [
         entry.uuid
