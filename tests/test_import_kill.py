@@ -93,8 +93,10 @@ def test_sigkill_at_twenty_points_then_rerun(
             assert sum(r["status"] == "imported" for r in rows.values()) == UPLOADS_EXPECTED
             assert_tracker_matches_server(data, immich)
             assert immich.violations == []
-    # The kills fell at many different moments of the conversation with the server.
-    assert len(landed) >= KILL_POINTS // 2
+    # The kills fell at many different moments of the conversation with the server (a
+    # third of them apart at least: the metadata at the end goes four requests at a time,
+    # so kills there land on fewer distinct counts than one request at a time did).
+    assert len(landed) >= KILL_POINTS // 3, sorted(landed)
 
 
 def test_ctrl_c_finishes_in_flight_uploads_and_says_so(
