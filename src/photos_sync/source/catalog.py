@@ -102,12 +102,6 @@ class CatalogEntry(NamedTuple):
         return 3
 
     @property
-    def modified_at(self) -> str | None:
-        """The modification time as ISO-8601 UTC text (formatted when asked: a scan
-        compares the numbers)."""
-        return core_data_time(self.modified)
-
-    @property
     def has_paired_video(self) -> bool:
         return RESOURCE_PAIRED_VIDEO in self.resource_local
 
