@@ -220,7 +220,6 @@ def run_backup(
     todo = [job for job in jobs if job.status != "COMPLETED"]
     heard: queue.Queue[_Heard] = queue.Queue()
     held: dict[int, int] = {}  # files each folder's last completed backup held
-    limits: dict[int, int | None] = {}  # the most files each folder's sync may delete
     results: dict[int, JobResult] = {}
     running = 0
     with log.open("a") as sink:
@@ -231,11 +230,10 @@ def run_backup(
             if job.id not in held:
                 known = job.files_in_backup
                 held[job.id] = count_files(job.source_path) if known is None else known
-                limits[job.id] = guard.limit(held[job.id])
             if not dry_run:
                 backup_jobs.set_status(connection, job.id, "RUNNING")
             running += 1
-            args = (job, limits[job.id], heard)
+            args = (job, guard.limit(held[job.id]), heard)
             threading.Thread(target=folder.sync, args=args, daemon=True).start()
 
         try:
@@ -252,10 +250,7 @@ def run_backup(
                         on_stats(event.job, event.stats)
                     continue
                 running -= 1
-                done = event.job.id
-                ended = _ended(
-                    connection, event, (held[done], limits[done]), guard, max_retries, dry_run
-                )
+                ended = _ended(connection, event, held[event.job.id], guard, max_retries, dry_run)
                 if isinstance(ended, JobResult):
                     results[event.job.id] = ended
                 else:
@@ -270,21 +265,20 @@ def run_backup(
 def _ended(
     connection: sqlite3.Connection,
     event: _Heard,
-    bounds: tuple[int, int | None],
+    held: int,
     guard: DeletionGuard,
     max_retries: int,
     dry_run: bool,
 ) -> JobResult | Job:
-    """What a folder's ended rclone means: its result, or the job to run again.
-    ``bounds``: the files its last backup held, and the most its sync could delete."""
+    """What a folder's ended rclone means: its result, or the job to run again."""
     job, code, error = event.job, event.code, event.error
-    held, limit = bounds
     if code == 0:
         if not dry_run:
             backup_jobs.set_status(connection, job.id, "COMPLETED")
             files = count_files(job.source_path)
             backup_jobs.record_files_in_backup(connection, job.id, files)
         return JobResult(job, "COMPLETED")
+    limit = guard.limit(held)
     if error is not None and MAX_DELETE_REACHED in error and limit is not None:
         refusal = _refusal(job, guard, limit, held)
         if not dry_run:
