@@ -11,6 +11,7 @@ import logging
 import sqlite3
 from dataclasses import replace
 
+from photos_sync.bulk import bulk_work
 from photos_sync.errors import PhotosSyncError
 from photos_sync.immich.client import ImmichClient
 from photos_sync.plan.cleanup import CleanupPlan, gone_from_library, plan_cleanup
@@ -47,9 +48,10 @@ def cleanup_library(
     """Mark gone-and-imported assets archived, forget gone-and-never-imported ones; with a
     deletion mode and a client, follow into Immich (and bring back what returned)."""
     following = deletions != "keep" and client is not None
-    live = live_uuids(connection)  # the whole records only of what is gone: 100k a night
-    gone = gone_from_library(library.entries(), live, trash_is_deleted=following)
-    plan = plan_cleanup(tracked_assets(connection, gone).values(), len(live))
+    with bulk_work():
+        live = live_uuids(connection)  # the whole records only of what is gone: 100k a night
+        gone = gone_from_library(library.entries(), live, trash_is_deleted=following)
+        plan = plan_cleanup(tracked_assets(connection, gone).values(), len(live))
     if plan.suspicious and not force:
         count = len(plan.archive) + len(plan.forget)
         raise PhotosSyncError(

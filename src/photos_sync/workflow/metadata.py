@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from photos_sync.bulk import bulk_work
 from photos_sync.immich.client import ImmichClient, Reading
 from photos_sync.plan.metadata import (
     MetadataOptions,
@@ -30,6 +31,7 @@ from photos_sync.upload.metadata import send_metadata
 log = logging.getLogger(__name__)
 
 
+@bulk_work()
 def plan_metadata(
     library: PhotosLibrary,
     connection: sqlite3.Connection,

@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from photos_sync.bulk import bulk_work
 from photos_sync.plan.scan import AssetChange, awaiting_files, compare_scan, plan_scan
 from photos_sync.source.catalog import CatalogEntry, core_data_time
 from photos_sync.source.library import PhotosLibrary
@@ -74,6 +75,7 @@ def _files_back(
     )
 
 
+@bulk_work()
 def scan_library(
     library: PhotosLibrary,
     connection: sqlite3.Connection,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from typing import Any
 
+from photos_sync.bulk import bulk_work
 from photos_sync.plan.choices import Choices
 from photos_sync.plan.scan import plan_scan
 from photos_sync.plan.selection import Selection
@@ -145,6 +146,7 @@ def build_status(
     )
 
 
+@bulk_work()
 def library_status(
     work: Workspace,
     library: PhotosLibrary | None = None,
