@@ -367,18 +367,16 @@ def _album_changes(
     albums: list[PhotosAlbum],
     imported: Mapping[str, str],
     known: Mapping[str, tuple[str, str]],
-    members_done: set[tuple[str, str]],
+    members_done: Mapping[str, set[str]],
     prefix: str,
     plan: MetadataPlan,
 ) -> None:
     """Create, rename, fill; and take out what photos-sync put in an album that Photos no
-    longer has there (never what the user added in Immich)."""
-    sent: dict[str, set[str]] = {}  # album -> the assets photos-sync put in it
-    for album_uuid, uuid in members_done:
-        sent.setdefault(album_uuid, set()).add(uuid)
+    longer has there (never what the user added in Immich). ``members_done``: album ->
+    the assets photos-sync put in it."""
     for album in albums:
         name = album_name(album, prefix)
-        done = sent.get(album.uuid, set())
+        done = members_done.get(album.uuid, set())
         add = [
             (uuid, imported[uuid])
             for uuid in sorted(album.assets)
@@ -456,7 +454,7 @@ def metadata_changes(
     entries: Mapping[str, CatalogEntry],
     albums: list[PhotosAlbum],
     known_albums: Mapping[str, tuple[str, str]],
-    members_done: set[tuple[str, str]],
+    members_done: Mapping[str, set[str]],
     stacks_done: Mapping[str, list[str]],
     options: MetadataOptions = MetadataOptions(),
     adopted: Mapping[str, ServerValues] | None = None,

@@ -244,19 +244,19 @@ class Catalog:
 def _entry(row: tuple[Any, ...], resources: dict[int, dict[int, bool]]) -> CatalogEntry:
     pk, uuid, kind, modified, trashed, hidden, depth_type, spatial_type, burst_id, pick = row[:10]
     fav, folder, name = row[10:]
-    return CatalogEntry(
-        uuid=uuid,
-        media_type=MediaType.VIDEO if kind == 1 else MediaType.PHOTO,
-        modified=modified,
-        in_trash=bool(trashed),
-        hidden=bool(hidden),
-        depth_type=depth_type or 0,
-        spatial_type=spatial_type or 0,
-        resource_local=resources.get(pk, {}),
-        burst_id=burst_id or None,
-        burst_pick=pick or 0,
-        favorite=bool(fav),
-        original_file=f"originals/{folder}/{name}" if folder and name else None,
+    return CatalogEntry(  # by position, as this runs 100k times: keywords cost 2.5x as much
+        uuid,
+        MediaType.VIDEO if kind == 1 else MediaType.PHOTO,
+        modified,
+        bool(trashed),  # in_trash
+        bool(hidden),
+        depth_type or 0,
+        spatial_type or 0,
+        resources.get(pk, {}),  # resource_local
+        burst_id or None,
+        pick or 0,  # burst_pick
+        bool(fav),  # favorite
+        f"originals/{folder}/{name}" if folder and name else None,  # original_file
     )
 
 
@@ -306,15 +306,15 @@ def _albums(connection: sqlite3.Connection, asset_table: str) -> list[PhotosAlbu
             names.insert(0, title)
         return tuple(names)
 
-    members: dict[int, set[str]] = {}
+    members: dict[int, list[str]] = {}
     join = _membership_table(connection)
     if join is not None:
         table, album_column, asset_column = join
-        for album_pk, uuid in connection.execute(
-            f"SELECT j.{album_column}, a.ZUUID FROM {table} j"
-            f" JOIN {asset_table} a ON a.Z_PK = j.{asset_column}"
-        ):
-            members.setdefault(album_pk, set()).add(uuid)
+        grouped = connection.execute(  # one string per album, not a tuple per membership
+            f"SELECT j.{album_column}, group_concat(a.ZUUID, char(31)) FROM {table} j"
+            f" JOIN {asset_table} a ON a.Z_PK = j.{asset_column} GROUP BY j.{album_column}"
+        )
+        members = {album_pk: uuids.split("\x1f") for album_pk, uuids in grouped if uuids}
     return [
         PhotosAlbum(uuid, title or "", path(parent), frozenset(members.get(pk, ())))
         for pk, uuid, title, kind, parent in rows

@@ -126,17 +126,16 @@ def _problems(
 def _albums(
     library: PhotosLibrary,
     mapped: dict[str, tuple[str, str]],
-    members: set[tuple[str, str]],
+    members: dict[str, set[str]],
     web: str | None,
 ) -> list[AlbumLine]:
-    in_immich = Counter(album for album, _ in members)
     return [
         AlbumLine(
             title=album.title,
             in_photos=len(album.assets),
             made=album.uuid in mapped,
             link=album_page(web, mapped[album.uuid][0]) if album.uuid in mapped else None,
-            in_immich=in_immich[album.uuid],
+            in_immich=len(members.get(album.uuid, ())),
         )
         for album in sorted(library.albums(), key=lambda a: a.title.casefold())
     ]
@@ -185,7 +184,7 @@ def build_report(work: Workspace) -> ReportData:
     ids: dict[str, str] = {}
     runs: list[RunRecord] = []
     mapped: dict[str, tuple[str, str]] = {}
-    members: set[tuple[str, str]] = set()
+    members: dict[str, set[str]] = {}
     backups: list[BackupFolder] = []
     connection = open_tracker_read_only(work.settings.tracker_path)
     if connection is not None:
