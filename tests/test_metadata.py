@@ -202,6 +202,27 @@ def test_sync_sends_exactly_the_changes_made_in_photos(
     assert writes(immich, again) == []
 
 
+def test_a_flag_set_and_cleared_in_photos_alone_is_sent_both_times(
+    run_cli: Run, library_26: Path, immich: ImmichDouble, data_dir: Path
+) -> None:
+    """A favorite or a hidden photo changes no modification time, so the scan does not see
+    it: the metadata plan must, although a settled asset is left to SQLite unread."""
+    tulips, kid = "6191423D-8DB8-4D4C-92BE-9BBBA308AAC4", "D79B8D77-BFFC-460B-9312-034F2877D35B"
+    rows = tracker_rows(data_dir)
+    tulips_id, kid_id = rows[tulips]["immich_id"], rows[kid]["immich_id"]
+    run_json(run_cli, "sync")  # every asset settled
+    for flag in (1, 0):
+        _edit(library_26, "UPDATE ZASSET SET ZFAVORITE = ? WHERE ZUUID = ?", flag, tulips)
+        _edit(library_26, "UPDATE ZASSET SET ZHIDDEN = ? WHERE ZUUID = ?", flag, kid)
+        changed = run_json(run_cli, "sync")["metadata"]
+        assert (changed["favorites"], changed["updates"]) == (1, 1)
+        assert immich.state.assets[tulips_id].is_favorite is bool(flag)
+        assert immich.state.assets[kid_id].visibility == ("archive" if flag else "timeline")
+    again = len(immich.requests)
+    run_json(run_cli, "sync")
+    assert writes(immich, again) == []
+
+
 def test_what_is_taken_away_in_photos_is_taken_away_in_immich_and_only_that(
     run_cli: Run, library_26: Path, immich: ImmichDouble, data_dir: Path
 ) -> None:

@@ -28,7 +28,7 @@ from photos_sync.source.records import (
 from photos_sync.track.assets import save_scanned
 from photos_sync.track.database import migrate, open_tracker, open_tracker_read_only
 from photos_sync.track.lock import DataDirLock
-from photos_sync.track.metadata import imported_for_metadata, record_settled
+from photos_sync.track.metadata import Settled, imported_for_metadata, record_settled
 from photos_sync.track.migrations import LATEST_VERSION, MIGRATIONS, MODIFIED_AS_NUMBER
 
 SEED_COLUMNS = {
@@ -302,7 +302,8 @@ def test_a_rescan_unsettles_an_asset_only_when_photos_says_something_new(
         assert settled() == "key"  # touched in Photos, nothing of it changed
         save_scanned(connection, [(_scanned("a day at sea"), "2024-05-03T12:00:00", 3.0)])
         assert settled() is None
-        (asset,) = imported_for_metadata(connection, lambda uuid, companions: "key")
+        check = Settled(lambda uuid, companions: "key", "key", ())
+        (asset,) = imported_for_metadata(connection, check).assets
         assert not asset.settled and asset.desired["description"] == "a day at sea"
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from photos_sync.immich.client import Reading, ServerAlbum, ServerValues
 from photos_sync.source.catalog import CatalogEntry, PhotosAlbum
-from photos_sync.track.metadata import ImportedAsset
+from photos_sync.track.metadata import ImportedAsset, MetadataRows
 
 Ref = tuple[str, str]  # (Photos UUID, Immich asset id)
 
@@ -182,15 +182,18 @@ class MetadataPlan:
         self.updates = kept
 
 
-def settle_key(options: MetadataOptions, entry: CatalogEntry | None, companions: str | None) -> str:
+Flags = tuple[bool, bool] | None  # (favorite, hidden) in Photos; None: not in the library
+
+
+def settle_key(options: MetadataOptions, flags: Flags, companions: str | None) -> str:
     """The inputs of an asset's own metadata beyond what Photos says of it, as one short
     key: its favorite and hidden flags, its companions and the options that shape what it
     gets. What Photos says of it (the tracker's ``photos_metadata``) is not read for this:
     the scan clears the recorded key whenever it stores something new there. Albums,
     stacks and people's names are planned apart."""
-    flags = "-" if entry is None else f"{entry.favorite:d}{entry.hidden:d}"
+    shown = "-" if flags is None else f"{flags[0]:d}{flags[1]:d}"
     shape = f"{options.people_tags:d}{options.people:d}{options.hidden_visibility}"
-    inputs = "\x1f".join((shape, flags, companions or ""))
+    inputs = "\x1f".join((shape, shown, companions or ""))
     return hashlib.blake2b(inputs.encode(), digest_size=16).hexdigest()
 
 
@@ -450,7 +453,7 @@ def _stack_changes(
 
 
 def metadata_changes(
-    assets: list[ImportedAsset],
+    rows: MetadataRows,
     entries: Mapping[str, CatalogEntry],
     albums: list[PhotosAlbum],
     known_albums: Mapping[str, tuple[str, str]],
@@ -463,13 +466,13 @@ def metadata_changes(
 ) -> MetadataPlan:
     """``adopted``: what the server shows of assets never sent anything (by Immich id)."""
     plan = MetadataPlan()
+    assets = rows.assets
     for asset in assets:
         if asset.settled:
             continue
         server = (adopted or {}).get(asset.immich_id) if asset.applied is None else None
         _asset_changes(asset, entries.get(asset.uuid), plan, options, server)
-    imported = {asset.uuid: asset.immich_id for asset in assets}
-    _album_changes(albums, imported, known_albums, members_done, options.album_prefix, plan)
+    _album_changes(albums, rows.ids, known_albums, members_done, options.album_prefix, plan)
     _stack_changes(assets, entries, stacks_done, plan)
     _companion_stacks(assets, stacks_done, options, plan)
     if options.people:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, NamedTuple
 
 from photos_sync.track.database import transaction
@@ -33,36 +33,73 @@ class ImportedAsset(NamedTuple):
 # covered by the scan, which clears the recorded key when it stores something new.
 SettleKey = Callable[[str, str | None], str]
 
+
+class Settled(NamedTuple):
+    """How to tell an asset all of whose metadata was sent: the key recorded then is still
+    ``key(uuid, companions)``. Most assets share one key, ``usual`` (no flag set, no
+    companions): SQLite tells those apart itself, so a night with nothing new does not make
+    a Python object per asset. ``unusual``: the assets whose key is another although they
+    have no companions (a favorite, a hidden photo)."""
+
+    key: SettleKey
+    usual: str
+    unusual: Collection[str]
+
+
+class MetadataRows(NamedTuple):
+    """What the metadata plan reads of the tracker."""
+
+    # Every asset not settled, read in full, and the settled ones whose stack is planned
+    # whole (burst frames, assets with companions); in the tracker's order.
+    assets: list[ImportedAsset]
+    ids: dict[str, str]  # every imported asset still in Photos: Photos UUID -> Immich id
+    keys: dict[str, str]  # the settle key of each asset not settled
+
+
 UNIT_SEPARATOR = "\x1f"  # char(31): in no UUID, so lists of them travel as one string
 
 _SENDABLE = " FROM imported_assets WHERE status = 'imported' AND archived = 0 AND in_trash = 0"
 
 
 def imported_for_metadata(
-    connection: sqlite3.Connection, settle_key: SettleKey | None = None
-) -> list[ImportedAsset]:
-    """Every imported asset still in Photos. With ``settle_key``, an asset whose key is the
-    one recorded when all of it was sent comes back ``settled``, its JSON left unread: on
-    100k assets, reading it all was most of a nightly run with nothing new."""
-    rows = connection.execute(
+    connection: sqlite3.Connection, settled: Settled | None = None
+) -> MetadataRows:
+    """The imported assets still in Photos, as the metadata plan needs them. Without
+    ``settled``, every one is read in full. With it, a settled asset's JSON is left unread
+    (on 100k assets reading it all was most of a nightly run with nothing new), and one
+    with the usual key and no stack is only an id: SQLite leaves it out of the rows."""
+    ids = dict(connection.execute("SELECT icloud_uuid, immich_id" + _SENDABLE))
+    query = (
         "SELECT icloud_uuid, immich_id, burst_id, companions, metadata_settled,"
         " CASE WHEN companions IS NOT NULL THEN json_extract(photos_metadata, '$.raw_on_top')"
         " END" + _SENDABLE
     )
-    assets: dict[str, ImportedAsset | None] = {}
-    for uuid, immich_id, burst_id, companions, recorded, on_top in rows:
-        key = settle_key(uuid, companions) if settle_key is not None else None
-        if recorded is None or recorded != key:
-            assets[uuid] = None  # read in full below
-            continue
-        desired = {"raw_on_top": bool(on_top)} if companions else {}
-        assets[uuid] = ImportedAsset(  # settled, by position: 100k of these a night
-            uuid, immich_id, burst_id, desired, {}, _companions(companions), True
+    if settled is not None:
+        query += (
+            " AND NOT (metadata_settled IS ? AND companions IS NULL AND burst_id IS NULL"
+            " AND icloud_uuid NOT IN (SELECT value FROM json_each(?)))"
         )
-    unsettled = [uuid for uuid, asset in assets.items() if asset is None]
+    arguments = () if settled is None else (settled.usual, json.dumps(list(settled.unusual)))
+    looked_at: dict[str, ImportedAsset | None] = {}
+    keys: dict[str, str] = {}
+    for uuid, immich_id, burst_id, companions, recorded, on_top in connection.execute(
+        query, arguments
+    ):
+        key = settled.key(uuid, companions) if settled is not None else None
+        if recorded is None or recorded != key:
+            looked_at[uuid] = None  # read in full below
+            if key is not None:
+                keys[uuid] = key
+        elif burst_id or companions:
+            desired = {"raw_on_top": bool(on_top)} if companions else {}
+            looked_at[uuid] = ImportedAsset(
+                uuid, immich_id, burst_id, desired, {}, _companions(companions), settled=True
+            )
+    unsettled = [uuid for uuid, asset in looked_at.items() if asset is None]
     for asset in _read_in_full(connection, unsettled):
-        assets[asset.uuid] = asset
-    return [asset for asset in assets.values() if asset is not None]
+        looked_at[asset.uuid] = asset
+    assets = [asset for asset in looked_at.values() if asset is not None]
+    return MetadataRows(assets, ids, keys)
 
 
 def _read_in_full(connection: sqlite3.Connection, uuids: list[str]) -> list[ImportedAsset]:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from photos_sync.bulk import bulk_work
 from photos_sync.immich.client import ImmichClient, Reading
 from photos_sync.plan.metadata import (
+    Flags,
     MetadataOptions,
     MetadataPlan,
     metadata_changes,
@@ -19,6 +20,7 @@ from photos_sync.plan.metadata import (
 )
 from photos_sync.source.library import PhotosLibrary
 from photos_sync.track.metadata import (
+    Settled,
     album_ids,
     album_members,
     import_times,
@@ -43,22 +45,24 @@ def plan_metadata(
     With a client, assets found on the server rather than uploaded are first read there, so
     what the server already shows is kept (see ``adoption_baseline``)."""
     entries = {entry.uuid: entry for entry in library.entries()}
-    keys: dict[str, str] = {}
-    known: dict[tuple[object, ...], str] = {}  # most assets share their inputs' key
+    known: dict[tuple[Flags, str | None], str] = {}  # most assets share their inputs' key
 
     def key_of(uuid: str, companions: str | None) -> str:
         entry = entries.get(uuid)
-        flags = (None, None) if entry is None else (entry.favorite, entry.hidden)
-        inputs = (*flags, companions)
+        inputs = (None if entry is None else (entry.favorite, entry.hidden), companions)
         if inputs not in known:
-            known[inputs] = settle_key(options, entry, companions)
-        keys[uuid] = known[inputs]
-        return keys[uuid]
+            known[inputs] = settle_key(options, *inputs)
+        return known[inputs]
 
-    assets = imported_for_metadata(connection, key_of)
+    flagged = [uuid for uuid, entry in entries.items() if entry.favorite or entry.hidden]
+    # An asset Photos no longer has is taken as usual when it was settled so: nothing new
+    # of it can be sent, and the cleanup that follows archives it.
+    usual = settle_key(options, (False, False), None)
+    rows = imported_for_metadata(connection, Settled(key_of, usual, flagged))
+    assets = rows.assets
     adopted = [asset.immich_id for asset in assets if asset.applied is None]
     plan = metadata_changes(
-        assets,
+        rows,
         entries,
         library.albums(),
         album_ids(connection),
@@ -69,7 +73,7 @@ def plan_metadata(
         people(connection),
         library.person_names() if options.people else None,
     )
-    plan.settle = {asset.uuid: keys[asset.uuid] for asset in assets if not asset.settled}
+    plan.settle = rows.keys
     return plan
 
 
