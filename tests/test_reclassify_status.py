@@ -53,6 +53,8 @@ def test_status_then_reclassify_then_status(
     assert after["to_import"]["icloud_only"] == cloud_only
     assert after["last_run"]["command"] == "reclassify"
     assert after["last_run"]["outcome"] == "ok"
+    kept = {k: v for k, v in scan.items() if k not in ("dry_run", "changes", "gone_from_library")}
+    assert {k: v for k, v in after["last_run"]["summary"].items() if k != "log"} == kept
 
 
 def test_the_shared_library_has_one_icloud_only_asset(

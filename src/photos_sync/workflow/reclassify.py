@@ -12,8 +12,6 @@ from photos_sync.workflow.connect import connect
 from photos_sync.workflow.scan import ScanResult, scan_library
 from photos_sync.workflow.workspace import Workspace
 
-UNSUMMARISED = ("changes", "gone_from_library")  # long lists: the run's row keeps counts
-
 
 def reclassify_library(
     work: Workspace,
@@ -38,8 +36,7 @@ def reclassify_library(
         repairs = None
         if repair and not dry_run:
             repairs = _repair_unlinked(work, connection, repair_limit, include_cloud)
-        brief = result.to_json()
-        run.finish("ok", {k: v for k, v in brief.items() if k not in UNSUMMARISED})
+        run.finish("ok", result.counts())
     return result, repairs
 
 

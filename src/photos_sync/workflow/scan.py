@@ -45,15 +45,21 @@ class ScanResult:
     def changed(self) -> int:
         return sum(1 for change in self.changes if not change.new)
 
-    def to_json(self) -> dict[str, object]:
+    def counts(self) -> dict[str, int]:
+        """What the run's record keeps: a first read has a change per asset, 100k of them."""
         return {
             "in_library": self.in_library,
             "read": self.read,
             "unchanged": self.unchanged,
             "new": self.new,
             "changed": self.changed,
-            "gone_from_library": self.gone,
             "saved": self.saved,
+        }
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            **self.counts(),
+            "gone_from_library": self.gone,
             "changes": [change.to_json() for change in self.changes],
         }
 
