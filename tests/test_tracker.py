@@ -25,7 +25,7 @@ from photos_sync.source.records import (
     ResourceKind,
     Subtypes,
 )
-from photos_sync.track.assets import save_scanned
+from photos_sync.track.assets import live_uuids, save_scanned, scan_states
 from photos_sync.track.database import migrate, open_tracker, open_tracker_read_only
 from photos_sync.track.lock import DataDirLock
 from photos_sync.track.metadata import Settled, imported_for_metadata, record_settled
@@ -305,6 +305,30 @@ def test_a_rescan_unsettles_an_asset_only_when_photos_says_something_new(
         check = Settled(lambda uuid, companions: "key", "key", ())
         (asset,) = imported_for_metadata(connection, check).assets
         assert not asset.settled and asset.desired["description"] == "a day at sea"
+
+
+def test_a_night_reads_every_asset_from_indexes_not_whole_rows(tmp_path: Path) -> None:
+    """What a night reads of all 100k assets is in two narrow indexes: the rows themselves
+    (the JSON of what Photos says and what was sent is most of the table) stay unread, so
+    a tracker that fell out of the disk cache during the day is read in a few megabytes."""
+    executed: list[str] = []
+    with closing(open_tracker(tmp_path / "tracker.db")) as connection:
+        save_scanned(connection, [(_scanned("a day out"), "2024-05-01T12:00:00", 1.0)])
+        connection.execute("UPDATE imported_assets SET status = 'imported', immich_id = 'i1'")
+        record_settled(connection, {"A1": "k"})
+        connection.set_trace_callback(executed.append)
+        scan_states(connection)
+        live_uuids(connection)
+        imported_for_metadata(connection, Settled(lambda uuid, companions: "k", "k", ["A2"]))
+        connection.set_trace_callback(None)
+        plans = {
+            sql: " / ".join(row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {sql}"))
+            for sql in executed
+            if sql.startswith("SELECT") and "FROM imported_assets" in sql
+        }
+    assert len(plans) == 4, executed
+    for sql, plan in plans.items():
+        assert "COVERING INDEX" in plan, (sql, plan)
 
 
 MODIFICATION_TIMES = (

@@ -69,11 +69,7 @@ def imported_for_metadata(
     (on 100k assets reading it all was most of a nightly run with nothing new), and one
     with the usual key and no stack is only an id: SQLite leaves it out of the rows."""
     ids = dict(connection.execute("SELECT icloud_uuid, immich_id" + _SENDABLE))
-    query = (
-        "SELECT icloud_uuid, immich_id, burst_id, companions, metadata_settled,"
-        " CASE WHEN companions IS NOT NULL THEN json_extract(photos_metadata, '$.raw_on_top')"
-        " END" + _SENDABLE
-    )
+    query = "SELECT icloud_uuid, immich_id, burst_id, companions, metadata_settled" + _SENDABLE
     if settled is not None:
         query += (
             " AND NOT (metadata_settled IS ? AND companions IS NULL AND burst_id IS NULL"
@@ -82,24 +78,36 @@ def imported_for_metadata(
     arguments = () if settled is None else (settled.usual, json.dumps(list(settled.unusual)))
     looked_at: dict[str, ImportedAsset | None] = {}
     keys: dict[str, str] = {}
-    for uuid, immich_id, burst_id, companions, recorded, on_top in connection.execute(
-        query, arguments
-    ):
+    for uuid, immich_id, burst_id, companions, recorded in connection.execute(query, arguments):
         key = settled.key(uuid, companions) if settled is not None else None
         if recorded is None or recorded != key:
             looked_at[uuid] = None  # read in full below
             if key is not None:
                 keys[uuid] = key
         elif burst_id or companions:
-            desired = {"raw_on_top": bool(on_top)} if companions else {}
             looked_at[uuid] = ImportedAsset(
-                uuid, immich_id, burst_id, desired, {}, _companions(companions), settled=True
+                uuid, immich_id, burst_id, {}, {}, _companions(companions), settled=True
             )
+    stacked = {uuid: asset for uuid, asset in looked_at.items() if asset and asset.companions}
+    for uuid, on_top in _raw_on_top(connection, list(stacked)):
+        looked_at[uuid] = stacked[uuid]._replace(desired={"raw_on_top": bool(on_top)})
     unsettled = [uuid for uuid, asset in looked_at.items() if asset is None]
     for asset in _read_in_full(connection, unsettled):
         looked_at[asset.uuid] = asset
     assets = [asset for asset in looked_at.values() if asset is not None]
     return MetadataRows(assets, ids, keys)
+
+
+def _raw_on_top(connection: sqlite3.Connection, uuids: list[str]) -> list[tuple[str, Any]]:
+    """Whether Photos shows each of these settled assets' RAW as its original: the one part
+    of what Photos says that their stacks need."""
+    if not uuids:
+        return []
+    return connection.execute(
+        "SELECT icloud_uuid, json_extract(photos_metadata, '$.raw_on_top') FROM imported_assets"
+        " WHERE icloud_uuid IN (SELECT value FROM json_each(?))",
+        (json.dumps(uuids),),
+    ).fetchall()
 
 
 def _read_in_full(connection: sqlite3.Connection, uuids: list[str]) -> list[ImportedAsset]:
