@@ -134,20 +134,34 @@ ANOTHER_COMMANDS_WORK = (
 )
 
 
-def test_a_command_imports_only_what_it_runs() -> None:
-    """The nightly sync does not pay for importing backup, review or report (each command
-    module is imported when its command runs: all of them cost most of a second)."""
+def _imported_for(command: str) -> set[str]:
+    """The modules a fresh interpreter has imported once the command's module is loaded."""
     code = (
         "import sys\n"
         "from photos_sync.cli import app\n"
         "try:\n"
-        "    app(['sync', '--help'], standalone_mode=False)\n"
+        f"    app([{command!r}, '--help'], standalone_mode=False)\n"
         "finally:\n"
-        "    print(*sorted(m for m in sys.modules if m.startswith('photos_sync')))\n"
+        "    print(*sorted(sys.modules))\n"
     )
     ran = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
-    imported = set(ran.stdout.split())
+    return set(ran.stdout.split())
+
+
+def test_a_command_imports_only_what_it_runs() -> None:
+    """The nightly sync does not pay for importing backup, review or report (each command
+    module is imported when its command runs: all of them cost most of a second)."""
+    imported = _imported_for("sync")
     assert "photos_sync.cli.sync" in imported
     assert imported.isdisjoint(ANOTHER_COMMANDS_WORK), imported & set(ANOTHER_COMMANDS_WORK)
+
+
+@pytest.mark.parametrize("command", ["backup", "restore"])
+def test_a_backup_or_a_restore_imports_no_http_client(command: str) -> None:
+    """httpx is a tenth of a second of a start; a backup talks to Immich only to ask for a
+    dump, and then imports it (Workspace.immich_client)."""
+    imported = _imported_for(command)
+    assert "photos_sync.workflow.backup" in imported
+    assert "httpx" not in imported and "photos_sync.immich.client" not in imported

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from photos_sync.immich.client import ServerAlbum, ServerAsset, ServerStack
+if TYPE_CHECKING:  # pure logic over what the client read: it needs only the shapes
+    from photos_sync.immich.client import ServerAlbum, ServerAsset, ServerStack
 
 
 class Problem(StrEnum):

@@ -13,15 +13,18 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from photos_sync.backup.dump import dump_time, newest_dump, newest_dump_in, read_dump
 from photos_sync.backup.rclone import Rclone
 from photos_sync.backup.remotes import CRYPT_ROOT
 from photos_sync.errors import BackupError, ImmichAuthError, ImmichUnavailable
-from photos_sync.immich.client import ImmichClient
 from photos_sync.track.assets import last_upload
 from photos_sync.track.database import open_tracker_read_only
 from photos_sync.workflow.workspace import Workspace
+
+if TYPE_CHECKING:  # a backup that asks for no dump imports no HTTP client
+    from photos_sync.immich.client import ImmichClient
 
 DUMP_WAIT = 600.0  # seconds Immich gets to finish a dump (300k assets: about a minute)
 DUMP_POLL = 2.0

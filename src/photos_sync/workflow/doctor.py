@@ -12,17 +12,19 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from photos_sync.backup.tools import find_rclone, op_signed_in, rclone_version
 from photos_sync.config import Settings
 from photos_sync.errors import ConfigError, ImmichAuthError, PhotosSyncError
-from photos_sync.immich.client import NO_RETRY, ImmichClient
 from photos_sync.immich.permissions import commands_needing
 from photos_sync.source.library import PhotosLibrary, resolve_library_path
 from photos_sync.track.database import describe_tracker
 from photos_sync.workflow.database_dump import newest_local_dump
 from photos_sync.workflow.workspace import Workspace
+
+if TYPE_CHECKING:  # imported where a check makes one (see Workspace.immich_client)
+    from photos_sync.immich.client import ImmichClient
 
 MIN_FREE_BYTES = 2 * 1024**3  # room for iCloud downloads and the tracker to grow
 
@@ -112,6 +114,8 @@ def check_immich(settings: Settings) -> Iterator[Check]:
         yield Check("Immich server", False, "IMMICH_URL is not set", "Set it in .env")
         return
     api_key = settings.immich_api_key.get_secret_value() if settings.immich_api_key else None
+    from photos_sync.immich.client import NO_RETRY, ImmichClient  # httpx: see Workspace
+
     with ImmichClient(settings.immich_url, api_key, timeout=15.0, retry=NO_RETRY) as client:
         try:
             version = client.server_version()

@@ -11,8 +11,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import httpx
-
 from photos_sync.errors import PhotosSyncError
 from photos_sync.redact import redact
 
@@ -22,6 +20,8 @@ TRIES = 2
 
 
 def _ping(url: str, suffix: str = "", body: str | None = None) -> bool:
+    import httpx  # here, not with the module: most runs have no monitor to tell
+
     target = url.rstrip("/") + suffix
     for attempt in range(1, TRIES + 1):
         try:

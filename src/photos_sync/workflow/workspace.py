@@ -7,14 +7,17 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from photos_sync.config import Settings
 from photos_sync.errors import ConfigError
-from photos_sync.immich.client import ImmichClient, RetryPolicy
 from photos_sync.source.library import PhotosLibrary, resolve_library_path
 from photos_sync.track.database import make_private, open_tracker
 from photos_sync.track.lock import LOCK_NAME, DataDirLock
 from photos_sync.workflow.feedback import Feedback
+
+if TYPE_CHECKING:  # the client is imported where one is made: see immich_client
+    from photos_sync.immich.client import ImmichClient
 
 
 @dataclass
@@ -23,7 +26,11 @@ class Workspace:
     feedback: Feedback
 
     def immich_client(self) -> ImmichClient:
-        """A client for the configured server; a clear error when it is not configured."""
+        """A client for the configured server; a clear error when it is not configured.
+        Imported here rather than with the module: httpx is a tenth of a second of every
+        start, and a backup or a restore talks to Immich only to ask for a dump."""
+        from photos_sync.immich.client import ImmichClient, RetryPolicy
+
         settings = self.settings
         if not settings.immich_url:
             raise ConfigError("IMMICH_URL is not set", "Set it in .env or the environment")
