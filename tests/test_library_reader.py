@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import osxphotos
 import pytest
 
+from photos_sync.source.direct import DirectReader
 from photos_sync.source.library import PhotosLibrary, original_adjustments
 from photos_sync.source.records import Availability, LibraryAsset, ResourceKind
 from tests.support.fixtures import LIBRARY_NAMES, ExpectedAsset, expected_assets
@@ -186,3 +190,75 @@ def test_original_adjustments_are_found_where_osxphotos_finds_them(
         if photo.original_adjustments_path is not None
     }
     assert original_adjustments(path / "originals") == theirs
+
+
+@pytest.mark.parametrize("name", LIBRARY_NAMES)
+def test_the_direct_reader_says_what_osxphotos_says_of_every_asset(
+    name: str, read_libraries: dict[str, dict[str, LibraryAsset]], shared_libraries: dict[str, Path]
+) -> None:
+    """osxphotos is the reference for every fact: a record made from the direct reader's
+    facts equals the one made from osxphotos' ``PhotoInfo``, field by field."""
+    library = PhotosLibrary(shared_libraries[name])
+    theirs = {asset.uuid: asset for asset in library.read(library.entries(), direct=False)}
+    assert differences(read_libraries[name], theirs) == {}
+
+
+def differences(
+    ours: dict[str, LibraryAsset], theirs: dict[str, LibraryAsset]
+) -> dict[tuple[str, str], tuple[object, object]]:
+    assert set(ours) == set(theirs)
+    return {
+        (uuid, field): (getattr(ours[uuid], field), getattr(theirs[uuid], field))
+        for uuid in ours
+        for field in LibraryAsset.__dataclass_fields__
+        if getattr(ours[uuid], field) != getattr(theirs[uuid], field)
+    }
+
+
+HDR, SHARED_LIBRARY, SHARED_AND_SAVED, SHARED_NOT_SAVED = (
+    "D07B18F1-9D95-4DC8-8F7C-A6AEB77F1534",
+    "79D1A1A5-B1EA-41D1-83B1-C71F001E6D49",
+    "D87BFE7E-A479-4ECD-98E8-1A8D06EF607E",
+    "5F9BCC2D-D1DF-46D8-8F70-C142B25D3DC3",
+)
+
+
+def test_facts_no_fixture_shows_are_read_as_osxphotos_reads_them(
+    library_copy: Callable[[str], Path],
+) -> None:
+    """No fixture asset is HDR, in a Shared Library or "Shared with You"; set on a copy,
+    both readers still agree (the unsaved shared one is left to osxphotos)."""
+    path = library_copy("Test-Media-Types-15.7.2.photoslibrary")
+    extra = "UPDATE ZADDITIONALASSETATTRIBUTES SET ZSYNDICATIONIDENTIFIER = 'message', "
+    owner = " WHERE ZASSET = (SELECT Z_PK FROM ZASSET WHERE ZUUID = ?)"
+    with closing(sqlite3.connect(path / "database" / "Photos.sqlite")) as database, database:
+        database.execute("UPDATE ZASSET SET ZHDRTYPE = 3 WHERE ZUUID = ?", (HDR,))
+        database.execute(
+            "UPDATE ZASSET SET ZACTIVELIBRARYSCOPEPARTICIPATIONSTATE = 1 WHERE ZUUID = ?",
+            (SHARED_LIBRARY,),
+        )
+        database.execute(extra + "ZSYNDICATIONHISTORY = 1" + owner, (SHARED_AND_SAVED,))
+        database.execute(extra + "ZSYNDICATIONHISTORY = 0" + owner, (SHARED_NOT_SAVED,))
+    library = PhotosLibrary(path)
+    ours = {asset.uuid: asset for asset in library.read(library.entries())}
+    theirs = {asset.uuid: asset for asset in library.read(library.entries(), direct=False)}
+    assert differences(ours, theirs) == {}
+    assert ours[HDR].subtypes.is_hdr and ours[SHARED_LIBRARY].subtypes.is_shared_library
+    assert ours[SHARED_NOT_SAVED].subtypes.is_syndicated
+    assert not ours[SHARED_AND_SAVED].subtypes.is_syndicated
+
+
+@pytest.mark.parametrize("name", LIBRARY_NAMES)
+def test_osxphotos_is_loaded_only_for_assets_in_icloud_shared_albums(
+    name: str, shared_libraries: dict[str, Path]
+) -> None:
+    """The direct reader declines only what it does not cover (files outside originals/);
+    in these libraries that is the iCloud shared albums' assets, and osxphotos is not
+    loaded at all for a library without them."""
+    library = PhotosLibrary(shared_libraries[name])
+    entries = library.entries()
+    facts = DirectReader(library.catalog).read((e.uuid for e in entries), library.albums())
+    shared = {uuid for uuid, row in expected_assets(name).items() if row.other_has("shared")}
+    assert {e.uuid for e in entries} - set(facts) == shared
+    assert len(list(library.read(entries))) == len(entries)
+    assert (library._db is not None) == bool(shared)

@@ -6,8 +6,9 @@ time, how many photos and videos, what is in the trash — are answered here by 
 read-only SQL on ``database/Photos.sqlite``, in a fraction of that. Only the assets this
 view says are new or changed go on to :mod:`photos_sync.source.library`.
 
-This is the one module that reads Photos' own tables; each column it uses is named below
-with why.
+With :mod:`photos_sync.source.direct` (which reads what osxphotos would answer, under
+osxphotos' own names) it is one of the two modules that read Photos' own tables; each
+column it uses is named below with why.
 """
 
 from __future__ import annotations
@@ -197,7 +198,8 @@ class Catalog:
         return photos_release(self.model_version)
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        """A read-only connection; SQLite's errors become the library's own."""
         try:
             with closing(_connect_read_only(self.database)) as connection:
                 yield connection
@@ -209,13 +211,13 @@ class Catalog:
     def albums(self) -> list[PhotosAlbum]:
         """The user's albums and iCloud shared albums (not smart albums, not deleted ones)
         with their members."""
-        with self._connect() as connection:
+        with self.connect() as connection:
             return _albums(connection, self.asset_table)
 
     def person_names(self) -> dict[str, str]:
         """Each named person's name now (a rename in Photos changes no asset, so the change
         check cannot see it): Photos person UUID -> name."""
-        with self._connect() as connection:
+        with self.connect() as connection:
             if not _columns(connection, "ZPERSON") >= {"ZPERSONUUID", "ZFULLNAME"}:
                 return {}
             rows = connection.execute(
@@ -226,7 +228,7 @@ class Catalog:
 
     def entries(self) -> list[CatalogEntry]:
         """Every asset in the library, trash and unpicked burst frames included."""
-        with self._connect() as connection:
+        with self.connect() as connection:
             columns = _columns(connection, self.asset_table)
             depth = "a.ZDEPTHTYPE" if "ZDEPTHTYPE" in columns else "0"
             spatial = "a.ZSPATIALTYPE" if "ZSPATIALTYPE" in columns else "0"

@@ -1,0 +1,440 @@
+"""osxphotos' facts of many assets at once, read straight from Photos' database.
+
+osxphotos answers only after it has loaded the whole library: every person, face, album,
+moment, score, search label and EXIF row (13 s on 100k assets), and a first import then
+asks it about each asset in turn. This module reads only what :func:`~photos_sync.source.
+library.to_record` needs, one query per table, and hands each asset on as the same
+attributes a ``PhotoInfo`` has, so one function makes our records from either.
+
+osxphotos stays the reference for what each fact means. The queries are its own (its
+table and column names per Photos release, its rules for a missing file, an edited photo's
+orientation and a face's box), its helpers convert the dates, and a test compares every
+asset of every fixture library with what osxphotos says of it. The assets whose files live
+somewhere else than ``originals/`` (iCloud shared albums, shared moments, "Shared with
+You" not saved, referenced files) and RAW+JPEG pairs are left to osxphotos: the reader
+declines them, and :class:`~photos_sync.source.library.PhotosLibrary` asks osxphotos about
+those alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import PurePath
+from typing import Any, NamedTuple
+
+from photos_sync.source.catalog import Catalog, PhotosAlbum
+
+log = logging.getLogger(__name__)
+
+MOVIE_KIND = 1  # ZKIND: 0 a photo, 1 a video
+SUBTYPE_PANORAMA, SUBTYPE_LIVE, SUBTYPE_SCREENSHOT = 1, 2, 10  # ZKINDSUBTYPE
+SUBTYPE_SLOMO, SUBTYPE_TIMELAPSE = 101, 102
+RENDERED_HDR, RENDERED_PANORAMA = 3, 6  # ZCUSTOMRENDEREDVALUE
+FRONT_CAMERA = 1  # ZCAMERACAPTUREDEVICE
+REFERENCED_FILE = 10  # ZSAVEDASSETTYPE: imported without copying into the library
+NO_LOCATION = -180.0  # Photos' latitude and longitude when it has none
+
+
+def _nfc(text: str | None) -> str | None:
+    """Text as osxphotos hands it out: Unicode NFC (HFS+ stored some names decomposed)."""
+    return unicodedata.normalize("NFC", text) if text is not None else None
+
+
+class Place(NamedTuple):
+    """The location the file's EXIF has (``PhotoInfo.exif_info``)."""
+
+    latitude: float | None
+    longitude: float | None
+
+
+class AlbumFacts(NamedTuple):
+    """What ``to_record`` reads of an osxphotos ``AlbumInfo``."""
+
+    uuid: str
+    title: str | None
+    folder_names: tuple[str, ...]
+
+
+class PersonFacts(NamedTuple):
+    uuid: str
+
+
+@dataclass(slots=True)
+class Facts:
+    """One asset's facts under the names ``PhotoInfo`` gives them (see ``PhotoFacts``)."""
+
+    uuid: str
+    original_filename: str | None
+    filename: str
+    date: datetime
+    date_modified: datetime | None
+    original_filesize: int | None
+    uti: str | None
+    ismovie: bool
+    live_photo: bool
+    portrait: bool
+    hdr: bool
+    panorama: bool
+    screenshot: bool
+    selfie: bool
+    slow_mo: bool
+    time_lapse: bool
+    spatial: int
+    burst: bool
+    hasadjustments: bool
+    hidden: bool
+    favorite: bool
+    shared_library: bool
+    syndicated: bool | None
+    saved_to_library: bool | None
+    ismissing: bool
+    iscloudasset: bool
+    title: str | None
+    location: tuple[float | None, float | None]
+    width: int
+    height: int
+    orientation: int
+    raw_original: bool
+    description: str | None = None
+    keywords: list[str] = field(default_factory=list)
+    persons: list[str] = field(default_factory=list)
+    album_info: list[AlbumFacts] = field(default_factory=list)
+    face_info: list[Any] = field(default_factory=list)
+    exif_info: Place | None = None
+    path: str | None = None
+    path_live_photo: str | None = None
+    path_edited: str | None = None
+    path_edited_live_photo: str | None = None
+    has_raw: bool = False
+    isreference: bool = False
+    uti_raw: str | None = None
+    path_raw: str | None = None
+
+
+class DirectReader:
+    """Reads :class:`Facts` for many assets of one library with a handful of queries."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        from osxphotos._constants import _DB_TABLE_NAMES
+        from osxphotos.photosdb.photosdb_utils import get_photos_version_from_model
+
+        self.catalog = catalog
+        self.library = str(catalog.library.resolve())  # osxphotos' paths are resolved
+        self.originals = os.path.join(self.library, "originals")
+        self.release = get_photos_version_from_model(str(catalog.database))
+        self.names: dict[str, str] = _DB_TABLE_NAMES[self.release]
+        self.asset = self.names["ASSET"]
+
+    def read(self, uuids: Iterable[str], albums: list[PhotosAlbum]) -> dict[str, Facts]:
+        """Facts of the wanted assets this reader covers; the others are left out."""
+        wanted = set(uuids)
+        with self.catalog.connect() as connection:
+            try:
+                found = self._assets(connection, wanted)
+                self._add_missing(connection, found)
+                self._add_descriptions(connection, found)
+                self._add_keywords(connection, found)
+                self._add_people(connection, found)
+                self._add_exif(connection, found)
+            except sqlite3.Error:  # a schema this reader does not know: osxphotos reads all
+                log.debug("Direct read of %s failed", self.library, exc_info=True)
+                return {}
+        self._add_albums(found, albums)
+        for facts in found.values():
+            _add_paths(facts, self.library, self.originals, self.release)
+        return found
+
+    def _columns(self, connection: sqlite3.Connection, table: str) -> set[str]:
+        return {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+
+    def _assets(self, connection: sqlite3.Connection, wanted: set[str]) -> dict[str, Facts]:
+        from osxphotos.photos_datetime import photos_datetime, photos_datetime_local
+
+        a, names = self.asset, self.names
+        columns = self._columns(connection, a)
+        optional = {
+            name: f"{a}.{name}" if name in columns else "NULL"
+            for name in (
+                "ZSPATIALTYPE",
+                "ZACTIVELIBRARYSCOPEPARTICIPATIONSTATE",
+                "ZCOLLECTIONSHARE",
+            )
+        }
+        extra = self._columns(connection, "ZADDITIONALASSETATTRIBUTES")
+        syndication = (
+            "ZADDITIONALASSETATTRIBUTES.ZSYNDICATIONHISTORY,"
+            " ZADDITIONALASSETATTRIBUTES.ZSYNDICATIONIDENTIFIER"
+            if self.release >= 7 and "ZSYNDICATIONIDENTIFIER" in extra
+            else "NULL, NULL"
+        )
+        rows = connection.execute(
+            f"""SELECT {a}.Z_PK, {a}.ZUUID, ZADDITIONALASSETATTRIBUTES.ZTITLE,
+            ZADDITIONALASSETATTRIBUTES.ZORIGINALFILENAME, {a}.ZDATECREATED,
+            ZADDITIONALASSETATTRIBUTES.ZTIMEZONEOFFSET, ZADDITIONALASSETATTRIBUTES.ZTIMEZONENAME,
+            {a}.ZHIDDEN, {a}.ZFAVORITE, {a}.ZDIRECTORY, {a}.ZFILENAME, {a}.ZLATITUDE,
+            {a}.ZLONGITUDE, {names["HAS_ADJUSTMENTS"]}, {a}.ZCLOUDBATCHPUBLISHDATE, {a}.ZKIND,
+            {a}.ZUNIFORMTYPEIDENTIFIER, {a}.ZAVALANCHEUUID, {a}.ZKINDSUBTYPE,
+            {a}.{names["HDR_TYPE"]}, ZADDITIONALASSETATTRIBUTES.ZCAMERACAPTUREDEVICE,
+            {a}.ZCLOUDASSETGUID, ZADDITIONALASSETATTRIBUTES.ZORIGINALRESOURCECHOICE,
+            {a}.ZHEIGHT, {a}.ZWIDTH, {a}.ZORIENTATION,
+            ZADDITIONALASSETATTRIBUTES.ZORIGINALFILESIZE, {names["DEPTH_STATE"]},
+            {a}.ZADJUSTMENTTIMESTAMP, {a}.ZSAVEDASSETTYPE, {a}.ZMOMENTSHARE,
+            {optional["ZSPATIALTYPE"]}, {optional["ZACTIVELIBRARYSCOPEPARTICIPATIONSTATE"]},
+            {optional["ZCOLLECTIONSHARE"]}, {syndication}
+            FROM {a} JOIN ZADDITIONALASSETATTRIBUTES
+            ON ZADDITIONALASSETATTRIBUTES.ZASSET = {a}.Z_PK"""
+        )
+        raws = self._raws(connection)
+        found: dict[str, Facts] = {}
+        modern = self.release >= 7
+        for pk, *row in rows:
+            uuid = row[0]
+            if uuid not in wanted:
+                continue
+            (title, original, created, offset, zone, hidden, favorite, folder, name) = row[1:10]
+            (latitude, longitude, adjusted, published, kind, uti, burst, subtype) = row[10:18]
+            (rendered, camera, guid, raw_choice, height, width, orientation) = row[18:25]
+            (size, depth, edited_at, saved_type, moment_share, spatial) = row[25:31]
+            (participation, collection_share, history, syndication_id) = row[31:35]
+            syndicated = (syndication_id is not None) if modern else None
+            saved = (history != 0) if modern else None
+            elsewhere = (
+                published is not None
+                or moment_share
+                or collection_share is not None
+                or (syndicated and not saved)
+                or (saved_type == REFERENCED_FILE and subtype == SUBTYPE_LIVE)
+            )
+            if elsewhere:
+                continue
+            unplaced = latitude == NO_LOCATION and longitude == NO_LOCATION
+            facts = Facts(
+                uuid=uuid,
+                original_filename=_nfc(original),
+                filename=_nfc(name) or "",
+                date=photos_datetime(created, offset or 0, zone, default=True),
+                date_modified=photos_datetime_local(edited_at) or None,
+                original_filesize=size,
+                uti=uti,
+                ismovie=kind == MOVIE_KIND,
+                live_photo=subtype == SUBTYPE_LIVE,
+                portrait=depth != 0,
+                hdr=rendered == RENDERED_HDR,
+                panorama=subtype == SUBTYPE_PANORAMA or rendered == RENDERED_PANORAMA,
+                screenshot=subtype == SUBTYPE_SCREENSHOT,
+                selfie=camera == FRONT_CAMERA,
+                slow_mo=subtype == SUBTYPE_SLOMO,
+                time_lapse=subtype == SUBTYPE_TIMELAPSE,
+                spatial=spatial or 0,
+                burst=burst is not None,
+                hasadjustments=bool(adjusted),
+                hidden=bool(hidden),
+                favorite=bool(favorite),
+                shared_library=bool(participation) if self.release >= 8 else False,
+                syndicated=syndicated,
+                saved_to_library=saved,
+                ismissing=False,
+                iscloudasset=guid is not None,
+                title=_nfc(title) or None,
+                location=(None, None) if unplaced else (latitude, longitude),
+                width=width,
+                height=height,
+                orientation=orientation,
+                raw_original=raw_choice == 1,
+                isreference=saved_type == REFERENCED_FILE,
+            )
+            if pk in raws:
+                facts.has_raw = True
+                facts.uti_raw, facts.path_raw = raws[pk]
+            facts.path = folder or ""  # the folder, until _add_paths makes the path
+            found[uuid] = facts
+        return found
+
+    def _raws(self, connection: sqlite3.Connection) -> dict[int, tuple[str | None, str | None]]:
+        """RAW+JPEG pairs: asset key -> (the RAW's type as Photos 5 and 6 record it, the RAW's
+        path on a volume when the pair was imported as a reference), later rows winning."""
+        if self.release >= 7:
+            query = "SELECT ZASSET, NULL FROM ZINTERNALRESOURCE WHERE ZDATASTORESUBTYPE = 17"
+        else:
+            query = (
+                "SELECT ZINTERNALRESOURCE.ZASSET, ZUNIFORMTYPEIDENTIFIER.ZIDENTIFIER"
+                " FROM ZINTERNALRESOURCE JOIN ZUNIFORMTYPEIDENTIFIER"
+                " ON ZUNIFORMTYPEIDENTIFIER.Z_PK = ZINTERNALRESOURCE.ZUNIFORMTYPEIDENTIFIER"
+                " WHERE ZDATASTORESUBTYPE = 17"
+            )
+        types = dict(connection.execute(query).fetchall())
+        volumes = {
+            pk: f"/Volumes/{volume}/{path}"
+            for pk, volume, path in connection.execute(
+                """SELECT ZINTERNALRESOURCE.ZASSET, ZFILESYSTEMVOLUME.ZNAME,
+                ZFILESYSTEMBOOKMARK.ZPATHRELATIVETOVOLUME FROM ZINTERNALRESOURCE
+                JOIN ZFILESYSTEMBOOKMARK ON ZFILESYSTEMBOOKMARK.ZRESOURCE = ZINTERNALRESOURCE.Z_PK
+                JOIN ZFILESYSTEMVOLUME
+                ON ZFILESYSTEMVOLUME.Z_PK = ZINTERNALRESOURCE.ZFILESYSTEMVOLUME
+                WHERE ZINTERNALRESOURCE.ZDATASTORESUBTYPE = 17"""
+            )
+        }
+        return {pk: (uti, volumes.get(pk)) for pk, uti in types.items()}
+
+    def _add_missing(self, connection: sqlite3.Connection, found: dict[str, Facts]) -> None:
+        """Whether the original is on this Mac: osxphotos' two queries, in its order, the
+        later answer winning (it reads the original's resource, then its fingerprint's)."""
+        a, names = self.asset, self.names
+        uti_join = (
+            ""
+            if self.release >= 7
+            else " JOIN ZUNIFORMTYPEIDENTIFIER"
+            " ON ZUNIFORMTYPEIDENTIFIER.Z_PK = ZINTERNALRESOURCE.ZUNIFORMTYPEIDENTIFIER"
+        )
+        queries = (
+            f"""SELECT {a}.ZUUID, ZINTERNALRESOURCE.ZLOCALAVAILABILITY FROM {a}
+            JOIN ZADDITIONALASSETATTRIBUTES ON ZADDITIONALASSETATTRIBUTES.ZASSET = {a}.Z_PK
+            JOIN ZINTERNALRESOURCE ON ZINTERNALRESOURCE.ZASSET = ZADDITIONALASSETATTRIBUTES.ZASSET
+            {uti_join} WHERE ZDATASTORESUBTYPE = 1 OR ZDATASTORESUBTYPE = 3""",
+            f"""SELECT {a}.ZUUID, ZINTERNALRESOURCE.ZLOCALAVAILABILITY FROM {a}
+            JOIN ZADDITIONALASSETATTRIBUTES ON ZADDITIONALASSETATTRIBUTES.ZASSET = {a}.Z_PK
+            JOIN ZINTERNALRESOURCE
+            ON ZINTERNALRESOURCE.ZFINGERPRINT = {names["MASTER_FINGERPRINT"]}""",
+        )
+        for query in queries:
+            for uuid, local in connection.execute(query):
+                facts = found.get(uuid)
+                if facts is not None:
+                    facts.ismissing = local != 1
+
+    def _add_descriptions(self, connection: sqlite3.Connection, found: dict[str, Facts]) -> None:
+        a = self.asset
+        for uuid, text in connection.execute(
+            f"""SELECT {a}.ZUUID, ZASSETDESCRIPTION.ZLONGDESCRIPTION FROM {a}
+            JOIN ZADDITIONALASSETATTRIBUTES ON ZADDITIONALASSETATTRIBUTES.ZASSET = {a}.Z_PK
+            JOIN ZASSETDESCRIPTION
+            ON ZASSETDESCRIPTION.Z_PK = ZADDITIONALASSETATTRIBUTES.ZASSETDESCRIPTION"""
+        ):
+            if uuid in found:
+                found[uuid].description = _nfc(text)
+
+    def _add_keywords(self, connection: sqlite3.Connection, found: dict[str, Facts]) -> None:
+        a = self.asset
+        for title, uuid in connection.execute(
+            f"""SELECT ZKEYWORD.ZTITLE, {a}.ZUUID FROM {a}
+            JOIN ZADDITIONALASSETATTRIBUTES ON ZADDITIONALASSETATTRIBUTES.ZASSET = {a}.Z_PK
+            JOIN Z_1KEYWORDS ON Z_1KEYWORDS.Z_1ASSETATTRIBUTES = ZADDITIONALASSETATTRIBUTES.Z_PK
+            JOIN ZKEYWORD ON ZKEYWORD.Z_PK = {self.names["KEYWORD_JOIN"]}"""
+        ):
+            if uuid in found:
+                found[uuid].keywords.append(_nfc(title) or "")
+        for facts in found.values():
+            facts.keywords.sort()
+
+    def _add_people(self, connection: sqlite3.Connection, found: dict[str, Facts]) -> None:
+        """Each detected face of a person: the person's name, and the face's box."""
+        a, names = self.asset, self.names
+        for uuid, person, full_name, x, y, size in connection.execute(
+            f"""SELECT {a}.ZUUID, ZPERSON.ZPERSONUUID, ZPERSON.ZFULLNAME,
+            ZDETECTEDFACE.ZCENTERX, ZDETECTEDFACE.ZCENTERY, ZDETECTEDFACE.ZSIZE
+            FROM ZDETECTEDFACE JOIN {a} ON {a}.Z_PK = {names["DETECTED_FACE_ASSET_FK"]}
+            JOIN ZPERSON ON ZPERSON.Z_PK = {names["DETECTED_FACE_PERSON_FK"]}"""
+        ):
+            facts = found.get(uuid)
+            if facts is None:
+                continue
+            name = _nfc(full_name)
+            if name:
+                facts.persons.append(name)
+                facts.face_info.append(_face(facts, name, person, x, y, size))
+
+    def _add_exif(self, connection: sqlite3.Connection, found: dict[str, Facts]) -> None:
+        a = self.asset
+        for uuid, latitude, longitude in connection.execute(
+            f"""SELECT {a}.ZUUID, ZEXTENDEDATTRIBUTES.ZLATITUDE, ZEXTENDEDATTRIBUTES.ZLONGITUDE
+            FROM {a} JOIN ZEXTENDEDATTRIBUTES ON ZEXTENDEDATTRIBUTES.ZASSET = {a}.Z_PK"""
+        ):
+            if uuid in found:
+                found[uuid].exif_info = Place(latitude, longitude)
+
+    def _add_albums(self, found: dict[str, Facts], albums: list[PhotosAlbum]) -> None:
+        for album in albums:
+            facts = AlbumFacts(album.uuid, _nfc(album.title), tuple(map(str, album.folders)))
+            for uuid in album.assets & found.keys():
+                found[uuid].album_info.append(facts)
+        for found_facts in found.values():
+            found_facts.album_info.sort(key=lambda album: album.title or "")
+
+
+def _add_paths(facts: Facts, library: str, originals: str, release: float) -> None:
+    """Where each file is, as osxphotos finds it (``PhotoInfo.path`` and the others)."""
+    folder = facts.path or ""
+    facts.path = None
+    where = folder if folder.startswith("/") else os.path.join(originals, folder)
+    if not facts.ismissing:
+        path = os.path.join(where, facts.filename)
+        facts.path = path if os.path.isfile(path) else None
+    if facts.has_raw:
+        _add_raw(facts, where, release)
+    renders = os.path.join(library, "resources", "renders", facts.uuid[0])
+    if facts.hasadjustments:
+        if facts.ismovie:
+            name = f"{facts.uuid}_2_0_a.mov"
+        elif release != 5 and facts.uti == "public.heic":
+            name = f"{facts.uuid}_1_201_a.heic"
+        else:
+            name = f"{facts.uuid}_1_201_a.jpeg"
+        edited = os.path.join(renders, name)
+        facts.path_edited = edited if os.path.isfile(edited) else None
+        facts.orientation = _edited_orientation(facts.uuid, renders)
+        if facts.live_photo:
+            motion = os.path.join(renders, f"{facts.uuid}_2_100_a.mov")
+            facts.path_edited_live_photo = motion if os.path.isfile(motion) else None
+    if facts.live_photo and facts.path:
+        original = PurePath(facts.path)
+        motion = str(original.parent / f"{original.stem}_3.mov")
+        facts.path_live_photo = motion if os.path.isfile(motion) else None
+
+
+def _add_raw(facts: Facts, where: str, release: float) -> None:
+    """The RAW half of a pair: beside the original as ``<its name>_4.<ext>`` (osxphotos'
+    search), or on its volume when referenced; none while the original is not local."""
+    from osxphotos.uti import get_uti_for_extension
+    from osxphotos.utils import list_directory
+
+    referenced, facts.path_raw = facts.path_raw, None
+    if facts.ismissing:
+        path = None
+    elif facts.isreference:
+        path = referenced if referenced and os.path.isfile(referenced) else None
+    else:
+        found = list_directory(where, startswith=f"{PurePath(facts.filename).stem}_4")
+        path = os.path.join(where, found[0]) if found else None
+        path = path if path and os.path.isfile(path) else None
+    facts.path_raw = path
+    if release >= 7:
+        facts.uti_raw = get_uti_for_extension(PurePath(path).suffix) if path else None
+
+
+def _edited_orientation(uuid: str, renders: str) -> int:
+    """An edited photo's orientation is its edit's (osxphotos reads the adjustments plist
+    beside the rendering); 0 when the plist is not there."""
+    from osxphotos.adjustmentsinfo import AdjustmentsInfo
+
+    plist = os.path.join(renders, f"{uuid}.plist")
+    if not os.path.isfile(plist):
+        return 0
+    orientation: int = AdjustmentsInfo(plist).adj_orientation
+    return orientation
+
+
+def _face(facts: Facts, name: str, person: str, x: float, y: float, size: float) -> Any:
+    """A face as osxphotos' ``FaceInfo`` (whose geometry ``mwg_rs_area`` is reused)."""
+    from osxphotos.personinfo import FaceInfo
+
+    face = FaceInfo.__new__(FaceInfo)
+    face.name, face.center_x, face.center_y, face.size = name, x, y, size
+    face._photo = facts
+    face._person = PersonFacts(person)
+    return face
