@@ -262,3 +262,22 @@ def test_osxphotos_is_loaded_only_for_assets_in_icloud_shared_albums(
     assert {e.uuid for e in entries} - set(facts) == shared
     assert len(list(library.read(entries))) == len(entries)
     assert (library._db is not None) == bool(shared)
+
+
+def test_a_query_the_direct_reader_cannot_run_costs_speed_not_records(
+    shared_libraries: dict[str, Path],
+    read_libraries: dict[str, dict[str, LibraryAsset]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Photos release that renames a table the direct reader uses: osxphotos reads every
+    asset instead, and the records are the same."""
+
+    def renamed(*args: object) -> None:
+        raise sqlite3.OperationalError("no such table: ZKEYWORD")
+
+    monkeypatch.setattr(DirectReader, "_add_keywords", renamed)
+    name = "Test-26.1.photoslibrary"
+    library = PhotosLibrary(shared_libraries[name])
+    ours = {asset.uuid: asset for asset in library.read(library.entries())}
+    assert library._db is not None
+    assert differences(ours, read_libraries[name]) == {}
