@@ -6,11 +6,12 @@ import sqlite3
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import osxphotos
 import pytest
 
-from photos_sync.source.direct import DirectReader
+from photos_sync.source.direct import DirectReader, Only
 from photos_sync.source.library import PhotosLibrary, original_adjustments
 from photos_sync.source.records import Availability, LibraryAsset, ResourceKind
 from tests.support.fixtures import LIBRARY_NAMES, ExpectedAsset, expected_assets
@@ -193,14 +194,24 @@ def test_original_adjustments_are_found_where_osxphotos_finds_them(
 
 
 @pytest.mark.parametrize("name", LIBRARY_NAMES)
+@pytest.mark.parametrize("few", [True, False], ids=["a few, by UUID", "all, in bulk"])
 def test_the_direct_reader_says_what_osxphotos_says_of_every_asset(
-    name: str, read_libraries: dict[str, dict[str, LibraryAsset]], shared_libraries: dict[str, Path]
+    name: str,
+    few: bool,
+    read_libraries: dict[str, dict[str, LibraryAsset]],
+    shared_libraries: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """osxphotos is the reference for every fact: a record made from the direct reader's
-    facts equals the one made from osxphotos' ``PhotoInfo``, field by field."""
+    facts equals the one made from osxphotos' ``PhotoInfo``, field by field, whether the
+    assets are looked up by UUID (a few) or read with the whole library (a first read)."""
     library = PhotosLibrary(shared_libraries[name])
     theirs = {asset.uuid: asset for asset in library.read(library.entries(), direct=False)}
-    assert differences(read_libraries[name], theirs) == {}
+    ours = read_libraries[name]
+    if not few:
+        monkeypatch.setattr(DirectReader, "FEW", 0)
+        ours = {asset.uuid: asset for asset in library.read(library.entries())}
+    assert differences(ours, theirs) == {}
 
 
 def differences(
@@ -281,3 +292,35 @@ def test_a_query_the_direct_reader_cannot_run_costs_speed_not_records(
     ours = {asset.uuid: asset for asset in library.read(library.entries())}
     assert library._db is not None
     assert differences(ours, read_libraries[name]) == {}
+
+
+def test_an_asset_whose_resources_disagree_is_decided_as_osxphotos_decides(
+    library_copy: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two resource rows of one original, one on this Mac and one not: osxphotos' last row
+    wins, so the order of the rows decides. A read of a few assets looks them up by UUID,
+    which may order rows otherwise; it then reads them all in osxphotos' order."""
+    path = library_copy("Test-Media-Types-15.7.2.photoslibrary")
+    with closing(sqlite3.connect(path / "database" / "Photos.sqlite")) as database, database:
+        columns = [row[1] for row in database.execute("PRAGMA table_info(ZINTERNALRESOURCE)")]
+        changed = {"Z_PK": "NULL", "ZLOCALAVAILABILITY": "-1", "ZRECIPEID": "424242"}
+        database.execute(
+            f"INSERT INTO ZINTERNALRESOURCE ({', '.join(columns)})"
+            f" SELECT {', '.join(changed.get(c, c) for c in columns)} FROM ZINTERNALRESOURCE"
+            " WHERE ZDATASTORESUBTYPE = 1"
+            " AND ZASSET = (SELECT Z_PK FROM ZASSET WHERE ZUUID = ?)",
+            (HDR,),
+        )
+    reads: list[str] = []
+    availability = DirectReader._availability
+
+    def counted(self: DirectReader, connection: sqlite3.Connection, only: Only) -> Any:
+        reads.append(only.condition)
+        return availability(self, connection, only)
+
+    monkeypatch.setattr(DirectReader, "_availability", counted)
+    library = PhotosLibrary(path)
+    ours = {asset.uuid: asset for asset in library.read(library.entries())}
+    theirs = {asset.uuid: asset for asset in library.read(library.entries(), direct=False)}
+    assert differences(ours, theirs) == {}
+    assert len(reads) == 2 and reads[0] and not reads[1]

@@ -18,6 +18,7 @@ those alone.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sqlite3
@@ -117,8 +118,26 @@ class Facts:
     path_raw: str | None = None
 
 
+class Only(NamedTuple):
+    """A condition limiting a query to some assets, and its parameters (empty: every one)."""
+
+    condition: str
+    parameters: tuple[str, ...]
+
+    def where(self, own: str = "") -> str:
+        """The WHERE clause of a query whose own condition is ``own`` (if any)."""
+        if not self.condition:
+            return f" WHERE {own}" if own else ""
+        return f" WHERE ({own}) AND {self.condition}" if own else f" WHERE {self.condition}"
+
+
+EVERY = Only("", ())
+
+
 class DirectReader:
     """Reads :class:`Facts` for many assets of one library with a handful of queries."""
+
+    FEW = 1000  # up to this many wanted assets, queries look them up by UUID
 
     def __init__(self, catalog: Catalog) -> None:
         from osxphotos._constants import _DB_TABLE_NAMES
@@ -134,13 +153,14 @@ class DirectReader:
     def read(self, uuids: Iterable[str], albums: list[PhotosAlbum]) -> dict[str, Facts]:
         """Facts of the wanted assets this reader covers; the others are left out."""
         wanted = set(uuids)
+        only = self._only(wanted)
         with self.catalog.connect() as connection:
             try:
-                found = self._assets(connection, wanted)
-                self._add_missing(connection, found)
-                self._add_descriptions(connection, found)
-                self._add_keywords(connection, found)
-                self._add_people(connection, found)
+                found = self._assets(connection, only, wanted)
+                self._add_missing(connection, only, found)
+                self._add_descriptions(connection, only, found)
+                self._add_keywords(connection, only, found)
+                self._add_people(connection, only, found)
                 self._add_exif(connection, found)
             except sqlite3.Error:  # a schema this reader does not know: osxphotos reads all
                 log.debug("Direct read of %s failed", self.library, exc_info=True)
@@ -150,10 +170,21 @@ class DirectReader:
             _add_paths(facts, self.library, self.originals, self.release)
         return found
 
+    def _only(self, wanted: set[str]) -> Only:
+        """A clause that limits a query to the wanted assets when they are few (a night
+        with a few changes): SQLite then finds them by UUID instead of walking every
+        asset."""
+        if len(wanted) > self.FEW:
+            return EVERY
+        condition = f"{self.asset}.ZUUID IN (SELECT value FROM json_each(?))"
+        return Only(condition, (json.dumps(sorted(wanted)),))
+
     def _columns(self, connection: sqlite3.Connection, table: str) -> set[str]:
         return {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
 
-    def _assets(self, connection: sqlite3.Connection, wanted: set[str]) -> dict[str, Facts]:
+    def _assets(
+        self, connection: sqlite3.Connection, only: Only, wanted: set[str]
+    ) -> dict[str, Facts]:
         from osxphotos.photos_datetime import photos_datetime, photos_datetime_local
 
         a, names = self.asset, self.names
@@ -188,7 +219,8 @@ class DirectReader:
             {optional["ZSPATIALTYPE"]}, {optional["ZACTIVELIBRARYSCOPEPARTICIPATIONSTATE"]},
             {optional["ZCOLLECTIONSHARE"]}, {syndication}
             FROM {a} JOIN ZADDITIONALASSETATTRIBUTES
-            ON ZADDITIONALASSETATTRIBUTES.ZASSET = {a}.Z_PK"""
+            ON ZADDITIONALASSETATTRIBUTES.ZASSET = {a}.Z_PK{only.where()}""",
+            only.parameters,
         )
         raws = self._raws(connection)
         found: dict[str, Facts] = {}
@@ -282,9 +314,24 @@ class DirectReader:
         }
         return {pk: (uti, volumes.get(pk)) for pk, uti in types.items()}
 
-    def _add_missing(self, connection: sqlite3.Connection, found: dict[str, Facts]) -> None:
-        """Whether the original is on this Mac: osxphotos' two queries, in its order, the
-        later answer winning (it reads the original's resource, then its fingerprint's)."""
+    def _add_missing(
+        self, connection: sqlite3.Connection, only: Only, found: dict[str, Facts]
+    ) -> None:
+        """Whether the original is on this Mac, as osxphotos decides: its two queries in its
+        order, a later row overwriting an earlier one. Rows of one asset rarely disagree;
+        when some do, their order decides, so every asset is read in the order osxphotos
+        meets them rather than the order a lookup by UUID would give."""
+        decided = self._availability(connection, only)
+        if only.condition and any(len(set(rows)) > 1 for rows in decided.values()):
+            decided = self._availability(connection, EVERY)
+        for uuid, rows in decided.items():
+            facts = found.get(uuid)
+            if facts is not None:
+                facts.ismissing = rows[-1] != 1
+
+    def _availability(self, connection: sqlite3.Connection, only: Only) -> dict[str, list[int]]:
+        """Asset -> the local availability of each row that decides, in order: those of its
+        original's fingerprint where it has any, else those of its resources."""
         a, names = self.asset, self.names
         uti_join = (
             ""
@@ -292,54 +339,65 @@ class DirectReader:
             else " JOIN ZUNIFORMTYPEIDENTIFIER"
             " ON ZUNIFORMTYPEIDENTIFIER.Z_PK = ZINTERNALRESOURCE.ZUNIFORMTYPEIDENTIFIER"
         )
-        queries = (
-            f"""SELECT {a}.ZUUID, ZINTERNALRESOURCE.ZLOCALAVAILABILITY FROM {a}
+        resources = f"""SELECT {a}.ZUUID, ZINTERNALRESOURCE.ZLOCALAVAILABILITY FROM {a}
             JOIN ZADDITIONALASSETATTRIBUTES ON ZADDITIONALASSETATTRIBUTES.ZASSET = {a}.Z_PK
             JOIN ZINTERNALRESOURCE ON ZINTERNALRESOURCE.ZASSET = ZADDITIONALASSETATTRIBUTES.ZASSET
-            {uti_join} WHERE ZDATASTORESUBTYPE = 1 OR ZDATASTORESUBTYPE = 3""",
-            f"""SELECT {a}.ZUUID, ZINTERNALRESOURCE.ZLOCALAVAILABILITY FROM {a}
+            {uti_join}{only.where("ZDATASTORESUBTYPE = 1 OR ZDATASTORESUBTYPE = 3")}"""
+        fingerprints = f"""SELECT {a}.ZUUID, ZINTERNALRESOURCE.ZLOCALAVAILABILITY FROM {a}
             JOIN ZADDITIONALASSETATTRIBUTES ON ZADDITIONALASSETATTRIBUTES.ZASSET = {a}.Z_PK
             JOIN ZINTERNALRESOURCE
-            ON ZINTERNALRESOURCE.ZFINGERPRINT = {names["MASTER_FINGERPRINT"]}""",
-        )
-        for query in queries:
-            for uuid, local in connection.execute(query):
-                facts = found.get(uuid)
-                if facts is not None:
-                    facts.ismissing = local != 1
+            ON ZINTERNALRESOURCE.ZFINGERPRINT = {names["MASTER_FINGERPRINT"]}{only.where()}"""
+        decided: dict[str, list[int]] = {}
+        for uuid, local in connection.execute(resources, only.parameters):
+            decided.setdefault(uuid, []).append(local)
+        by_fingerprint: dict[str, list[int]] = {}
+        for uuid, local in connection.execute(fingerprints, only.parameters):
+            by_fingerprint.setdefault(uuid, []).append(local)
+        decided.update(by_fingerprint)
+        return decided
 
-    def _add_descriptions(self, connection: sqlite3.Connection, found: dict[str, Facts]) -> None:
+    def _add_descriptions(
+        self, connection: sqlite3.Connection, only: Only, found: dict[str, Facts]
+    ) -> None:
         a = self.asset
         for uuid, text in connection.execute(
             f"""SELECT {a}.ZUUID, ZASSETDESCRIPTION.ZLONGDESCRIPTION FROM {a}
             JOIN ZADDITIONALASSETATTRIBUTES ON ZADDITIONALASSETATTRIBUTES.ZASSET = {a}.Z_PK
             JOIN ZASSETDESCRIPTION
-            ON ZASSETDESCRIPTION.Z_PK = ZADDITIONALASSETATTRIBUTES.ZASSETDESCRIPTION"""
+            ON ZASSETDESCRIPTION.Z_PK = ZADDITIONALASSETATTRIBUTES.ZASSETDESCRIPTION
+            {only.where()}""",
+            only.parameters,
         ):
             if uuid in found:
                 found[uuid].description = _nfc(text)
 
-    def _add_keywords(self, connection: sqlite3.Connection, found: dict[str, Facts]) -> None:
+    def _add_keywords(
+        self, connection: sqlite3.Connection, only: Only, found: dict[str, Facts]
+    ) -> None:
         a = self.asset
         for title, uuid in connection.execute(
             f"""SELECT ZKEYWORD.ZTITLE, {a}.ZUUID FROM {a}
             JOIN ZADDITIONALASSETATTRIBUTES ON ZADDITIONALASSETATTRIBUTES.ZASSET = {a}.Z_PK
             JOIN Z_1KEYWORDS ON Z_1KEYWORDS.Z_1ASSETATTRIBUTES = ZADDITIONALASSETATTRIBUTES.Z_PK
-            JOIN ZKEYWORD ON ZKEYWORD.Z_PK = {self.names["KEYWORD_JOIN"]}"""
+            JOIN ZKEYWORD ON ZKEYWORD.Z_PK = {self.names["KEYWORD_JOIN"]}{only.where()}""",
+            only.parameters,
         ):
             if uuid in found:
                 found[uuid].keywords.append(_nfc(title) or "")
         for facts in found.values():
             facts.keywords.sort()
 
-    def _add_people(self, connection: sqlite3.Connection, found: dict[str, Facts]) -> None:
+    def _add_people(
+        self, connection: sqlite3.Connection, only: Only, found: dict[str, Facts]
+    ) -> None:
         """Each detected face of a person: the person's name, and the face's box."""
         a, names = self.asset, self.names
         for uuid, person, full_name, x, y, size in connection.execute(
             f"""SELECT {a}.ZUUID, ZPERSON.ZPERSONUUID, ZPERSON.ZFULLNAME,
             ZDETECTEDFACE.ZCENTERX, ZDETECTEDFACE.ZCENTERY, ZDETECTEDFACE.ZSIZE
             FROM ZDETECTEDFACE JOIN {a} ON {a}.Z_PK = {names["DETECTED_FACE_ASSET_FK"]}
-            JOIN ZPERSON ON ZPERSON.Z_PK = {names["DETECTED_FACE_PERSON_FK"]}"""
+            JOIN ZPERSON ON ZPERSON.Z_PK = {names["DETECTED_FACE_PERSON_FK"]}{only.where()}""",
+            only.parameters,
         ):
             facts = found.get(uuid)
             if facts is None:
