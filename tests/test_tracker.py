@@ -16,7 +16,6 @@ import pytest
 
 from photos_sync.errors import AlreadyRunningError, TrackerError
 from photos_sync.plan.scan import moved
-from photos_sync.source.catalog import core_data_time
 from photos_sync.source.records import (
     Availability,
     LibraryAsset,
@@ -24,6 +23,7 @@ from photos_sync.source.records import (
     Resource,
     ResourceKind,
     Subtypes,
+    core_data_time,
 )
 from photos_sync.track.assets import live_uuids, save_scanned, scan_states
 from photos_sync.track.database import migrate, open_tracker, open_tracker_read_only
@@ -295,12 +295,12 @@ def test_a_rescan_unsettles_an_asset_only_when_photos_says_something_new(
         return str(row[0]) if row[0] is not None else None
 
     with closing(open_tracker(tmp_path / "tracker.db")) as connection:
-        save_scanned(connection, [(_scanned("a day out"), "2024-05-01T12:00:00", 1.0)])
+        save_scanned(connection, [(_scanned("a day out"), 1.0)])
         connection.execute("UPDATE imported_assets SET status = 'imported', immich_id = 'i1'")
         record_settled(connection, {"A1": "key"})
-        save_scanned(connection, [(_scanned("a day out"), "2024-05-02T12:00:00", 2.0)])
+        save_scanned(connection, [(_scanned("a day out"), 2.0)])
         assert settled() == "key"  # touched in Photos, nothing of it changed
-        save_scanned(connection, [(_scanned("a day at sea"), "2024-05-03T12:00:00", 3.0)])
+        save_scanned(connection, [(_scanned("a day at sea"), 3.0)])
         assert settled() is None
         check = Settled(lambda uuid, companions: "key", "key", ())
         (asset,) = imported_for_metadata(connection, check).assets
@@ -313,7 +313,7 @@ def test_a_night_reads_every_asset_from_indexes_not_whole_rows(tmp_path: Path) -
     a tracker that fell out of the disk cache during the day is read in a few megabytes."""
     executed: list[str] = []
     with closing(open_tracker(tmp_path / "tracker.db")) as connection:
-        save_scanned(connection, [(_scanned("a day out"), "2024-05-01T12:00:00", 1.0)])
+        save_scanned(connection, [(_scanned("a day out"), 1.0)])
         connection.execute("UPDATE imported_assets SET status = 'imported', immich_id = 'i1'")
         record_settled(connection, {"A1": "k"})
         connection.set_trace_callback(executed.append)

@@ -24,7 +24,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -32,8 +31,6 @@ from photos_sync.errors import LibraryError
 from photos_sync.source.records import MediaType
 
 log = logging.getLogger(__name__)
-
-CORE_DATA_EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
 
 # ZINTERNALRESOURCE.ZRESOURCETYPE values (Photos 5+) for resources of the original version
 # (ZVERSION = 0). PhotoKit exposes the same rows as PHAssetResource; the seed's "Has Paired
@@ -109,13 +106,6 @@ class CatalogEntry(NamedTuple):
     @property
     def is_cinematic(self) -> bool:
         return self.media_type is MediaType.VIDEO and self.depth_type == DEPTH_TYPE_CINEMATIC
-
-
-def core_data_time(value: float | None) -> str | None:
-    """Photos stores times as seconds since 2001-01-01 UTC; we keep them as ISO-8601."""
-    if value is None:
-        return None
-    return (CORE_DATA_EPOCH + timedelta(seconds=value)).isoformat(timespec="microseconds")
 
 
 def photos_release(model_version: int) -> str:

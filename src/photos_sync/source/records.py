@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
+
+CORE_DATA_EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
+
+
+def core_data_time(value: float | None) -> str | None:
+    """Photos stores times as seconds since 2001-01-01 UTC; we keep them as ISO-8601."""
+    if value is None:
+        return None
+    return (CORE_DATA_EPOCH + timedelta(seconds=value)).isoformat(timespec="microseconds")
 
 
 class MediaType(StrEnum):

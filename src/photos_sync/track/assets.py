@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from photos_sync.source.records import LibraryAsset, Subtypes, kind_name
+from photos_sync.source.records import LibraryAsset, Subtypes, core_data_time, kind_name
 from photos_sync.track.database import transaction
 from photos_sync.track.runs import now_iso
 
@@ -170,20 +170,18 @@ def photos_metadata(asset: LibraryAsset) -> dict[str, object]:
     }
 
 
-# A scanned asset, with Photos' modification time as ISO text and as Core Data seconds.
-Scan = tuple[LibraryAsset, str | None, float | None]
+# A scanned asset, with Photos' modification time (Core Data seconds).
+Scan = tuple[LibraryAsset, float | None]
 
 
-def _scan_values(
-    asset: LibraryAsset, modified_at: str | None, modified: float | None, now: str
-) -> dict[str, object]:
+def _scan_values(asset: LibraryAsset, modified: float | None, now: str) -> dict[str, object]:
     return {
         "icloud_uuid": asset.uuid,
         "filename": asset.filename,
         "media_type": asset.media_type.value,
         "asset_created_at": asset.created_at.isoformat(),
         "original_size": asset.original_size,
-        "photos_modified_at": modified_at,
+        "photos_modified_at": core_data_time(modified),
         "photos_modified": modified,
         "original_availability": asset.original.availability.value,
         "resources": json.dumps([r.to_json() for r in asset.resources]),

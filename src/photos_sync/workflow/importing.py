@@ -32,7 +32,7 @@ from photos_sync.plan.selection import Selection
 from photos_sync.source import bridge as bridges
 from photos_sync.source.bridge import PhotosBridge
 from photos_sync.source.library import PhotosLibrary
-from photos_sync.source.records import MediaType
+from photos_sync.source.records import MediaType, core_data_time
 from photos_sync.track.assets import imported_uuids, not_imported, reset_to_pending
 from photos_sync.track.choices import store_choices, stored_choices
 from photos_sync.track.runs import recorded_run
@@ -153,8 +153,8 @@ def plan_library_import(
     candidates = [candidate_from_row(row) for row in not_imported(connection)]
     if options.dry_run:  # the scan was not saved: plan from the tracker and the fresh scan
         scanned = [
-            candidate_from_asset(asset, modified)
-            for asset, modified, _ in scan.scanned
+            candidate_from_asset(asset, core_data_time(modified))
+            for asset, modified in scan.scanned
             if not asset.in_trash
         ]
         candidates = merge_candidates(candidates, scanned, imported_uuids(connection))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from photos_sync.bulk import bulk_work
 from photos_sync.plan.scan import AssetChange, awaiting_files, compare_scan, plan_scan
-from photos_sync.source.catalog import CatalogEntry, core_data_time
+from photos_sync.source.catalog import CatalogEntry
 from photos_sync.source.library import PhotosLibrary
 from photos_sync.track.assets import (
     Scan,
@@ -97,12 +97,11 @@ def scan_library(
     modified = {entry.uuid: entry.modified for entry in plan.to_read}
     scanned: list[Scan] = []
     for done, asset in enumerate(library.read(plan.to_read) if plan.to_read else (), start=1):
-        seconds = modified[asset.uuid]
-        scanned.append((asset, core_data_time(seconds), seconds))
+        scanned.append((asset, modified[asset.uuid]))
         if progress is not None:
             progress(done, len(plan.to_read))
-    before = tracked_assets(connection, [asset.uuid for asset, *_ in scanned]) if scanned else {}
-    changes = compare_scan((asset for asset, *_ in scanned), before)
+    before = tracked_assets(connection, [asset.uuid for asset, _ in scanned]) if scanned else {}
+    changes = compare_scan((asset for asset, _ in scanned), before)
     saved = 0 if dry_run else save_scanned(connection, scanned)
     back = [
         entry.uuid
