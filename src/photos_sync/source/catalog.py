@@ -208,7 +208,7 @@ class Catalog:
         """Each named person's name now (a rename in Photos changes no asset, so the change
         check cannot see it): Photos person UUID -> name."""
         with self.connect() as connection:
-            if not _columns(connection, "ZPERSON") >= {"ZPERSONUUID", "ZFULLNAME"}:
+            if not table_columns(connection, "ZPERSON") >= {"ZPERSONUUID", "ZFULLNAME"}:
                 return {}
             rows = connection.execute(
                 "SELECT ZPERSONUUID, COALESCE(NULLIF(ZFULLNAME, ''), ZDISPLAYNAME) FROM ZPERSON"
@@ -219,7 +219,7 @@ class Catalog:
     def entries(self) -> list[CatalogEntry]:
         """Every asset in the library, trash and unpicked burst frames included."""
         with self.connect() as connection:
-            columns = _columns(connection, self.asset_table)
+            columns = table_columns(connection, self.asset_table)
             depth = "a.ZDEPTHTYPE" if "ZDEPTHTYPE" in columns else "0"
             spatial = "a.ZSPATIALTYPE" if "ZSPATIALTYPE" in columns else "0"
             folder = "a.ZDIRECTORY" if "ZDIRECTORY" in columns else "NULL"
@@ -271,7 +271,7 @@ def _membership_table(connection: sqlite3.Connection) -> tuple[str, str, str] | 
     for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
         if not re.fullmatch(r"Z_\d+ASSETS", name):
             continue
-        columns = _columns(connection, name)
+        columns = table_columns(connection, name)
         albums = [c for c in columns if re.fullmatch(r"Z_\d+ALBUMS", c)]
         assets = [c for c in columns if re.fullmatch(r"Z_\d+ASSETS", c)]
         if albums and assets:
@@ -340,7 +340,8 @@ def _connect_read_only(database: Path) -> sqlite3.Connection:
     return connection
 
 
-def _columns(connection: sqlite3.Connection, table: str) -> set[str]:
+def table_columns(connection: sqlite3.Connection, table: str) -> set[str]:
+    """A table's column names: which optional ones a library has varies by release."""
     return {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
 
 

@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import PurePath
 from typing import Any, NamedTuple
 
-from photos_sync.source.catalog import Catalog, PhotosAlbum
+from photos_sync.source.catalog import Catalog, PhotosAlbum, table_columns
 
 log = logging.getLogger(__name__)
 
@@ -179,16 +179,13 @@ class DirectReader:
         condition = f"{self.asset}.ZUUID IN (SELECT value FROM json_each(?))"
         return Only(condition, (json.dumps(sorted(wanted)),))
 
-    def _columns(self, connection: sqlite3.Connection, table: str) -> set[str]:
-        return {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
-
     def _assets(
         self, connection: sqlite3.Connection, only: Only, wanted: set[str]
     ) -> dict[str, Facts]:
         from osxphotos.photos_datetime import photos_datetime, photos_datetime_local
 
         a, names = self.asset, self.names
-        columns = self._columns(connection, a)
+        columns = table_columns(connection, a)
         optional = {
             name: f"{a}.{name}" if name in columns else "NULL"
             for name in (
@@ -197,7 +194,7 @@ class DirectReader:
                 "ZCOLLECTIONSHARE",
             )
         }
-        extra = self._columns(connection, "ZADDITIONALASSETATTRIBUTES")
+        extra = table_columns(connection, "ZADDITIONALASSETATTRIBUTES")
         syndication = (
             "ZADDITIONALASSETATTRIBUTES.ZSYNDICATIONHISTORY,"
             " ZADDITIONALASSETATTRIBUTES.ZSYNDICATIONIDENTIFIER"
