@@ -11,9 +11,9 @@ table and column names per Photos release, its rules for a missing file, an edit
 orientation and a face's box), its helpers convert the dates, and a test compares every
 asset of every fixture library with what osxphotos says of it. The assets whose files live
 somewhere else than ``originals/`` (iCloud shared albums, shared moments, "Shared with
-You" not saved, referenced files) and RAW+JPEG pairs are left to osxphotos: the reader
-declines them, and :class:`~photos_sync.source.library.PhotosLibrary` asks osxphotos about
-those alone.
+You" not saved) and referenced Live Photos are left to osxphotos: the reader declines
+them, and :class:`~photos_sync.source.library.PhotosLibrary` asks osxphotos about those
+alone.
 """
 
 from __future__ import annotations
@@ -116,6 +116,8 @@ class Facts:
     isreference: bool = False
     uti_raw: str | None = None
     path_raw: str | None = None
+    folder: str = ""  # ZDIRECTORY: under originals/, or absolute for a referenced file
+    raw_on_volume: str | None = None  # a referenced RAW's path, as Photos bookmarked it
 
 
 class Only(NamedTuple):
@@ -277,11 +279,11 @@ class DirectReader:
                 orientation=orientation,
                 raw_original=raw_choice == 1,
                 isreference=saved_type == REFERENCED_FILE,
+                folder=folder or "",
             )
             if pk in raws:
                 facts.has_raw = True
-                facts.uti_raw, facts.path_raw = raws[pk]
-            facts.path = folder or ""  # the folder, until _add_paths makes the path
+                facts.uti_raw, facts.raw_on_volume = raws[pk]
             found[uuid] = facts
         return found
 
@@ -424,8 +426,7 @@ class DirectReader:
 
 def _add_paths(facts: Facts, library: str, originals: str, release: float) -> None:
     """Where each file is, as osxphotos finds it (``PhotoInfo.path`` and the others)."""
-    folder = facts.path or ""
-    facts.path = None
+    folder = facts.folder
     where = folder if folder.startswith("/") else os.path.join(originals, folder)
     if not facts.ismissing:
         path = os.path.join(where, facts.filename)
@@ -458,7 +459,7 @@ def _add_raw(facts: Facts, where: str, release: float) -> None:
     from osxphotos.uti import get_uti_for_extension
     from osxphotos.utils import list_directory
 
-    referenced, facts.path_raw = facts.path_raw, None
+    referenced = facts.raw_on_volume
     if facts.ismissing:
         path = None
     elif facts.isreference:
