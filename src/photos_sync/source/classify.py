@@ -1,4 +1,4 @@
-"""What kind of asset is this, and where are its parts: pure rules, no I/O but ``is_file``.
+"""What kind of asset is this, and where are its parts: pure rules, no I/O but ``isfile``.
 
 The input is what osxphotos reports of an asset (:class:`PhotoFacts`, which a
 ``PhotoInfo`` satisfies) plus the cheap catalog's row for it; the output is our
@@ -8,6 +8,7 @@ tested on their own and read in one place.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Protocol
 
@@ -87,7 +88,7 @@ def _located(
     kind: ResourceKind, path: str | Path | None, local_in_db: bool, cloud_library: bool
 ) -> Resource:
     """One resource with where its bytes are: on disk, only in iCloud, or gone."""
-    if path is not None and Path(path).is_file():
+    if path is not None and os.path.isfile(path):
         return Resource(kind, Availability.LOCAL, Path(path))
     if not local_in_db and cloud_library:
         return Resource(kind, Availability.CLOUD)

@@ -168,8 +168,12 @@ class DirectReader:
                 log.debug("Direct read of %s failed", self.library, exc_info=True)
                 return {}
         self._add_albums(found, albums)
+        folders: dict[str, str] = {}  # ZDIRECTORY -> the folder it names (a few dozen)
         for facts in found.values():
-            _add_paths(facts, self.library, self.originals, self.release)
+            where = folders.get(facts.folder)
+            if where is None:
+                where = folders[facts.folder] = os.path.join(self.originals, facts.folder)
+            _add_paths(facts, where, self.library, self.release)
         return found
 
     def _only(self, wanted: set[str]) -> Only:
@@ -424,17 +428,16 @@ class DirectReader:
             found_facts.album_info.sort(key=lambda album: album.title or "")
 
 
-def _add_paths(facts: Facts, library: str, originals: str, release: float) -> None:
-    """Where each file is, as osxphotos finds it (``PhotoInfo.path`` and the others)."""
-    folder = facts.folder
-    where = folder if folder.startswith("/") else os.path.join(originals, folder)
+def _add_paths(facts: Facts, where: str, library: str, release: float) -> None:
+    """Where each file is, as osxphotos finds it (``PhotoInfo.path`` and the others);
+    ``where``: the folder of the original (a referenced file's own absolute one)."""
     if not facts.ismissing:
         path = os.path.join(where, facts.filename)
         facts.path = path if os.path.isfile(path) else None
     if facts.has_raw:
         _add_raw(facts, where, release)
-    renders = os.path.join(library, "resources", "renders", facts.uuid[0])
     if facts.hasadjustments:
+        renders = os.path.join(library, "resources", "renders", facts.uuid[0])
         if facts.ismovie:
             name = f"{facts.uuid}_2_0_a.mov"
         elif release != 5 and facts.uti == "public.heic":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from operator import attrgetter
 from pathlib import Path
 
 CORE_DATA_EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
@@ -98,11 +99,18 @@ class Subtypes:
     def as_dict(self) -> dict[str, bool]:
         return {name: getattr(self, name) for name in _SUBTYPE_NAMES}
 
+    def values(self) -> tuple[bool, ...]:
+        """The flags in the order of :meth:`names` (one call in C: a scan asks for each
+        asset)."""
+        values: tuple[bool, ...] = _subtype_values(self)
+        return values
+
     def set_names(self) -> set[str]:
         return {name for name in _SUBTYPE_NAMES if getattr(self, name)}
 
 
 _SUBTYPE_NAMES = tuple(f.name for f in fields(Subtypes))
+_subtype_values = attrgetter(*_SUBTYPE_NAMES)
 
 
 SUBTYPE_LABELS: dict[str, str] = {

@@ -174,24 +174,62 @@ def photos_metadata(asset: LibraryAsset) -> dict[str, object]:
 Scan = tuple[LibraryAsset, float | None]
 
 
-def _scan_values(asset: LibraryAsset, modified: float | None, now: str) -> dict[str, object]:
-    return {
-        "icloud_uuid": asset.uuid,
-        "filename": asset.filename,
-        "media_type": asset.media_type.value,
-        "asset_created_at": asset.created_at.isoformat(),
-        "original_size": asset.original_size,
-        "photos_modified_at": core_data_time(modified),
-        "photos_modified": modified,
-        "original_availability": asset.original.availability.value,
-        "resources": json.dumps([r.to_json() for r in asset.resources]),
-        "in_trash": int(asset.in_trash),
-        "burst_id": asset.burst_id,
-        "photos_metadata": json.dumps(photos_metadata(asset), sort_keys=True),
-        "scanned_at": now,
-        "updated_at": now,
-        **{name: int(value) for name, value in asset.subtypes.as_dict().items()},
-    }
+# What a scan writes of each asset, in the order of :func:`_scan_values`.
+SCAN_COLUMNS = (
+    "icloud_uuid",
+    "filename",
+    "media_type",
+    "asset_created_at",
+    "original_size",
+    "photos_modified_at",
+    "photos_modified",
+    "original_availability",
+    "resources",
+    "in_trash",
+    "burst_id",
+    "photos_metadata",
+    "scanned_at",
+    "updated_at",
+    *FLAG_COLUMNS,
+)
+
+# Sorted keys: the text is compared with the last scan's to see whether Photos' metadata
+# moved. One encoder for all rows (``json.dumps`` with an option makes one per call).
+_sorted_json = json.JSONEncoder(sort_keys=True).encode
+
+
+def _scan_values(asset: LibraryAsset, modified: float | None, now: str) -> tuple[object, ...]:
+    """The asset's row of :data:`SCAN_COLUMNS` (a tuple: a first read makes one for each
+    asset of the library)."""
+    return (
+        asset.uuid,
+        asset.filename,
+        asset.media_type.value,
+        asset.created_at.isoformat(),
+        asset.original_size,
+        core_data_time(modified),
+        modified,
+        asset.original.availability.value,
+        json.dumps([r.to_json() for r in asset.resources]),
+        asset.in_trash,
+        asset.burst_id,
+        _sorted_json(photos_metadata(asset)),
+        now,
+        now,
+        *asset.subtypes.values(),
+    )
+
+
+_SCAN_UPSERT = (
+    f"INSERT INTO imported_assets ({', '.join(SCAN_COLUMNS)}, status)"
+    f" VALUES ({', '.join('?' for _ in SCAN_COLUMNS)}, 'pending')"
+    " ON CONFLICT(icloud_uuid) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in SCAN_COLUMNS if c != "icloud_uuid")
+    # What Photos says of the asset is an input of its metadata: when it moved, what was
+    # sent is no longer all of it (SQLite evaluates this against the row before the update).
+    + ", metadata_settled = CASE WHEN photos_metadata IS excluded.photos_metadata"
+    " THEN metadata_settled END"
+)
 
 
 def save_scanned(connection: sqlite3.Connection, scanned: Iterable[Scan]) -> int:
@@ -202,23 +240,9 @@ def save_scanned(connection: sqlite3.Connection, scanned: Iterable[Scan]) -> int
     """
     now = now_iso()
     rows = [_scan_values(*scan, now) for scan in scanned]
-    if not rows:
-        return 0
-    columns = list(rows[0])
-    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "icloud_uuid")
-    # What Photos says of the asset is an input of its metadata: when it moved, what was
-    # sent is no longer all of it (SQLite evaluates this against the row before the update).
-    updates += (
-        ", metadata_settled = CASE WHEN photos_metadata IS excluded.photos_metadata"
-        " THEN metadata_settled END"
-    )
-    statement = (
-        f"INSERT INTO imported_assets ({', '.join(columns)}, status) "
-        f"VALUES ({', '.join(':' + c for c in columns)}, 'pending') "
-        f"ON CONFLICT(icloud_uuid) DO UPDATE SET {updates}"
-    )
-    with transaction(connection):
-        connection.executemany(statement, rows)
+    if rows:
+        with transaction(connection):
+            connection.executemany(_SCAN_UPSERT, rows)
     return len(rows)
 
 
