@@ -151,3 +151,25 @@ def test_library_without_originals_is_refused_until_its_files_are_back(
     visible = {asset.original_file_name for asset in immich.state.visible_assets()}
     assert visible == {row.original_filename for row in local}
     assert "It has no originals folder" not in run_cli("status").stdout
+
+
+def test_a_modification_date_out_of_range_stops_nothing(
+    run_cli: Callable[..., CliResult],
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+) -> None:
+    """A damaged database with one asset's modification date far past year 9999: every
+    asset is still read, recorded and imported; only that date is unknown."""
+    library = library_copy("Test-26.1.photoslibrary")
+    with closing(sqlite3.connect(_database(library))) as database, database:
+        database.execute(
+            "UPDATE ZASSET SET ZMODIFICATIONDATE = 123456789012345 WHERE ZUUID = ?",
+            ("DC99FBDD-7A52-4100-A5BB-344131646C30",),
+        )
+    configure(library)
+    assert run_cli("reclassify").exit_code == 0
+    summary = json.loads(run_cli("import", "--json").stdout)
+    assert summary["uploaded"] == 10
+    assert summary["failed"] == 0
+    assert len(immich.state.visible_assets()) == 10

@@ -12,10 +12,15 @@ CORE_DATA_EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
 
 
 def core_data_time(value: float | None) -> str | None:
-    """Photos stores times as seconds since 2001-01-01 UTC; we keep them as ISO-8601."""
+    """Photos stores times as seconds since 2001-01-01 UTC; we keep them as ISO-8601.
+    None for a time no date can hold (a damaged database): one such asset must not stop
+    a run."""
     if value is None:
         return None
-    return (CORE_DATA_EPOCH + timedelta(seconds=value)).isoformat(timespec="microseconds")
+    try:
+        return (CORE_DATA_EPOCH + timedelta(seconds=value)).isoformat(timespec="microseconds")
+    except OverflowError:
+        return None
 
 
 class MediaType(StrEnum):
