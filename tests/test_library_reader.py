@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import osxphotos
 import pytest
 
+from photos_sync.source import catalog
 from photos_sync.source.direct import DirectReader, Only
 from photos_sync.source.library import PhotosLibrary, original_adjustments
 from photos_sync.source.records import Availability, LibraryAsset, ResourceKind
@@ -324,3 +326,34 @@ def test_an_asset_whose_resources_disagree_is_decided_as_osxphotos_decides(
     theirs = {asset.uuid: asset for asset in library.read(library.entries(), direct=False)}
     assert differences(ours, theirs) == {}
     assert len(reads) == 2 and reads[0] and not reads[1]
+
+
+def test_text_that_is_not_utf8_is_read_with_replacement_by_the_direct_reader(
+    library_copy: Callable[[str], Path],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A damaged title or keyword (bytes that are not UTF-8) costs its bad bytes, one
+    warning, and nothing else: the direct reader still answers (osxphotos is not loaded),
+    and both readers agree on every asset."""
+    path = library_copy("Test-26.1.photoslibrary")
+    london = "DC99FBDD-7A52-4100-A5BB-344131646C30"
+    with closing(sqlite3.connect(path / "database" / "Photos.sqlite")) as database, database:
+        database.execute(
+            "UPDATE ZADDITIONALASSETATTRIBUTES SET ZTITLE = CAST(X'53756E20FF' AS TEXT)"
+            " WHERE ZASSET = (SELECT Z_PK FROM ZASSET WHERE ZUUID = ?)",
+            (london,),
+        )
+        database.execute(
+            "UPDATE ZKEYWORD SET ZTITLE = CAST(X'4C6F6E646F6EFE' AS TEXT) WHERE ZTITLE = 'London'"
+        )
+    monkeypatch.setattr(catalog, "_bad_text_seen", threading.Event())  # warns once a process
+    library = PhotosLibrary(path)
+    ours = {asset.uuid: asset for asset in library.read(library.entries())}
+    assert library._db is None
+    assert ours[london].title == "Sun \ufffd"
+    assert "London\ufffd" in ours[london].keywords
+    theirs = {asset.uuid: asset for asset in library.read(library.entries(), direct=False)}
+    assert differences(ours, theirs) == {}
+    warned = [r for r in caplog.records if "not valid UTF-8" in r.message]
+    assert len(warned) == 1

@@ -21,16 +21,17 @@ import re
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from photos_sync.errors import LibraryError
 from photos_sync.source.records import MediaType
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # ZINTERNALRESOURCE.ZRESOURCETYPE values (Photos 5+) for resources of the original version
 # (ZVERSION = 0). PhotoKit exposes the same rows as PHAssetResource; the seed's "Has Paired
@@ -198,39 +199,60 @@ class Catalog:
         except PermissionError as error:
             raise not_permitted(self.database, error) from None
 
+    def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """What ``work`` reads through a read-only connection (:meth:`connect`).
+
+        SQLite's module decodes text in C. Text that is not valid UTF-8 (a damaged or
+        hand-edited library) stops that decoding; ``work`` then runs once more with
+        :func:`tolerant_text`, a Python call per value: a tenth of a big read, paid only by
+        such a library.
+        """
+        with self.connect() as connection:
+            try:
+                return work(connection)
+            except sqlite3.OperationalError as error:
+                if not undecodable(error):
+                    raise
+            connection.text_factory = tolerant_text
+            return work(connection)
+
     def albums(self) -> list[PhotosAlbum]:
         """The user's albums and iCloud shared albums (not smart albums, not deleted ones)
         with their members."""
-        with self.connect() as connection:
-            return _albums(connection, self.asset_table)
+        return self.read(lambda connection: _albums(connection, self.asset_table))
 
     def person_names(self) -> dict[str, str]:
         """Each named person's name now (a rename in Photos changes no asset, so the change
         check cannot see it): Photos person UUID -> name."""
-        with self.connect() as connection:
-            if not table_columns(connection, "ZPERSON") >= {"ZPERSONUUID", "ZFULLNAME"}:
-                return {}
-            rows = connection.execute(
-                "SELECT ZPERSONUUID, COALESCE(NULLIF(ZFULLNAME, ''), ZDISPLAYNAME) FROM ZPERSON"
-                " WHERE ZPERSONUUID IS NOT NULL"
-            ).fetchall()
-        return {uuid: name for uuid, name in rows if name}
+        return self.read(_person_names)
 
     def entries(self) -> list[CatalogEntry]:
         """Every asset in the library, trash and unpicked burst frames included."""
-        with self.connect() as connection:
-            columns = table_columns(connection, self.asset_table)
-            depth = "a.ZDEPTHTYPE" if "ZDEPTHTYPE" in columns else "0"
-            spatial = "a.ZSPATIALTYPE" if "ZSPATIALTYPE" in columns else "0"
-            folder = "a.ZDIRECTORY" if "ZDIRECTORY" in columns else "NULL"
-            resources = _original_resources(connection, self.asset_table)
-            rows = connection.execute(
-                f"SELECT a.Z_PK, a.ZUUID, a.ZKIND, a.ZMODIFICATIONDATE, a.ZTRASHEDSTATE,"
-                f" a.ZHIDDEN, {depth}, {spatial}, a.ZAVALANCHEUUID, a.ZAVALANCHEPICKTYPE,"
-                f" a.ZFAVORITE, {folder}, a.ZFILENAME FROM {self.asset_table} a"
-                " WHERE a.ZUUID IS NOT NULL AND a.ZKIND IN (0, 1)"
-            ).fetchall()
+        return self.read(self._entries)
+
+    def _entries(self, connection: sqlite3.Connection) -> list[CatalogEntry]:
+        columns = table_columns(connection, self.asset_table)
+        depth = "a.ZDEPTHTYPE" if "ZDEPTHTYPE" in columns else "0"
+        spatial = "a.ZSPATIALTYPE" if "ZSPATIALTYPE" in columns else "0"
+        folder = "a.ZDIRECTORY" if "ZDIRECTORY" in columns else "NULL"
+        resources = _original_resources(connection, self.asset_table)
+        rows = connection.execute(
+            f"SELECT a.Z_PK, a.ZUUID, a.ZKIND, a.ZMODIFICATIONDATE, a.ZTRASHEDSTATE,"
+            f" a.ZHIDDEN, {depth}, {spatial}, a.ZAVALANCHEUUID, a.ZAVALANCHEPICKTYPE,"
+            f" a.ZFAVORITE, {folder}, a.ZFILENAME FROM {self.asset_table} a"
+            " WHERE a.ZUUID IS NOT NULL AND a.ZKIND IN (0, 1)"
+        ).fetchall()
         return [_entry(row, resources) for row in rows]
+
+
+def _person_names(connection: sqlite3.Connection) -> dict[str, str]:
+    if not table_columns(connection, "ZPERSON") >= {"ZPERSONUUID", "ZFULLNAME"}:
+        return {}
+    rows = connection.execute(
+        "SELECT ZPERSONUUID, COALESCE(NULLIF(ZFULLNAME, ''), ZDISPLAYNAME) FROM ZPERSON"
+        " WHERE ZPERSONUUID IS NOT NULL"
+    ).fetchall()
+    return {uuid: name for uuid, name in rows if name}
 
 
 def _entry(row: tuple[Any, ...], resources: dict[int, dict[int, bool]]) -> CatalogEntry:
@@ -333,9 +355,16 @@ def tolerant_text(raw: bytes) -> str:
         return raw.decode("utf-8", "replace")
 
 
+def undecodable(error: sqlite3.Error) -> bool:
+    """Whether SQLite's module stopped at text that is not valid UTF-8 (its message is the
+    only sign: the error is a plain ``OperationalError``)."""
+    return isinstance(error, sqlite3.OperationalError) and str(error).startswith(
+        "Could not decode to UTF-8"
+    )
+
+
 def _connect_read_only(database: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
-    connection.text_factory = tolerant_text
     connection.execute("PRAGMA query_only = ON")
     return connection
 

@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import PurePath
 from typing import Any, NamedTuple
 
-from photos_sync.source.catalog import Catalog, PhotosAlbum, table_columns
+from photos_sync.source.catalog import Catalog, PhotosAlbum, table_columns, undecodable
 
 log = logging.getLogger(__name__)
 
@@ -156,17 +156,9 @@ class DirectReader:
         """Facts of the wanted assets this reader covers; the others are left out."""
         wanted = set(uuids)
         only = self._only(wanted)
-        with self.catalog.connect() as connection:
-            try:
-                found = self._assets(connection, only, wanted)
-                self._add_missing(connection, only, found)
-                self._add_descriptions(connection, only, found)
-                self._add_keywords(connection, only, found)
-                self._add_people(connection, only, found)
-                self._add_exif(connection, found)
-            except sqlite3.Error:  # a schema this reader does not know: osxphotos reads all
-                log.debug("Direct read of %s failed", self.library, exc_info=True)
-                return {}
+        found = self.catalog.read(lambda connection: self._tables(connection, only, wanted))
+        if found is None:
+            return {}
         self._add_albums(found, albums)
         folders: dict[str, str] = {}  # ZDIRECTORY -> the folder it names (a few dozen)
         for facts in found.values():
@@ -174,6 +166,25 @@ class DirectReader:
             if where is None:
                 where = folders[facts.folder] = os.path.join(self.originals, facts.folder)
             _add_paths(facts, where, self.library, self.release)
+        return found
+
+    def _tables(
+        self, connection: sqlite3.Connection, only: Only, wanted: set[str]
+    ) -> dict[str, Facts] | None:
+        """What the wanted assets' rows say; None if a query fails."""
+        try:
+            found = self._assets(connection, only, wanted)
+            self._add_missing(connection, only, found)
+            self._add_descriptions(connection, only, found)
+            self._add_keywords(connection, only, found)
+            self._add_people(connection, only, found)
+            self._add_exif(connection, found)
+        except sqlite3.Error as error:
+            if undecodable(error):
+                raise  # read again, decoding tolerantly (Catalog.read)
+            # A schema this reader does not know: osxphotos reads every asset instead.
+            log.debug("Direct read of %s failed", self.library, exc_info=True)
+            return None
         return found
 
     def _only(self, wanted: set[str]) -> Only:

@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from photos_sync.source.records import LibraryAsset, Subtypes, core_data_time, kind_name
@@ -239,7 +240,9 @@ def save_scanned(connection: sqlite3.Connection, scanned: Iterable[Scan]) -> int
     does not judge an import.
     """
     now = now_iso()
-    rows = [_scan_values(*scan, now) for scan in scanned]
+    # In UUID order: SQLite then fills the trees keyed by it page after page instead of
+    # jumping about (a first read of 20k assets writes about a fifth faster).
+    rows = sorted((_scan_values(*scan, now) for scan in scanned), key=itemgetter(0))
     if rows:
         with transaction(connection):
             connection.executemany(_SCAN_UPSERT, rows)
