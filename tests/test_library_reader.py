@@ -6,6 +6,7 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from contextlib import closing
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -221,11 +222,18 @@ def differences(
 ) -> dict[tuple[str, str], tuple[object, object]]:
     assert set(ours) == set(theirs)
     return {
-        (uuid, field): (getattr(ours[uuid], field), getattr(theirs[uuid], field))
+        (uuid, field): (shown(ours[uuid], field), shown(theirs[uuid], field))
         for uuid in ours
         for field in LibraryAsset.__dataclass_fields__
-        if getattr(ours[uuid], field) != getattr(theirs[uuid], field)
+        if shown(ours[uuid], field) != shown(theirs[uuid], field)
     }
+
+
+def shown(asset: LibraryAsset, field: str) -> object:
+    """A field as the tracker and Immich get it: a date with its offset, not only its
+    moment (two dates at different offsets are equal to Python)."""
+    value = getattr(asset, field)
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
 HDR, SHARED_LIBRARY, SHARED_AND_SAVED, SHARED_NOT_SAVED = (

@@ -8,8 +8,10 @@ attributes a ``PhotoInfo`` has, so one function makes our records from either.
 
 osxphotos stays the reference for what each fact means. The queries are its own (its
 table and column names per Photos release, its rules for a missing file, an edited photo's
-orientation and a face's box), its helpers convert the dates, and a test compares every
-asset of every fixture library with what osxphotos says of it. The assets whose files live
+orientation and a face's box), its conversions are copied in
+:mod:`~photos_sync.source.conversions` (so that its package, most of a second to import,
+is not loaded), and a test compares every asset of every fixture library with what
+osxphotos says of it. The assets whose files live
 somewhere else than ``originals/`` (iCloud shared albums, shared moments, "Shared with
 You" not saved) and referenced Live Photos are left to osxphotos: the reader declines
 them, and :class:`~photos_sync.source.library.PhotosLibrary` asks osxphotos about those
@@ -27,9 +29,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePath
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from photos_sync.source.catalog import Catalog, PhotosAlbum, table_columns, undecodable
+from photos_sync.source.conversions import (
+    TABLE_NAMES,
+    Area,
+    edit_orientation,
+    face_area,
+    names_starting,
+    photos_date,
+    photos_date_local,
+    photos_release,
+    raw_type,
+)
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +77,24 @@ class AlbumFacts(NamedTuple):
 
 class PersonFacts(NamedTuple):
     uuid: str
+
+
+@dataclass(slots=True)
+class FaceFacts:
+    """What ``to_record`` reads of an osxphotos ``FaceInfo``."""
+
+    name: str
+    person_info: PersonFacts
+    center: tuple[float, float]  # as Photos stores it: on the unrotated image, y upwards
+    size: float
+    photo: Facts
+
+    @property
+    def mwg_rs_area(self) -> Area:
+        """The box on the image as shown, read when asked: an edit's orientation is known
+        only once the paths are (as with osxphotos)."""
+        photo = self.photo
+        return face_area(self.center, self.size, photo.width, photo.height, photo.orientation)
 
 
 @dataclass(slots=True)
@@ -106,7 +137,7 @@ class Facts:
     keywords: list[str] = field(default_factory=list)
     persons: list[str] = field(default_factory=list)
     album_info: list[AlbumFacts] = field(default_factory=list)
-    face_info: list[Any] = field(default_factory=list)
+    face_info: list[FaceFacts] = field(default_factory=list)
     exif_info: Place | None = None
     path: str | None = None
     path_live_photo: str | None = None
@@ -142,14 +173,11 @@ class DirectReader:
     FEW = 1000  # up to this many wanted assets, queries look them up by UUID
 
     def __init__(self, catalog: Catalog) -> None:
-        from osxphotos._constants import _DB_TABLE_NAMES
-        from osxphotos.photosdb.photosdb_utils import get_photos_version_from_model
-
         self.catalog = catalog
         self.library = str(catalog.library.resolve())  # osxphotos' paths are resolved
         self.originals = os.path.join(self.library, "originals")
-        self.release = get_photos_version_from_model(str(catalog.database))
-        self.names: dict[str, str] = _DB_TABLE_NAMES[self.release]
+        self.release = photos_release(catalog.model_version)
+        self.names = TABLE_NAMES[self.release]
         self.asset = self.names["ASSET"]
 
     def read(self, uuids: Iterable[str], albums: list[PhotosAlbum]) -> dict[str, Facts]:
@@ -160,12 +188,9 @@ class DirectReader:
         if found is None:
             return {}
         self._add_albums(found, albums)
-        folders: dict[str, str] = {}  # ZDIRECTORY -> the folder it names (a few dozen)
+        folders = Folders(self.originals)
         for facts in found.values():
-            where = folders.get(facts.folder)
-            if where is None:
-                where = folders[facts.folder] = os.path.join(self.originals, facts.folder)
-            _add_paths(facts, where, self.library, self.release)
+            _add_paths(facts, folders, self.library, self.release)
         return found
 
     def _tables(
@@ -199,8 +224,6 @@ class DirectReader:
     def _assets(
         self, connection: sqlite3.Connection, only: Only, wanted: set[str]
     ) -> dict[str, Facts]:
-        from osxphotos.photos_datetime import photos_datetime, photos_datetime_local
-
         a, names = self.asset, self.names
         columns = table_columns(connection, a)
         optional = {
@@ -264,8 +287,8 @@ class DirectReader:
                 uuid=uuid,
                 original_filename=_nfc(original),
                 filename=_nfc(name) or "",
-                date=photos_datetime(created, offset or 0, zone, default=True),
-                date_modified=photos_datetime_local(edited_at) or None,
+                date=photos_date(created, offset, zone),
+                date_modified=photos_date_local(edited_at),
                 original_filesize=size,
                 uti=uti,
                 ismovie=kind == MOVIE_KIND,
@@ -419,7 +442,7 @@ class DirectReader:
             name = _nfc(full_name)
             if name:
                 facts.persons.append(name)
-                facts.face_info.append(_face(facts, name, person, x, y, size))
+                facts.face_info.append(FaceFacts(name, PersonFacts(person), (x, y), size, facts))
 
     def _add_exif(self, connection: sqlite3.Connection, found: dict[str, Facts]) -> None:
         a = self.asset
@@ -439,14 +462,38 @@ class DirectReader:
             found_facts.album_info.sort(key=lambda album: album.title or "")
 
 
-def _add_paths(facts: Facts, where: str, library: str, release: float) -> None:
-    """Where each file is, as osxphotos finds it (``PhotoInfo.path`` and the others);
-    ``where``: the folder of the original (a referenced file's own absolute one)."""
+class Folders:
+    """The folders originals are in (a few dozen), each joined and listed once for all the
+    assets in it."""
+
+    def __init__(self, originals: str) -> None:
+        self.originals = originals
+        self._paths: dict[str, str] = {}
+        self._names: dict[str, list[str]] = {}
+
+    def path(self, folder: str) -> str:
+        """ZDIRECTORY's folder: under originals/, or a referenced file's own."""
+        path = self._paths.get(folder)
+        if path is None:
+            path = self._paths[folder] = os.path.join(self.originals, folder)
+        return path
+
+    def names(self, path: str) -> list[str]:
+        """What the folder holds; nothing if it is not a folder (as osxphotos lists)."""
+        names = self._names.get(path)
+        if names is None:
+            names = self._names[path] = os.listdir(path) if os.path.isdir(path) else []
+        return names
+
+
+def _add_paths(facts: Facts, folders: Folders, library: str, release: float) -> None:
+    """Where each file is, as osxphotos finds it (``PhotoInfo.path`` and the others)."""
+    where = folders.path(facts.folder)
     if not facts.ismissing:
         path = os.path.join(where, facts.filename)
         facts.path = path if os.path.isfile(path) else None
     if facts.has_raw:
-        _add_raw(facts, where, release)
+        _add_raw(facts, where, folders, release)
     if facts.hasadjustments:
         renders = os.path.join(library, "resources", "renders", facts.uuid[0])
         if facts.ismovie:
@@ -467,44 +514,26 @@ def _add_paths(facts: Facts, where: str, library: str, release: float) -> None:
         facts.path_live_photo = motion if os.path.isfile(motion) else None
 
 
-def _add_raw(facts: Facts, where: str, release: float) -> None:
+def _add_raw(facts: Facts, where: str, folders: Folders, release: float) -> None:
     """The RAW half of a pair: beside the original as ``<its name>_4.<ext>`` (osxphotos'
     search), or on its volume when referenced; none while the original is not local."""
-    from osxphotos.uti import get_uti_for_extension
-    from osxphotos.utils import list_directory
-
     referenced = facts.raw_on_volume
     if facts.ismissing:
         path = None
     elif facts.isreference:
         path = referenced if referenced and os.path.isfile(referenced) else None
     else:
-        found = list_directory(where, startswith=f"{PurePath(facts.filename).stem}_4")
+        stem = PurePath(facts.filename).stem
+        found = names_starting(folders.names(where), f"{stem}_4")
         path = os.path.join(where, found[0]) if found else None
         path = path if path and os.path.isfile(path) else None
     facts.path_raw = path
     if release >= 7:
-        facts.uti_raw = get_uti_for_extension(PurePath(path).suffix) if path else None
+        facts.uti_raw = raw_type(PurePath(path).suffix) if path else None
 
 
 def _edited_orientation(uuid: str, renders: str) -> int:
     """An edited photo's orientation is its edit's (osxphotos reads the adjustments plist
     beside the rendering); 0 when the plist is not there."""
-    from osxphotos.adjustmentsinfo import AdjustmentsInfo
-
     plist = os.path.join(renders, f"{uuid}.plist")
-    if not os.path.isfile(plist):
-        return 0
-    orientation: int = AdjustmentsInfo(plist).adj_orientation
-    return orientation
-
-
-def _face(facts: Facts, name: str, person: str, x: float, y: float, size: float) -> Any:
-    """A face as osxphotos' ``FaceInfo`` (whose geometry ``mwg_rs_area`` is reused)."""
-    from osxphotos.personinfo import FaceInfo
-
-    face = FaceInfo.__new__(FaceInfo)
-    face.name, face.center_x, face.center_y, face.size = name, x, y, size
-    face._photo = facts
-    face._person = PersonFacts(person)
-    return face
+    return edit_orientation(plist) if os.path.isfile(plist) else 0
