@@ -158,10 +158,15 @@ def test_a_command_imports_only_what_it_runs() -> None:
     assert imported.isdisjoint(ANOTHER_COMMANDS_WORK), imported & set(ANOTHER_COMMANDS_WORK)
 
 
-@pytest.mark.parametrize("command", ["backup", "restore"])
-def test_a_backup_or_a_restore_imports_no_http_client(command: str) -> None:
-    """httpx is a tenth of a second of a start; a backup talks to Immich only to ask for a
-    dump, and then imports it (Workspace.immich_client)."""
+@pytest.mark.parametrize(
+    ("command", "workflow"),
+    [("backup", "backup"), ("restore", "backup"), ("reclassify", "reclassify")],
+)
+def test_a_command_that_may_not_talk_to_immich_imports_no_http_client(
+    command: str, workflow: str
+) -> None:
+    """httpx is a tenth of a second of a start. A backup talks to Immich only to ask for a
+    dump, and a reclassify only with --repair; they import it then (Workspace.immich_client)."""
     imported = _imported_for(command)
-    assert "photos_sync.workflow.backup" in imported
+    assert f"photos_sync.workflow.{workflow}" in imported
     assert "httpx" not in imported and "photos_sync.immich.client" not in imported

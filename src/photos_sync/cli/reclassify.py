@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from photos_sync.cli import options as opt
-from photos_sync.cli.display import imports as imports_display
 from photos_sync.cli.display import library as display
 from photos_sync.cli.state import state_of
 from photos_sync.workflow.reclassify import reclassify_library
@@ -55,6 +54,9 @@ def reclassify(
     else:
         display.scan(result, state.out, dry_run)
         if repairs is not None:
+            # Only with --repair: the module imports the HTTP client (see the workflow).
+            from photos_sync.cli.display import imports as imports_display
+
             imports_display.repairs(repairs, state.out)
     if repairs is not None and repairs.problems:
         raise typer.Exit(1)

@@ -4,13 +4,14 @@ changed, unless full), and optionally link imported Live Photos to their motion 
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING
 
-from photos_sync.immich import permissions
 from photos_sync.track.runs import recorded_run
-from photos_sync.upload.repair import RepairSummary, paired_video_tasks, repair_paired_videos
-from photos_sync.workflow.connect import connect
 from photos_sync.workflow.scan import ScanResult, scan_library
 from photos_sync.workflow.workspace import Workspace
+
+if TYPE_CHECKING:
+    from photos_sync.upload.repair import RepairSummary
 
 
 def reclassify_library(
@@ -43,6 +44,12 @@ def reclassify_library(
 def _repair_unlinked(
     work: Workspace, connection: sqlite3.Connection, limit: int, include_cloud: bool
 ) -> RepairSummary:
+    # Here, not with the module: a reclassify without --repair talks to no Immich, and the
+    # HTTP client is a tenth of a second of its start.
+    from photos_sync.immich import permissions
+    from photos_sync.upload.repair import RepairSummary, paired_video_tasks, repair_paired_videos
+    from photos_sync.workflow.connect import connect
+
     if include_cloud:
         work.feedback.warn(
             "--include-cloud needs macOS Photos to download motion videos; only those on "
