@@ -9,13 +9,12 @@ attributes a ``PhotoInfo`` has, so one function makes our records from either.
 osxphotos stays the reference for what each fact means. The queries are its own (its
 table and column names per Photos release, its rules for a missing file, an edited photo's
 orientation and a face's box), its conversions are copied in
-:mod:`~photos_sync.source.conversions` (so that its package, most of a second to import,
-is not loaded), and a test compares every asset of every fixture library with what
-osxphotos says of it. The assets whose files live
-somewhere else than ``originals/`` (iCloud shared albums, shared moments, "Shared with
-You" not saved) and referenced Live Photos are left to osxphotos: the reader declines
-them, and :class:`~photos_sync.source.library.PhotosLibrary` asks osxphotos about those
-alone.
+:mod:`~photos_sync.source.conversions` (its package takes most of a second to import), and
+a test compares every asset of every fixture library with what osxphotos says of it. The
+assets whose files live somewhere else than ``originals/`` (iCloud shared albums, shared
+moments, "Shared with You" not saved) and referenced Live Photos are left to osxphotos:
+the reader declines them, and :class:`~photos_sync.source.library.PhotosLibrary` asks
+osxphotos about those alone.
 """
 
 from __future__ import annotations
