@@ -29,9 +29,9 @@ from photos_sync.source.conversions import (
     RAW_TYPES,
     RELEASES,
     TABLE_NAMES,
+    Listing,
     edit_orientation,
     face_area,
-    names_starting,
     photos_date,
     photos_date_local,
     raw_type,
@@ -183,6 +183,6 @@ def test_raw_files_are_found_as_osxphotos_finds_them(tmp_path: Path) -> None:
     ]
     for name in names:
         (tmp_path / name).write_bytes(b"")
-    listed = os.listdir(tmp_path)
+    listing = Listing(os.listdir(tmp_path))
     for prefix in ("IMG_0001_4", "IMG_0002_4", "img_0001_4", "Café_4", "IMG_0003_4", ""):
-        assert names_starting(listed, prefix) == list_directory(str(tmp_path), startswith=prefix)
+        assert listing.starting(prefix) == list_directory(str(tmp_path), startswith=prefix)

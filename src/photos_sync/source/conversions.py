@@ -19,8 +19,10 @@ import re
 import sys
 import unicodedata
 import zlib
+from bisect import bisect_left
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import cache
+from itertools import islice
 from typing import Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -314,11 +316,22 @@ def raw_type(suffix: str) -> str | None:
 FS_FORM: Literal["NFC", "NFD"] = "NFD" if sys.platform == "darwin" else "NFC"
 
 
-def names_starting(names: list[str], prefix: str) -> list[str]:
-    """osxphotos' ``list_directory(folder, startswith=prefix)`` over the folder's listing
-    ``names`` (listed once for all its assets): in the file system's Unicode form, whatever
-    the case, a name differing only in case standing for the last such one."""
-    listed = [unicodedata.normalize(FS_FORM, name) for name in names]
-    by_lowered = {name.lower(): name for name in listed}
-    wanted = unicodedata.normalize(FS_FORM, prefix).lower()
-    return [by_lowered[name.lower()] for name in listed if name.lower().startswith(wanted)]
+class Listing:
+    """A folder's names as osxphotos' ``list_directory`` compares them: in the file
+    system's Unicode form, whatever the case. Prepared once per folder, so that finding
+    each RAW beside its original is a search, not a pass over every name of the folder."""
+
+    def __init__(self, names: list[str]) -> None:
+        listed = [unicodedata.normalize(FS_FORM, name) for name in names]
+        self._by_lowered = {name.lower(): name for name in listed}  # the last one wins
+        self._sorted = sorted((name.lower(), order) for order, name in enumerate(listed))
+
+    def starting(self, prefix: str) -> list[str]:
+        """osxphotos' ``list_directory(folder, startswith=prefix)``, in the listing's order."""
+        wanted = unicodedata.normalize(FS_FORM, prefix).lower()
+        hits = []
+        for lowered, order in islice(self._sorted, bisect_left(self._sorted, (wanted,)), None):
+            if not lowered.startswith(wanted):
+                break
+            hits.append((order, lowered))
+        return [self._by_lowered[lowered] for _, lowered in sorted(hits)]

@@ -34,9 +34,9 @@ from photos_sync.source.catalog import Catalog, PhotosAlbum, table_columns, unde
 from photos_sync.source.conversions import (
     TABLE_NAMES,
     Area,
+    Listing,
     edit_orientation,
     face_area,
-    names_starting,
     photos_date,
     photos_date_local,
     photos_release,
@@ -468,7 +468,7 @@ class Folders:
     def __init__(self, originals: str) -> None:
         self.originals = originals
         self._paths: dict[str, str] = {}
-        self._names: dict[str, list[str]] = {}
+        self._listings: dict[str, Listing] = {}
 
     def path(self, folder: str) -> str:
         """ZDIRECTORY's folder: under originals/, or a referenced file's own."""
@@ -477,12 +477,13 @@ class Folders:
             path = self._paths[folder] = os.path.join(self.originals, folder)
         return path
 
-    def names(self, path: str) -> list[str]:
+    def listing(self, path: str) -> Listing:
         """What the folder holds; nothing if it is not a folder (as osxphotos lists)."""
-        names = self._names.get(path)
-        if names is None:
-            names = self._names[path] = os.listdir(path) if os.path.isdir(path) else []
-        return names
+        listing = self._listings.get(path)
+        if listing is None:
+            names = os.listdir(path) if os.path.isdir(path) else []
+            listing = self._listings[path] = Listing(names)
+        return listing
 
 
 def _add_paths(facts: Facts, folders: Folders, library: str, release: float) -> None:
@@ -523,7 +524,7 @@ def _add_raw(facts: Facts, where: str, folders: Folders, release: float) -> None
         path = referenced if referenced and os.path.isfile(referenced) else None
     else:
         stem = PurePath(facts.filename).stem
-        found = names_starting(folders.names(where), f"{stem}_4")
+        found = folders.listing(where).starting(f"{stem}_4")
         path = os.path.join(where, found[0]) if found else None
         path = path if path and os.path.isfile(path) else None
     facts.path_raw = path
