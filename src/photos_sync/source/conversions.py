@@ -26,24 +26,19 @@ from itertools import islice
 from typing import Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
-# Photos database model versions -> osxphotos' number for the release
-# (``photosdb_utils.get_photos_version_from_model``).
-RELEASES: tuple[tuple[tuple[int, int], float], ...] = (
-    ((13000, 13999), 5),
-    ((14000, 14999), 6),
-    ((15000, 15999), 7),
-    ((16000, 16999), 8),
-    ((17000, 17599), 9),
-    ((17600, 17999), 9.6),
-    ((18000, 18200), 9.9),
-    ((18201, 18999), 10),
-    ((19063, 19319), 11),
-    ((19320, 19999), 11.1),
-    ((270000000, 270999999), 12),
+from photos_sync.source.catalog import MODEL_RANGES
+
+# osxphotos' number for each release of the catalog's model ranges, in their order
+# (``photosdb_utils.get_photos_version_from_model``: 9.6 is macOS 14.6, 9.9 a beta of 10).
+RELEASES: tuple[tuple[tuple[int, int], float], ...] = tuple(
+    (span, number)
+    for (span, _), number in zip(
+        MODEL_RANGES, (5, 6, 7, 8, 9, 9.6, 9.9, 10, 11, 11.1, 12), strict=True
+    )
 )
 
 
-def photos_release(model_version: int) -> float:
+def osxphotos_release(model_version: int) -> float:
     """osxphotos' release number for a database model (the newest for one it does not
     know, as osxphotos assumes; ``open_catalog`` has refused those already)."""
     for (low, high), release in RELEASES:

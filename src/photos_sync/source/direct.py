@@ -37,9 +37,9 @@ from photos_sync.source.conversions import (
     Listing,
     edit_orientation,
     face_area,
+    osxphotos_release,
     photos_date,
     photos_date_local,
-    photos_release,
     raw_type,
 )
 
@@ -175,7 +175,7 @@ class DirectReader:
         self.catalog = catalog
         self.library = str(catalog.library.resolve())  # osxphotos' paths are resolved
         self.originals = os.path.join(self.library, "originals")
-        self.release = photos_release(catalog.model_version)
+        self.release = osxphotos_release(catalog.model_version)
         self.names = TABLE_NAMES[self.release]
         self.asset = self.names["ASSET"]
 
