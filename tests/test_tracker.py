@@ -11,11 +11,15 @@ import time
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from photos_sync.errors import AlreadyRunningError, TrackerError
-from photos_sync.plan.scan import moved
+from photos_sync.plan.scan import awaiting_files, moved, plan_scan
+from photos_sync.source.catalog import CatalogEntry
 from photos_sync.source.records import (
     Availability,
     LibraryAsset,
@@ -25,7 +29,14 @@ from photos_sync.source.records import (
     Subtypes,
     core_data_time,
 )
-from photos_sync.track.assets import live_uuids, save_scanned, scan_states
+from photos_sync.track.assets import (
+    ScanStates,
+    live_uuids,
+    save_scanned,
+    scan_states,
+    tracked_assets,
+)
+from photos_sync.track.binding import recorded_sample
 from photos_sync.track.database import migrate, open_tracker, open_tracker_read_only
 from photos_sync.track.lock import DataDirLock
 from photos_sync.track.metadata import Settled, imported_for_metadata, record_settled
@@ -326,7 +337,7 @@ def test_a_night_reads_every_asset_from_indexes_not_whole_rows(tmp_path: Path) -
             for sql in executed
             if sql.startswith("SELECT") and "FROM imported_assets" in sql
         }
-    assert len(plans) == 4, executed
+    assert len(plans) == 5, executed
     for sql, plan in plans.items():
         assert "COVERING INDEX" in plan, (sql, plan)
 
@@ -362,3 +373,80 @@ def test_an_upgraded_tracker_keeps_photos_modification_times_as_the_same_moments
         assert not moved(carried[str(seconds)], seconds), (seconds, carried[str(seconds)])
     assert moved(carried[str(1.25)], 1.25 + 2e-6)  # a real change still shows
     assert carried["no time"] is None and carried["odd text"] is None  # read again: safe
+
+
+TRACKED_STATE = st.fixed_dictionaries(
+    {
+        "status": st.sampled_from([None, "pending", "imported", "failed", "skipped"]),
+        "archived": st.sampled_from([0, 1]),
+        "in_trash": st.sampled_from([0, 1]),
+        "photos_modified": st.sampled_from([None, 1.0, 2.0]),
+        "scanned_at": st.sampled_from([None, "2026-12-01T00:00:00+00:00"]),
+        "original_availability": st.sampled_from([None, "local", "cloud", "missing"]),
+        # what Photos shows of it now: absent from the library, or its time and trash
+        "in_photos": st.sampled_from([None, (None, False), (1.0, False), (2.0, True)]),
+    }
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(TRACKED_STATE, max_size=12), st.integers(0, 3), st.booleans())
+def test_the_scan_plans_from_its_split_states_as_from_whole_records(
+    states: list[dict[str, Any]], new: int, full: bool
+) -> None:
+    """A night reads most tracked assets as a UUID and a time (``ScanStates.usual``): what
+    the scan then plans (what to read again, what left Photos, what waits for a file)
+    matches planning from every asset's whole record, whatever the mix of states."""
+    with closing(sqlite3.connect(":memory:", isolation_level=None)) as connection:
+        migrate(connection)
+        entries = [catalog_entry(f"N{n}", 1.0, False) for n in range(new)]
+        for n, state in enumerate(states):
+            in_photos = state.pop("in_photos")
+            connection.execute(
+                f"INSERT INTO imported_assets (icloud_uuid, {', '.join(state)})"
+                f" VALUES (?{', ?' * len(state)})",
+                (f"T{n}", *state.values()),
+            )
+            if in_photos is not None:
+                entries.append(catalog_entry(f"T{n}", *in_photos))
+        recheck = frozenset(f"T{n}" for n in range(0, len(states), 3))
+        split = scan_states(connection)
+        whole = ScanStates({}, tracked_assets(connection))
+        assert plan_scan(entries, split, full, recheck) == plan_scan(entries, whole, full, recheck)
+        assert awaiting_files(split.others) == awaiting_files(whole.others)
+        assert split.usual.keys().isdisjoint(split.others)
+        assert len(split.usual) + len(split.others) == len(states)
+
+
+def catalog_entry(uuid: str, modified: float | None, in_trash: bool) -> CatalogEntry:
+    return CatalogEntry(uuid, MediaType.PHOTO, modified, in_trash, False, 0, 0, {})
+
+
+def test_the_binding_sample_looks_rows_up_rather_than_sorting_the_tracker(
+    tmp_path: Path,
+) -> None:
+    """Each run checks that a sample of recorded ids is still on the server. Drawing it
+    must not read and sort every imported row (100k, the whole table, every night); it
+    still holds only imported assets, and finds them when they are few."""
+    with closing(open_tracker(tmp_path / "tracker.db")) as connection:
+        connection.executemany(
+            "INSERT INTO imported_assets (icloud_uuid, status, immich_id, sha1)"
+            " VALUES (?, ?, ?, ?)",
+            [
+                (f"U{n}", "imported" if n % 3 == 0 else "skipped", f"i{n}", f"s{n}")
+                for n in range(3000)
+            ],
+        )
+        executed: list[str] = []
+        connection.set_trace_callback(executed.append)
+        sample = recorded_sample(connection, 20)
+        connection.set_trace_callback(None)
+        assert len(set(sample)) == 20
+        assert all(int(immich_id[1:]) % 3 == 0 for immich_id, _ in sample)
+        assert recorded_sample(connection, 20) != sample  # drawn again, not the first rows
+        for sql in executed:
+            plan = " / ".join(row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {sql}"))
+            assert "TEMP B-TREE" not in plan and "SCAN imported_assets" not in plan, plan
+        connection.execute("UPDATE imported_assets SET status = 'skipped' WHERE rowid > 15")
+        few = recorded_sample(connection, 20)
+        assert sorted(few) == [(f"i{n}", f"s{n}") for n in (0, 12, 3, 6, 9)]

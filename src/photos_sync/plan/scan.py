@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from photos_sync.source.catalog import CatalogEntry
 from photos_sync.source.records import SUBTYPE_LABELS, LibraryAsset
-from photos_sync.track.assets import Scanned, TrackedAsset
+from photos_sync.track.assets import Scanned, ScanStates, TrackedAsset
 
 
 @dataclass(frozen=True)
@@ -33,34 +34,42 @@ def moved(known: float | None, now: float | None) -> bool:
 
 
 def plan_scan(
-    entries: Iterable[CatalogEntry],
-    tracked: Mapping[str, Scanned],
+    entries: Sequence[CatalogEntry],
+    tracked: ScanStates,
     full: bool = False,
     recheck: frozenset[str] = frozenset(),
 ) -> ScanPlan:
     """Read only assets that are new or whose Photos modification time moved (all if full),
     and those in ``recheck`` (a missing original whose file is there again)."""
     to_read: list[CatalogEntry] = []
-    unchanged = 0
-    seen: set[str] = set()
+    usual, others = tracked
     for entry in entries:
-        seen.add(entry.uuid)
-        known = tracked.get(entry.uuid)
-        if (
-            full
-            or entry.uuid in recheck
-            or known is None
-            or known.scanned_at is None
-            or moved(known.photos_modified, entry.modified)
-            or known.in_trash != entry.in_trash
-        ):
+        uuid = entry.uuid
+        if uuid in usual:  # nearly all, on a night: only the time and the trash can differ
+            if full or entry.in_trash or uuid in recheck or moved(usual[uuid], entry.modified):
+                to_read.append(entry)
+        elif _read_again(entry, others.get(uuid), full, recheck):
             to_read.append(entry)
-        else:
-            unchanged += 1
-    gone = sorted(
-        uuid for uuid, asset in tracked.items() if uuid not in seen and not asset.archived
+    seen = set(map(uuid_of, entries))
+    gone = [*(usual.keys() - seen)]
+    gone += (uuid for uuid, asset in others.items() if uuid not in seen and not asset.archived)
+    return ScanPlan(to_read=to_read, unchanged=len(entries) - len(to_read), gone=sorted(gone))
+
+
+uuid_of = attrgetter("uuid")  # in C: 100k a night
+
+
+def _read_again(
+    entry: CatalogEntry, known: Scanned | None, full: bool, recheck: frozenset[str]
+) -> bool:
+    return (
+        full
+        or entry.uuid in recheck
+        or known is None
+        or known.scanned_at is None
+        or moved(known.photos_modified, entry.modified)
+        or known.in_trash != entry.in_trash
     )
-    return ScanPlan(to_read=to_read, unchanged=unchanged, gone=gone)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from operator import itemgetter
@@ -132,18 +132,43 @@ class ScanState(NamedTuple):
 # What the scan plan compares: these columns alone, or the whole record where read anyway.
 Scanned = ScanState | TrackedAsset
 
+# A tracked asset about which a scan needs only Photos' modification time then: in the
+# library at its last scan (not archived, not in Photos' trash) and not waiting for a
+# missing original. Each term is true or false, never NULL, so every row is on one side.
+_USUAL = (
+    "archived IS 0 AND in_trash IS 0 AND scanned_at IS NOT NULL"
+    " AND (original_availability IS NOT 'missing' OR status IS 'imported')"
+)
 
-def scan_states(connection: sqlite3.Connection) -> dict[str, ScanState]:
+
+class ScanStates(NamedTuple):
+    """What a scan compares of every tracked asset, in two parts. ``usual``: Photos UUID ->
+    Photos' modification time at the last scan, for the assets of :data:`_USUAL` (nearly
+    all, on a night); SQLite hands them over as pairs, with no Python object per asset (a
+    tuple of seven columns each, 100k a night, took half as long as reading Photos'
+    catalog). ``others``: the rest, each with all a scan compares."""
+
+    usual: Mapping[str, float | None]
+    others: Mapping[str, Scanned]
+
+
+def scan_states(connection: sqlite3.Connection) -> ScanStates:
+    usual = dict(
+        connection.execute(
+            f"SELECT icloud_uuid, photos_modified FROM imported_assets WHERE {_USUAL}"
+        )
+    )
     rows = connection.execute(
         "SELECT icloud_uuid, status, archived, in_trash, photos_modified, scanned_at,"
-        " original_availability FROM imported_assets"
+        f" original_availability FROM imported_assets WHERE NOT ({_USUAL})"
     )
-    return {
+    others = {
         row[0]: ScanState(
             row[0], _STATUSES[row[1] or "pending"], bool(row[2]), bool(row[3]), *row[4:]
         )
         for row in rows
     }
+    return ScanStates(usual, others)
 
 
 def live_uuids(connection: sqlite3.Connection) -> list[str]:

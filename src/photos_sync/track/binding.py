@@ -10,6 +10,8 @@ that must still be there.
 
 from __future__ import annotations
 
+import json
+import random
 import sqlite3
 from dataclasses import dataclass
 
@@ -46,14 +48,34 @@ def record_binding(connection: sqlite3.Connection, binding: Binding) -> None:
         )
 
 
+_SAMPLED = (
+    "SELECT immich_id, sha1 FROM imported_assets WHERE status = 'imported'"
+    " AND immich_id IS NOT NULL AND sha1 IS NOT NULL"
+)
+
+
 def recorded_sample(connection: sqlite3.Connection, size: int) -> list[tuple[str, str]]:
-    """Up to ``size`` imported assets, (Immich id, SHA-1), spread over the tracker."""
+    """Up to ``size`` imported assets, (Immich id, SHA-1), spread over the tracker.
+
+    Rows are picked at random by rowid, a few look-ups: drawing them with ``ORDER BY
+    random()`` read and sorted every imported row, 100k each night (the whole table, from
+    disk when the tracker has left the cache during the day). Only when too few of the
+    picks are imported assets (a small tracker, or one mostly of skipped assets) are they
+    drawn from all of them."""
+    (last,) = connection.execute("SELECT max(rowid) FROM imported_assets").fetchone()
+    if not last or size <= 0:
+        return []
+    picks = random.sample(range(1, last + 1), min(last, size * PICKS_PER_SAMPLE))
     rows = connection.execute(
-        "SELECT immich_id, sha1 FROM imported_assets WHERE status = 'imported'"
-        " AND immich_id IS NOT NULL AND sha1 IS NOT NULL ORDER BY random() LIMIT ?",
-        (size,),
-    )
+        f"{_SAMPLED} AND rowid IN (SELECT value FROM json_each(?)) LIMIT ?",
+        (json.dumps(picks), size),
+    ).fetchall()
+    if len(rows) < size and len(picks) < last:
+        rows = connection.execute(f"{_SAMPLED} ORDER BY random() LIMIT ?", (size,)).fetchall()
     return [(row[0], row[1]) for row in rows]
+
+
+PICKS_PER_SAMPLE = 4  # rowids drawn per asset wanted: some are not imported, or deleted
 
 
 def forget_server(connection: sqlite3.Connection) -> int:

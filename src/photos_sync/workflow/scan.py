@@ -16,7 +16,7 @@ from photos_sync.source.catalog import CatalogEntry
 from photos_sync.source.library import PhotosLibrary
 from photos_sync.track.assets import (
     Scan,
-    ScanState,
+    ScanStates,
     save_scanned,
     scan_states,
     tracked_assets,
@@ -65,11 +65,11 @@ class ScanResult:
 
 
 def _files_back(
-    library: PhotosLibrary, entries: list[CatalogEntry], tracked: dict[str, ScanState]
+    library: PhotosLibrary, entries: list[CatalogEntry], tracked: ScanStates
 ) -> frozenset[str]:
     """Missing originals that are on disk again (a copy that finished, a disk back): one stat
     each, so only those are read again."""
-    waiting = awaiting_files(tracked)
+    waiting = awaiting_files(tracked.others)
     if not waiting:
         return frozenset()
     return frozenset(
@@ -79,6 +79,14 @@ def _files_back(
         and entry.original_file
         and (library.path / entry.original_file).is_file()
     )
+
+
+def _back_in_library(entries: list[CatalogEntry], tracked: ScanStates) -> list[str]:
+    """Archived assets (deleted from Photos) that Photos has again, out of its trash."""
+    archived = {uuid for uuid, state in tracked.others.items() if state.archived}
+    if not archived:
+        return []
+    return [entry.uuid for entry in entries if entry.uuid in archived and not entry.in_trash]
 
 
 @bulk_work()
@@ -103,11 +111,7 @@ def scan_library(
     before = tracked_assets(connection, [asset.uuid for asset, _ in scanned]) if scanned else {}
     changes = compare_scan((asset for asset, _ in scanned), before)
     saved = 0 if dry_run else save_scanned(connection, scanned)
-    back = [
-        entry.uuid
-        for entry in entries
-        if (t := tracked.get(entry.uuid)) and t.archived and not entry.in_trash
-    ]
+    back = _back_in_library(entries, tracked)
     if back and not dry_run:
         unarchive_assets(connection, back)
     return ScanResult(

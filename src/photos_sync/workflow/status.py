@@ -20,7 +20,13 @@ from photos_sync.plan.selection import Selection
 from photos_sync.source.catalog import CatalogEntry
 from photos_sync.source.library import PhotosLibrary
 from photos_sync.source.records import SUBTYPE_LABELS, Availability, MediaType, kind_name
-from photos_sync.track.assets import IGNORED_BY_YOU, AssetStatus, TrackedAsset, tracked_assets
+from photos_sync.track.assets import (
+    IGNORED_BY_YOU,
+    AssetStatus,
+    ScanStates,
+    TrackedAsset,
+    tracked_assets,
+)
 from photos_sync.track.backups import BackupSummary, backup_summaries
 from photos_sync.track.choices import stored_choices
 from photos_sync.track.database import open_tracker_read_only
@@ -115,7 +121,7 @@ def build_status(
     originals_lost: bool = False,
 ) -> StatusReport:
     live = [e for e in entries if not e.in_trash]
-    plan = plan_scan(entries, tracked)
+    plan = plan_scan(entries, ScanStates({}, tracked))
     in_library = [tracked[e.uuid] for e in live if e.uuid in tracked]
     flags = [asset.subtypes for asset in in_library]
     subtypes = {  # one C-level pass per kind: this was most of status on 100k assets
