@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from operator import attrgetter
+from itertools import compress, repeat
+from operator import and_, attrgetter, eq, not_
 
 from photos_sync.source.catalog import CatalogEntry
 from photos_sync.source.records import SUBTYPE_LABELS, LibraryAsset
@@ -41,31 +42,50 @@ def plan_scan(
 ) -> ScanPlan:
     """Read only assets that are new or whose Photos modification time moved (all if full),
     and those in ``recheck`` (a missing original whose file is there again)."""
-    to_read: list[CatalogEntry] = []
-    usual, others = tracked
-    for entry in entries:
-        uuid = entry.uuid
-        if uuid in usual:  # nearly all, on a night: only the time and the trash can differ
-            if full or entry.in_trash or uuid in recheck or moved(usual[uuid], entry.modified):
-                to_read.append(entry)
-        elif _read_again(entry, others.get(uuid), full, recheck):
-            to_read.append(entry)
-    seen = set(map(uuid_of, entries))
-    gone = [*(usual.keys() - seen)]
-    gone += (uuid for uuid, asset in others.items() if uuid not in seen and not asset.archived)
+    uuids = list(map(uuid_of, entries))
+    maybe = entries if full else _maybe_changed(entries, uuids, tracked.usual, recheck)
+    to_read = [entry for entry in maybe if _read_again(entry, tracked, full, recheck)]
+    seen = set(uuids)
+    gone = [*(tracked.usual.keys() - seen)]
+    gone += (
+        uuid for uuid, asset in tracked.others.items() if uuid not in seen and not asset.archived
+    )
     return ScanPlan(to_read=to_read, unchanged=len(entries) - len(to_read), gone=sorted(gone))
 
 
-uuid_of = attrgetter("uuid")  # in C: 100k a night
+uuid_of = attrgetter("uuid")
+_modified_of = attrgetter("modified")
+_in_trash_of = attrgetter("in_trash")
+_UNKNOWN = object()  # equal to no time: an asset not among the usual ones
+
+
+def _maybe_changed(
+    entries: Sequence[CatalogEntry],
+    uuids: list[str],
+    usual: Mapping[str, float | None],
+    recheck: frozenset[str],
+) -> Iterable[CatalogEntry]:
+    """All entries but the usual assets (see ``ScanStates``) whose Photos time is the one
+    recorded and that are out of the trash and not to be checked again: nothing of those
+    to read, and they are nearly every asset on a night. Told apart by ``map`` over
+    C functions: a Python step per asset was a tenth of a night with nothing new."""
+    same_time = map(eq, map(usual.get, uuids, repeat(_UNKNOWN)), map(_modified_of, entries))
+    quiet = map(and_, same_time, map(not_, map(_in_trash_of, entries)))
+    if recheck:
+        quiet = map(and_, quiet, map(not_, map(recheck.__contains__, uuids)))
+    return compress(entries, map(not_, quiet))
 
 
 def _read_again(
-    entry: CatalogEntry, known: Scanned | None, full: bool, recheck: frozenset[str]
+    entry: CatalogEntry, tracked: ScanStates, full: bool, recheck: frozenset[str]
 ) -> bool:
+    if full or entry.uuid in recheck:
+        return True
+    if entry.uuid in tracked.usual:  # only its time and the trash can differ
+        return entry.in_trash or moved(tracked.usual[entry.uuid], entry.modified)
+    known = tracked.others.get(entry.uuid)
     return (
-        full
-        or entry.uuid in recheck
-        or known is None
+        known is None
         or known.scanned_at is None
         or moved(known.photos_modified, entry.modified)
         or known.in_trash != entry.in_trash

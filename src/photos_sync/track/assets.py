@@ -16,7 +16,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from photos_sync.source.records import LibraryAsset, Subtypes, core_data_time, kind_name
-from photos_sync.track.database import transaction
+from photos_sync.track.database import transaction, tuples
 from photos_sync.track.runs import now_iso
 
 FLAG_COLUMNS = Subtypes.names()
@@ -98,8 +98,7 @@ def tracked_assets(
 ) -> dict[str, TrackedAsset]:
     """Every tracked asset by Photos UUID (read in one pass: this runs on every command),
     or only those of ``uuids``."""
-    cursor = connection.cursor()
-    cursor.row_factory = None
+    cursor = tuples(connection)
     query = f"SELECT {', '.join(_TRACKED_COLUMNS)} FROM imported_assets"
     if uuids is None:
         return {row[0]: _tracked(row) for row in cursor.execute(query)}
@@ -154,11 +153,11 @@ class ScanStates(NamedTuple):
 
 def scan_states(connection: sqlite3.Connection) -> ScanStates:
     usual = dict(
-        connection.execute(
+        tuples(connection).execute(
             f"SELECT icloud_uuid, photos_modified FROM imported_assets WHERE {_USUAL}"
         )
     )
-    rows = connection.execute(
+    rows = tuples(connection).execute(
         "SELECT icloud_uuid, status, archived, in_trash, photos_modified, scanned_at,"
         f" original_availability FROM imported_assets WHERE NOT ({_USUAL})"
     )
@@ -173,8 +172,8 @@ def scan_states(connection: sqlite3.Connection) -> ScanStates:
 
 def live_uuids(connection: sqlite3.Connection) -> list[str]:
     """The Photos UUIDs of every tracked asset not archived."""
-    rows = connection.execute("SELECT icloud_uuid FROM imported_assets WHERE archived = 0")
-    return [uuid for (uuid,) in rows]
+    rows = tuples(connection).execute("SELECT icloud_uuid FROM imported_assets WHERE archived = 0")
+    return list(map(itemgetter(0), rows))
 
 
 def photos_metadata(asset: LibraryAsset) -> dict[str, object]:

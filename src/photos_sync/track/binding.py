@@ -54,28 +54,29 @@ _SAMPLED = (
 )
 
 
+PICKS_PER_SAMPLE = 4  # rowids drawn per asset wanted: some are not imported, or deleted
+
+
 def recorded_sample(connection: sqlite3.Connection, size: int) -> list[tuple[str, str]]:
     """Up to ``size`` imported assets, (Immich id, SHA-1), spread over the tracker.
 
     Rows are picked at random by rowid, a few look-ups: drawing them with ``ORDER BY
     random()`` read and sorted every imported row, 100k each night (the whole table, from
-    disk when the tracker has left the cache during the day). Only when too few of the
-    picks are imported assets (a small tracker, or one mostly of skipped assets) are they
-    drawn from all of them."""
+    disk when the tracker has left the cache during the day). When too few of the picks
+    are imported assets (a small tracker, or one mostly of skipped assets), more are
+    drawn, up to every row."""
     (last,) = connection.execute("SELECT max(rowid) FROM imported_assets").fetchone()
-    if not last or size <= 0:
-        return []
-    picks = random.sample(range(1, last + 1), min(last, size * PICKS_PER_SAMPLE))
-    rows = connection.execute(
-        f"{_SAMPLED} AND rowid IN (SELECT value FROM json_each(?)) LIMIT ?",
-        (json.dumps(picks), size),
-    ).fetchall()
-    if len(rows) < size and len(picks) < last:
-        rows = connection.execute(f"{_SAMPLED} ORDER BY random() LIMIT ?", (size,)).fetchall()
-    return [(row[0], row[1]) for row in rows]
-
-
-PICKS_PER_SAMPLE = 4  # rowids drawn per asset wanted: some are not imported, or deleted
+    picks = size * PICKS_PER_SAMPLE
+    while last and size > 0:
+        drawn = random.sample(range(1, last + 1), min(last, picks))
+        rows = connection.execute(
+            f"{_SAMPLED} AND rowid IN (SELECT value FROM json_each(?)) LIMIT ?",
+            (json.dumps(drawn), size),
+        ).fetchall()
+        if len(rows) == size or len(drawn) == last:
+            return [(row[0], row[1]) for row in rows]
+        picks *= PICKS_PER_SAMPLE
+    return []
 
 
 def forget_server(connection: sqlite3.Connection) -> int:

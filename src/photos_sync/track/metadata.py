@@ -9,7 +9,7 @@ import sqlite3
 from collections.abc import Callable, Collection
 from typing import Any, NamedTuple
 
-from photos_sync.track.database import transaction
+from photos_sync.track.database import transaction, tuples
 from photos_sync.track.runs import now_iso
 
 
@@ -68,7 +68,7 @@ def imported_for_metadata(
     ``settled``, every one is read in full. With it, a settled asset's JSON is left unread
     (on 100k assets reading it all was most of a nightly run with nothing new), and one
     with the usual key and no stack is only an id: SQLite leaves it out of the rows."""
-    ids = dict(connection.execute("SELECT icloud_uuid, immich_id" + _SENDABLE))
+    ids = dict(tuples(connection).execute("SELECT icloud_uuid, immich_id" + _SENDABLE))
     query = "SELECT icloud_uuid, immich_id, burst_id, companions, metadata_settled" + _SENDABLE
     if settled is not None:
         query += (
@@ -78,7 +78,9 @@ def imported_for_metadata(
     arguments = () if settled is None else (settled.usual, json.dumps(list(settled.unusual)))
     looked_at: dict[str, ImportedAsset | None] = {}
     keys: dict[str, str] = {}
-    for uuid, immich_id, burst_id, companions, recorded in connection.execute(query, arguments):
+    for uuid, immich_id, burst_id, companions, recorded in tuples(connection).execute(
+        query, arguments
+    ):
         key = settled.key(uuid, companions) if settled is not None else None
         if recorded is None or recorded != key:
             looked_at[uuid] = None  # read in full below
