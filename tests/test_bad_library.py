@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from photos_sync.source.library import PhotosLibrary
 from tests.conftest import CliResult
 from tests.support.fixtures import expected_assets
 from tests.support.immich_double import ImmichDouble
@@ -173,3 +174,32 @@ def test_a_modification_date_out_of_range_stops_nothing(
     assert summary["uploaded"] == 10
     assert summary["failed"] == 0
     assert len(immich.state.visible_assets()) == 10
+
+
+def test_empty_flags_in_the_catalog_read_as_unset(library_copy: Callable[[str], Path]) -> None:
+    """A hand-edited or damaged database with NULL where Photos writes 0 (trash, hidden,
+    favorite, burst pick, depth) and an empty burst id: the asset reads as one with none
+    of them set."""
+    library = library_copy("Test-26.1.photoslibrary")
+    uuid = "DC99FBDD-7A52-4100-A5BB-344131646C30"
+    before = {entry.uuid: entry for entry in PhotosLibrary(library).entries()}[uuid]
+    with closing(sqlite3.connect(_database(library))) as database, database:
+        # Photos' triggers call a Core Data function: here it does nothing
+        database.create_function(
+            "NSCoreDataTriggerUpdateAffectedObjectValue", -1, lambda *args: None
+        )
+        database.execute(
+            "UPDATE ZASSET SET ZTRASHEDSTATE = NULL, ZHIDDEN = NULL, ZFAVORITE = NULL,"
+            " ZAVALANCHEPICKTYPE = NULL, ZDEPTHTYPE = NULL, ZSPATIALTYPE = NULL,"
+            " ZAVALANCHEUUID = '' WHERE ZUUID = ?",
+            (uuid,),
+        )
+    entry = {entry.uuid: entry for entry in PhotosLibrary(library).entries()}[uuid]
+    assert (entry.in_trash, entry.hidden, entry.favorite) == (False, False, False)
+    assert (entry.burst_id, entry.burst_pick, entry.depth_type, entry.spatial_type) == (
+        None,
+        0,
+        0,
+        0,
+    )
+    assert entry._replace(burst_pick=before.burst_pick) == before
