@@ -8,7 +8,6 @@ tested on their own and read in one place.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Protocol
 
@@ -87,8 +86,11 @@ def classify(facts: PhotoFacts, entry: CatalogEntry) -> Subtypes:
 def _located(
     kind: ResourceKind, path: str | Path | None, local_in_db: bool, cloud_library: bool
 ) -> Resource:
-    """One resource with where its bytes are: on disk, only in iCloud, or gone."""
-    if path is not None and os.path.isfile(path):
+    """One resource with where its bytes are: on disk, only in iCloud, or gone. A ``path``
+    is one found on disk: osxphotos and the direct reader give a path only for a file
+    there, and the original adjustments come from a listing of the folder. A second look
+    was a stat per file of a first read (the upload copes with a file gone since)."""
+    if path is not None:
         return Resource(kind, Availability.LOCAL, Path(path))
     if not local_in_db and cloud_library:
         return Resource(kind, Availability.CLOUD)
