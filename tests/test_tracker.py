@@ -29,6 +29,7 @@ from photos_sync.source.records import (
     Subtypes,
     core_data_time,
 )
+from photos_sync.track import metadata as track_metadata
 from photos_sync.track.assets import (
     ScanStates,
     live_uuids,
@@ -39,7 +40,12 @@ from photos_sync.track.assets import (
 from photos_sync.track.binding import recorded_sample
 from photos_sync.track.database import migrate, open_tracker, open_tracker_read_only
 from photos_sync.track.lock import DataDirLock
-from photos_sync.track.metadata import Settled, imported_for_metadata, record_settled
+from photos_sync.track.metadata import (
+    Settled,
+    imported_for_metadata,
+    record_settled,
+    sendable_ids,
+)
 from photos_sync.track.migrations import LATEST_VERSION, MIGRATIONS, MODIFIED_AS_NUMBER
 
 SEED_COLUMNS = {
@@ -331,6 +337,7 @@ def test_a_night_reads_every_asset_from_indexes_not_whole_rows(tmp_path: Path) -
         scan_states(connection)
         live_uuids(connection)
         imported_for_metadata(connection, Settled(lambda uuid, companions: "k", "k", ["A2"]))
+        sendable_ids(connection, ["A1", "A2"])
         connection.set_trace_callback(None)
         plans = {
             sql: " / ".join(row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {sql}"))
@@ -450,3 +457,27 @@ def test_the_binding_sample_looks_rows_up_rather_than_sorting_the_tracker(
         connection.execute("UPDATE imported_assets SET status = 'skipped' WHERE rowid > 15")
         few = recorded_sample(connection, 20)
         assert sorted(few) == [(f"i{n}", f"s{n}") for n in (0, 12, 3, 6, 9)]
+
+
+@pytest.mark.parametrize("look_up_at_most", [5000, 0])
+def test_album_members_ids_are_those_imported_and_still_in_photos(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, look_up_at_most: int
+) -> None:
+    """The albums' plan gets Immich ids only for the members that changed: looked up when
+    few, found in one pass when many; either way only assets imported and still in Photos
+    (not archived, not in its trash)."""
+    monkeypatch.setattr(track_metadata, "LOOK_UP_AT_MOST", look_up_at_most)
+    with closing(open_tracker(tmp_path / "tracker.db")) as connection:
+        connection.executemany(
+            "INSERT INTO imported_assets (icloud_uuid, status, archived, in_trash, immich_id)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [
+                ("A1", "imported", 0, 0, "i1"),
+                ("A2", "imported", 1, 0, "i2"),
+                ("A3", "imported", 0, 1, "i3"),
+                ("A4", "skipped", 0, 0, None),
+                ("A5", "imported", 0, 0, "i5"),
+            ],
+        )
+        assert sendable_ids(connection, ["A1", "A2", "A3", "A4", "A6"]) == {"A1": "i1"}
+        assert sendable_ids(connection, []) == {}

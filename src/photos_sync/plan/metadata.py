@@ -450,8 +450,20 @@ def _stack_changes(
             plan.stacks.append(StackWork(key, [(f.uuid, f.immich_id) for f in ordered]))
 
 
+def album_differences(albums: list[PhotosAlbum], members_done: Mapping[str, set[str]]) -> set[str]:
+    """The assets in a Photos album but not yet in its Immich album, or the other way
+    round: the ones whose Immich ids the albums' plan needs (``metadata_changes``)."""
+    differ: set[str] = set()
+    for album in albums:
+        done = members_done.get(album.uuid, set())
+        differ |= album.assets - done
+        differ |= done - album.assets
+    return differ
+
+
 def metadata_changes(
     rows: MetadataRows,
+    ids: Mapping[str, str],
     entries: Mapping[str, CatalogEntry],
     albums: list[PhotosAlbum],
     known_albums: Mapping[str, tuple[str, str]],
@@ -462,7 +474,9 @@ def metadata_changes(
     known_people: Mapping[str, tuple[str, str]] | None = None,
     person_names: Mapping[str, str] | None = None,
 ) -> MetadataPlan:
-    """``adopted``: what the server shows of assets never sent anything (by Immich id)."""
+    """``ids``: Photos UUID -> Immich id of the imported assets still in Photos, at least
+    those of :func:`album_differences`. ``adopted``: what the server shows of assets never
+    sent anything (by Immich id)."""
     plan = MetadataPlan()
     assets = rows.assets
     for asset in assets:
@@ -470,7 +484,7 @@ def metadata_changes(
             continue
         server = (adopted or {}).get(asset.immich_id) if asset.applied is None else None
         _asset_changes(asset, entries.get(asset.uuid), plan, options, server)
-    _album_changes(albums, rows.ids, known_albums, members_done, options.album_prefix, plan)
+    _album_changes(albums, ids, known_albums, members_done, options.album_prefix, plan)
     _stack_changes(assets, entries, stacks_done, plan)
     _companion_stacks(assets, stacks_done, options, plan)
     if options.people:

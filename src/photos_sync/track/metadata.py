@@ -52,7 +52,6 @@ class MetadataRows(NamedTuple):
     # Every asset not settled, read in full, and the settled ones whose stack is planned
     # whole (burst frames, assets with companions); in the tracker's order.
     assets: list[ImportedAsset]
-    ids: dict[str, str]  # every imported asset still in Photos: Photos UUID -> Immich id
     keys: dict[str, str]  # the settle key of each asset not settled
 
 
@@ -64,11 +63,11 @@ _SENDABLE = " FROM imported_assets WHERE status = 'imported' AND archived = 0 AN
 def imported_for_metadata(
     connection: sqlite3.Connection, settled: Settled | None = None
 ) -> MetadataRows:
-    """The imported assets still in Photos, as the metadata plan needs them. Without
+    """The imported assets still in Photos, as the metadata plan needs them (their Immich
+    ids for albums: :func:`sendable_ids`). Without
     ``settled``, every one is read in full. With it, a settled asset's JSON is left unread
     (on 100k assets reading it all was most of a nightly run with nothing new), and one
     with the usual key and no stack is only an id: SQLite leaves it out of the rows."""
-    ids = dict(tuples(connection).execute("SELECT icloud_uuid, immich_id" + _SENDABLE))
     query = "SELECT icloud_uuid, immich_id, burst_id, companions, metadata_settled" + _SENDABLE
     if settled is not None:
         query += (
@@ -97,7 +96,24 @@ def imported_for_metadata(
     for asset in _read_in_full(connection, unsettled):
         looked_at[asset.uuid] = asset
     assets = [asset for asset in looked_at.values() if asset is not None]
-    return MetadataRows(assets, ids, keys)
+    return MetadataRows(assets, keys)
+
+
+def sendable_ids(connection: sqlite3.Connection, uuids: Collection[str]) -> dict[str, str]:
+    """Photos UUID -> Immich id, of those of ``uuids`` imported and still in Photos. The
+    albums' plan asks for their new and gone members: a few on a night, looked up (all
+    100k imported assets were read each night for them); many at once in one pass."""
+    if not uuids:
+        return {}
+    query = "SELECT icloud_uuid, immich_id" + _SENDABLE
+    if len(uuids) > LOOK_UP_AT_MOST:
+        wanted = set(uuids)
+        return {u: i for u, i in tuples(connection).execute(query) if u in wanted}
+    query += " AND icloud_uuid IN (SELECT value FROM json_each(?))"
+    return dict(tuples(connection).execute(query, (json.dumps(list(uuids)),)))
+
+
+LOOK_UP_AT_MOST = 5000  # assets looked up by UUID; more are found in one pass
 
 
 def _raw_on_top(connection: sqlite3.Connection, uuids: list[str]) -> list[tuple[str, Any]]:

@@ -15,6 +15,7 @@ from photos_sync.plan.metadata import (
     Flags,
     MetadataOptions,
     MetadataPlan,
+    album_differences,
     metadata_changes,
     settle_key,
 )
@@ -26,6 +27,7 @@ from photos_sync.track.metadata import (
     import_times,
     imported_for_metadata,
     people,
+    sendable_ids,
     stacks,
 )
 from photos_sync.upload.metadata import send_metadata
@@ -61,12 +63,14 @@ def plan_metadata(
     rows = imported_for_metadata(connection, Settled(key_of, usual, flagged))
     assets = rows.assets
     adopted = [asset.immich_id for asset in assets if asset.applied is None]
+    albums, members_done = library.albums(), album_members(connection)
     plan = metadata_changes(
         rows,
+        sendable_ids(connection, album_differences(albums, members_done)),
         entries,
-        library.albums(),
+        albums,
         album_ids(connection),
-        album_members(connection),
+        members_done,
         stacks(connection),
         options,
         client.asset_values(adopted) if client is not None and adopted else None,
