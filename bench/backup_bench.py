@@ -29,6 +29,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+from bench import from_bytecode
 from bench.library_bench import measure
 from bench.method import compare, ratios, touch_memory
 from photos_sync.backup.onepassword import BackupSecrets
@@ -155,6 +156,7 @@ class Contenders:
 
 
 def main() -> None:
+    from_bytecode()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=int, default=1000)
     parser.add_argument(

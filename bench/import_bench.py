@@ -34,6 +34,7 @@ from contextlib import closing
 from pathlib import Path
 from uuid import uuid4
 
+from bench import from_bytecode
 from bench.corpus import build_corpus
 from bench.inflate import make_large_library
 from bench.library_bench import Measure, measure
@@ -253,6 +254,7 @@ def big_file(gigabytes: float, workdir: Path) -> None:
 
 
 def main() -> None:
+    from_bytecode()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assets", type=int, default=100_000)
     parser.add_argument("--concurrency", type=int, default=4)

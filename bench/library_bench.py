@@ -29,6 +29,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import from_bytecode
 from bench.inflate import make_large_library
 
 
@@ -117,6 +118,7 @@ def report(measures: list[Measure], assets: int) -> None:
 
 
 def main() -> None:
+    from_bytecode()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assets", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, help="build the library here and keep it")

@@ -37,6 +37,7 @@ from pathlib import Path
 import httpx
 import osxphotos
 
+from bench import from_bytecode
 from bench.corpus import build_corpus
 from tests.e2e.server import RealImmich, all_assets
 from tests.support.immich_double import ImmichDouble
@@ -125,6 +126,7 @@ def _server(kit: Path | None, stack: ExitStack) -> Server:
 
 
 def main() -> None:
+    from_bytecode()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--real", type=Path, help="a started real-Immich kit")

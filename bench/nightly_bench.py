@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, cast
 from uuid import uuid4
 
+from bench import from_bytecode
 from bench.import_bench import import_argv, mark_imported, photos_sync_env
 from bench.inflate import make_large_library
 from bench.library_bench import measure
@@ -199,6 +200,7 @@ def sync_argv() -> list[str]:
 
 
 def main() -> None:
+    from_bytecode()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assets", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)

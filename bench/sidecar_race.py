@@ -23,6 +23,7 @@ from pathlib import Path
 
 import httpx
 
+from bench import from_bytecode
 from photos_sync.immich.client import ImmichClient
 from photos_sync.workflow.metadata import ServerRewrites
 from tests.e2e.server import RealImmich
@@ -99,6 +100,7 @@ def run_once(real: RealImmich, photos: int, order: str) -> tuple[int, int, int, 
 
 
 def main() -> None:
+    from_bytecode()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--real", type=Path, required=True, help="the kit folder")
     parser.add_argument("--photos", type=int, default=60)
