@@ -16,7 +16,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from photos_sync.source.records import LibraryAsset, Subtypes, core_data_time, kind_name
-from photos_sync.track.database import transaction, tuples
+from photos_sync.track.database import LOOK_UP_AT_MOST, transaction, tuples
 from photos_sync.track.runs import now_iso
 
 FLAG_COLUMNS = Subtypes.names()
@@ -102,7 +102,7 @@ def tracked_assets(
     query = f"SELECT {', '.join(_TRACKED_COLUMNS)} FROM imported_assets"
     if uuids is None:
         return {row[0]: _tracked(row) for row in cursor.execute(query)}
-    if len(uuids) > 5000:  # most of them: one pass is quicker than many look-ups
+    if len(uuids) > LOOK_UP_AT_MOST:
         wanted_set = set(uuids)
         return {row[0]: _tracked(row) for row in cursor.execute(query) if row[0] in wanted_set}
     found = {}

@@ -55,6 +55,10 @@ def _configure(connection: sqlite3.Connection) -> None:
     connection.execute("PRAGMA foreign_keys = ON")
 
 
+# Assets looked up by UUID at most; for more, one pass over the table is quicker.
+LOOK_UP_AT_MOST = 5000
+
+
 def tuples(connection: sqlite3.Connection) -> sqlite3.Cursor:
     """A cursor whose rows are plain tuples: the connection's ``sqlite3.Row`` is a Python
     object per row, and the reads of every tracked asset (100k a night) need none."""

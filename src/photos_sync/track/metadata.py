@@ -9,7 +9,7 @@ import sqlite3
 from collections.abc import Callable, Collection
 from typing import Any, NamedTuple
 
-from photos_sync.track.database import transaction, tuples
+from photos_sync.track.database import LOOK_UP_AT_MOST, transaction, tuples
 from photos_sync.track.runs import now_iso
 
 
@@ -111,9 +111,6 @@ def sendable_ids(connection: sqlite3.Connection, uuids: Collection[str]) -> dict
         return {u: i for u, i in tuples(connection).execute(query) if u in wanted}
     query += " AND icloud_uuid IN (SELECT value FROM json_each(?))"
     return dict(tuples(connection).execute(query, (json.dumps(list(uuids)),)))
-
-
-LOOK_UP_AT_MOST = 5000  # assets looked up by UUID; more are found in one pass
 
 
 def _raw_on_top(connection: sqlite3.Connection, uuids: list[str]) -> list[tuple[str, Any]]:
