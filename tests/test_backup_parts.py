@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from photos_sync.backup.batches import MAX_DELETE_REACHED, BatchLog, batches
 from photos_sync.backup.onepassword import BackupSecrets
 from photos_sync.backup.rclone import Rclone
 from photos_sync.backup.remotes import CRYPT_ROOT, obscure_with, obscured, rclone_env
@@ -137,3 +138,69 @@ def _rclone_obscure(rclone: Path, secret: str) -> str:
         [str(rclone), "obscure", "-"], input=secret, capture_output=True, text=True, check=True
     )
     return done.stdout.strip()
+
+
+def _line(**record: object) -> str:
+    return json.dumps({"time": "2026-12-06T15:36:58Z", "source": "x.go:1", **record})
+
+
+def test_one_syncs_log_is_told_apart_folder_by_folder() -> None:
+    """Lines as rclone 1.75 writes them for a sync of Immich's folder with filters."""
+    jobs = tuple(
+        Job(n, f"/immich/{name}", "RUNNING", n, 0, 0, None, 0, None)
+        for n, name in enumerate(("library", "upload", "profile"), start=1)
+    )
+    (batch,) = batches(list(jobs))
+    assert batch.source == "/immich" and batch.remote == CRYPT_ROOT
+    said = BatchLog(batch, {1: 2, 2: 0, 3: None})
+    for name, size in (("library/a.jpg", 1000), ("upload/b.mov", 500), ("library/c.jpg", 10)):
+        said.hear(_line(level="info", msg="Copied (new)", size=size, object=name))
+    flying = [{"name": "library/big.mov", "bytes": 300, "size": 9000}]
+    stats = said.hear(
+        _line(level="notice", msg="...", stats={"totalBytes": 9999, "transferring": flying})
+    )
+    assert isinstance(stats, Stats)
+    progress = said.progress(stats)
+    assert (progress[1].bytes, progress[1].files) == (1310, 2)
+    assert (progress[2].bytes, progress[2].files, progress[3].bytes) == (500, 1, 0)
+    assert progress[1].total_bytes == 9999
+
+    for name in ("library/a.jpg", "library/c.jpg", "profile/p.png", "profile/q.png"):
+        said.hear(_line(level="info", msg="Moved into backup dir", object=name))
+    assert said.refused == set()  # library at its limit, profile unlimited
+    said.hear(
+        _line(
+            level="error",
+            msg=f"Got fatal error on delete: {MAX_DELETE_REACHED}",
+            object="upload/b.mov",
+        )
+    )
+    said.hear(_line(level="error", msg="Cancelling sync due to fatal error"))
+    assert (
+        said.refused == {2}
+        and said.last_error is not None
+        and MAX_DELETE_REACHED in said.last_error
+    )
+    said.hear(
+        _line(
+            level="notice",
+            msg="Skipped move into backup dir as --dry-run is set",
+            object="library/d.jpg",
+        )
+    )
+    assert said.refused == {1, 2}
+
+
+def test_only_immich_folders_share_a_sync() -> None:
+    def job(n: int, path: str) -> Job:
+        return Job(n, path, "PENDING", n, 0, 0, None, 0, None)
+
+    found = batches([job(1, "/i/library"), job(2, "/i/backups"), job(5, "/d/data")])
+    assert [b.name for b in found] == ["library, backups", "data"]
+    together, alone = found
+    assert alone.remote == f"{CRYPT_ROOT}photos-sync-data" and alone.job_of("x/y") == alone.jobs[0]
+    assert together.job_of("thumbs/t.webp") is None
+    assert together.backup_dir("s") == f"{CRYPT_ROOT}photos-sync-deleted/s"
+    assert alone.backup_dir("s") == f"{CRYPT_ROOT}photos-sync-deleted/s/photos-sync-data"
+    rules = together.filters()[1::2]
+    assert rules[-1] == "- **" and "+ /library/**" in rules and "- /backups/*.lock" in rules

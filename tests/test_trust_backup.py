@@ -4,11 +4,13 @@ writes nothing. Real rclone, crypt over a local folder, the fake 1Password CLI."
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+from photos_sync.backup.tools import find_rclone
 from tests.support.backup import SECRETS, Run, all_bytes, setup_local, write_op_state
 
 RESTORE_DELETED = ("restore", "--from", "disk", "--path", "photos-sync-deleted", "--to")
@@ -111,3 +113,145 @@ def test_case_12_setup_with_the_wrong_password_writes_nothing(
     assert result.exit_code != 0
     assert "another password" in result.stderr
     assert _remote_files(backup_env) == count and all_bytes(backup_env) == before
+
+
+def test_one_folders_guard_holds_when_the_folders_share_one_sync(
+    run_cli: Run, backup_env: Path, immich_data: Path, tmp_path: Path
+) -> None:
+    """Immich's folders go in one rclone sync, which only knows the sum of their deletion
+    limits; a folder past its own limit is still refused, alone, and the others finish."""
+    for n in range(10):
+        (immich_data / "library" / "admin" / f"more_{n}.jpg").write_bytes(os.urandom(500))
+    dumps = [immich_data / "backups" / f"dump-{n}.sql.gz" for n in range(3)]
+    for dump in dumps:
+        dump.write_bytes(os.urandom(800))
+    kept = {dump.name: dump.read_bytes() for dump in immich_data.joinpath("backups").iterdir()}
+    setup_local(run_cli, backup_env)
+    assert run_cli("backup", "--to", "disk").exit_code == 0
+    for n in range(3):  # 3 of the library's 12 files: within its limit of 6
+        (immich_data / "library" / "admin" / f"more_{n}.jpg").unlink()
+    for dump in immich_data.joinpath("backups").iterdir():  # all 4: past its limit of 2
+        dump.unlink()
+    (immich_data / "upload" / "u1" / "new.mov").write_bytes(b"new upload")
+
+    result = run_cli("backup", "--to", "disk")
+    assert result.exit_code == 1
+    assert "backups: refused" in result.stdout and "of the 4 files" in result.stdout
+    for folder in ("library", "upload", "profile"):
+        assert f"{folder} -> pscrypt:{folder}: COMPLETED" in result.stdout
+    restored, deleted = tmp_path / "r", tmp_path / "deleted"
+    assert run_cli("restore", "--from", "disk", "--to", str(restored)).exit_code == 0
+    assert run_cli(*RESTORE_DELETED, str(deleted)).exit_code == 0
+    assert (restored / "upload" / "u1" / "new.mov").read_bytes() == b"new upload"
+    assert not (restored / "library" / "admin" / "more_0.jpg").exists()  # the mirror followed
+    assert len(list(deleted.glob("photos-sync-deleted/*/library/admin/more_*.jpg"))) == 3
+    for name, data in kept.items():  # every dump still restorable, in place or set aside
+        places = [
+            restored / "backups" / name,
+            *deleted.glob(f"photos-sync-deleted/*/backups/{name}"),
+        ]
+        assert any(p.is_file() and p.read_bytes() == data for p in places)
+
+
+def _watched_rclone(folder: Path, failing_syncs: int = 0, copy_loses: str = "") -> Path:
+    """rclone behind a script that notes each command it runs; its first ``failing_syncs``
+    syncs end as rclone's temporary failures do (exit 5, an error line), doing nothing; a
+    ``copy`` leaves out the file ``copy_loses`` (a path below its target)."""
+    rclone = find_rclone()
+    assert rclone is not None
+    failure = '{"level":"error","msg":"Failed to sync: connection reset by peer"}'
+    script = folder / "rclone"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'echo "$1" >> "{folder}/started"\n'
+        f'if [ "$1" = sync ] && [ $(grep -c sync "{folder}/started") -le {failing_syncs} ]; then\n'
+        f"  echo '{failure}' >&2; exit 5\n"
+        "fi\n"
+        f'if [ "$1" = copy ] && [ -n "{copy_loses}" ]; then\n'
+        f'  "{rclone}" "$@" && rm "$3/{copy_loses}"; exit $?\n'
+        "fi\n"
+        f'exec "{rclone}" "$@"\n'
+    )
+    script.chmod(0o755)
+    return script
+
+
+def test_a_backup_with_nothing_new_starts_rclone_three_times(
+    run_cli: Run, backup_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each rclone start costs about what a small folder's sync does: a night with nothing
+    new reads the canary, syncs Immich's four folders in one run and our data in another."""
+    setup_local(run_cli, backup_env)
+    assert run_cli("backup", "--to", "disk").exit_code == 0
+    monkeypatch.setenv("RCLONE_BINARY", str(_watched_rclone(tmp_path)))
+
+    result = run_cli("backup", "--to", "disk")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert sorted((tmp_path / "started").read_text().split()) == ["cat", "sync", "sync"]
+    for folder in ("library", "upload", "profile", "backups"):
+        assert f"{folder} -> pscrypt:{folder}: COMPLETED" in result.stdout
+
+
+@pytest.mark.parametrize("lost", ["", "profile/admin/face.png"])
+def test_a_restore_into_an_empty_folder_copies_then_checks_and_no_more(
+    run_cli: Run,
+    backup_env: Path,
+    immich_data: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    lost: str,
+) -> None:
+    """Into an empty folder everything there came from the backup: the check needs no
+    listing of it first (one rclone start less), and a file the copy missed still shows."""
+    setup_local(run_cli, backup_env)
+    assert run_cli("backup", "--to", "disk").exit_code == 0
+    monkeypatch.setenv("RCLONE_BINARY", str(_watched_rclone(tmp_path, copy_loses=lost)))
+
+    restored = tmp_path / "r"
+    result = run_cli("restore", "--from", "disk", "--to", str(restored))
+    assert (tmp_path / "started").read_text().split() == ["copy", "cryptcheck"]
+    if lost:
+        assert result.exit_code == 1
+        assert "checked against the backup: Failed to cryptcheck: 1 differences found" in (
+            result.stdout
+        )
+    else:
+        assert result.exit_code == 0, result.stdout + result.stderr
+        files = sum(1 for p in restored.rglob("*") if p.is_file() and p.name != ".immich")
+        assert f"{files} matching files" in result.stdout
+        original = immich_data / "profile" / "admin" / "face.png"
+        assert (restored / "profile/admin/face.png").read_bytes() == original.read_bytes()
+
+
+@pytest.mark.parametrize("failing", [2, 99])
+def test_a_temporary_rclone_failure_is_retried_then_reported(
+    run_cli: Run,
+    backup_env: Path,
+    immich_data: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    failing: int,
+) -> None:
+    monkeypatch.setenv("RCLONE_BINARY", str(_watched_rclone(tmp_path, failing)))
+    monkeypatch.setenv("BACKUP_MAX_RETRIES", "2")
+    setup_local(run_cli, backup_env)
+
+    result = run_cli("backup", "--to", "disk")
+    status = run_cli("backup", "--to", "disk", "--status").stdout
+    restored = tmp_path / "r"
+    if failing == 2:  # the first two syncs failed: each was run again, and all is backed up
+        assert result.exit_code == 0, result.stdout + result.stderr
+        assert run_cli("restore", "--from", "disk", "--to", str(restored)).exit_code == 0
+        for folder in ("library", "upload", "profile", "backups"):
+            for original in (immich_data / folder).rglob("*.*"):
+                copy = restored / original.relative_to(immich_data)
+                assert copy.read_bytes() == original.read_bytes()
+    else:  # three tries each, then said plainly
+        assert result.exit_code == 1
+        said = "FAILED: rclone exited 5: Failed to sync: connection reset by peer"
+        for folder in ("library", "upload", "profile", "backups", "data"):
+            shown = [line for line in result.stdout.splitlines() if line.startswith(folder)]
+            assert len(shown) == 1 and shown[0].endswith(said)
+            assert f"  {folder}: FAILED" in status
+        syncs = (tmp_path / "started").read_text().split().count("sync")
+        assert syncs == 2 * 3  # the two syncs (Immich's folders, our data), three tries each

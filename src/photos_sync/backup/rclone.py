@@ -19,11 +19,8 @@ LEFT_OUT = ("*.lock", "backup.log", "tracker.db*")
 # Folders left out: photos-sync's run logs (each run writes one, the backup's own included,
 # so a backup of them is never complete; they list file names, nothing a restore needs).
 LEFT_OUT_FOLDERS = ("logs",)
-EXCLUDES = tuple(
-    flag
-    for pattern in (*LEFT_OUT, *(f"{folder}/**" for folder in LEFT_OUT_FOLDERS))
-    for flag in ("--exclude", f"/{pattern}")
-)
+LEFT_OUT_RULES = (*LEFT_OUT, *(f"{folder}/**" for folder in LEFT_OUT_FOLDERS))
+EXCLUDES = tuple(flag for pattern in LEFT_OUT_RULES for flag in ("--exclude", f"/{pattern}"))
 
 
 def left_out(relative: Path) -> bool:
@@ -90,11 +87,15 @@ class Rclone:
         if read.stdout != CANARY_TEXT:
             raise BackupError("the backup's canary file does not match: wrong password or remote")
 
-    def cryptcheck(self, source: str, remote: str, only: list[str] | None = None) -> str:
+    def cryptcheck(
+        self, source: str, remote: str, only: list[str] | None = None, whole: bool = False
+    ) -> str:
         """Every file of ``source`` against its encrypted copy, by checksum; with ``only``,
         just those files (a restore is judged on what the backup holds, not on what else is
-        there). rclone's summary; a BackupError with it when a file differs or is missing."""
-        filters = ("--files-from-raw", "-") if only is not None else EXCLUDES
+        there); ``whole``: the whole backup, without its folder of deleted files. rclone's
+        summary; a BackupError with it when a file differs or is missing."""
+        extra = NOT_DELETED if whole else ()
+        filters = ("--files-from-raw", "-") if only is not None else (*EXCLUDES, *extra)
         result = self._run(
             "cryptcheck",
             source,

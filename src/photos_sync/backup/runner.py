@@ -1,6 +1,6 @@
-"""Running one backup: each source folder synced through the crypt remote, in priority
-order and a few at once, its progress read from rclone's JSON stats into the job row as it
-goes."""
+"""Running one backup: the source folders synced through the crypt remote in as few rclone
+runs as they allow (see :mod:`photos_sync.backup.batches`), in priority order and at once,
+each folder's progress read from rclone's JSON log into its job row as it goes."""
 
 from __future__ import annotations
 
@@ -18,23 +18,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from photos_sync.backup.rclone import DELETED_ROOT, EXCLUDES, left_out
+from photos_sync.backup.batches import (
+    IMMICH_SOURCES,
+    Batch,
+    BatchLog,
+    batches,
+    remote_for,
+)
+from photos_sync.backup.rclone import DELETED_ROOT, left_out
 from photos_sync.backup.remotes import CRYPT_ROOT
-from photos_sync.backup.stats import Stats, parse_line
+from photos_sync.backup.stats import Stats
 from photos_sync.errors import PhotosSyncError
 from photos_sync.track import backup_jobs
-from photos_sync.track.backup_jobs import Job
+from photos_sync.track.backup_jobs import Job, Progress
 
-# Immich's data folders worth keeping, in the order they are backed up; thumbs/ and
-# encoded-video/ are left out: Immich makes them again from the originals.
-IMMICH_SOURCES = (("library", 1), ("upload", 2), ("profile", 3), ("backups", 4))
 # Immich's folders left out: it makes their contents again from the originals. Its folder
 # checks still want each one's ``.immich`` mark at start, so a restore makes the marks.
 REBUILT = ("thumbs", "encoded-video")
 DATA_DIR_PRIORITY = 5
 PR_SET_PDEATHSIG = 1
 RETRYABLE = {5, 8, 10, 130, 143, -9, 137}  # rclone: temporary, limits, signals
-MAX_DELETE_REACHED = "--max-delete threshold reached"
 
 
 @dataclass(frozen=True)
@@ -44,9 +47,11 @@ class DeletionGuard:
     An unmounted disk, or a fresh Immich on an empty mount (which writes a few ``.immich``
     markers), looks to rclone like a folder whose files were all deleted. So each folder may
     lose at most ``percent`` of what its last completed backup held, and never more than
-    ``files``; rclone itself enforces it (``--max-delete``). Whatever a sync does delete is
-    moved into a dated folder of the backup (``--backup-dir``), so even an allowed deletion
-    can be undone.
+    ``files``. rclone enforces the sum of the limits of the folders it syncs at once
+    (``--max-delete``); the run stops it as soon as its log shows one folder past its own.
+    Whatever a sync does delete is moved into a dated folder of the backup
+    (``--backup-dir``), so even an allowed deletion (or the few in flight at the stop) can
+    be undone.
     """
 
     percent: float = 50.0
@@ -96,11 +101,6 @@ def sources(immich_path: Path, data_dir: Path) -> list[tuple[str, int]]:
     return [*present, (str(data_dir), DATA_DIR_PRIORITY)]
 
 
-def remote_for(source: str) -> str:
-    name = Path(source).name
-    return f"{CRYPT_ROOT}{name if name in dict(IMMICH_SOURCES) else 'photos-sync-data'}"
-
-
 def _die_with_parent() -> None:
     """In the rclone child (Linux): be stopped when photos-sync dies, even by SIGKILL, so a
     killed backup never leaves a sync running unwatched."""
@@ -111,17 +111,20 @@ def _die_with_parent() -> None:
 
 @dataclass(frozen=True)
 class _Heard:
-    """What a folder's rclone said: its stats as it goes, then (``code`` set) its end."""
+    """What a batch's rclone said: each job's progress as it goes, then (``code`` set) its
+    end, with the folders the deletion guard stopped."""
 
-    job: Job
+    batch: Batch
     stats: Stats | None = None
+    progress: dict[int, Progress] = dataclasses.field(default_factory=dict)
     code: int | None = None
     error: str | None = None
+    refused: frozenset[int] = frozenset()
 
 
 @dataclass
-class _Folder:
-    """How a folder's sync is run: the deletion limit of its guard, the shared log."""
+class _Syncs:
+    """How each batch's sync is run: the guard, the shared log, the rclones running."""
 
     rclone: Path
     env: dict[str, str]
@@ -136,21 +139,21 @@ class _Folder:
         for process in list(self.running):
             process.terminate()
 
-    def argv(self, job: Job, max_delete: int | None) -> list[str]:
+    def argv(self, batch: Batch, max_delete: int | None) -> list[str]:
         argv = [
             str(self.rclone),
             "sync",
-            job.source_path,
-            remote_for(job.source_path),
+            batch.source,
+            batch.remote,
             "--use-json-log",
             "--stats",
             "1s",
             "--stats-log-level",
             "NOTICE",
             "-v",
-            *EXCLUDES,
+            *batch.filters(),
             "--backup-dir",
-            f"{CRYPT_ROOT}{self.guard.kept_in(job.source_path)}",
+            batch.backup_dir(self.guard.stamp),
         ]
         if max_delete is not None:
             argv += ["--max-delete", str(max_delete)]
@@ -158,15 +161,19 @@ class _Folder:
             argv.append("--dry-run")
         return argv
 
-    def sync(self, job: Job, max_delete: int | None, heard: queue.Queue[_Heard]) -> None:
-        """One ``rclone sync`` (in its own thread): every stats line, then its exit code
-        and last error line, go to ``heard``; the tracker is written by the caller alone."""
-        last_error = None
+    def sync(self, batch: Batch, limits: dict[int, int | None], heard: queue.Queue[_Heard]) -> None:
+        """One ``rclone sync`` (in its own thread): each job's progress, then the exit code,
+        last error line and refused folders, go to ``heard``; the tracker is written by the
+        caller alone. A folder past its deletion limit stops the sync at once."""
+        said = BatchLog(batch, limits)
+        bounded = [limit for limit in limits.values() if limit is not None]
+        max_delete = sum(bounded) if len(bounded) == len(limits) else None
         code = -1
+        stopped = False
         process: subprocess.Popen[str] | None = None
         try:
             with subprocess.Popen(
-                self.argv(job, max_delete),
+                self.argv(batch, max_delete),
                 env={**os.environ, **self.env},
                 stderr=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
@@ -179,26 +186,25 @@ class _Folder:
                 for line in process.stderr:
                     with self.log_lock:
                         self.log.write(line)
-                    parsed = parse_line(line)
-                    if isinstance(parsed, Stats):
-                        heard.put(_Heard(job, stats=parsed))
-                    elif (
-                        parsed is not None
-                        and parsed.level == "error"
-                        and (last_error is None or MAX_DELETE_REACHED not in last_error)
-                    ):
-                        last_error = parsed.message.strip()  # the guard's stop outranks the rest
+                    stats = said.hear(line)
+                    if stats is not None:
+                        heard.put(_Heard(batch, stats=stats, progress=said.progress(stats)))
+                    if said.refused and not stopped:
+                        process.terminate()
+                        stopped = True
             code = process.returncode
         except OSError as failure:  # rclone could not be started
-            last_error = str(failure)
+            said.last_error = str(failure)
         finally:
             if process is not None:
                 self.running.discard(process)
-            heard.put(_Heard(job, code=code, error=last_error))
+            heard.put(
+                _Heard(batch, code=code, error=said.last_error, refused=frozenset(said.refused))
+            )
 
 
-# Folders synced at once. Immich's library goes first and the small folders beside it, so
-# a night's fixed cost is about one rclone start, not five in a row.
+# Syncs run at once: Immich's folders (one sync) and photos-sync's data folder, so a night's
+# fixed cost is about one rclone start, not five in a row.
 PARALLEL = 3
 
 
@@ -212,29 +218,30 @@ def run_backup(
     max_retries: int,
     guard: DeletionGuard,
     dry_run: bool = False,
-    on_stats: Callable[[Job, Stats], None] | None = None,
+    on_stats: Callable[[str, Stats], None] | None = None,
 ) -> list[JobResult]:
-    """Every job not yet completed, in priority order, :data:`PARALLEL` at once; each one
-    retried on rclone's temporary failures, stopped by the deletion guard. The results in
-    the jobs' order."""
-    todo = [job for job in jobs if job.status != "COMPLETED"]
+    """Every job not yet completed, in priority order, batched (:func:`batches`) and
+    :data:`PARALLEL` batches at once; each retried on rclone's temporary failures, stopped by
+    the deletion guard. The results in the jobs' order."""
+    todo = batches([job for job in jobs if job.status != "COMPLETED"])
     heard: queue.Queue[_Heard] = queue.Queue()
     held: dict[int, int] = {}  # files each folder's last completed backup held
     results: dict[int, JobResult] = {}
     running = 0
     with log.open("a") as sink:
-        folder = _Folder(rclone, env, sink, threading.Lock(), dry_run, guard)
+        syncs = _Syncs(rclone, env, sink, threading.Lock(), dry_run, guard)
 
-        def start(job: Job) -> None:
+        def start(batch: Batch) -> None:
             nonlocal running
-            if job.id not in held:
-                known = job.files_in_backup
-                held[job.id] = count_files(job.source_path) if known is None else known
-            if not dry_run:
-                backup_jobs.set_status(connection, job.id, "RUNNING")
+            for job in batch.jobs:
+                if job.id not in held:
+                    known = job.files_in_backup
+                    held[job.id] = count_files(job.source_path) if known is None else known
+                if not dry_run:
+                    backup_jobs.set_status(connection, job.id, "RUNNING")
             running += 1
-            args = (job, guard.limit(held[job.id]), heard)
-            threading.Thread(target=folder.sync, args=args, daemon=True).start()
+            limits = {job.id: guard.limit(held[job.id]) for job in batch.jobs}
+            threading.Thread(target=syncs.sync, args=(batch, limits, heard), daemon=True).start()
 
         try:
             while todo or running:
@@ -244,19 +251,18 @@ def run_backup(
                 if event.code is None:
                     assert event.stats is not None
                     if not dry_run:
-                        progress = event.stats.progress()
-                        backup_jobs.record_progress(connection, event.job.id, progress)
+                        for job_id, progress in event.progress.items():
+                            backup_jobs.record_progress(connection, job_id, progress)
                     if on_stats:
-                        on_stats(event.job, event.stats)
+                        on_stats(event.batch.name, event.stats)
                     continue
                 running -= 1
-                ended = _ended(connection, event, held[event.job.id], guard, max_retries, dry_run)
-                if isinstance(ended, JobResult):
-                    results[event.job.id] = ended
-                else:
-                    start(ended)  # a retry, at once
+                ended, again = _ended(connection, event, held, guard, max_retries, dry_run)
+                results.update((result.job.id, result) for result in ended)
+                if again is not None:
+                    start(again)  # a retry, or the folders a refusal stopped, at once
         finally:  # left on an error or Ctrl-C: no rclone goes on writing, unwatched
-            folder.stop()
+            syncs.stop()
             while running:
                 running -= heard.get().code is not None
     return [results[job.id] for job in jobs if job.id in results]
@@ -265,33 +271,65 @@ def run_backup(
 def _ended(
     connection: sqlite3.Connection,
     event: _Heard,
-    held: int,
+    held: dict[int, int],
     guard: DeletionGuard,
     max_retries: int,
     dry_run: bool,
-) -> JobResult | Job:
-    """What a folder's ended rclone means: its result, or the job to run again."""
-    job, code, error = event.job, event.code, event.error
-    if code == 0:
-        if not dry_run:
-            backup_jobs.set_status(connection, job.id, "COMPLETED")
-            files = count_files(job.source_path)
-            backup_jobs.record_files_in_backup(connection, job.id, files)
-        return JobResult(job, "COMPLETED")
-    limit = guard.limit(held)
-    if error is not None and MAX_DELETE_REACHED in error and limit is not None:
-        refusal = _refusal(job, guard, limit, held)
-        if not dry_run:
-            backup_jobs.set_status(connection, job.id, "FAILED", refusal)
-        return JobResult(job, "FAILED", refusal, refused=True)
-    message = f"rclone exited {code}" + (f": {error}" if error else "")
-    retries = job.retry_count
-    if code in RETRYABLE and retries < max_retries and not dry_run:
-        backup_jobs.count_retry(connection, job.id)
-        return dataclasses.replace(job, retry_count=retries + 1, error_message=message)
+) -> tuple[list[JobResult], Batch | None]:
+    """What a batch's ended rclone means: its jobs' results, and the batch to run again
+    (the same on a temporary failure; the others when the guard stopped some folders)."""
+    batch = event.batch
+    refused = [
+        _refused(connection, job, guard, held[job.id], dry_run)
+        for job in batch.jobs
+        if job.id in event.refused
+    ]
+    rest = batch.without(set(event.refused))
+    if rest is None:
+        return refused, None
+    if event.code == 0:
+        return refused + [_completed(connection, job, dry_run) for job in rest.jobs], None
+    if refused:
+        return refused, rest  # stopped for the refused folders: the others go on
+    return _failed(connection, rest, event, max_retries, dry_run)
+
+
+def _completed(connection: sqlite3.Connection, job: Job, dry_run: bool) -> JobResult:
     if not dry_run:
-        backup_jobs.set_status(connection, job.id, "FAILED", message)
-    return JobResult(job, "FAILED", message)
+        backup_jobs.set_status(connection, job.id, "COMPLETED")
+        backup_jobs.record_files_in_backup(connection, job.id, count_files(job.source_path))
+    return JobResult(job, "COMPLETED")
+
+
+def _failed(
+    connection: sqlite3.Connection, batch: Batch, event: _Heard, max_retries: int, dry_run: bool
+) -> tuple[list[JobResult], Batch | None]:
+    """A failed sync: run again on rclone's temporary failures, while retries are left."""
+    message = f"rclone exited {event.code}" + (f": {event.error}" if event.error else "")
+    retries_left = all(job.retry_count < max_retries for job in batch.jobs)
+    if event.code in RETRYABLE and retries_left and not dry_run:
+        for job in batch.jobs:
+            backup_jobs.count_retry(connection, job.id)
+        retried = tuple(
+            dataclasses.replace(job, retry_count=job.retry_count + 1, error_message=message)
+            for job in batch.jobs
+        )
+        return [], Batch(retried, batch.root)
+    if not dry_run:
+        for job in batch.jobs:
+            backup_jobs.set_status(connection, job.id, "FAILED", message)
+    return [JobResult(job, "FAILED", message) for job in batch.jobs], None
+
+
+def _refused(
+    connection: sqlite3.Connection, job: Job, guard: DeletionGuard, held: int, dry_run: bool
+) -> JobResult:
+    limit = guard.limit(held)
+    assert limit is not None  # only a limited folder is refused
+    refusal = _refusal(job, guard, limit, held)
+    if not dry_run:
+        backup_jobs.set_status(connection, job.id, "FAILED", refusal)
+    return JobResult(job, "FAILED", refusal, refused=True)
 
 
 def _refusal(job: Job, guard: DeletionGuard, limit: int, held: int) -> str:

@@ -23,6 +23,9 @@ class Stats:
     total_transfers: int
     speed: float
     errors: int
+    # The files on their way (name within the synced root, bytes so far): with several
+    # folders in one sync, each folder's share of the progress is told by name.
+    transferring: tuple[tuple[str, int], ...] = ()
 
     def progress(self) -> Progress:
         """What the tracker keeps of it."""
@@ -42,6 +45,7 @@ class Event:
     level: str
     message: str
     object: str | None
+    size: int = 0  # of the file, on the lines about one
 
 
 def _number(value: Any, kind: type[int] | type[float]) -> Any:
@@ -49,6 +53,16 @@ def _number(value: Any, kind: type[int] | type[float]) -> Any:
         return kind(value) if value is not None else kind(0)
     except (TypeError, ValueError, OverflowError):
         return kind(0)
+
+
+def _in_flight(value: Any) -> tuple[tuple[str, int], ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(
+        (entry["name"], _number(entry.get("bytes"), int))
+        for entry in value
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str)
+    )
 
 
 def parse_line(line: str) -> Stats | Event | None:
@@ -68,9 +82,11 @@ def parse_line(line: str) -> Stats | Event | None:
             total_transfers=_number(stats.get("totalTransfers"), int),
             speed=_number(stats.get("speed"), float),
             errors=_number(stats.get("errors"), int),
+            transferring=_in_flight(stats.get("transferring")),
         )
     message = record.get("msg")
     if not isinstance(message, str):
         return None
     obj = record.get("object")
-    return Event(str(record.get("level", "")), message, obj if isinstance(obj, str) else None)
+    size = _number(record.get("size"), int)
+    return Event(str(record.get("level", "")), message, obj if isinstance(obj, str) else None, size)

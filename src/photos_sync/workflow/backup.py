@@ -14,6 +14,7 @@ from functools import partial
 from pathlib import Path
 
 from photos_sync.backup import rclone as rc
+from photos_sync.backup.batches import remote_for
 from photos_sync.backup.onepassword import (
     FIELDS,
     BackupSecrets,
@@ -34,7 +35,6 @@ from photos_sync.backup.runner import (
     REBUILT,
     DeletionGuard,
     JobResult,
-    remote_for,
     run_backup,
     sources,
 )
@@ -323,11 +323,11 @@ def _back_up_locked(
     log = work.settings.data_dir / "backup.log"
     create_private_file(log)  # the latest run only; it lists file names
     with work.feedback.meter("Backing up", 0) as progress:
-        seen: dict[int, Stats] = {}  # the folders run a few at once: their sum is shown
+        seen: dict[str, Stats] = {}  # the syncs run at once: their sum is shown
 
-        def show(job: Job, stats: Stats) -> None:
-            seen[job.id] = stats
-            progress.label = Path(job.source_path).name
+        def show(folders: str, stats: Stats) -> None:
+            seen[folders] = stats
+            progress.label = folders
             done = sum(min(s.bytes, s.total_bytes) for s in seen.values())
             progress.update(done, sum(s.total_bytes for s in seen.values()))
 
@@ -415,7 +415,8 @@ class RestoreOutcome:
 def restore(work: Workspace, target: Path, source: str, path: str, force: bool) -> RestoreOutcome:
     """Copy the backup back, decrypting it, then check every restored file against it and
     (for the library) every original photos-sync imported against its recorded SHA-1."""
-    if target.exists() and any(target.iterdir()) and not force:
+    busy = target.exists() and any(target.iterdir())
+    if busy and not force:
         raise PhotosSyncError(f"{target} is not empty", "Choose an empty folder, or --force")
     target.mkdir(parents=True, exist_ok=True)
     with _destination_lock(work, source) as connection:
@@ -425,8 +426,11 @@ def restore(work: Workspace, target: Path, source: str, path: str, force: bool) 
     into.mkdir(parents=True, exist_ok=True)  # an empty folder in the backup restores as one
     whole = not path.strip("/")
     rclone.copy_back(remote, into, whole)
-    held = rclone.listing(remote, whole)
-    proven, summary = _checked(partial(rclone.cryptcheck, str(into), remote, only=held))
+    # Into an empty folder, every file there came from the backup: the check compares the
+    # two sides whole. Into a busy one, only what the backup holds is compared.
+    held = rclone.listing(remote, whole) if busy else None
+    check = partial(rclone.cryptcheck, str(into), remote, only=held, whole=whole)
+    proven, summary = _checked(check)
     originals = None
     if path.strip("/") in ("", "library"):
         originals = _originals_intact(work, target)

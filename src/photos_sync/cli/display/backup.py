@@ -6,7 +6,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from photos_sync.backup.runner import JobResult, remote_for
+from photos_sync.backup.batches import remote_for
+from photos_sync.backup.runner import JobResult
 from photos_sync.workflow.backup import BackupStatus, FolderCheck, RestoreOutcome, age
 from photos_sync.workflow.database_dump import DrillOutcome
 
