@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from photos_sync.backup.rclone import DELETED_ROOT, EXCLUDES, LEFT_OUT_RULES
@@ -80,8 +81,11 @@ class Batch:
         """The job a file of rclone's log belongs to (its name is relative to the source)."""
         if self.root is None:
             return self.jobs[0]
-        folder = name.split("/", 1)[0]
-        return next((job for job in self.jobs if Path(job.source_path).name == folder), None)
+        return self._by_folder.get(name.split("/", 1)[0])
+
+    @cached_property
+    def _by_folder(self) -> dict[str, Job]:
+        return {Path(job.source_path).name: job for job in self.jobs}
 
     def without(self, job_ids: set[int]) -> Batch | None:
         rest = tuple(job for job in self.jobs if job.id not in job_ids)
