@@ -144,14 +144,22 @@ def _line(**record: object) -> str:
     return json.dumps({"time": "2026-12-06T15:36:58Z", "source": "x.go:1", **record})
 
 
-def test_one_syncs_log_is_told_apart_folder_by_folder() -> None:
+def _jobs(root: Path, *folders: tuple[str, int], first: int = 1) -> list[Job]:
+    """A job for each (folder, priority), the folder made under ``root``; ids from
+    ``first``."""
+    for name, _ in folders:
+        (root / name).mkdir(parents=True, exist_ok=True)
+    return [
+        Job(n, str(root / name), "PENDING", priority, 0, 0, None, 0, None)
+        for n, (name, priority) in enumerate(folders, start=first)
+    ]
+
+
+def test_one_syncs_log_is_told_apart_folder_by_folder(tmp_path: Path) -> None:
     """Lines as rclone 1.75 writes them for a sync of Immich's folder with filters."""
-    jobs = tuple(
-        Job(n, f"/immich/{name}", "RUNNING", n, 0, 0, None, 0, None)
-        for n, name in enumerate(("library", "upload", "profile"), start=1)
-    )
-    (batch,) = batches(list(jobs))
-    assert batch.source == "/immich" and batch.remote == CRYPT_ROOT
+    jobs = _jobs(tmp_path, ("library", 1), ("upload", 2), ("profile", 3))
+    (batch,) = batches(jobs)
+    assert batch.source == str(tmp_path) and batch.remote == CRYPT_ROOT
     said = BatchLog(batch, {1: 2, 2: 0, 3: None})
     for name, size in (("library/a.jpg", 1000), ("upload/b.mov", 500), ("library/c.jpg", 10)):
         said.hear(_line(level="info", msg="Copied (new)", size=size, object=name))
@@ -191,13 +199,15 @@ def test_one_syncs_log_is_told_apart_folder_by_folder() -> None:
     assert said.refused == {1, 2}
 
 
-def test_only_immich_folders_share_a_sync() -> None:
-    def job(n: int, path: str) -> Job:
-        return Job(n, path, "PENDING", n, 0, 0, None, 0, None)
-
-    found = batches([job(1, "/i/library"), job(2, "/i/backups"), job(5, "/d/data")])
-    assert [b.name for b in found] == ["library, backups", "data"]
-    together, alone = found
+def test_only_immich_folders_share_a_sync(tmp_path: Path) -> None:
+    immich, data = tmp_path / "immich", tmp_path / "data"
+    jobs = _jobs(immich, ("library", 1), ("upload", 2), ("backups", 4))
+    jobs += _jobs(data, ("data", 5), first=4)
+    (immich / "upload").rmdir()  # gone from disk: alone, so rclone fails on it
+    found = batches(jobs)
+    assert [b.name for b in found] == ["library, backups", "upload", "data"]
+    assert [b.name for b in batches(_jobs(tmp_path / "x", ("backups", 5)))] == ["backups"]
+    together, _, alone = found
     assert alone.remote == f"{CRYPT_ROOT}photos-sync-data" and alone.job_of("x/y") == alone.jobs[0]
     assert together.job_of("thumbs/t.webp") is None
     assert together.backup_dir("s") == f"{CRYPT_ROOT}photos-sync-deleted/s"

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -151,6 +153,33 @@ def test_one_folders_guard_holds_when_the_folders_share_one_sync(
             *deleted.glob(f"photos-sync-deleted/*/backups/{name}"),
         ]
         assert any(p.is_file() and p.read_bytes() == data for p in places)
+
+
+def test_a_folder_gone_from_disk_fails_and_its_backup_stays(
+    run_cli: Run, backup_env: Path, immich_data: Path, data_dir: Path, tmp_path: Path
+) -> None:
+    """A folder whose job did not finish last time, gone from disk since: rclone is told
+    to sync it alone and fails on it, as before; its backup is not taken for a folder
+    emptied (which the guard would only have halved)."""
+    uploads = {f"u1/more_{n}.mov": os.urandom(300) for n in range(4)}
+    for name, data in uploads.items():
+        (immich_data / "upload" / name).write_bytes(data)
+    setup_local(run_cli, backup_env)
+    assert run_cli("backup", "--to", "disk").exit_code == 0
+    with closing(sqlite3.connect(data_dir / "tracker.db")) as tracker, tracker:
+        tracker.execute("UPDATE backup_jobs SET status = 'FAILED' WHERE priority = 2")
+    shutil.rmtree(immich_data / "upload")
+
+    result = run_cli("backup", "--to", "disk")
+    assert result.exit_code == 1
+    (shown,) = [line for line in result.stdout.splitlines() if line.startswith("upload")]
+    assert "FAILED" in shown and "directory not found" in shown
+    assert "library -> pscrypt:library: COMPLETED" in result.stdout
+    restored = tmp_path / "r"
+    restore = run_cli("restore", "--from", "disk", "--path", "upload", "--to", str(restored))
+    assert restore.exit_code == 0
+    for name, data in uploads.items():
+        assert (restored / "upload" / name).read_bytes() == data
 
 
 def _watched_rclone(folder: Path, failing_syncs: int = 0, copy_loses: str = "") -> Path:

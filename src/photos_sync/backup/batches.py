@@ -93,12 +93,14 @@ class Batch:
 
 
 def batches(jobs: list[Job]) -> list[Batch]:
-    """The jobs (in priority order) as syncs: Immich's folders of one parent together."""
+    """The jobs (in priority order) as syncs: Immich's folders of one parent together. A
+    folder gone from disk goes alone, so that rclone fails on it (as it does on a source
+    that is not there) instead of taking it for a folder emptied."""
     grouped: dict[str, list[Job]] = {}
     alone: list[Batch] = []
     for job in jobs:
         path = Path(job.source_path)
-        if path.name in dict(IMMICH_SOURCES):
+        if (path.name, job.priority) in IMMICH_SOURCES and path.is_dir():
             grouped.setdefault(str(path.parent), []).append(job)
         else:
             alone.append(Batch((job,)))
