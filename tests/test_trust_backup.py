@@ -182,6 +182,30 @@ def test_a_folder_gone_from_disk_fails_and_its_backup_stays(
         assert (restored / "upload" / name).read_bytes() == data
 
 
+def test_a_folder_linked_to_another_disk_is_backed_up_through_the_link(
+    run_cli: Run, backup_env: Path, immich_data: Path, tmp_path: Path
+) -> None:
+    """Immich's library moved to a bigger disk and linked back: rclone does not follow a
+    link inside what it syncs, so the linked folder is synced alone, through it (a sync of
+    its parent would see no library at all, and delete its backup up to the guard)."""
+    setup_local(run_cli, backup_env)
+    assert run_cli("backup", "--to", "disk").exit_code == 0
+    moved = tmp_path / "big-disk" / "library"
+    moved.parent.mkdir()
+    shutil.move(immich_data / "library", moved)
+    (immich_data / "library").symlink_to(moved)
+    (moved / "admin" / "2024" / "IMG_0003.jpg").write_bytes(b"new on the big disk")
+
+    result = run_cli("backup", "--to", "disk")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "library -> pscrypt:library: COMPLETED" in result.stdout
+    restored = tmp_path / "r"
+    assert run_cli("restore", "--from", "disk", "--to", str(restored)).exit_code == 0
+    for original in moved.rglob("*.*"):
+        copy = restored / "library" / original.relative_to(moved)
+        assert copy.read_bytes() == original.read_bytes()
+
+
 def _watched_rclone(folder: Path, failing_syncs: int = 0, copy_loses: str = "") -> Path:
     """rclone behind a script that notes each command it runs; its first ``failing_syncs``
     syncs end as rclone's temporary failures do (exit 5, an error line), doing nothing; a

@@ -93,19 +93,27 @@ class Batch:
 
 
 def batches(jobs: list[Job]) -> list[Batch]:
-    """The jobs (in priority order) as syncs: Immich's folders of one parent together. A
-    folder gone from disk goes alone, so that rclone fails on it (as it does on a source
-    that is not there) instead of taking it for a folder emptied."""
+    """The jobs (in priority order) as syncs: Immich's folders of one parent together.
+
+    Two go alone, synced as their own source: a folder gone from disk, so that rclone fails
+    on it instead of taking it for a folder emptied; and a link to a folder (a library
+    moved to a bigger disk), which rclone follows only as the source it was given, never
+    inside one. Within a sync of the parent, either would look empty.
+    """
     grouped: dict[str, list[Job]] = {}
     alone: list[Batch] = []
     for job in jobs:
         path = Path(job.source_path)
-        if (path.name, job.priority) in IMMICH_SOURCES and path.is_dir():
+        if (path.name, job.priority) in IMMICH_SOURCES and _plain_folder(path):
             grouped.setdefault(str(path.parent), []).append(job)
         else:
             alone.append(Batch((job,)))
     together = [Batch(tuple(members), root) for root, members in grouped.items()]
     return sorted([*together, *alone], key=lambda batch: batch.jobs[0].priority)
+
+
+def _plain_folder(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink()
 
 
 @dataclass
