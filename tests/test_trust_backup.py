@@ -4,6 +4,7 @@ writes nothing. Real rclone, crypt over a local folder, the fake 1Password CLI."
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -206,19 +207,29 @@ def test_a_folder_linked_to_another_disk_is_backed_up_through_the_link(
         assert copy.read_bytes() == original.read_bytes()
 
 
-def _watched_rclone(folder: Path, failing_syncs: int = 0, copy_loses: str = "") -> Path:
+def _watched_rclone(
+    folder: Path, failing_syncs: int = 0, copy_loses: str = "", unreadable: str = ""
+) -> Path:
     """rclone behind a script that notes each command it runs; its first ``failing_syncs``
     syncs end as rclone's temporary failures do (exit 5, an error line), doing nothing; a
-    ``copy`` leaves out the file ``copy_loses`` (a path below its target)."""
+    ``copy`` leaves out the file ``copy_loses`` (a path below its target); a sync of the
+    Immich folder ``unreadable`` (alone or among others) fails as rclone does on a folder
+    it cannot read (exit 1), which root, running the tests, cannot be refused."""
     rclone = find_rclone()
     assert rclone is not None
     failure = '{"level":"error","msg":"Failed to sync: connection reset by peer"}'
+    message = f'failed to open directory "{unreadable}": permission denied'  # as rclone 1.75
+    denied = json.dumps({"level": "error", "msg": message, "object": unreadable})
     script = folder / "rclone"
     script.write_text(
         "#!/bin/sh\n"
         f'echo "$1" >> "{folder}/started"\n'
         f'if [ "$1" = sync ] && [ $(grep -c sync "{folder}/started") -le {failing_syncs} ]; then\n'
         f"  echo '{failure}' >&2; exit 5\n"
+        "fi\n"
+        f'if [ "$1" = sync ] && [ -n "{unreadable}" ] && echo "$*" | grep -q'
+        f' -e "+ /{unreadable}/" -e "immich/{unreadable} "; then\n'
+        f"  echo '{denied}' >&2; exit 1\n"
         "fi\n"
         f'if [ "$1" = copy ] && [ -n "{copy_loses}" ]; then\n'
         f'  "{rclone}" "$@" && rm "$3/{copy_loses}"; exit $?\n'
@@ -227,6 +238,36 @@ def _watched_rclone(folder: Path, failing_syncs: int = 0, copy_loses: str = "") 
     )
     script.chmod(0o755)
     return script
+
+
+def test_a_folder_rclone_cannot_read_fails_alone(
+    run_cli: Run,
+    backup_env: Path,
+    immich_data: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Immich's folders share a sync; when it fails, each goes again alone, so a folder
+    rclone cannot read fails by itself and the others are backed up, as when each folder
+    had its own sync."""
+    monkeypatch.setenv("RCLONE_BINARY", str(_watched_rclone(tmp_path, unreadable="backups")))
+    setup_local(run_cli, backup_env)
+
+    result = run_cli("backup", "--to", "disk")
+    assert result.exit_code == 1
+    (shown,) = [line for line in result.stdout.splitlines() if line.startswith("backups")]
+    assert shown.endswith(
+        'FAILED: rclone exited 1: failed to open directory "backups": permission denied'
+    )
+    for folder in ("library", "upload", "profile"):
+        assert f"{folder} -> pscrypt:{folder}: COMPLETED" in result.stdout
+    restored = tmp_path / "r"
+    monkeypatch.delenv("RCLONE_BINARY")
+    assert run_cli("restore", "--from", "disk", "--to", str(restored)).exit_code == 0
+    for original in (immich_data / "library").rglob("*.*"):
+        copy = restored / original.relative_to(immich_data)
+        assert copy.read_bytes() == original.read_bytes()
+    assert not (restored / "backups").exists()
 
 
 def test_a_backup_with_nothing_new_starts_rclone_three_times(
@@ -307,4 +348,4 @@ def test_a_temporary_rclone_failure_is_retried_then_reported(
             assert len(shown) == 1 and shown[0].endswith(said)
             assert f"  {folder}: FAILED" in status
         syncs = (tmp_path / "started").read_text().split().count("sync")
-        assert syncs == 2 * 3  # the two syncs (Immich's folders, our data), three tries each
+        assert syncs == 1 + 4 * 2 + 3  # Immich's folders tried together, then each alone

@@ -5,7 +5,6 @@ each folder's progress read from rclone's JSON log into its job row as it goes."
 from __future__ import annotations
 
 import ctypes
-import dataclasses
 import os
 import queue
 import signal
@@ -14,7 +13,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
@@ -116,7 +115,7 @@ class _Heard:
 
     batch: Batch
     stats: Stats | None = None
-    progress: dict[int, Progress] = dataclasses.field(default_factory=dict)
+    progress: dict[int, Progress] = field(default_factory=dict)
     code: int | None = None
     error: str | None = None
     refused: frozenset[int] = frozenset()
@@ -132,7 +131,7 @@ class _Syncs:
     log_lock: threading.Lock
     dry_run: bool
     guard: DeletionGuard
-    running: set[subprocess.Popen[str]] = dataclasses.field(default_factory=set)
+    running: set[subprocess.Popen[str]] = field(default_factory=set)
 
     def stop(self) -> None:
         """End the rclones still running (the run is being left on an error)."""
@@ -259,8 +258,7 @@ def run_backup(
                 running -= 1
                 ended, again = _ended(connection, event, held, guard, max_retries, dry_run)
                 results.update((result.job.id, result) for result in ended)
-                if again is not None:
-                    start(again)  # a retry, or the folders a refusal stopped, at once
+                todo[:0] = again  # retries, or the folders a refusal stopped, go first
         finally:  # left on an error or Ctrl-C: no rclone goes on writing, unwatched
             syncs.stop()
             while running:
@@ -275,9 +273,9 @@ def _ended(
     guard: DeletionGuard,
     max_retries: int,
     dry_run: bool,
-) -> tuple[list[JobResult], Batch | None]:
-    """What a batch's ended rclone means: its jobs' results, and the batch to run again
-    (the same on a temporary failure; the others when the guard stopped some folders)."""
+) -> tuple[list[JobResult], list[Batch]]:
+    """What a batch's ended rclone means: its jobs' results, and the batches to run again
+    (the others when the guard stopped some folders; see :func:`_failed` for failures)."""
     batch = event.batch
     refused = [
         _refused(connection, job, guard, held[job.id], dry_run)
@@ -286,11 +284,11 @@ def _ended(
     ]
     rest = batch.without(set(event.refused))
     if rest is None:
-        return refused, None
+        return refused, []
     if event.code == 0:
-        return refused + [_completed(connection, job, dry_run) for job in rest.jobs], None
+        return refused + [_completed(connection, job, dry_run) for job in rest.jobs], []
     if refused:
-        return refused, rest  # stopped for the refused folders: the others go on
+        return refused, [rest]  # stopped for the refused folders: the others go on
     return _failed(connection, rest, event, max_retries, dry_run)
 
 
@@ -303,22 +301,24 @@ def _completed(connection: sqlite3.Connection, job: Job, dry_run: bool) -> JobRe
 
 def _failed(
     connection: sqlite3.Connection, batch: Batch, event: _Heard, max_retries: int, dry_run: bool
-) -> tuple[list[JobResult], Batch | None]:
-    """A failed sync: run again on rclone's temporary failures, while retries are left."""
+) -> tuple[list[JobResult], list[Batch]]:
+    """A failed sync. Each folder goes again alone: on rclone's temporary failures while
+    its retries last, and once in any case when the sync held several folders, so that
+    one folder's failure (a folder it cannot read) stays that folder's, as when each
+    folder had its own sync. What remains has failed."""
     message = f"rclone exited {event.code}" + (f": {event.error}" if event.error else "")
-    retries_left = all(job.retry_count < max_retries for job in batch.jobs)
-    if event.code in RETRYABLE and retries_left and not dry_run:
-        for job in batch.jobs:
+    results, again = [], []
+    for job in batch.jobs:
+        if event.code in RETRYABLE and job.retry_count < max_retries and not dry_run:
             backup_jobs.count_retry(connection, job.id)
-        retried = tuple(
-            dataclasses.replace(job, retry_count=job.retry_count + 1, error_message=message)
-            for job in batch.jobs
-        )
-        return [], Batch(retried, batch.root)
-    if not dry_run:
-        for job in batch.jobs:
-            backup_jobs.set_status(connection, job.id, "FAILED", message)
-    return [JobResult(job, "FAILED", message) for job in batch.jobs], None
+            again.append(replace(job, retry_count=job.retry_count + 1, error_message=message))
+        elif len(batch.jobs) > 1:
+            again.append(job)
+        else:
+            if not dry_run:
+                backup_jobs.set_status(connection, job.id, "FAILED", message)
+            results.append(JobResult(job, "FAILED", message))
+    return results, [Batch((job,)) for job in again]
 
 
 def _refused(
