@@ -156,6 +156,29 @@ def test_one_folders_guard_holds_when_the_folders_share_one_sync(
         assert any(p.is_file() and p.read_bytes() == data for p in places)
 
 
+def test_changed_files_are_not_deletions_to_the_guard(
+    run_cli: Run, backup_env: Path, immich_data: Path, tmp_path: Path
+) -> None:
+    """Immich rewrites sidecars every night: a changed file's old copy is moved aside too
+    (rclone says "Moved (server-side)", not "Moved into backup dir"), but it is no
+    deletion. Every file of the library changed, past its limit of 1, and all goes."""
+    setup_local(run_cli, backup_env)
+    assert run_cli("backup", "--to", "disk").exit_code == 0
+    changed = {p: os.urandom(900) for p in (immich_data / "library").rglob("*.*")}
+    for path, data in changed.items():
+        path.write_bytes(data)
+
+    for dry_run in (("--dry-run",), ()):
+        result = run_cli("backup", "--to", "disk", *dry_run)
+        assert result.exit_code == 0, result.stdout + result.stderr
+        assert "library -> pscrypt:library: COMPLETED" in result.stdout
+    restored = tmp_path / "r"
+    restore = run_cli("restore", "--from", "disk", "--path", "library", "--to", str(restored))
+    assert restore.exit_code == 0
+    for path, data in changed.items():
+        assert (restored / path.relative_to(immich_data)).read_bytes() == data
+
+
 def test_a_folder_gone_from_disk_fails_and_its_backup_stays(
     run_cli: Run, backup_env: Path, immich_data: Path, data_dir: Path, tmp_path: Path
 ) -> None:
