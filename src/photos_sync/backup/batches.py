@@ -35,6 +35,13 @@ def remote_for(source: str) -> str:
     return f"{CRYPT_ROOT}{name if name in dict(IMMICH_SOURCES) else 'photos-sync-data'}"
 
 
+def deleted_folder(stamp: str, source: str | None = None) -> str:
+    """Where a run's syncs move what they delete, within the crypt remote: the run's
+    folder of deleted files, and with ``source``, that folder's backup in it."""
+    below = f"/{remote_for(source).removeprefix(CRYPT_ROOT)}" if source else ""
+    return f"{DELETED_ROOT}/{stamp}{below}"
+
+
 @dataclass(frozen=True)
 class Batch:
     """One ``rclone sync`` serving one or more jobs.
@@ -73,9 +80,9 @@ class Batch:
         return tuple(flag for rule in rules for flag in ("--filter", rule))
 
     def backup_dir(self, stamp: str) -> str:
-        """The run's folder for what this sync deletes: ``<stamp>/<folder>/...`` either way."""
-        below = "" if self.root else f"/{self.remote.removeprefix(CRYPT_ROOT)}"
-        return f"{CRYPT_ROOT}{DELETED_ROOT}/{stamp}{below}"
+        """The run's folder for what this sync deletes: ``<stamp>/<folder>/...`` either way
+        (a sync of several folders keeps each one's name below it)."""
+        return f"{CRYPT_ROOT}{deleted_folder(stamp, None if self.root else self.source)}"
 
     def job_of(self, name: str) -> Job | None:
         """The job a file of rclone's log belongs to (its name is relative to the source)."""

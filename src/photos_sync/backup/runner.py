@@ -22,10 +22,9 @@ from photos_sync.backup.batches import (
     Batch,
     BatchLog,
     batches,
-    remote_for,
+    deleted_folder,
 )
-from photos_sync.backup.rclone import DELETED_ROOT, left_out
-from photos_sync.backup.remotes import CRYPT_ROOT
+from photos_sync.backup.rclone import left_out
 from photos_sync.backup.stats import Stats
 from photos_sync.errors import PhotosSyncError
 from photos_sync.track import backup_jobs
@@ -64,7 +63,7 @@ class DeletionGuard:
         return min(self.files, int(held * self.percent / 100))
 
     def kept_in(self, source: str) -> str:
-        return f"{DELETED_ROOT}/{self.stamp}/{remote_for(source).removeprefix(CRYPT_ROOT)}"
+        return deleted_folder(self.stamp, source)
 
 
 @dataclass(frozen=True)
