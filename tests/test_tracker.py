@@ -29,7 +29,7 @@ from photos_sync.source.records import (
     Subtypes,
     core_data_time,
 )
-from photos_sync.track import metadata as track_metadata
+from photos_sync.track import database as tracker_database
 from photos_sync.track.assets import (
     ScanStates,
     live_uuids,
@@ -465,8 +465,8 @@ def test_album_members_ids_are_those_imported_and_still_in_photos(
 ) -> None:
     """The albums' plan gets Immich ids only for the members that changed: looked up when
     few, found in one pass when many; either way only assets imported and still in Photos
-    (not archived, not in its trash)."""
-    monkeypatch.setattr(track_metadata, "LOOK_UP_AT_MOST", look_up_at_most)
+    (not archived, not in its trash). Tracked assets by UUID are found the same two ways."""
+    monkeypatch.setattr(tracker_database, "LOOK_UP_AT_MOST", look_up_at_most)
     with closing(open_tracker(tmp_path / "tracker.db")) as connection:
         connection.executemany(
             "INSERT INTO imported_assets (icloud_uuid, status, archived, in_trash, immich_id)"
@@ -481,3 +481,4 @@ def test_album_members_ids_are_those_imported_and_still_in_photos(
         )
         assert sendable_ids(connection, ["A1", "A2", "A3", "A4", "A6"]) == {"A1": "i1"}
         assert sendable_ids(connection, []) == {}
+        assert set(tracked_assets(connection, ["A2", "A4", "A6"])) == {"A2", "A4"}

@@ -16,7 +16,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from photos_sync.source.records import LibraryAsset, Subtypes, core_data_time, kind_name
-from photos_sync.track.database import LOOK_UP_AT_MOST, transaction, tuples
+from photos_sync.track.database import rows_by_uuid, transaction, tuples
 from photos_sync.track.runs import now_iso
 
 FLAG_COLUMNS = Subtypes.names()
@@ -98,21 +98,13 @@ def tracked_assets(
 ) -> dict[str, TrackedAsset]:
     """Every tracked asset by Photos UUID (read in one pass: this runs on every command),
     or only those of ``uuids``."""
-    cursor = tuples(connection)
-    query = f"SELECT {', '.join(_TRACKED_COLUMNS)} FROM imported_assets"
-    if uuids is None:
-        return {row[0]: _tracked(row) for row in cursor.execute(query)}
-    if len(uuids) > LOOK_UP_AT_MOST:
-        wanted_set = set(uuids)
-        return {row[0]: _tracked(row) for row in cursor.execute(query) if row[0] in wanted_set}
-    found = {}
-    wanted = list(uuids)
-    for start in range(0, len(wanted), 500):  # SQLite's limit on parameters, with room
-        batch = wanted[start : start + 500]
-        marks = ", ".join("?" * len(batch))
-        for row in cursor.execute(f"{query} WHERE icloud_uuid IN ({marks})", batch):
-            found[row[0]] = _tracked(row)
-    return found
+    query = f"SELECT {', '.join(_TRACKED_COLUMNS)} FROM imported_assets WHERE TRUE"
+    rows = (
+        tuples(connection).execute(query)
+        if uuids is None
+        else rows_by_uuid(connection, query, uuids)
+    )
+    return {row[0]: _tracked(row) for row in rows}
 
 
 class ScanState(NamedTuple):

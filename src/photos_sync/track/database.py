@@ -6,12 +6,13 @@ private to the user (0600) because it maps a person's whole photo library.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sqlite3
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,21 @@ def tuples(connection: sqlite3.Connection) -> sqlite3.Cursor:
     cursor = connection.cursor()
     cursor.row_factory = None
     return cursor
+
+
+def rows_by_uuid(
+    connection: sqlite3.Connection, query: str, uuids: Collection[str]
+) -> Iterable[tuple[Any, ...]]:
+    """The rows of ``query`` (a SELECT of ``imported_assets`` whose first column is the
+    Photos UUID, ending in its WHERE clause) for the assets of ``uuids``, as plain tuples:
+    looked up by UUID for up to :data:`LOOK_UP_AT_MOST` of them, else picked from one pass
+    over the table."""
+    cursor = tuples(connection)
+    if len(uuids) > LOOK_UP_AT_MOST:
+        wanted = set(uuids)
+        return (row for row in cursor.execute(query) if row[0] in wanted)
+    looked_up = f"{query} AND icloud_uuid IN (SELECT value FROM json_each(?))"
+    return cursor.execute(looked_up, (json.dumps(list(uuids)),))
 
 
 def _use_wal(connection: sqlite3.Connection) -> None:

@@ -9,7 +9,7 @@ import sqlite3
 from collections.abc import Callable, Collection
 from typing import Any, NamedTuple
 
-from photos_sync.track.database import LOOK_UP_AT_MOST, transaction, tuples
+from photos_sync.track.database import rows_by_uuid, transaction, tuples
 from photos_sync.track.runs import now_iso
 
 
@@ -103,14 +103,7 @@ def sendable_ids(connection: sqlite3.Connection, uuids: Collection[str]) -> dict
     """Photos UUID -> Immich id, of those of ``uuids`` imported and still in Photos. The
     albums' plan asks for their new and gone members: a few on a night, looked up (all
     100k imported assets were read each night for them); many at once in one pass."""
-    if not uuids:
-        return {}
-    query = "SELECT icloud_uuid, immich_id" + _SENDABLE
-    if len(uuids) > LOOK_UP_AT_MOST:
-        wanted = set(uuids)
-        return {u: i for u, i in tuples(connection).execute(query) if u in wanted}
-    query += " AND icloud_uuid IN (SELECT value FROM json_each(?))"
-    return dict(tuples(connection).execute(query, (json.dumps(list(uuids)),)))
+    return dict(rows_by_uuid(connection, "SELECT icloud_uuid, immich_id" + _SENDABLE, uuids))
 
 
 def _raw_on_top(connection: sqlite3.Connection, uuids: list[str]) -> list[tuple[str, Any]]:
