@@ -23,6 +23,12 @@ def _remote_files(remote: Path) -> int:
     return sum(1 for p in remote.rglob("*") if p.is_file())
 
 
+def _assert_restored(originals: Path, restored: Path) -> None:
+    """Every file under ``originals`` is in ``restored`` at the same place, byte for byte."""
+    for original in originals.rglob("*.*"):
+        assert (restored / original.relative_to(originals)).read_bytes() == original.read_bytes()
+
+
 def _leave_library_as(immich_data: Path, tmp_path: Path, shape: str) -> None:
     """Move library/ aside and leave what an unmounted disk or a fresh Immich shows."""
     shutil.move(immich_data / "library", tmp_path / "library-aside")
@@ -225,9 +231,7 @@ def test_a_folder_linked_to_another_disk_is_backed_up_through_the_link(
     assert "library -> pscrypt:library: COMPLETED" in result.stdout
     restored = tmp_path / "r"
     assert run_cli("restore", "--from", "disk", "--to", str(restored)).exit_code == 0
-    for original in moved.rglob("*.*"):
-        copy = restored / "library" / original.relative_to(moved)
-        assert copy.read_bytes() == original.read_bytes()
+    _assert_restored(moved, restored / "library")
 
 
 def _watched_rclone(
@@ -287,9 +291,7 @@ def test_a_folder_rclone_cannot_read_fails_alone(
     restored = tmp_path / "r"
     monkeypatch.delenv("RCLONE_BINARY")
     assert run_cli("restore", "--from", "disk", "--to", str(restored)).exit_code == 0
-    for original in (immich_data / "library").rglob("*.*"):
-        copy = restored / original.relative_to(immich_data)
-        assert copy.read_bytes() == original.read_bytes()
+    _assert_restored(immich_data / "library", restored / "library")
     assert not (restored / "backups").exists()
 
 
@@ -360,9 +362,7 @@ def test_a_temporary_rclone_failure_is_retried_then_reported(
         assert result.exit_code == 0, result.stdout + result.stderr
         assert run_cli("restore", "--from", "disk", "--to", str(restored)).exit_code == 0
         for folder in ("library", "upload", "profile", "backups"):
-            for original in (immich_data / folder).rglob("*.*"):
-                copy = restored / original.relative_to(immich_data)
-                assert copy.read_bytes() == original.read_bytes()
+            _assert_restored(immich_data / folder, restored / folder)
     else:  # three tries each, then said plainly
         assert result.exit_code == 1
         said = "FAILED: rclone exited 5: Failed to sync: connection reset by peer"
