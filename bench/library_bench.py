@@ -15,6 +15,12 @@ the same run. Targets (issues): status under 10 s and 1 GB on 100k; the report u
 and 20 MB.
 
     python -m bench.library_bench [--assets 100000] [--keep DIR]
+
+``--compare`` measures nothing: it reads every asset of the grown library with both
+readers (the direct reader in bulk, and osxphotos) and prints how many records differ,
+field by field; 0 is the only right answer.
+
+    python -m bench.library_bench --compare [--assets 100000]
 """
 
 from __future__ import annotations
@@ -117,12 +123,39 @@ def report(measures: list[Measure], assets: int) -> None:
         )
 
 
+def compare(assets: int, workdir: Path) -> int:
+    """How many records the two readers make differently of a grown library."""
+    from photos_sync.source.library import PhotosLibrary
+    from tests.test_library_reader import differences
+
+    library = PhotosLibrary(make_large_library(workdir, assets))
+    entries = library.entries()
+    started = time.perf_counter()
+    ours = {asset.uuid: asset for asset in library.read(entries)}
+    direct = time.perf_counter() - started
+    declined = library._db is not None
+    theirs = {asset.uuid: asset for asset in library.read(entries, direct=False)}
+    found = differences(ours, theirs)
+    print(
+        f"{len(ours):,} assets read by the direct reader in {direct:.1f} s (osxphotos "
+        f"loaded for {'some' if declined else 'none'}); "
+        f"{len(found)} fields differ from osxphotos' records"
+    )
+    for (uuid, name), (mine, reference) in list(found.items())[:20]:
+        print(f"  {uuid} {name}: {mine!r} != {reference!r}")
+    return len(found)
+
+
 def main() -> None:
     from_bytecode()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assets", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, help="build the library here and keep it")
+    parser.add_argument("--compare", action="store_true", help="compare the two readers")
     args = parser.parse_args()
+    if args.compare:
+        with tempfile.TemporaryDirectory(prefix="photos-sync-bench-") as workdir:
+            sys.exit(1 if compare(args.assets, Path(workdir)) else 0)
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
         report(run(args.assets, args.keep), args.assets)

@@ -1,4 +1,5 @@
-"""The copies of osxphotos' conversions (``source/conversions.py``) say what osxphotos says."""
+"""Our decoding of Photos' values (``source/decode.py``) and our table of its releases
+(``source/photos_schema.py``) say what osxphotos, the reference reader, says."""
 
 from __future__ import annotations
 
@@ -23,29 +24,50 @@ from osxphotos.photosdb import photosdb_utils
 from osxphotos.uti import get_uti_for_extension
 from osxphotos.utils import list_directory
 
-from photos_sync.source import conversions
-from photos_sync.source.conversions import (
-    NAME_KEYS,
-    RAW_TYPES,
-    RELEASES,
-    TABLE_NAMES,
-    Listing,
+from bench.inflate import make_large_library
+from photos_sync.source import decode
+from photos_sync.source.decode import (
+    FolderNames,
+    capture_date,
     edit_orientation,
     face_area,
-    photos_date,
-    photos_date_local,
+    local_date,
     raw_type,
 )
+from photos_sync.source.library import PhotosLibrary
+from photos_sync.source.photos_schema import RAW_TYPES, RELEASES, Release
+from tests.test_library_reader import differences
+
+# osxphotos' number for each of our releases, in their order (9.6: Photos 9 from macOS
+# 14.6 on; 9.9: the beta of Photos 10).
+OSXPHOTOS_NUMBERS = (5, 6, 7, 8, 9, 9.6, 9.9, 10, 11, 11.1, 12)
 
 
-def test_releases_and_table_names_are_osxphotos_own(monkeypatch: pytest.MonkeyPatch) -> None:
-    for (low, high), release in RELEASES:
-        for model in (low, high):
+def _osxphotos_names(release: Release) -> dict[str, str]:
+    """Our columns under the keys of osxphotos' table of names."""
+    table = release.asset_table
+    return {
+        "ASSET": table,
+        "HAS_ADJUSTMENTS": f"{table}.{release.edited_column}",
+        "HDR_TYPE": release.hdr_column,
+        "DEPTH_STATE": f"{table}.{release.depth_column}",
+        "MASTER_FINGERPRINT": f"ZADDITIONALASSETATTRIBUTES.{release.fingerprint_column}",
+        "KEYWORD_JOIN": f"Z_1KEYWORDS.{release.keyword_column}",
+        "DETECTED_FACE_ASSET_FK": f"ZDETECTEDFACE.{release.face_asset_column}",
+        "DETECTED_FACE_PERSON_FK": f"ZDETECTEDFACE.{release.face_person_column}",
+    }
+
+
+def test_releases_and_their_names_are_those_osxphotos_knows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert len(RELEASES) == len(OSXPHOTOS_NUMBERS) == len(_DB_TABLE_NAMES)
+    for release, number in zip(RELEASES, OSXPHOTOS_NUMBERS, strict=True):
+        for model in release.models:
             monkeypatch.setattr(photosdb_utils, "get_model_version", lambda _, m=model: m)
-            assert photosdb_utils.get_photos_version_from_model("Photos.sqlite") == release
-    assert set(TABLE_NAMES) == set(_DB_TABLE_NAMES)
-    for release, names in TABLE_NAMES.items():
-        assert names == {key: _DB_TABLE_NAMES[release][key] for key in NAME_KEYS}
+            assert photosdb_utils.get_photos_version_from_model("Photos.sqlite") == number
+        theirs = _DB_TABLE_NAMES[number]
+        assert _osxphotos_names(release) == {key: theirs[key] for key in _osxphotos_names(release)}
 
 
 @pytest.fixture(params=["UTC", "America/New_York", "Asia/Kolkata"])
@@ -96,22 +118,23 @@ def test_dates_are_osxphotos_dates(local_zone: str) -> None:
     """The same moment at the same offset, for zone names, offsets written out, the
     abbreviations osxphotos resolves itself, and no zone at all."""
     for moment, zone, offset in product(MOMENTS, ZONES, OFFSETS):
-        ours = photos_date(moment, offset, zone)
+        ours = capture_date(moment, offset, zone)
         theirs = photos_datetime(moment, offset or 0, zone, default=True)
         assert (ours, ours.isoformat()) == (theirs, theirs.isoformat()), (moment, zone, offset)
 
 
 def test_plain_zones_are_not_asked_of_osxphotos() -> None:
     """Zone names and offsets are what Photos stores; only odd tokens go to osxphotos."""
-    assert conversions._zone("Europe/Paris", 3600) is not None
-    assert conversions._zone("GMT-0700", -25200) == -25200
-    assert conversions._zone(None, 19800) == 19800
-    assert conversions._zone("PST", -28800) is None
+    assert decode._place("Europe/Paris", 3600) is not None
+    assert decode._place("GMT-0700", -25200) == decode._place(None, -25200)
+    assert decode._place("+05:30", 19800) == decode._place(None, 19800)
+    assert decode._place("GMT-0700", 3600) is None  # says another offset than the stored
+    assert decode._place("PST", -28800) is None
 
 
 def test_modification_dates_are_osxphotos_dates(local_zone: str) -> None:
     for moment in MOMENTS:
-        ours, theirs = photos_date_local(moment), photos_datetime_local(moment)
+        ours, theirs = local_date(moment), photos_datetime_local(moment)
         assert ours == theirs
         assert (ours and ours.isoformat()) == (theirs and theirs.isoformat())
 
@@ -183,6 +206,20 @@ def test_raw_files_are_found_as_osxphotos_finds_them(tmp_path: Path) -> None:
     ]
     for name in names:
         (tmp_path / name).write_bytes(b"")
-    listing = Listing(os.listdir(tmp_path))
+    listing = FolderNames(os.listdir(tmp_path))
     for prefix in ("IMG_0001_4", "IMG_0002_4", "img_0001_4", "Café_4", "IMG_0003_4", ""):
-        assert listing.starting(prefix) == list_directory(str(tmp_path), startswith=prefix)
+        assert listing.beginning(prefix) == list_directory(str(tmp_path), startswith=prefix)
+
+
+def test_both_readers_agree_on_every_asset_of_an_inflated_library(tmp_path: Path) -> None:
+    """Beyond the fixtures: a library grown to 2,000 assets (the benchmark's inflater,
+    new UUIDs and hashes per copy) is read in bulk by the direct reader, and every record
+    equals the one made from osxphotos' answer. ``python -m bench.library_bench --compare``
+    does the same at 100,000."""
+    library = PhotosLibrary(make_large_library(tmp_path, 2000))
+    entries = library.entries()
+    ours = {asset.uuid: asset for asset in library.read(entries)}
+    assert library._db is None  # the direct reader answered for all of them
+    theirs = {asset.uuid: asset for asset in library.read(entries, direct=False)}
+    assert len(ours) == 2000
+    assert differences(ours, theirs) == {}

@@ -8,13 +8,12 @@ from collections.abc import Callable
 from contextlib import closing
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import osxphotos
 import pytest
 
 from photos_sync.source import catalog
-from photos_sync.source.direct import DirectReader, Only
+from photos_sync.source.direct import DirectReader
 from photos_sync.source.library import PhotosLibrary, original_adjustments
 from photos_sync.source.records import Availability, LibraryAsset, ResourceKind
 from tests.support.fixtures import LIBRARY_NAMES, ExpectedAsset, expected_assets
@@ -304,12 +303,13 @@ def test_a_query_the_direct_reader_cannot_run_costs_speed_not_records(
     assert differences(ours, read_libraries[name]) == {}
 
 
+@pytest.mark.parametrize("few", [True, False], ids=["a few, by UUID", "all, in bulk"])
 def test_an_asset_whose_resources_disagree_is_decided_as_osxphotos_decides(
-    library_copy: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+    few: bool, library_copy: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Two resource rows of one original, one on this Mac and one not: osxphotos' last row
-    wins, so the order of the rows decides. A read of a few assets looks them up by UUID,
-    which may order rows otherwise; it then reads them all in osxphotos' order."""
+    """Two resource rows of one original, one on this Mac and one not: the newest row
+    decides, as in osxphotos, whether the asset is looked up by UUID or read in bulk."""
+    on_disk = SHARED_LIBRARY  # its original is in the fixture, its row says "on this Mac"
     path = library_copy("Test-Media-Types-15.7.2.photoslibrary")
     with closing(sqlite3.connect(path / "database" / "Photos.sqlite")) as database, database:
         columns = [row[1] for row in database.execute("PRAGMA table_info(ZINTERNALRESOURCE)")]
@@ -319,21 +319,15 @@ def test_an_asset_whose_resources_disagree_is_decided_as_osxphotos_decides(
             f" SELECT {', '.join(changed.get(c, c) for c in columns)} FROM ZINTERNALRESOURCE"
             " WHERE ZDATASTORESUBTYPE = 1"
             " AND ZASSET = (SELECT Z_PK FROM ZASSET WHERE ZUUID = ?)",
-            (HDR,),
+            (on_disk,),
         )
-    reads: list[str] = []
-    availability = DirectReader._availability
-
-    def counted(self: DirectReader, connection: sqlite3.Connection, only: Only) -> Any:
-        reads.append(only.condition)
-        return availability(self, connection, only)
-
-    monkeypatch.setattr(DirectReader, "_availability", counted)
+    if not few:
+        monkeypatch.setattr(DirectReader, "FEW", 0)
     library = PhotosLibrary(path)
     ours = {asset.uuid: asset for asset in library.read(library.entries())}
     theirs = {asset.uuid: asset for asset in library.read(library.entries(), direct=False)}
     assert differences(ours, theirs) == {}
-    assert len(reads) == 2 and reads[0] and not reads[1]
+    assert ours[on_disk].resources[0].availability is Availability.MISSING
 
 
 def test_text_that_is_not_utf8_is_read_with_replacement_by_the_direct_reader(

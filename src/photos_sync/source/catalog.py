@@ -6,9 +6,9 @@ time, how many photos and videos, what is in the trash — are answered here by 
 read-only SQL on ``database/Photos.sqlite``, in a fraction of that. Only the assets this
 view says are new or changed go on to :mod:`photos_sync.source.library`.
 
-With :mod:`photos_sync.source.direct` (which reads what osxphotos would answer, under
-osxphotos' own names) it is one of the two modules that read Photos' own tables; each
-column it uses is named below with why.
+With :mod:`photos_sync.source.direct` (which reads the facts of the assets that need a
+full record) it is one of the two modules that read Photos' own tables; each column it
+uses is named below with why.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from photos_sync.errors import LibraryError
+from photos_sync.source.photos_schema import RELEASES
 from photos_sync.source.records import MediaType
 
 log = logging.getLogger(__name__)
@@ -53,21 +54,9 @@ BURST_DEFAULT_PICK, BURST_SELECTED, BURST_KEY = 0b100, 0b1000, 0b10000
 ALBUM_KIND_USER, ALBUM_KIND_FOLDER, ALBUM_KIND_SHARED = 2, 4000, 1505
 MIRRORED_ALBUM_KINDS = (ALBUM_KIND_USER, ALBUM_KIND_SHARED)
 
-# Photos database model versions osxphotos can read, with the Photos release each is.
-# Mirrored from osxphotos' _constants (``_PHOTOS_<n>_MODEL_VERSION``) so that the cheap path
-# (status, a no-op import) does not pay for importing osxphotos; a test keeps them equal.
-MODEL_RANGES: tuple[tuple[tuple[int, int], str], ...] = (
-    ((13000, 13999), "5"),
-    ((14000, 14999), "6"),
-    ((15000, 15999), "7"),
-    ((16000, 16999), "8"),
-    ((17000, 17599), "9"),
-    ((17600, 17999), "9"),
-    ((18000, 18200), "10 beta"),
-    ((18201, 18999), "10"),
-    ((19063, 19319), "11"),
-    ((19320, 19999), "11.1"),
-    ((270000000, 270999999), "12"),
+# The Core Data model versions each Photos release writes (photos_schema.RELEASES).
+MODEL_RANGES: tuple[tuple[tuple[int, int], str], ...] = tuple(
+    (release.models, release.name) for release in RELEASES
 )
 NEWEST_KNOWN_MODEL = max(high for (_, high), _ in MODEL_RANGES)
 OLDEST_KNOWN_MODEL = min(low for (low, _), _ in MODEL_RANGES)

@@ -1,11 +1,11 @@
-"""Full records of a library's assets, made from what osxphotos says of each.
+"""Full records of a library's assets, made from what a reader says of each.
 
 osxphotos is the maintained reader of Photos' database (on Linux too), but it loads the
 whole library before answering. So only the assets the cheap
-:mod:`~photos_sync.source.catalog` says need reading are read, and
-:mod:`~photos_sync.source.direct` reads most of them with osxphotos' own rules at a
-fraction of its cost; osxphotos is loaded for the rest alone. Nothing outside this package
-sees an osxphotos object.
+:mod:`~photos_sync.source.catalog` says need reading are read, and our own
+:mod:`~photos_sync.source.direct` reads most of them at a fraction of its cost, to the
+same records (a test holds both readers to every asset of the fixtures); osxphotos is
+loaded for the rest alone. Nothing outside this package sees an osxphotos object.
 """
 
 from __future__ import annotations
@@ -112,6 +112,14 @@ class PhotosLibrary:
         if self._albums is None:
             self._albums = self.catalog.albums()
         return self._albums
+
+    def album_titles(self) -> dict[str, set[str]]:
+        """Photos UUID -> the titles of the albums it is in (what ``--album`` matches)."""
+        titles: dict[str, set[str]] = {}
+        for album in self.albums():
+            for uuid in album.assets:
+                titles.setdefault(uuid, set()).add(album.title)
+        return titles
 
     def _photos_db(self) -> Any:
         if self._db is None:
@@ -297,7 +305,7 @@ def _display_size(info: Any) -> tuple[int, int] | None:
 
 
 def _faces(info: Any) -> tuple[Face, ...]:
-    """Named people's faces, as boxes on the shown image. osxphotos' MWG region does the
+    """Named people's faces, as boxes on the shown image. The reader's MWG region does the
     orientation (Photos stores the centre unrotated, y growing upwards)."""
     found = []
     for face in info.face_info:
