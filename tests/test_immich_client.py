@@ -8,13 +8,8 @@ import httpx
 from hypothesis import given
 from hypothesis import strategies as st
 
-from photos_sync.immich.client import (
-    ServerVersion,
-    UploadFields,
-    api_base,
-    error_message,
-    form_fields,
-)
+from photos_sync.immich.client import ServerVersion, api_base, error_message, form_fields
+from photos_sync.immich.records import UploadFields
 
 
 def test_api_base_accepts_both_forms() -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from photos_sync.immich.client import Reading, ServerAlbum, ServerValues
+from photos_sync.immich.records import Reading, ServerAlbum, ServerValues
 from photos_sync.source.catalog import CatalogEntry, PhotosAlbum
 from photos_sync.track.metadata import ImportedAsset, MetadataRows
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pure logic over what the client read: it needs only the shapes
-    from photos_sync.immich.client import ServerAlbum, ServerAsset, ServerStack
+    from photos_sync.immich.records import ServerAlbum, ServerAsset, ServerStack
 
 
 class Problem(StrEnum):

@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from photos_sync.errors import FileChangedError, ImmichAuthError, ImmichError, ImmichRejected
-from photos_sync.immich.client import Existing, ImmichClient, UploadFields
+from photos_sync.immich.client import ImmichClient
+from photos_sync.immich.records import Existing, UploadFields
 from photos_sync.plan.importing import (
     CLOUD_ONLY,
     FILE_MISSING,

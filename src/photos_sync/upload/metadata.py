@@ -6,10 +6,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from photos_sync.errors import ImmichRejected, ImmichUnavailable
-from photos_sync.immich.client import ImmichClient, ServerAlbum
+from photos_sync.immich.records import ServerAlbum
 from photos_sync.plan.metadata import (
     AlbumWork,
     FaceWork,
@@ -29,6 +29,9 @@ from photos_sync.track.metadata import (
     record_tags,
     tag_ids,
 )
+
+if TYPE_CHECKING:
+    from photos_sync.immich.client import ImmichClient  # httpx: only where a run talks
 
 
 def _album_made_once(

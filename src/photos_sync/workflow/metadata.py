@@ -8,9 +8,10 @@ import sqlite3
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from photos_sync.bulk import bulk_work
-from photos_sync.immich.client import ImmichClient, Reading
+from photos_sync.immich.records import Reading
 from photos_sync.plan.metadata import (
     Flags,
     MetadataOptions,
@@ -31,6 +32,9 @@ from photos_sync.track.metadata import (
     stacks,
 )
 from photos_sync.upload.metadata import send_metadata
+
+if TYPE_CHECKING:
+    from photos_sync.immich.client import ImmichClient  # httpx: only where a run talks
 
 log = logging.getLogger(__name__)
 
