@@ -175,13 +175,20 @@ def test_the_http_client_comes_without_its_own_command_line() -> None:
 
 @pytest.mark.parametrize(
     ("command", "workflow"),
-    [("backup", "backup"), ("restore", "backup"), ("reclassify", "reclassify")],
+    [
+        ("backup", "backup"),
+        ("restore", "backup"),
+        ("reclassify", "reclassify"),
+        ("status", "status"),
+        ("report", "report"),
+    ],
 )
 def test_a_command_that_may_not_talk_to_immich_imports_no_http_client(
     command: str, workflow: str
 ) -> None:
     """httpx is a tenth of a second of a start. A backup talks to Immich only to ask for a
-    dump, and a reclassify only with --repair; they import it then (Workspace.immich_client)."""
+    dump, and a reclassify only with --repair; they import it then (Workspace.immich_client).
+    status and report read the library and the tracker, never the server."""
     imported = _imported_for(command)
     assert f"photos_sync.workflow.{workflow}" in imported
     assert "httpx" not in imported and "photos_sync.immich.client" not in imported

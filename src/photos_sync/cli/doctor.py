@@ -7,7 +7,8 @@ import typer
 from photos_sync.cli.display import library as display
 from photos_sync.cli.state import state_of
 from photos_sync.errors import ConfigError
-from photos_sync.workflow.doctor import Check, apply_recommended_settings, run_checks
+from photos_sync.workflow.checks import Check
+from photos_sync.workflow.doctor import apply_recommended_settings, run_checks
 
 
 def doctor(

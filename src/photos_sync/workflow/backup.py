@@ -48,13 +48,13 @@ from photos_sync.track.backup_jobs import Destination, Job
 from photos_sync.track.database import create_private_file, open_tracker_read_only, snapshot
 from photos_sync.track.runs import recorded_run
 from photos_sync.upload.checksum import sha1_of
+from photos_sync.workflow.checks import Check, check_database_dump, check_op, check_rclone
 from photos_sync.workflow.database_dump import (
     DrillOutcome,
     drill,
     fresh_dump,
     newest_local_dump,
 )
-from photos_sync.workflow.doctor import Check, check_database_dump, check_op, check_rclone
 from photos_sync.workflow.workspace import Workspace
 
 Prompt = Callable[[str, str | None], str]  # (question, default) -> answer

@@ -10,17 +10,21 @@ import json
 import shutil
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from photos_sync.backup.tools import find_rclone, op_signed_in, rclone_version
 from photos_sync.config import Settings
 from photos_sync.errors import ConfigError, ImmichAuthError, PhotosSyncError
 from photos_sync.immich.permissions import commands_needing
 from photos_sync.source.library import PhotosLibrary, resolve_library_path
 from photos_sync.track.database import describe_tracker
-from photos_sync.workflow.database_dump import newest_local_dump
+from photos_sync.workflow.checks import (
+    Check,
+    check_database_dump,
+    check_op,
+    check_rclone,
+    failed,
+)
 from photos_sync.workflow.workspace import Workspace
 
 if TYPE_CHECKING:  # imported where a check makes one (see Workspace.immich_client)
@@ -29,41 +33,13 @@ if TYPE_CHECKING:  # imported where a check makes one (see Workspace.immich_clie
 MIN_FREE_BYTES = 2 * 1024**3  # room for iCloud downloads and the tracker to grow
 
 
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
-    fix: str | None = None
-    required: bool = True
-
-    @property
-    def symbol(self) -> str:
-        if self.ok:
-            return "✓"
-        return "✗" if self.required else "!"
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "check": self.name,
-            "ok": self.ok,
-            "required": self.required,
-            "detail": self.detail,
-            "fix": self.fix,
-        }
-
-
-def _failed(name: str, error: PhotosSyncError, required: bool = True) -> Check:
-    return Check(name, False, error.message, error.hint, required)
-
-
 def check_library(settings: Settings) -> Check:
     try:
         library = PhotosLibrary(resolve_library_path(settings.photos_library))
         count = len(library.entries())
         library.require_originals()
     except PhotosSyncError as error:
-        return _failed("Photos library", error)
+        return failed("Photos library", error)
     return Check(
         "Photos library",
         True,
@@ -90,7 +66,7 @@ def check_tracker(path: Path) -> Check:
     try:
         return Check("Tracker", True, describe_tracker(path))
     except PhotosSyncError as error:
-        return _failed("Tracker", error)
+        return failed("Tracker", error)
 
 
 def check_free_space(data_dir: Path, minimum: int) -> Check:
@@ -121,7 +97,7 @@ def check_immich(settings: Settings) -> Iterator[Check]:
             version = client.server_version()
             warning = version.support()
         except PhotosSyncError as error:
-            yield _failed("Immich server", error)
+            yield failed("Immich server", error)
             return
         note = f"; {warning}" if warning else ""
         yield Check("Immich server", True, f"{client.display_url} answers, version {version}{note}")
@@ -133,7 +109,7 @@ def check_immich(settings: Settings) -> Iterator[Check]:
         try:
             key = client.my_api_key()
         except PhotosSyncError as error:
-            yield _failed("API key", error)
+            yield failed("API key", error)
             return
         yield Check("API key", True, f"valid (key '{key.name}')")
         yield _permissions(key.missing())
@@ -203,44 +179,6 @@ def apply_recommended(client: ImmichClient) -> str:
         f"Storage template on: {RECOMMENDED_TEMPLATE}. Immich applies it to new uploads; its "
         "'Storage Template Migration' job moves the files already there."
     )
-
-
-def check_rclone(settings: Settings, required: bool) -> Check:
-    binary = find_rclone(settings.rclone_binary)
-    if binary is None:
-        where = f"RCLONE_BINARY={settings.rclone_binary}" if settings.rclone_binary else "rclone"
-        return Check(
-            "rclone",
-            False,
-            f"{where} not found",
-            "Reinstall photos-sync (it brings rclone)",
-            required,
-        )
-    answer = rclone_version(binary)
-    return Check("rclone", answer.ok, f"{answer.detail} ({binary})", None, required)
-
-
-def check_op(required: bool) -> Check:
-    answer = op_signed_in()
-    fix = None if answer.ok else "Install the 1Password CLI and run `op signin` (see --help)"
-    return Check("1Password CLI", answer.ok, answer.detail, fix, required)
-
-
-DUMP_STALE_HOURS = 48.0  # Immich dumps its database nightly by default
-
-
-def check_database_dump(immich: Path) -> Check:
-    """How old Immich's newest database dump is: without one, a restore lacks albums."""
-    newest = newest_local_dump(immich)
-    hint = "Immich dumps its database nightly (Administration > Settings > Backup)"
-    if newest is None:
-        return Check(
-            "Database dump", False, "none in backups/: a restore lacks albums", hint, False
-        )
-    name, hours = newest
-    fresh = hours <= DUMP_STALE_HOURS
-    detail = f"{name}, {hours:.0f} h old"
-    return Check("Database dump", fresh, detail, None if fresh else hint, False)
 
 
 def run_checks(settings: Settings) -> list[Check]:

@@ -99,22 +99,13 @@ def with_choices(options: ImportOptions, choices: Choices) -> ImportOptions:
 SELECTION_WORDS = {f.name.replace("_", "-") for f in dataclasses.fields(Selection)}
 
 
-def album_titles(library: PhotosLibrary) -> dict[str, set[str]]:
-    """Photos UUID -> the titles of the albums it is in."""
-    titles: dict[str, set[str]] = {}
-    for album in library.albums():
-        for uuid in album.assets:
-            titles.setdefault(uuid, set()).add(album.title)
-    return titles
-
-
 def selected(
     candidates: list[Candidate], selection: Selection, library: PhotosLibrary
 ) -> tuple[list[Candidate], int]:
     """The candidates the user's selection admits, and how many it leaves out."""
     if selection.everything:
         return candidates, 0
-    titles = album_titles(library) if selection.albums else {}
+    titles = library.album_titles() if selection.albums else {}
     admitted = [
         c
         for c in candidates

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from photos_sync import __version__
 from photos_sync.immich.web import album_page, asset_page, web_address
+from photos_sync.plan.problems import is_problem
 from photos_sync.source.library import PhotosLibrary
 from photos_sync.source.records import MediaType
 from photos_sync.source.thumbnails import thumbnail
@@ -22,7 +23,6 @@ from photos_sync.track.backups import backup_summaries
 from photos_sync.track.database import open_tracker_read_only
 from photos_sync.track.metadata import album_ids, album_members
 from photos_sync.track.runs import RunRecord, recent_runs
-from photos_sync.workflow.review import is_problem
 from photos_sync.workflow.status import StatusReport, library_status
 from photos_sync.workflow.workspace import Workspace
 

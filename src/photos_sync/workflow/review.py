@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from photos_sync.errors import PhotosSyncError
+from photos_sync.plan.problems import is_problem
 from photos_sync.source import bridge as bridges
 from photos_sync.source.bridge import NEEDS_MACOS
 from photos_sync.track.assets import AssetStatus, TrackedAsset, tracked_assets
@@ -23,14 +24,6 @@ class Group:
     status: AssetStatus
     reason: str
     assets: list[TrackedAsset]
-
-
-def is_problem(asset: TrackedAsset) -> bool:
-    """Failed, skipped, or imported without a part (its motion video or RAW half was not on
-    disk: the tracker keeps why), and still in the library."""
-    incomplete = asset.status is AssetStatus.IMPORTED and bool(asset.error_reason)
-    failed_or_skipped = asset.status in (AssetStatus.FAILED, AssetStatus.SKIPPED)
-    return (failed_or_skipped or incomplete) and not asset.archived and not asset.in_trash
 
 
 def problems(

@@ -15,6 +15,7 @@ from typing import Any
 
 from photos_sync.bulk import bulk_work
 from photos_sync.plan.choices import Choices
+from photos_sync.plan.problems import is_problem
 from photos_sync.plan.scan import plan_scan
 from photos_sync.plan.selection import Selection
 from photos_sync.source.catalog import CatalogEntry
@@ -31,9 +32,7 @@ from photos_sync.track.backups import BackupSummary, backup_summaries
 from photos_sync.track.choices import stored_choices
 from photos_sync.track.database import open_tracker_read_only
 from photos_sync.track.runs import RunRecord, last_run
-from photos_sync.workflow.importing import album_titles
 from photos_sync.workflow.metadata import plan_metadata
-from photos_sync.workflow.review import is_problem
 from photos_sync.workflow.workspace import Workspace
 
 
@@ -213,7 +212,7 @@ def _left_out(
     """Assets not imported that the selection leaves out (counted apart from the rest)."""
     if selection.everything:
         return 0
-    titles = album_titles(library) if selection.albums else {}
+    titles = library.album_titles() if selection.albums else {}
     return sum(
         1
         for asset in tracked.values()

@@ -8,7 +8,7 @@ from rich.console import Console
 
 from photos_sync.cli.display.lists import EXAMPLES, MAX_LISTED, more
 from photos_sync.plan.verify import FIXABLE, Finding
-from photos_sync.workflow.doctor import Check
+from photos_sync.workflow.checks import Check
 from photos_sync.workflow.review import Group
 from photos_sync.workflow.scan import ScanResult
 
