@@ -5,11 +5,12 @@ JavaScript, every picture inlined."""
 from __future__ import annotations
 
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from photos_sync.workflow.report import ReportData
+if TYPE_CHECKING:  # the data comes from workflow/, which imports this floor
+    from photos_sync.workflow.report import ReportData
 
 
 def _thousands(value: int) -> str:
