@@ -67,7 +67,7 @@ def timed(argv: list[str], env: dict[str, str]) -> float:
 
 
 def op_state(path: Path) -> None:
-    """The fake ``op``'s vault: the item backup --setup would otherwise create."""
+    """The fake ``op``'s vault: the item backup setup would otherwise create."""
     fields = {
         "application_key_id": "k",
         "application_key": "s",
@@ -111,7 +111,7 @@ class Contenders:
         name = f"disk{round_}"
         remote = self._remote("ours", round_)
         if not remote.exists():
-            setup = ["backup", "--setup", "--to", name, "--type", "local", "--yes"]
+            setup = ["backup", "setup", "--to", name, "--type", "local", "--yes"]
             subprocess.run(
                 [*self.ours, *setup, "--bucket", str(remote)],
                 env=self.env,

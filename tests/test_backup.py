@@ -43,8 +43,8 @@ def test_backup_encrypts_verifies_and_restores_byte_for_byte(
         assert MARKER not in data
         for plain in ("library", "IMG_0001", "thumbs", "upload", "admin"):
             assert plain not in str(path.relative_to(backup_env))
-    assert run_cli("backup", "--to", "disk", "--verify").exit_code == 0
-    status = run_cli("backup", "--to", "disk", "--status")
+    assert run_cli("backup", "verify", "--to", "disk").exit_code == 0
+    status = run_cli("backup", "status", "--to", "disk")
     assert "library: COMPLETED" in status.stdout
 
     restored = tmp_path / "restored"
@@ -165,13 +165,13 @@ def test_stale_job_needs_force_then_resumes(run_cli: Run, backup_env: Path, data
             "UPDATE backup_jobs SET status = 'RUNNING',"
             " last_update = '2020-01-01T00:00:00+00:00' WHERE priority = 1"
         )
-    status = run_cli("backup", "--to", "disk", "--status")
+    status = run_cli("backup", "status", "--to", "disk")
     assert "WARNING: stale job library" in status.stdout
     refused = run_cli("backup", "--to", "disk")
     assert refused.exit_code != 0 and "stale job(s): library" in refused.stderr
     resumed = run_cli("backup", "--to", "disk", "--force")
     assert resumed.exit_code == 0 and "library -> pscrypt:library: COMPLETED" in resumed.stdout
-    assert run_cli("backup", "--to", "disk", "--reset").exit_code == 0
+    assert run_cli("backup", "reset", "--to", "disk").exit_code == 0
 
 
 def test_secrets_reach_no_file_log_or_command_line(
@@ -194,8 +194,8 @@ def test_secrets_reach_no_file_log_or_command_line(
     setup_local(run_cli, backup_env)
     outputs = [
         run_cli("backup", "--to", "disk"),
-        run_cli("backup", "--to", "disk", "--status"),
-        run_cli("--debug", "backup", "--to", "disk", "--verify"),
+        run_cli("backup", "status", "--to", "disk"),
+        run_cli("--debug", "backup", "verify", "--to", "disk"),
     ]
     secret_values = [
         SECRETS[k] for k in ("application_key_id", "application_key", "encryption_password")
@@ -246,7 +246,7 @@ def test_sigkill_mid_transfer_then_force_resumes_only_what_is_missing(
         [
             *photos_sync,
             "backup",
-            "--setup",
+            "setup",
             "--to",
             "disk",
             "--type",
@@ -284,7 +284,7 @@ def test_sigkill_mid_transfer_then_force_resumes_only_what_is_missing(
     process.communicate()  # reaps it and closes its pipes
     time.sleep(3.5)  # three stats intervals without news: the job is stale
     status = subprocess.run(
-        [*photos_sync, "backup", "--to", "disk", "--status"],
+        [*photos_sync, "backup", "status", "--to", "disk"],
         env=env,
         capture_output=True,
         text=True,
@@ -310,7 +310,7 @@ def test_sigkill_mid_transfer_then_force_resumes_only_what_is_missing(
     moved = _library_bytes_moved(tracker)
     assert 0 < moved < total * 0.9  # only what the killed run had not finished
     verify = subprocess.run(
-        [*photos_sync, "backup", "--to", "disk", "--verify"],
+        [*photos_sync, "backup", "verify", "--to", "disk"],
         env=env,
         capture_output=True,
         text=True,
@@ -361,13 +361,13 @@ def test_backup_to_s3_over_loopback(
     monkeypatch.setenv("BACKUP_S3_ENDPOINT", endpoint)
     monkeypatch.setenv("BACKUP_S3_PROVIDER", "Rclone")
     setup = run_cli(
-        "backup", "--setup", "--to", "s3", "--type", "s3", "--bucket", "immich-bucket", "--yes"
+        "backup", "setup", "--to", "s3", "--type", "s3", "--bucket", "immich-bucket", "--yes"
     )
     assert setup.exit_code == 0, setup.stderr
     assert run_cli("backup", "--to", "s3").exit_code == 0
     for path, data in all_bytes(root):
         assert MARKER not in data and "library" not in str(path)
-    assert run_cli("backup", "--to", "s3", "--verify").exit_code == 0
+    assert run_cli("backup", "verify", "--to", "s3").exit_code == 0
     restored = tmp_path / "from-s3"
     assert (
         run_cli("restore", "--from", "s3", "--to", str(restored), "--path", "library").exit_code
@@ -378,7 +378,7 @@ def test_backup_to_s3_over_loopback(
 
 
 def test_check_and_dry_run(run_cli: Run, backup_env: Path, data_dir: Path) -> None:
-    checked = run_cli("backup", "--check")
+    checked = run_cli("backup", "check")
     assert checked.exit_code == 0, checked.stdout
     assert "✓ 1Password item: all four fields (bucket my-immich-bucket)" in checked.stdout
     setup_local(run_cli, backup_env)
@@ -413,7 +413,7 @@ def test_setup_creates_the_1password_item_with_a_generated_password(
         )
     )
     result = run_cli(
-        "backup", "--setup", "--to", "disk", "--type", "local", "--bucket", str(backup_env), "--yes"
+        "backup", "setup", "--to", "disk", "--type", "local", "--bucket", str(backup_env), "--yes"
     )
     assert result.exit_code == 0, result.stderr
     assert 'Created the 1Password item "Immich Backup B2"' in result.stdout
@@ -423,7 +423,7 @@ def test_setup_creates_the_1password_item_with_a_generated_password(
     calls = [json.loads(line) for line in fake_op.read_text().splitlines()]
     assert all(password not in " ".join(call["argv"]) for call in calls)  # stdin only
     assert run_cli("backup", "--to", "disk").exit_code == 0
-    b2 = run_cli("backup", "--setup", "--to", "cloud", "--type", "b2", "--yes")
+    b2 = run_cli("backup", "setup", "--to", "cloud", "--type", "b2", "--yes")
     assert b2.exit_code != 0
     assert "lacks application_key_id, application_key, bucket_name" in b2.stderr
 
@@ -431,14 +431,14 @@ def test_setup_creates_the_1password_item_with_a_generated_password(
 def test_verify_reads_back_a_sample_and_catches_tampering(run_cli: Run, backup_env: Path) -> None:
     setup_local(run_cli, backup_env)
     assert run_cli("backup", "--to", "disk").exit_code == 0
-    full = run_cli("backup", "--to", "disk", "--verify", "--sample", "100")
+    full = run_cli("backup", "verify", "--to", "disk", "--sample", "100")
     assert full.exit_code == 0, full.stdout
     assert "read back and compared 2 files (0 large)" in full.stdout  # library: both files
     biggest = max((p for p, _ in all_bytes(backup_env)), key=lambda p: p.stat().st_size)
     data = bytearray(biggest.read_bytes())
     data[100] ^= 0xFF
     biggest.write_bytes(bytes(data))
-    broken = run_cli("backup", "--to", "disk", "--verify")
+    broken = run_cli("backup", "verify", "--to", "disk")
     assert broken.exit_code == 1 and "✗ " in broken.stdout
 
 

@@ -23,7 +23,6 @@ from photos_sync.backup.stats import Event, Stats, parse_line
 from photos_sync.backup.tools import find_rclone
 from photos_sync.track.backup_jobs import Destination, Job, stale_jobs
 from tests.conftest import CliResult
-from tests.support.outcomes import assert_one_clear_line
 
 
 def test_stats_line_as_rclone_writes_it() -> None:
@@ -94,13 +93,20 @@ def test_stale_means_three_intervals_without_news() -> None:
     assert stale_jobs([job("FAILED", 999)], 60, now) == []
 
 
-def test_two_backup_modes_at_once_are_refused_not_reduced_to_one(
-    run_cli: Callable[..., CliResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("mode", ["check", "setup", "status", "verify", "reset"])
+def test_a_backup_mode_given_as_a_flag_says_where_it_went(
+    mode: str,
+    run_cli: Callable[..., CliResult],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """The modes were flags (``backup --status``) before they were sub-commands: a script
+    or a habit that still gives the flag is stopped with the new spelling, nothing run."""
     monkeypatch.setenv("PHOTOS_SYNC_DATA", str(tmp_path / "data"))
-    result = run_cli("backup", "--check", "--verify")
+    result = run_cli("backup", f"--{mode}")
     assert result.exit_code == 2
-    assert_one_clear_line(result, "--check and --verify cannot be used together")
+    assert f"backup --{mode} is now a sub-command: photos-sync backup {mode}" in result.stderr
+    assert not (tmp_path / "data").exists()
 
 
 def test_rclone_never_shows_its_keys() -> None:

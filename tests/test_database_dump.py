@@ -58,7 +58,7 @@ def test_an_admin_key_gets_a_fresh_dump_backed_up_and_the_drill_passes(
     assert f"Database dump {made[0]}" in drilled.stdout
     assert f"with the size the dump records: {files:,} of {files:,}" in drilled.stdout
     assert "The backup can bring Immich back" in drilled.stdout
-    status = run_cli("backup", "--status", "--to", "disk").stdout
+    status = run_cli("backup", "status", "--to", "disk").stdout
     assert "Newest database dump: " + made[0] in status
     with closing(sqlite3.connect(data_dir / "tracker.db")) as tracker:  # status shows it
         runs = tracker.execute("SELECT command, outcome, summary FROM runs").fetchall()

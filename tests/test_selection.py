@@ -1,5 +1,5 @@
 """Choosing what goes (issue 15, part 2): albums, dates, media, favorites, kinds; remembered
-for the nightly sync, shown by status, never counted as failed; ignore and import --force."""
+for the nightly sync, shown by status, never counted as failed; ignore and import --again."""
 
 from __future__ import annotations
 
@@ -156,7 +156,7 @@ def test_import_force_brings_back_an_asset_recorded_as_imported(
     uuid, row = next((u, r) for u, r in tracker_rows(data_dir).items() if r["status"] == "imported")
     immich.state.remove_asset(row["immich_id"])  # deleted for good in Immich
     assert run_json(run_cli, "import")["uploaded"] == 0  # recorded: a plain run trusts it
-    forced = run_json(run_cli, "import", "--force", uuid)
+    forced = run_json(run_cli, "import", "--again", uuid)
     assert forced["uploaded"] == 1
     new_id = tracker_rows(data_dir)[uuid]["immich_id"]
     assert new_id != row["immich_id"] and new_id in immich.state.assets

@@ -56,9 +56,9 @@ def test_case_01_backup_refuses_to_delete_most_of_a_folder(
     assert "library: refused" in refused.stdout
     assert "library: COMPLETED" not in refused.stdout
     assert "--allow-deletions" in refused.stdout
-    verify = run_cli("backup", "--to", "disk", "--verify")
+    verify = run_cli("backup", "verify", "--to", "disk")
     assert verify.exit_code == 1  # the remote no longer matches: not a silent ✓
-    status = run_cli("backup", "--to", "disk", "--status")
+    status = run_cli("backup", "status", "--to", "disk")
     assert "library: FAILED" in status.stdout
 
     # Nothing of the library is lost: what the backup held is still restorable, either in
@@ -117,7 +117,7 @@ def test_case_12_setup_with_the_wrong_password_writes_nothing(
     count = _remote_files(backup_env)
     write_op_state(tmp_path / "op-state.json", **{**SECRETS, "encryption_password": "wrong"})
     result = run_cli(
-        "backup", "--setup", "--to", "disk", "--type", "local", "--bucket", str(backup_env), "--yes"
+        "backup", "setup", "--to", "disk", "--type", "local", "--bucket", str(backup_env), "--yes"
     )
     assert result.exit_code != 0
     assert "another password" in result.stderr
@@ -356,7 +356,7 @@ def test_a_temporary_rclone_failure_is_retried_then_reported(
     setup_local(run_cli, backup_env)
 
     result = run_cli("backup", "--to", "disk")
-    status = run_cli("backup", "--to", "disk", "--status").stdout
+    status = run_cli("backup", "status", "--to", "disk").stdout
     restored = tmp_path / "r"
     if failing == 2:  # the first two syncs failed: each was run again, and all is backed up
         assert result.exit_code == 0, result.stdout + result.stderr

@@ -81,7 +81,7 @@ def backup_env(
 
 def setup_local(run_cli: Run, remote: Path) -> None:
     result = run_cli(
-        "backup", "--setup", "--to", "disk", "--type", "local", "--bucket", str(remote), "--yes"
+        "backup", "setup", "--to", "disk", "--type", "local", "--bucket", str(remote), "--yes"
     )
     assert result.exit_code == 0, result.stderr
     assert "test write through encryption worked" in result.stdout

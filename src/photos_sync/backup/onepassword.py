@@ -50,7 +50,7 @@ def _explain(message: str, item: str) -> SecretsError:
     if "isn't an item" in message:
         return SecretsError(
             f'1Password has no item "{item}"',
-            "Run `photos-sync backup --setup`, or create it with the four fields",
+            "Run `photos-sync backup setup`, or create it with the four fields",
         )
     if "isn't a vault" in message:
         return SecretsError(f"1Password: {message}", "Check the vault name (BACKUP_OP_VAULT)")
@@ -62,7 +62,7 @@ def _op() -> str:
     if binary is None:
         raise SecretsError(
             "1Password CLI (op) is not installed",
-            "Install it from 1Password and run `op signin`; see `photos-sync backup --check`",
+            "Install it from 1Password and run `op signin`; see `photos-sync backup check`",
         )
     return binary
 

@@ -1,4 +1,4 @@
-"""Which files ``backup --verify`` downloads and compares byte for byte. Pure logic.
+"""Which files ``backup verify`` downloads and compares byte for byte. Pure logic.
 
 cryptcheck proves a file by its checksum, but B2 keeps no SHA-1 for files uploaded in parts
 (above its 200 MiB cutoff), so those are always downloaded and compared. Of the rest, a

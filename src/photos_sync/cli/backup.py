@@ -1,31 +1,29 @@
-"""``photos-sync backup`` and ``photos-sync restore``: Immich's data, encrypted, offsite."""
+"""``photos-sync backup`` and ``photos-sync restore``: Immich's data, encrypted, offsite.
+
+``backup`` alone backs up; its other tasks are sub-commands (``backup check``, ``setup``,
+``status``, ``verify``, ``reset``), each with only the options that mean something to it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
-import typer
+import click
 
 from photos_sync.cli import options as opt
+from photos_sync.cli.commands import CONTEXT_SETTINGS
 from photos_sync.cli.display import backup as display
 from photos_sync.cli.display import library as library_display
-from photos_sync.cli.state import AppState, state_of
+from photos_sync.cli.state import AppState, current_state
 from photos_sync.errors import ConfigError
 from photos_sync.workflow import backup as work
 from photos_sync.workflow.ping import health_pings
 
 
 def _ask(question: str, default: str | None) -> str:
-    return str(typer.prompt(question, default=default))
-
-
-def _one_mode(**modes: bool) -> str | None:
-    """The mode flag given, if any; two at once are refused, not quietly reduced to one."""
-    given = [name for name, on in modes.items() if on]
-    if len(given) > 1:
-        flags = " and ".join(f"--{name}" for name in given)
-        raise ConfigError(f"{flags} cannot be used together", "Run one of them at a time")
-    return given[0] if given else None
+    return str(click.prompt(question, default=default))
 
 
 def _run(state: AppState, to: str, dry_run: bool, force: bool, allow_deletions: bool) -> bool:
@@ -44,106 +42,170 @@ def _run(state: AppState, to: str, dry_run: bool, force: bool, allow_deletions: 
     return not failed
 
 
-def backup(
-    ctx: typer.Context,
-    check_flag: bool = typer.Option(False, "--check", help="Check rclone, 1Password and paths."),
-    setup_flag: bool = typer.Option(
-        False,
-        "--setup",
-        help="Set up a destination (asks, or takes --type/--bucket with --yes) and test it.",
-    ),
-    to: str = typer.Option("b2", "--to", help="The destination's name."),
-    status_flag: bool = typer.Option(False, "--status", help="Show the destination's jobs."),
-    dry_run: opt.DryRun = False,
-    force: bool = typer.Option(False, "--force", help="Resume stale jobs (interrupted runs)."),
-    reset: bool = typer.Option(False, "--reset", help="Forget all job state of the destination."),
-    sample: float = typer.Option(
-        5.0,
-        "--sample",
-        min=0.0,
-        max=100.0,
-        help="With --verify: also download and compare this percent of the files (a "
-        "different slice each day) and every file too large for B2 to checksum.",
-    ),
-    verify_flag: bool = typer.Option(
-        False, "--verify", help="Prove every file is in the backup (rclone cryptcheck)."
-    ),
-    kind: str | None = typer.Option(None, "--type", help="With --setup: b2, s3 or local."),
-    bucket: str | None = typer.Option(None, "--bucket", help="With --setup: bucket or folder."),
-    remote_path: str = typer.Option("immich", "--remote-path", help="With --setup: path in it."),
-    yes: bool = typer.Option(False, "--yes", help="With --setup: do not ask."),
-    allow_deletions: bool = typer.Option(
-        False,
-        "--allow-deletions",
-        help="Let this backup delete more than BACKUP_MAX_DELETE_PERCENT / _FILES of a "
-        "folder (deleted files are still kept in the backup's photos-sync-deleted/ folder).",
-    ),
-) -> None:
-    """Back up Immich's data (library, upload, profile, backups, and photos-sync's own data)
-    encrypted with rclone crypt, keys from 1Password. One job per folder, resumable."""
-    state = state_of(ctx)
-    mode = _one_mode(
-        check=check_flag, setup=setup_flag, status=status_flag, reset=reset, verify=verify_flag
-    )
-    space = state.workspace()
-    ok = True
-    if mode == "check":
-        checks = work.check_backup(space)
-        library_display.checks(checks, state.out)
-        ok = all(c.ok or not c.required for c in checks)
-    elif mode == "setup":
-        made = work.setup_destination(space, to, kind, bucket, remote_path, None if yes else _ask)
-        state.out.print(
-            f"Destination '{to}' ({made.type}, {made.bucket_name}) saved; a test write "
-            "through encryption worked.",
-            markup=False,
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+# The modes backup took as flags before they were sub-commands: each now says where it went.
+OLD_MODES = ("check", "setup", "status", "verify", "reset")
+
+
+def _moved(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        mode = (param.name or "").removeprefix("old_")
+        raise click.UsageError(
+            f"backup --{mode} is now a sub-command: photos-sync backup {mode}", ctx
         )
-    elif mode == "status":
-        display.backup_status(work.backup_status(space, to), state.out)
-    elif mode == "reset":
-        removed = work.reset_destination(space, to)
-        state.out.print(f"Forgot {removed} jobs of '{to}'; the next backup starts fresh.")
-    elif mode == "verify":
-        folders = work.verify_backup(space, to, sample)
-        display.backup_checks(folders, state.out)
-        ok = all(f.ok for f in folders)
-    else:
-        ok = _run(state, to, dry_run, force, allow_deletions)
-    if not ok:
-        raise typer.Exit(1)
 
 
-def restore(
-    ctx: typer.Context,
-    target: Path | None = typer.Option(
-        None, "--to", help="Folder to restore into (with --drill: a scratch folder to use)."
-    ),
-    source: str = typer.Option("b2", "--from", help="The destination to restore from."),
-    path: str = typer.Option("", "--path", help="Only this folder, e.g. library."),
-    force: bool = typer.Option(False, "--force", help="Restore into a folder that is not empty."),
-    drill: bool = typer.Option(
-        False,
-        "--drill",
-        help="Prove the backup can bring Immich back: restore its newest database dump, "
-        "and check every original it names is in the backup with its size.",
-    ),
+def _old_modes(command: Command) -> Command:
+    for mode in OLD_MODES:
+        command = click.option(
+            f"--{mode}",
+            f"old_{mode}",
+            is_flag=True,
+            hidden=True,
+            expose_value=False,
+            callback=_moved,
+        )(command)
+    return command
+
+
+def _destination(to: str | None) -> str:
+    """A sub-command's destination: its own --to, else backup's, else b2."""
+    if to is not None:
+        return to
+    parent = click.get_current_context().parent
+    given = parent.params.get("to") if parent is not None else None
+    return str(given or "b2")
+
+
+destination: opt.Option = click.option(
+    "--to", default=None, metavar="NAME", help="The destination's name (default: b2)."
+)
+
+
+@click.group("backup", context_settings=CONTEXT_SETTINGS, invoke_without_command=True)
+@click.option("--to", default="b2", show_default=True, help="The destination's name.")
+@opt.dry_run
+@opt.flag("--force", "Resume stale jobs (interrupted runs).")
+@opt.flag(
+    "--allow-deletions",
+    "Let this backup delete more than BACKUP_MAX_DELETE_PERCENT / _FILES of a folder "
+    "(deleted files are still kept in the backup's photos-sync-deleted/ folder).",
+)
+@_old_modes
+@click.pass_context
+def backup(ctx: click.Context, to: str, dry_run: bool, force: bool, allow_deletions: bool) -> None:
+    """Back up Immich's data (library, upload, profile, backups, and photos-sync's own data)
+    encrypted with rclone crypt, keys from 1Password. One job per folder, resumable.
+
+    Alone, it backs up; the sub-commands check, set up, show, verify or reset a
+    destination.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if not _run(current_state(), to, dry_run, force, allow_deletions):
+        raise click.exceptions.Exit(1)
+
+
+@backup.command("check")
+def check() -> None:
+    """Check rclone, 1Password (signed in, the item) and the paths to back up."""
+    state = current_state()
+    checks = work.check_backup(state.workspace())
+    library_display.checks(checks, state.out)
+    if not all(c.ok or not c.required for c in checks):
+        raise click.exceptions.Exit(1)
+
+
+@backup.command("setup")
+@destination
+@click.option("--type", "kind", type=click.Choice(["b2", "s3", "local"]), help="The kind.")
+@click.option("--bucket", help="The bucket, or the folder for a local destination.")
+@click.option("--remote-path", default="immich", show_default=True, help="The path in the bucket.")
+@opt.flag("--yes", "Do not ask: take --type and --bucket as given.")
+def setup(
+    to: str | None, kind: str | None, bucket: str | None, remote_path: str, yes: bool
 ) -> None:
+    """Set up a destination (asks, or takes --type and --bucket with --yes) and test a
+    write through its encryption."""
+    state = current_state()
+    name = _destination(to)
+    made = work.setup_destination(
+        state.workspace(), name, kind, bucket, remote_path, None if yes else _ask
+    )
+    state.out.print(
+        f"Destination '{name}' ({made.type}, {made.bucket_name}) saved; a test write "
+        "through encryption worked.",
+        markup=False,
+    )
+
+
+@backup.command("status")
+@destination
+def status(to: str | None) -> None:
+    """Show the destination's jobs: files, bytes, the last backup, stale warnings."""
+    state = current_state()
+    display.backup_status(work.backup_status(state.workspace(), _destination(to)), state.out)
+
+
+@backup.command("verify")
+@destination
+@click.option(
+    "--sample",
+    type=click.FloatRange(0.0, 100.0),
+    default=5.0,
+    show_default=True,
+    help="Also download and compare this percent of the files (a different slice each day) "
+    "and every file too large for B2 to checksum.",
+)
+def verify(to: str | None, sample: float) -> None:
+    """Prove every file is in the backup (rclone cryptcheck)."""
+    state = current_state()
+    folders = work.verify_backup(state.workspace(), _destination(to), sample)
+    display.backup_checks(folders, state.out)
+    if not all(f.ok for f in folders):
+        raise click.exceptions.Exit(1)
+
+
+@backup.command("reset")
+@destination
+def reset(to: str | None) -> None:
+    """Forget all job state of the destination: the next backup starts fresh."""
+    state = current_state()
+    name = _destination(to)
+    removed = work.reset_destination(state.workspace(), name)
+    state.out.print(f"Forgot {removed} jobs of '{name}'; the next backup starts fresh.")
+
+
+@click.command("restore", context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--to",
+    "target",
+    type=click.Path(path_type=Path),
+    help="Folder to restore into (with --drill: a scratch folder to use).",
+)
+@click.option(
+    "--from", "source", default="b2", show_default=True, help="The destination to restore from."
+)
+@click.option("--path", default="", help="Only this folder, e.g. library.")
+@opt.flag("--force", "Restore into a folder that is not empty.")
+@opt.flag(
+    "--drill",
+    "Prove the backup can bring Immich back: restore its newest database dump, and check "
+    "every original it names is in the backup with its size.",
+)
+def restore(target: Path | None, source: str, path: str, force: bool, drill: bool) -> None:
     """Copy the backup back, decrypting it, then check every restored file against it."""
-    state = state_of(ctx)
+    state = current_state()
     if drill:
         outcome = work.restore_drill(state.workspace(), source, target)
         display.drilled(outcome, state.out)
         if not outcome.ok:
-            raise typer.Exit(1)
+            raise click.exceptions.Exit(1)
         return
     if target is None:
         raise ConfigError("restore needs --to FOLDER", "Or --drill to only prove it would work")
     restored = work.restore(state.workspace(), target, source, path, force)
     display.restored(restored, state.out)
     if not restored.ok:
-        raise typer.Exit(1)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("backup")(backup)
-    app.command("restore")(restore)
+        raise click.exceptions.Exit(1)

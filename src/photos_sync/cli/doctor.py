@@ -2,31 +2,31 @@
 
 from __future__ import annotations
 
-import typer
+import click
 
+from photos_sync.cli import options as opt
+from photos_sync.cli.commands import CONTEXT_SETTINGS
 from photos_sync.cli.display import library as display
-from photos_sync.cli.state import state_of
+from photos_sync.cli.state import current_state
 from photos_sync.errors import ConfigError
 from photos_sync.workflow.checks import Check
 from photos_sync.workflow.doctor import apply_recommended_settings, run_checks
 
 
-def doctor(
-    ctx: typer.Context,
-    json_output: bool = typer.Option(False, "--json", help="Print the checks as JSON."),
-    apply_recommended: bool = typer.Option(
-        False,
-        "--apply-recommended",
-        help="Turn on the recommended Immich storage template (needs an admin key).",
-    ),
-) -> None:
+@click.command("doctor", context_settings=CONTEXT_SETTINGS)
+@opt.json_output
+@opt.flag(
+    "--apply-recommended",
+    "Turn on the recommended Immich storage template (needs an admin key).",
+)
+def doctor(json_output: bool, apply_recommended: bool) -> None:
     """Check configuration, library, data folder, disk space, Immich (its storage template
     too) and backup tools.
 
     Each check prints one line: ✓ good, ✗ must be fixed (with how), ! optional (backup
     tools before backup is set up). Exits non-zero if a required check fails.
     """
-    state = state_of(ctx)
+    state = current_state()
     if apply_recommended:
         state.out.print(apply_recommended_settings(state.workspace()), markup=False)
         return
@@ -39,8 +39,4 @@ def doctor(
     else:
         display.checks(checks, state.out)
     if any(not check.ok and check.required for check in checks):
-        raise typer.Exit(1)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("doctor")(doctor)
+        raise click.exceptions.Exit(1)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import typer
+import click
 
 from photos_sync.cli import importing_options as imports
+from photos_sync.cli import options as opt
+from photos_sync.cli.commands import CONTEXT_SETTINGS
 from photos_sync.cli.display import imports as display
-from photos_sync.cli.state import AppState, state_of
+from photos_sync.cli.state import AppState, current_state
 from photos_sync.workflow.importing import ImportOptions, import_library
 from photos_sync.workflow.repair import repair_imports
 
@@ -21,34 +23,38 @@ def _repair(state: AppState, paired: bool, cinematic: bool, limit: int, json_out
     else:
         display.repairs(summary, state.out)
     if summary.problems:
-        raise typer.Exit(imports.EXIT_FAILURES)
+        raise click.exceptions.Exit(imports.EXIT_FAILURES)
 
 
-@imports.import_command
+@click.command("import", context_settings=CONTEXT_SETTINGS)
+@imports.import_options
+@opt.flag(
+    "--repair-paired-videos",
+    "Repair instead of importing: link every imported Live Photo to its motion video, "
+    "uploading the video only if Immich does not have it already.",
+    "repair_paired_videos_flag",
+)
+@opt.flag(
+    "--repair-cinematic",
+    "Repair instead of importing: keep the sidecars (AAE, renderings) of imported "
+    "Cinematic videos that have none yet.",
+    "repair_cinematic_flag",
+)
+@click.option(
+    "--again",
+    "again_uuids",
+    multiple=True,
+    metavar="UUID",
+    help="Import this asset again even if recorded (repeat for more): found again by "
+    "checksum or uploaded, its metadata sent again.",
+)
 def import_assets(
-    ctx: typer.Context,
     options: ImportOptions,
     given: dict[str, Any],
     json_output: bool,
-    repair_paired_videos_flag: bool = typer.Option(
-        False,
-        "--repair-paired-videos",
-        help="Repair instead of importing: link every imported Live Photo to its motion "
-        "video, uploading the video only if Immich does not have it already.",
-    ),
-    repair_cinematic_flag: bool = typer.Option(
-        False,
-        "--repair-cinematic",
-        help="Repair instead of importing: keep the sidecars (AAE, renderings) of imported "
-        "Cinematic videos that have none yet.",
-    ),
-    force: list[str] | None = typer.Option(
-        None,
-        "--force",
-        metavar="UUID",
-        help="Import this asset again even if recorded (repeat for more): found again by "
-        "checksum or uploaded, its metadata sent again.",
-    ),
+    repair_paired_videos_flag: bool,
+    repair_cinematic_flag: bool,
+    again_uuids: tuple[str, ...],
 ) -> None:
     """Upload the library's new assets to Immich, nothing twice, nothing lost.
 
@@ -56,12 +62,12 @@ def import_assets(
     and recorded, not sent again. Live Photos arrive linked, Cinematic sidecars are kept in
     the data folder, dates and favorites come from Photos. Safe to interrupt and re-run.
     """
-    state = state_of(ctx)
+    state = current_state()
     if repair_paired_videos_flag or repair_cinematic_flag:
         paired, cinematic = repair_paired_videos_flag, repair_cinematic_flag
         _repair(state, paired, cinematic, options.limit, json_output)
         return
-    again = frozenset(uuid.strip().upper() for uuid in force or [])
+    again = frozenset(uuid.strip().upper() for uuid in again_uuids)
     work = state.workspace(json_output)
     outcome = import_library(work, "import", options, given, again=again)
     if json_output:
@@ -70,7 +76,3 @@ def import_assets(
         display.import_outcome(outcome, state.out)
     if outcome.summary is not None:
         imports.exit_for(outcome.summary)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("import")(import_assets)

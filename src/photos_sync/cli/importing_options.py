@@ -8,36 +8,10 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-import typer
+import click
 
-from photos_sync.cli.choice_options import (
-    Album,
-    Deletions,
-    ExcludeKind,
-    FavoritesOnly,
-    Media,
-    People,
-    PeopleMatchNames,
-    Since,
-    Until,
-    WholeLibrary,
-)
-from photos_sync.cli.options import (
-    AlbumPrefix,
-    Concurrency,
-    Delay,
-    DryRun,
-    HiddenAsOption,
-    IncludeCloud,
-    Json,
-    Limit,
-    PeopleTags,
-    RawPrimary,
-    Rebind,
-    SkipLocalCheck,
-    SkipShared,
-    WithEdits,
-)
+from photos_sync.cli import choice_options as choose
+from photos_sync.cli import options as opt
 from photos_sync.plan.choices import Choices
 from photos_sync.upload.importer import ImportSummary
 from photos_sync.workflow.importing import ImportOptions
@@ -49,39 +23,68 @@ EXIT_INTERRUPTED = 130
 def exit_for(summary: ImportSummary) -> None:
     """An import's exit code: 130 when interrupted, 1 when an asset failed."""
     if summary.interrupted:
-        raise typer.Exit(EXIT_INTERRUPTED)
+        raise click.exceptions.Exit(EXIT_INTERRUPTED)
     if not summary.ok:
-        raise typer.Exit(EXIT_FAILURES)
+        raise click.exceptions.Exit(EXIT_FAILURES)
+
+
+# In the order --help lists them.
+IMPORT_OPTIONS = (
+    opt.dry_run,
+    opt.include_cloud,
+    opt.skip_local_check,
+    opt.limit,
+    opt.concurrency,
+    opt.delay,
+    opt.hidden_as,
+    opt.album_prefix,
+    opt.with_edits,
+    opt.raw_primary,
+    opt.people_tags,
+    opt.skip_shared,
+    choose.album,
+    choose.since,
+    choose.until,
+    choose.media,
+    choose.favorites_only,
+    choose.exclude_kind,
+    choose.whole_library,
+    choose.deletions,
+    choose.people,
+    choose.people_match_names,
+    opt.rebind,
+    opt.json_output,
+)
 
 
 def _import_options(
-    dry_run: DryRun = False,
-    include_cloud: IncludeCloud = False,
-    skip_local_check: SkipLocalCheck = False,
-    limit: Limit = 0,
-    concurrency: Concurrency = 1,
-    delay: Delay = 5.0,
-    hidden_as: HiddenAsOption = None,
-    album_prefix: AlbumPrefix = None,
-    with_edits: WithEdits = None,
-    raw_primary: RawPrimary = None,
-    people_tags: PeopleTags = None,
-    skip_shared: SkipShared = None,
-    album: Album = None,
-    since: Since = None,
-    until: Until = None,
-    media: Media = None,
-    favorites_only: FavoritesOnly = None,
-    exclude_kind: ExcludeKind = None,
-    whole_library: WholeLibrary = False,
-    deletions: Deletions = None,
-    people: People = None,
-    people_match_names: PeopleMatchNames = None,
-    rebind: Rebind = False,
-    json_output: Json = False,
+    dry_run: bool,
+    include_cloud: bool,
+    skip_local_check: bool,
+    limit: int,
+    concurrency: int,
+    delay: float,
+    hidden_as: Any,
+    album_prefix: str | None,
+    with_edits: bool | None,
+    raw_primary: bool | None,
+    people_tags: bool | None,
+    skip_shared: bool | None,
+    album: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    media: str | None,
+    favorites_only: bool | None,
+    exclude_kind: tuple[str, ...],
+    whole_library: bool,
+    deletions: str | None,
+    people: bool | None,
+    people_match_names: bool | None,
+    rebind: bool,
+    json_output: bool,
 ) -> tuple[ImportOptions, dict[str, Any], bool]:
-    """The options of every importing command, declared once: what the run does, the
-    choices given now (remembered per data folder), and whether to print JSON."""
+    """What the importing options say: what the run does, the choices given now
+    (remembered per data folder), and whether to print JSON."""
     options = ImportOptions(
         include_cloud=include_cloud,
         skip_local_check=skip_local_check,
@@ -111,22 +114,20 @@ def _import_options(
     return options, {**given, "whole_library": whole_library}, json_output
 
 
+SHARED = tuple(inspect.signature(_import_options).parameters)
 ImportCommand = Callable[..., None]
 
 
-def import_command(run: ImportCommand) -> ImportCommand:
-    """Give a command the importing options: ``run(ctx, options, given, json_output,
-    **its own options)`` becomes a typer command taking all of them as flags."""
-    shared = inspect.signature(_import_options, eval_str=True).parameters
-    own = list(inspect.signature(run, eval_str=True).parameters.values())
-    params = [own[0], *shared.values(), *own[4:]]  # ctx, the shared ones, its own
+def import_options(run: ImportCommand) -> ImportCommand:
+    """Give a command every importing option: ``run(options, given, json_output, **its
+    own options)`` is called with what they say. Stack it below ``@click.command``."""
 
     @functools.wraps(run)
-    def command(ctx: typer.Context, **values: Any) -> None:
-        options, given, json_output = _import_options(**{n: values.pop(n) for n in shared})
-        run(ctx, options, given, json_output, **values)
+    def command(**values: Any) -> None:
+        options, given, json_output = _import_options(**{n: values.pop(n) for n in SHARED})
+        run(options, given, json_output, **values)
 
-    command.__signature__ = inspect.Signature(params, return_annotation=None)  # type: ignore[attr-defined]
-    command.__annotations__ = {p.name: p.annotation for p in params}
-    del command.__wrapped__  # typer must read the signature above, not run's
-    return command
+    given: Callable[..., Any] = command
+    for option in reversed(IMPORT_OPTIONS):
+        given = option(given)
+    return given

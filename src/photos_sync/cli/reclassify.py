@@ -2,35 +2,39 @@
 
 from __future__ import annotations
 
-import typer
+import click
 
 from photos_sync.cli import options as opt
+from photos_sync.cli.commands import CONTEXT_SETTINGS
 from photos_sync.cli.display import library as display
-from photos_sync.cli.state import state_of
+from photos_sync.cli.state import current_state
 from photos_sync.workflow.reclassify import reclassify_library
 
 
+@click.command("reclassify", context_settings=CONTEXT_SETTINGS)
+@opt.flag("--dry-run", "Show what would change in the tracker without writing it.")
+@opt.flag("--full", "Re-read every asset, not only those Photos changed since the last scan.")
+@opt.flag(
+    "--repair",
+    "Also repair imported Live Photos whose motion video is not linked in Immich (linked if "
+    "Immich has it, else uploaded and linked).",
+)
+@click.option(
+    "--repair-limit",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Repair at most N assets (0 = no limit).",
+)
+@opt.include_cloud
+@opt.json_output
 def reclassify(
-    ctx: typer.Context,
-    dry_run: bool = typer.Option(
-        False, "--dry-run", help="Show what would change in the tracker without writing it."
-    ),
-    full: bool = typer.Option(
-        False,
-        "--full",
-        help="Re-read every asset, not only those Photos changed since the last scan.",
-    ),
-    repair: bool = typer.Option(
-        False,
-        "--repair",
-        help="Also repair imported Live Photos whose motion video is not linked in Immich "
-        "(linked if Immich has it, else uploaded and linked).",
-    ),
-    repair_limit: int = typer.Option(
-        0, "--repair-limit", min=0, help="Repair at most N assets (0 = no limit)."
-    ),
-    include_cloud: opt.IncludeCloud = False,
-    json_output: opt.Json = False,
+    dry_run: bool,
+    full: bool,
+    repair: bool,
+    repair_limit: int,
+    include_cloud: bool,
+    json_output: bool,
 ) -> None:
     """Scan the library and record each asset's special kinds in the tracker.
 
@@ -39,7 +43,7 @@ def reclassify(
     on disk or only in iCloud. Assets the tracker does not know yet are recorded as pending.
     Only assets Photos changed since the last scan are read, unless --full.
     """
-    state = state_of(ctx)
+    state = current_state()
     result, repairs = reclassify_library(
         state.workspace(json_output),
         full=full,
@@ -59,8 +63,4 @@ def reclassify(
 
             imports_display.repairs(repairs, state.out)
     if repairs is not None and repairs.problems:
-        raise typer.Exit(1)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("reclassify")(reclassify)
+        raise click.exceptions.Exit(1)

@@ -7,9 +7,10 @@ import tempfile
 import webbrowser
 from pathlib import Path
 
-import typer
+import click
 
-from photos_sync.cli.state import state_of
+from photos_sync.cli.commands import CONTEXT_SETTINGS
+from photos_sync.cli.state import current_state
 from photos_sync.report.render import render
 from photos_sync.workflow.report import build_report
 
@@ -29,17 +30,18 @@ def _write(path: Path, text: str) -> None:
         raise
 
 
-def report(
-    ctx: typer.Context,
-    out: Path | None = typer.Option(
-        None, "--out", help=f"Where to write the page. Default: <data folder>/{REPORT_NAME}."
-    ),
-    open_it: bool = typer.Option(False, "--open", help="Open the page in your browser."),
-) -> None:
+@click.command("report", context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help=f"Where to write the page. Default: <data folder>/{REPORT_NAME}.",
+)
+@click.option("--open", "open_it", is_flag=True, help="Open the page in your browser.")
+def report(out: Path | None, open_it: bool) -> None:
     """Write one self-contained HTML page of the migration: the library per year, special
     kinds, problem assets with a picture each, albums, backups and the last runs. No
     server, no network: it opens anywhere, even from a USB stick."""
-    state = state_of(ctx)
+    state = current_state()
     work = state.workspace()
     target = out or state.settings.photos_sync_data / REPORT_NAME
     data = build_report(work)
@@ -51,7 +53,3 @@ def report(
     )
     if open_it:
         webbrowser.open(target.resolve().as_uri())
-
-
-def register(app: typer.Typer) -> None:
-    app.command("report")(report)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import typer
+import click
 
 from photos_sync.cli import importing_options as imports
 from photos_sync.cli import options as opt
+from photos_sync.cli.commands import CONTEXT_SETTINGS
 from photos_sync.cli.display import imports as display
 from photos_sync.cli.display import library as library_display
-from photos_sync.cli.state import AppState, state_of
+from photos_sync.cli.state import AppState, current_state
 from photos_sync.logs import KEEP_DAYS, lines_about
 from photos_sync.track.assets import AssetStatus, TrackedAsset
 from photos_sync.workflow.importing import ImportOptions, import_library
@@ -31,10 +32,10 @@ def _delete(state: AppState, chosen: list[TrackedAsset], *, dry_run: bool, yes: 
                 else "Nothing to delete."
             )
             return False
-        if not yes and not typer.confirm(
+        if not yes and not click.confirm(
             f"Move these {len(assets):,} assets to Recently Deleted in Photos?"
         ):
-            raise typer.Exit(1)
+            raise click.exceptions.Exit(1)
         return True
 
     moved = delete_in_photos(chosen, confirm)
@@ -53,43 +54,49 @@ def _retry(state: AppState, options: ImportOptions, json_output: bool) -> None:
         imports.exit_for(outcome.summary)
 
 
+@click.command("review", context_settings=CONTEXT_SETTINGS)
+@opt.flag("--failed-only", "Only failed assets.")
+@opt.flag("--skipped-only", "Only skipped assets.")
+@click.option(
+    "--export",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Write the problem list to FILE as JSON: {version, generated_at, library, "
+    "problems: [{uuid, filename, status, reason, media_type, created_at}]}.",
+)
+@opt.flag("--retry", "Import the failed assets again (the skipped ones with --skipped-only).")
+@opt.flag(
+    "--delete",
+    "Move the problem assets to Photos' Recently Deleted (macOS Photos only; asks first "
+    "unless --yes).",
+)
+@opt.flag("--yes", "Do not ask before --delete.")
+@click.option(
+    "--log",
+    "log_of",
+    metavar="UUID",
+    help="Show what the kept run logs say about one asset (its Photos UUID).",
+)
+@opt.dry_run
+@opt.include_cloud
+@opt.limit
+@opt.json_output
 def review(
-    ctx: typer.Context,
-    failed_only: bool = typer.Option(False, "--failed-only", help="Only failed assets."),
-    skipped_only: bool = typer.Option(False, "--skipped-only", help="Only skipped assets."),
-    export: Path | None = typer.Option(
-        None,
-        "--export",
-        help="Write the problem list to FILE as JSON: {version, generated_at, library, "
-        "problems: [{uuid, filename, status, reason, media_type, created_at}]}.",
-        metavar="FILE",
-    ),
-    retry: bool = typer.Option(
-        False,
-        "--retry",
-        help="Import the failed assets again (the skipped ones with --skipped-only).",
-    ),
-    delete: bool = typer.Option(
-        False,
-        "--delete",
-        help="Move the problem assets to Photos' Recently Deleted (macOS Photos only; asks "
-        "first unless --yes).",
-    ),
-    yes: bool = typer.Option(False, "--yes", help="Do not ask before --delete."),
-    log_of: str | None = typer.Option(
-        None,
-        "--log",
-        help="Show what the kept run logs say about one asset (its Photos UUID).",
-        metavar="UUID",
-    ),
-    dry_run: opt.DryRun = False,
-    include_cloud: opt.IncludeCloud = False,
-    limit: opt.Limit = 0,
-    json_output: opt.Json = False,
+    failed_only: bool,
+    skipped_only: bool,
+    export: Path | None,
+    retry: bool,
+    delete: bool,
+    yes: bool,
+    log_of: str | None,
+    dry_run: bool,
+    include_cloud: bool,
+    limit: int,
+    json_output: bool,
 ) -> None:
     """Show the assets that failed or were skipped, grouped by reason, with examples
     (file name and date, to find them in Photos); export, retry or delete them."""
-    state = state_of(ctx)
+    state = current_state()
     work = state.workspace(json_output)
     if log_of is not None:
         lines = lines_about(state.settings.data_dir, log_of)
@@ -119,7 +126,3 @@ def review(
         state.print_json(export_document(chosen, library))
     else:
         library_display.review(group(chosen), state.out)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("review")(review)

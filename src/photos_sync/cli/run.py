@@ -6,8 +6,7 @@ from __future__ import annotations
 import logging
 import sys
 
-import typer
-from typer.exceptions import TyperException
+import click
 
 from photos_sync.errors import PhotosSyncError, explain_known_failure
 from photos_sync.logs import FILE_ONLY, ShownOnTerminal, stop_run_log
@@ -54,32 +53,30 @@ def _run() -> None:
     try:
         from photos_sync.cli import app
 
-        result = app(standalone_mode=False)
+        result = app.main(prog_name="photos-sync", standalone_mode=False)
     except PhotosSyncError as error:
         if _debugging():
             logging.getLogger("photos_sync").exception("error")
         log.error("failed: %s", error.one_line(), extra=FILE_ONLY)
-        typer.echo(f"Error: {error.one_line()}", err=True)
+        click.echo(f"Error: {error.one_line()}", err=True)
         sys.exit(error.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
-        typer.echo("Interrupted.", err=True)
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("Interrupted.", err=True)
         sys.exit(130)
-    except TyperException as error:  # usage errors: click's own message and exit code 2
-        show = getattr(error, "show", None)
-        if show is not None:
-            show()
-        sys.exit(getattr(error, "exit_code", 2))
+    except click.ClickException as error:  # usage errors: click's own message and exit 2
+        error.show()
+        sys.exit(error.exit_code)
     except Exception as error:  # a full disk, or a bug: say so plainly, details when asked
         known = explain_known_failure(error)
         if known is not None:
             if _debugging():
                 logging.getLogger("photos_sync").exception("known failure")
-            typer.echo(f"Error: {known}", err=True)
+            click.echo(f"Error: {known}", err=True)
             sys.exit(1)
         if _debugging():
             raise
         log.error("unexpected error", exc_info=True, extra=FILE_ONLY)
-        typer.echo(
+        click.echo(
             f"Unexpected error: {type(error).__name__}: {error}. "
             "Run again with --debug for details, and please report it.",
             err=True,

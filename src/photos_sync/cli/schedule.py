@@ -4,39 +4,42 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
+import click
 
-from photos_sync.cli.state import state_of
+from photos_sync.cli import options as opt
+from photos_sync.cli.commands import CONTEXT_SETTINGS
+from photos_sync.cli.state import current_state
 from photos_sync.errors import ConfigError
 from photos_sync.schedule.managers import Scheduler, platform_scheduler
 from photos_sync.schedule.units import parse_time
 from photos_sync.workflow import schedule as work
 
-app = typer.Typer(
-    help="Run `sync` then `backup` every night: a launchd agent on macOS, a systemd user "
-    "timer on Linux. A night missed while the machine slept runs when it wakes.",
-    no_args_is_help=True,
-)
 
-NoBackup = typer.Option(False, "--no-backup", help="Only `sync`, no `backup` after it.")
-BackupTo = typer.Option("b2", "--backup-to", help="The backup destination's name.")
+@click.group("schedule", context_settings=CONTEXT_SETTINGS, no_args_is_help=True)
+def schedule() -> None:
+    """Run `sync` then `backup` every night: a launchd agent on macOS, a systemd user timer
+    on Linux. A night missed while the machine slept runs when it wakes."""
+
+
+no_backup_option: opt.Option = opt.flag("--no-backup", "Only `sync`, no `backup` after it.")
+backup_to_option: opt.Option = click.option(
+    "--backup-to", default="b2", show_default=True, help="The backup destination's name."
+)
 
 
 def _scheduler() -> Scheduler:
     return platform_scheduler()
 
 
-@app.command("install")
-def install(
-    ctx: typer.Context,
-    at: str = typer.Option("03:30", "--at", help="When, as HH:MM on a 24-hour clock."),
-    no_backup: bool = NoBackup,
-    backup_to: str = BackupTo,
-) -> None:
+@schedule.command("install")
+@click.option("--at", default="03:30", show_default=True, help="When, as HH:MM on a 24-hour clock.")
+@no_backup_option
+@backup_to_option
+def install(at: str, no_backup: bool, backup_to: str) -> None:
     """Install the nightly job (again: it replaces the one there, never adds a second). It
     runs with this data folder and library, reading its settings from ./.env here and the
     data folder's .env, as your runs do."""
-    state = state_of(ctx)
+    state = current_state()
     try:
         when = parse_time(at)
     except ValueError as error:
@@ -52,14 +55,12 @@ def install(
         state.err.print(note, markup=False)
 
 
-@app.command("status")
-def status(
-    ctx: typer.Context,
-    json_output: bool = typer.Option(False, "--json", help="Machine-readable output."),
-) -> None:
+@schedule.command("status")
+@opt.json_output
+def status(json_output: bool) -> None:
     """Whether the job is installed and loaded, when it runs next, how the last sync and
     backup went."""
-    state = state_of(ctx)
+    state = current_state()
     found = work.schedule_state(_scheduler(), state.settings)
     if json_output:
         state.print_json(found.to_json())
@@ -83,19 +84,19 @@ def status(
         state.out.print("Neither sync nor backup has run yet.")
 
 
-@app.command("remove")
-def remove(ctx: typer.Context) -> None:
+@schedule.command("remove")
+def remove() -> None:
     """Unload the nightly job and delete its files."""
-    state = state_of(ctx)
+    state = current_state()
     scheduler = _scheduler()
     removed = scheduler.remove()
     state.out.print("Removed." if removed else f"Nothing to remove ({scheduler.name}).")
 
 
-@app.command("run-now")
-def run_now(ctx: typer.Context) -> None:
+@schedule.command("run-now")
+def run_now() -> None:
     """Start the installed job now, in the background, as the scheduler would."""
-    state = state_of(ctx)
+    state = current_state()
     scheduler = _scheduler()
     if scheduler.installed() is None:
         raise ConfigError("The nightly job is not installed", "Run `photos-sync schedule install`")
@@ -103,13 +104,11 @@ def run_now(ctx: typer.Context) -> None:
     state.out.print(f"Started; its output goes to {state.settings.photos_sync_data}/logs.")
 
 
-@app.command("job", hidden=True)
-def job(ctx: typer.Context, no_backup: bool = NoBackup, backup_to: str = BackupTo) -> None:
+@schedule.command("job", hidden=True)
+@no_backup_option
+@backup_to_option
+def job(no_backup: bool, backup_to: str) -> None:
     """What the scheduler runs: sync, then backup."""
-    state = state_of(ctx)
+    state = current_state()
     base = work.photos_sync_command(state.settings)
-    raise typer.Exit(work.run_job(base, None if no_backup else backup_to))
-
-
-def register(root: typer.Typer) -> None:
-    root.add_typer(app, name="schedule")
+    raise click.exceptions.Exit(work.run_job(base, None if no_backup else backup_to))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import typer
+import click
 from rich.console import Console
 
 from photos_sync.cli.progress import ConsoleFeedback
@@ -46,10 +46,11 @@ class AppState:
 
     def print_json(self, data: Any) -> None:
         """Machine-readable output: plain JSON on stdout, nothing else there."""
-        typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
-def state_of(ctx: typer.Context) -> AppState:
-    state = ctx.find_object(AppState)
-    assert state is not None, "the root callback sets the state"
+def current_state() -> AppState:
+    """The state the root command made for this run."""
+    state = click.get_current_context().find_object(AppState)
+    assert state is not None, "the root command sets the state"
     return state

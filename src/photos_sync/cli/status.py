@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-import typer
+import click
 
 from photos_sync.cli import options as opt
+from photos_sync.cli.commands import CONTEXT_SETTINGS
 from photos_sync.cli.display import status as display
-from photos_sync.cli.state import state_of
+from photos_sync.cli.state import current_state
 from photos_sync.workflow.status import library_status
 
 
-def status(ctx: typer.Context, json_output: opt.Json = False) -> None:
+@click.command("status", context_settings=CONTEXT_SETTINGS)
+@opt.json_output
+def status(json_output: bool) -> None:
     """Show what is in the library, what has been imported, and what is left to do.
 
     Fast on large libraries: it reads only Photos' own tables and the tracker, and can run
     while an import is in progress.
     """
-    state = state_of(ctx)
+    state = current_state()
     report = library_status(state.workspace(json_output))
     if json_output:
         state.print_json(report.to_json())
     else:
         display.status(report, state.out)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("status")(status)

@@ -4,27 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-import typer
+import click
 
 from photos_sync.cli import importing_options as imports
+from photos_sync.cli.commands import CONTEXT_SETTINGS
 from photos_sync.cli.display import imports as display
-from photos_sync.cli.state import state_of
+from photos_sync.cli.state import current_state
 from photos_sync.workflow.importing import ImportOptions
 from photos_sync.workflow.ping import health_pings
 from photos_sync.workflow.sync import SyncOutcome, sync_library
 
 
-@imports.import_command
-def sync(
-    ctx: typer.Context, options: ImportOptions, given: dict[str, Any], json_output: bool
-) -> None:
+@click.command("sync", context_settings=CONTEXT_SETTINGS)
+@imports.import_options
+def sync(options: ImportOptions, given: dict[str, Any], json_output: bool) -> None:
     """Import new assets, bring favorites, descriptions, tags, albums and burst stacks up to
     date, and mark assets deleted from Photos as archived: one run.
 
     The command to schedule every night. Exit code 0 when all went well, 1 when an asset
     failed, 130 when interrupted; --json prints one summary of both steps.
     """
-    state = state_of(ctx)
+    state = current_state()
     url = state.settings.healthcheck_url
     with health_pings(url.get_secret_value() if url else None, "sync") as report:
         outcome = sync_library(state.workspace(json_output), options, given)
@@ -57,7 +57,3 @@ def one_line(outcome: SyncOutcome) -> str:
         f"skipped {sum(summary.skipped.values())}, failed {failed}{first}"
         + (", interrupted" if summary.interrupted else "")
     )
-
-
-def register(app: typer.Typer) -> None:
-    app.command("sync")(sync)

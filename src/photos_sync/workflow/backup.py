@@ -105,7 +105,7 @@ def _known(connection: sqlite3.Connection, name: str) -> Destination:
     found = backup_jobs.destination(connection, name)
     if found is None:
         raise PhotosSyncError(
-            f"No backup destination named '{name}'", "Run `photos-sync backup --setup` first"
+            f"No backup destination named '{name}'", "Run `photos-sync backup setup` first"
         )
     return found
 
@@ -204,7 +204,7 @@ def _item_for_setup(work: Workspace, kind: str) -> BackupSecrets:
         raise SecretsError(
             error.message,
             f'Open "{item}" in 1Password, fill in your B2 application key and bucket, then run '
-            "`photos-sync backup --setup` again",
+            "`photos-sync backup setup` again",
         ) from None
 
 
@@ -221,7 +221,7 @@ def backup_status(work: Workspace, name: str) -> BackupStatus:
     connection = open_tracker_read_only(work.settings.tracker_path)
     if connection is None:
         raise PhotosSyncError(
-            f"No backup destination named '{name}'", "Run `photos-sync backup --setup` first"
+            f"No backup destination named '{name}'", "Run `photos-sync backup setup` first"
         )
     with closing(connection):
         destination = _known(connection, name)

@@ -1,4 +1,4 @@
-"""The checks both ``doctor`` and ``backup --check`` run: each answers one question about
+"""The checks both ``doctor`` and ``backup check`` run: each answers one question about
 this machine or the configuration with one line, and the fix where it failed."""
 
 from __future__ import annotations

@@ -269,7 +269,7 @@ def import_library(
     again: frozenset[str] = frozenset(),
 ) -> ImportOutcome:
     """``import`` and ``review --retry``: plan, then (unless a dry run) upload, send what
-    Photos knows, and record the run. ``again`` (``import --force``): just these assets,
+    Photos knows, and record the run. ``again`` (``import --again``): just these assets,
     even if recorded as imported (checked again by checksum, their metadata sent again)."""
     library = work.open_library()
     with work.immich_client() as client, work.tracker(command) as connection:

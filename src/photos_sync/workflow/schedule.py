@@ -60,7 +60,7 @@ def install(
     if backup_to and not _has_destination(settings, backup_to):
         raise ConfigError(
             f"No backup destination named '{backup_to}': the nightly backup would fail",
-            f"Run `photos-sync backup --setup --to {backup_to}` first, or install with --no-backup",
+            f"Run `photos-sync backup setup --to {backup_to}` first, or install with --no-backup",
         )
     job = nightly_job(settings, at, backup_to, working_dir)
     job.log_file.parent.mkdir(parents=True, exist_ok=True)
