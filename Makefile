@@ -2,11 +2,18 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install lint format type test quick e2e cov bench ci
+.PHONY: install lock lint format type test quick e2e cov bench ci
 
-install:  ## a venv with the tool and everything the tests need
+install:  ## a venv with the tool and everything the tests need, pinned by hash
 	python3 -m venv $(VENV)
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install -q --no-deps -e .
+
+lock:  ## pin every dependency by hash again, after a change to pyproject.toml (needs uv)
+	uv pip compile pyproject.toml --universal --generate-hashes --python-version 3.11 \
+	  --no-header -o requirements.lock
+	uv pip compile pyproject.toml --extra dev --universal --generate-hashes \
+	  --python-version 3.11 --no-header -o requirements-dev.lock
 
 lint:  ## ruff: lint and formatting
 	$(BIN)/ruff check src tests bench
