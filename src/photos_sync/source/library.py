@@ -14,7 +14,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -217,6 +217,37 @@ UNNAMED_PERSON = "_UNKNOWN_"  # osxphotos' name for a face nobody named
 SAME_PLACE = 1e-4  # degrees (about 10 m): closer than this, the file's location is Photos'
 
 
+# The oldest photograph that survives was taken in 1826 or 1827: a capture date before it
+# is a damaged one. Both readers give 1970-01-01 00:00 UTC for a date Photos lacks.
+EARLIEST_PHOTO = datetime(1826, 1, 1, tzinfo=UTC)
+NO_DATE = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_AHEAD = timedelta(days=2)  # a camera clock a little ahead, or a zone far east
+
+
+def plausible(date: datetime) -> bool:
+    """Whether a capture date can be the photo's: not Photos' "none", not before
+    photography, not in the future."""
+    if date == NO_DATE and date.utcoffset() == timedelta(0):
+        return False
+    return EARLIEST_PHOTO <= date <= datetime.now(UTC) + LATEST_AHEAD
+
+
+def _capture_date(info: Any) -> tuple[datetime, bool]:
+    """When the photo was taken, and whether that is Photos' own date to send to Immich.
+    Without a plausible one, nothing is sent (Immich reads the file's own), and the upload
+    names the file's modification time rather than 1970."""
+    date: datetime = info.date
+    if plausible(date):
+        return date, True
+    try:
+        modified = os.stat(info.path).st_mtime if info.path else None
+    except OSError:
+        modified = None
+    if modified is None:
+        return date, False
+    return datetime.fromtimestamp(modified, UTC).astimezone(), False
+
+
 def _file_facts(info: Any) -> tuple[bool, bool]:
     """(date, location): whether Immich must be told Photos' own.
 
@@ -265,12 +296,13 @@ def to_record(
     file if it has one: :func:`original_adjustments`) as our plain record."""
     latitude, longitude = info.location
     modified: datetime | None = info.date_modified
+    created, date_known = _capture_date(info)
     date_from_photos, location_from_photos = _file_facts(info)
     return LibraryAsset(
         uuid=info.uuid,
         filename=info.original_filename or info.filename,
         media_type=entry.media_type,
-        created_at=info.date,
+        created_at=created,
         modified_at=modified,
         original_size=info.original_filesize or None,
         uti=info.uti,
@@ -288,7 +320,7 @@ def to_record(
         persons=tuple(sorted({p for p in info.persons if p and p != UNNAMED_PERSON})),
         faces=_faces(info),
         display_size=_display_size(info),
-        date_from_photos=date_from_photos,
+        date_from_photos=date_from_photos and date_known,
         location_from_photos=location_from_photos,
         raw_is_original=bool(info.has_raw and info.raw_original),
     )

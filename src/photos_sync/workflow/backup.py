@@ -11,7 +11,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from photos_sync.backup import rclone as rc
 from photos_sync.backup.batches import remote_for
@@ -412,19 +412,33 @@ class RestoreOutcome:
         return self.proven and (self.originals is None or self.originals[0] == self.originals[1])
 
 
+def inside_backup(path: str) -> str:
+    """``restore --path`` as a folder of the backup (``library``, ``upload/admin``), ""
+    for all of it. A path that climbs out (``..``) would have the restore write beside
+    ``--to`` instead of into it: refused before anything is written."""
+    parts = PurePosixPath(path.strip().strip("/")).parts
+    if ".." in parts:
+        raise ConfigError(
+            f"--path {path!r} leaves the backup's folders",
+            "Name a folder inside the backup, e.g. --path library or --path upload",
+        )
+    return "/".join(part for part in parts if part != ".")
+
+
 def restore(work: Workspace, target: Path, source: str, path: str, force: bool) -> RestoreOutcome:
     """Copy the backup back, decrypting it, then check every restored file against it and
     (for the library) every original photos-sync imported against its recorded SHA-1."""
+    path = inside_backup(path)
     busy = target.exists() and any(target.iterdir())
     if busy and not force:
         raise PhotosSyncError(f"{target} is not empty", "Choose an empty folder, or --force")
     target.mkdir(parents=True, exist_ok=True)
     with _destination_lock(work, source) as connection:
         rclone = _rclone_for(work, _known(connection, source))
-    remote = f"{CRYPT_ROOT}{path.strip('/')}"
-    into = target / path.strip("/") if path else target
+    remote = f"{CRYPT_ROOT}{path}"
+    into = target / path if path else target
     into.mkdir(parents=True, exist_ok=True)  # an empty folder in the backup restores as one
-    whole = not path.strip("/")
+    whole = not path
     rclone.copy_back(remote, into, whole)
     # Into an empty folder, every file there came from the backup: the check compares the
     # two sides whole. Into a busy one, only what the backup holds is compared.
@@ -432,7 +446,7 @@ def restore(work: Workspace, target: Path, source: str, path: str, force: bool) 
     check = partial(rclone.cryptcheck, str(into), remote, only=held, whole=whole)
     proven, summary = _checked(check)
     originals = None
-    if path.strip("/") in ("", "library"):
+    if path in ("", "library"):
         originals = _originals_intact(work, target)
     marks = _mark_rebuilt_folders(target) if whole else []
     return RestoreOutcome(into, proven, summary or "", originals, marks)

@@ -1,0 +1,136 @@
+"""Trust, second round (issue 30): each numbered case of the issue is a test named after it
+that failed before its fix. Real rclone over a local crypt remote, the fake 1Password CLI,
+the Immich double, real copies of the fixture libraries."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_json
+from tests.support.backup import Run, setup_local
+from tests.support.fixtures import open_for_edit
+from tests.support.immich_double import ImmichDouble
+from tests.support.immich_double.state import Asset
+from tests.support.outcomes import assert_one_clear_line, tracker_rows
+
+
+@pytest.mark.parametrize("path", ["../x", "../../etc", "library/../../x", "/../x"])
+def test_issue30_case_03_restore_never_writes_outside_its_folder(
+    path: str, run_cli: Run, backup_env: Path, tmp_path: Path
+) -> None:
+    setup_local(run_cli, backup_env)
+    assert run_cli("backup", "--to", "disk").exit_code == 0
+    around = tmp_path / "around"
+    target = around / "restored"
+    result = run_cli("restore", "--from", "disk", "--to", str(target), "--path", path)
+    assert_one_clear_line(result, "--path", "leaves the backup")
+    assert not around.exists()  # not the target, nor anything beside it
+
+
+PUMPKINS2 = "D79B8D77-BFFC-460B-9312-034F2877D35B"  # Pumkins2.jpg, its file in the fixture
+
+
+def _edit(library: Path, sql: str, *params: object) -> None:
+    with closing(open_for_edit(library)) as connection, connection:
+        connection.execute(sql, params)
+
+
+def _server_asset(immich: ImmichDouble, data_dir: Path, uuid: str) -> Asset:
+    return immich.state.assets[tracker_rows(data_dir)[uuid]["immich_id"]]
+
+
+@pytest.mark.parametrize("created", [None, -1e11, 1e10], ids=["none", "year 0", "year 2318"])
+def test_issue30_case_05_no_date_never_becomes_1970(
+    created: float | None,
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    """An asset Photos has no date for (or an absurd one) keeps the date in its own file:
+    photos-sync sends none, and the upload's file date is the file's, not 1970."""
+    library = library_copy("Test-26.1.photoslibrary")
+    _edit(library, "UPDATE ZASSET SET ZDATECREATED = ? WHERE ZUUID = ?", created, PUMPKINS2)
+    configure(library)
+    assert run_cli("sync").exit_code == 0
+    asset = _server_asset(immich, data_dir, PUMPKINS2)
+    assert asset.date_time_original is None  # nothing of ours: Immich keeps the file's
+    assert not asset.file_created_at.startswith(("1970", "0001", "2318"))
+    assert not run_json(run_cli, "status")["metadata_pending"]
+
+
+TEST_26 = "Test-26.1.photoslibrary"
+
+
+@pytest.mark.parametrize(
+    ("album", "closest"),
+    [("pumpkin farm", "Pumpkin Farm"), ("Pumpkin Farm ", "Pumpkin Farm"), ("Pumpkn Farm", "")],
+    ids=["other case", "trailing space", "typo"],
+)
+def test_issue30_case_06_an_album_photos_does_not_have_is_refused_with_the_closest(
+    album: str,
+    closest: str,
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+) -> None:
+    configure(shared_libraries[TEST_26])
+    result = run_cli("sync", "--album", album)
+    assert_one_clear_line(result, f"no album named {album!r}", closest or "Pumpkin Farm")
+    assert result.exit_code == 2
+    assert immich.state.assets == {}
+    assert run_json(run_cli, "status")["selection"] == "the whole library"  # not remembered
+
+
+def test_issue30_case_06_an_album_in_another_unicode_form_is_the_same_album(
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+) -> None:
+    configure(shared_libraries[TEST_26])
+    decomposed = unicodedata.normalize("NFD", "2018-10 - Sponsion, Museum, Frühstück, Römermuseum")
+    plan = run_json(run_cli, "import", "--dry-run", "--album", decomposed)
+    assert plan["upload"] >= 1
+
+
+def test_issue30_case_06_a_dry_run_remembers_nothing_and_says_so(
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+) -> None:
+    configure(shared_libraries[TEST_26])
+    result = run_cli("import", "--dry-run", "--album", "Pumpkin Farm")
+    assert result.exit_code == 0, result.stderr
+    said = result.stdout + result.stderr
+    assert "Remembered" not in said and "would be remembered" in said.lower()
+    assert run_json(run_cli, "status")["selection"] == "the whole library"
+
+
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (("--album", "Pumpkin Farm", "--whole-library"), "--whole-library"),
+        (("--since", "2020-01-01", "--until", "2019-12-31"), "--since 2020-01-01 is after"),
+    ],
+)
+def test_issue30_case_06_choices_that_contradict_each_other_are_refused(
+    flags: tuple[str, ...],
+    said: str,
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+) -> None:
+    configure(shared_libraries[TEST_26])
+    result = run_cli("sync", *flags)
+    assert_one_clear_line(result, said)
+    assert result.exit_code == 2 and immich.state.assets == {}
