@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+from photos_sync.errors import ConfigError
 from photos_sync.plan.importing import HiddenAs
-from photos_sync.plan.selection import Selection
+from photos_sync.plan.selection import Selection, photos_albums
+
+SELECTION_FIELDS = tuple(f.name for f in dataclasses.fields(Selection))
 
 
 @dataclass(frozen=True)
@@ -93,3 +97,19 @@ class Choices:
             for f in dataclasses.fields(self)
             if getattr(self, f.name) != getattr(before, f.name)
         ]
+
+
+def checked(given: dict[str, Any], albums_in_photos: Collection[str]) -> dict[str, Any]:
+    """The choices given now, refused when they cannot be meant (they would be remembered
+    for every run after): a selection with --whole-library, an album Photos does not have.
+    Album titles come back as Photos writes them."""
+    chosen = [name for name in SELECTION_FIELDS if given.get(name) is not None]
+    if given.get("whole_library") and chosen:
+        flags = ", ".join("--" + name.replace("_", "-") for name in chosen)
+        raise ConfigError(
+            f"--whole-library forgets the selection, and {flags} makes one",
+            "Give one of them",
+        )
+    if given.get("albums"):
+        return {**given, "albums": photos_albums(given["albums"], albums_in_photos)}
+    return given

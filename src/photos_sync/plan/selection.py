@@ -4,8 +4,12 @@ the other choices (``plan/choices.py``), so the nightly sync keeps it."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import difflib
+import unicodedata
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+
+from photos_sync.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -57,3 +61,39 @@ class Selection:
         if self.exclude_kinds:
             parts.append("without " + ", ".join(self.exclude_kinds))
         return "; ".join(parts)
+
+
+def photos_albums(wanted: Sequence[str], in_photos: Collection[str]) -> tuple[str, ...]:
+    """The albums ``--album`` asks for, as Photos titles them. The same title in another
+    Unicode form (a name typed on a Mac keyboard is often decomposed) is the same album;
+    anything else Photos does not have (another case, a space, a typo) is refused, with
+    the closest titles: remembered, it would have every later run import nothing."""
+    titles = {unicodedata.normalize("NFC", title) for title in in_photos}
+    chosen = tuple(unicodedata.normalize("NFC", name) for name in wanted)
+    for name in chosen:
+        if name not in titles:
+            raise ConfigError(
+                f"Photos has no album named {name!r} (--album takes a title exactly as "
+                "Photos shows it)",
+                _closest(name, titles),
+            )
+    return chosen
+
+
+def _closest(name: str, titles: Collection[str]) -> str:
+    folded = {title.casefold().strip(): title for title in titles}
+    near = [folded[t] for t in difflib.get_close_matches(name.casefold().strip(), folded, 3)]
+    if near:
+        return "Closest in Photos: " + ", ".join(repr(title) for title in near)
+    some = sorted(titles)[:5]
+    more = f" and {len(titles) - len(some)} more" if len(titles) > len(some) else ""
+    return "Photos' albums: " + (", ".join(repr(t) for t in some) + more if some else "none")
+
+
+def check_dates(since: str, until: str) -> None:
+    """A range that ends before it starts admits nothing: refused, not remembered."""
+    if since and until and since > until:
+        raise ConfigError(
+            f"--since {since} is after --until {until}: no photo could be taken in between",
+            "Swap the two dates, or leave one out",
+        )

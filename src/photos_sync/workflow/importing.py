@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from photos_sync.immich import permissions
 from photos_sync.immich.client import ImmichClient
-from photos_sync.plan.choices import Choices
+from photos_sync.plan.choices import Choices, checked
 from photos_sync.plan.importing import (
     Candidate,
     HiddenAs,
@@ -28,7 +29,7 @@ from photos_sync.plan.importing import (
     plan_import,
 )
 from photos_sync.plan.metadata import MetadataOptions, MetadataPlan
-from photos_sync.plan.selection import Selection
+from photos_sync.plan.selection import Selection, check_dates
 from photos_sync.source import bridge as bridges
 from photos_sync.source.bridge import PhotosBridge
 from photos_sync.source.library import PhotosLibrary
@@ -213,6 +214,7 @@ class Prepared:
 
 def prepare(
     work: Workspace,
+    library: PhotosLibrary,
     client: ImmichClient,
     connection: sqlite3.Connection,
     options: ImportOptions,
@@ -220,21 +222,38 @@ def prepare(
 ) -> Prepared:
     """Connect, bind the tracker, settle the choices (saying what a flag given now changed,
     since it holds for the runs after)."""
+    given = checked(given, [album.title for album in library.albums()])
     connect(client, work.feedback, permissions.IMPORT)
     bind(client, connection, work.feedback, options.rebind, options.dry_run)
     choices, changes = settle_choices(connection, given, dry_run=True)
+    check_dates(choices.since, choices.until)
     if choices.people:  # the people are sent by the metadata step, after the uploads
         check_key(client, permissions.PEOPLE)  # before remembering: a refused run changes nothing
     if not options.dry_run:
         settle_choices(connection, given, dry_run=False)
     if changes:
-        work.feedback.note(f"Remembered for this data folder: {'; '.join(changes)}.")
+        said = "Would be remembered (not in a dry run)" if options.dry_run else "Remembered"
+        work.feedback.note(f"{said} for this data folder: {'; '.join(changes)}.")
         if any(change.split(":")[0] in SELECTION_WORDS for change in changes):
-            work.feedback.note(f"Selection now: {choices.selection().describe()}.")
+            now = "would be" if options.dry_run else "now"
+            work.feedback.note(f"Selection {now}: {choices.selection().describe()}.")
+    _warn_of_missing_albums(choices, library, work.feedback)
     options = with_choices(options, choices)
     _warn_about(options, work.feedback)
     bridge = bridges.photos_bridge() if options.include_cloud else None
     return Prepared(options, metadata_options(choices), bridge, choices.deletions)
+
+
+def _warn_of_missing_albums(choices: Choices, library: PhotosLibrary, feedback: Feedback) -> None:
+    """A remembered album Photos no longer has (renamed, deleted) admits nothing: every run
+    would quietly import nothing of it, so each run says so."""
+    titles = {unicodedata.normalize("NFC", album.title) for album in library.albums()}
+    for name in choices.albums:
+        if unicodedata.normalize("NFC", name) not in titles:
+            feedback.warn(
+                f"The remembered selection names the album {name!r}, which Photos no longer "
+                "has: nothing of it is imported (--album NAME or --whole-library to change it)"
+            )
 
 
 @dataclass(frozen=True)
@@ -277,7 +296,7 @@ def import_library(
             if not options.dry_run:
                 reset_to_pending(connection, sorted(again))
             options = dataclasses.replace(options, only=again)
-        ready = prepare(work, client, connection, options, given)
+        ready = prepare(work, library, client, connection, options, given)
         _, plan = plan_library_import(library, connection, ready.options, ready.bridge)
         if options.dry_run:
             return ImportOutcome(plan)

@@ -57,7 +57,7 @@ class SyncOutcome:
 def sync_library(work: Workspace, options: ImportOptions, given: dict[str, Any]) -> SyncOutcome:
     library = work.open_library()
     with work.immich_client() as client, work.tracker("sync") as connection:
-        ready = prepare(work, client, connection, options, given)
+        ready = prepare(work, library, client, connection, options, given)
         if ready.deletions != "keep":  # refused before any upload, not after
             check_key(client, permissions.FOLLOW_DELETIONS)
         _, plan = plan_library_import(library, connection, ready.options, ready.bridge)
