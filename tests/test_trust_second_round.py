@@ -4,6 +4,7 @@ the Immich double, real copies of the fixture libraries."""
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections.abc import Callable
 from contextlib import closing
@@ -134,3 +135,58 @@ def test_issue30_case_06_choices_that_contradict_each_other_are_refused(
     result = run_cli("sync", *flags)
     assert_one_clear_line(result, said)
     assert result.exit_code == 2 and immich.state.assets == {}
+
+
+ODD_KEYWORDS = ("x/", "/lead", "a//b", "AC/DC", "   ")
+
+
+def _add_keywords(library: Path, uuid: str, titles: tuple[str, ...]) -> None:
+    """Give an asset keywords in Photos' own tables (Photos 11.1: Z_1KEYWORDS.Z_52KEYWORDS)."""
+    with closing(open_for_edit(library)) as connection, connection:
+        (attributes,) = connection.execute(
+            "SELECT x.Z_PK FROM ZADDITIONALASSETATTRIBUTES x JOIN ZASSET a ON a.Z_PK = x.ZASSET"
+            " WHERE a.ZUUID = ?",
+            (uuid,),
+        ).fetchone()
+        for title in titles:
+            keyword = connection.execute(
+                "INSERT INTO ZKEYWORD (Z_ENT, Z_OPT, ZTITLE, ZUUID) VALUES (52, 1, ?, ?)",
+                (title, f"KW-{title}"),
+            ).lastrowid
+            connection.execute(
+                "INSERT INTO Z_1KEYWORDS (Z_1ASSETATTRIBUTES, Z_52KEYWORDS) VALUES (?, ?)",
+                (attributes, keyword),
+            )
+
+
+def test_issue30_case_08_keywords_with_slashes_are_one_tag_and_stop_nothing(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    """A Photos keyword is flat: one with a "/" in it (Immich splits tags on "/") arrives as
+    one tag, the "/" written "|" as Immich itself writes it; a blank one is not sent. And no
+    keyword stops the metadata of the rest of the library."""
+    library = library_copy(TEST_26)
+    _add_keywords(library, PUMPKINS2, ODD_KEYWORDS)
+    configure(library)
+    first = run_cli("sync")
+    assert first.exit_code == 0, first.stdout + first.stderr
+    asset = _server_asset(immich, data_dir, PUMPKINS2)
+    values = {immich.state.tags[tag].value for tag in asset.tags}
+    assert {"x|", "|lead", "a||b", "AC|DC"} <= values
+    assert not any("/" in value for value in values) and "   " not in values
+    # the rest of the library's metadata went too: every description Photos has
+    described = [
+        row
+        for row in tracker_rows(data_dir).values()
+        if row["immich_id"] and json.loads(row["photos_metadata"] or "{}").get("description")
+    ]
+    assert described
+    for row in described:
+        server = immich.state.assets[row["immich_id"]]
+        assert server.description == json.loads(row["photos_metadata"])["description"]
+    again = run_json(run_cli, "sync")
+    assert again["metadata"]["tags"] == 0 and again["ok"]

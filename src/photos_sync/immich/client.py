@@ -481,9 +481,13 @@ class ImmichClient:
             self._json("PUT", "/assets", json={"ids": list(batch), **changes})
 
     def upsert_tags(self, names: Sequence[str]) -> dict[str, str]:
-        """``PUT /tags``: create what is missing (parents too, split on ``/``); {value: id}."""
+        """``PUT /tags``: create what is missing (parents too, split on ``/``); {name: id}
+        for each name asked. Immich keys a tag by its path without empty levels ("a//b" is
+        "a/b"), and makes none for a name that is all slashes: such a name is left out."""
         body = self._json("PUT", "/tags", json={"tags": list(names)})
-        return {tag["value"]: tag["id"] for tag in body}
+        ids = {tag["value"]: tag["id"] for tag in body}
+        paths = {name: "/".join(part for part in name.split("/") if part) for name in names}
+        return {name: ids[path] for name, path in paths.items() if path in ids}
 
     def tag_assets(self, tag_ids: Sequence[str], asset_ids: Sequence[str]) -> int:
         """``PUT /tags/assets``: every tag to every asset; how many (tag, asset) pairs were

@@ -256,10 +256,19 @@ def _field_changes(
     return fields
 
 
+def tag_name(keyword: str) -> str:
+    """The Immich tag of a Photos keyword. A keyword is flat, but Immich makes a "/" in a
+    tag name a level of its tree ("AC/DC" would be "DC" under "AC", and "x/" plain "x"):
+    a "/" is written "|", as Immich itself writes a "/" inside one level of a hierarchy
+    it reads from a file (metadata.service.ts, getTagList)."""
+    return keyword.replace("/", "|")
+
+
 def _wanted_tags(asset: ImportedAsset, options: MetadataOptions) -> list[str]:
-    tags = list(asset.desired.get("keywords", []))
+    keywords = asset.desired.get("keywords", [])
+    tags = [tag_name(keyword) for keyword in keywords if keyword.strip()]
     if options.people_tags:
-        tags += [f"{PEOPLE_TAG}{name}" for name in asset.desired.get("persons", [])]
+        tags += [PEOPLE_TAG + tag_name(name) for name in asset.desired.get("persons", [])]
     return tags
 
 

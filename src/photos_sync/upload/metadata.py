@@ -172,7 +172,8 @@ def _send_tags(
     to_tag = {name: [immich_id for _, immich_id in refs] for name, refs in plan.tags.items()}
     rewritten: set[str] = set()
     for names, asset_ids in tag_sets(to_tag):
-        if client.tag_assets([known[name] for name in names], asset_ids) > 0:
+        made = [known[name] for name in names if name in known]  # Immich made them all
+        if made and client.tag_assets(made, asset_ids) > 0:
             rewritten.update(asset_ids)
     for name, refs in sorted(plan.untags.items()):
         if name in known:  # a tag photos-sync never made has nothing of ours to take off
