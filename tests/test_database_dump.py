@@ -114,3 +114,20 @@ def test_without_an_admin_key_an_old_or_missing_dump_is_a_warning(
     dump = next(c for c in doctor if c["check"] == "Database dump")
     assert dump["ok"] is False and "72 h old" in dump["detail"]
     assert os.environ["IMMICH_API_KEY"] not in second.stdout + second.stderr
+
+
+def test_issue30_case_20_restore_drill_into_a_missing_scratch_folder(
+    run_cli: Run,
+    backup_env: Path,
+    immich_data: Path,
+    immich_server: ImmichDouble,
+    tmp_path: Path,
+) -> None:
+    """``--to`` of a drill names a scratch folder: one that does not exist yet is made."""
+    setup_local(run_cli, backup_env)
+    assert run_cli("backup", "--to", "disk").exit_code == 0
+    scratch = tmp_path / "scratch" / "drill"
+    drilled = run_cli("restore", "--from", "disk", "--drill", "--to", str(scratch))
+    assert drilled.exit_code == 0, drilled.stdout + drilled.stderr
+    assert "The backup can bring Immich back" in drilled.stdout
+    assert scratch.is_dir() and not any(scratch.iterdir())  # the dump is not left there

@@ -190,3 +190,52 @@ def test_issue30_case_08_keywords_with_slashes_are_one_tag_and_stop_nothing(
         assert server.description == json.loads(row["photos_metadata"])["description"]
     again = run_json(run_cli, "sync")
     assert again["metadata"]["tags"] == 0 and again["ok"]
+
+
+def test_issue30_case_21_import_again_an_unknown_asset_is_refused(
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+) -> None:
+    configure(shared_libraries[TEST_26])
+    unknown = "00000000-0000-0000-0000-00000000BEEF"
+    result = run_cli("import", "--again", unknown.lower(), "--again", PUMPKINS2)
+    assert_one_clear_line(result, "Photos has no asset", unknown)
+    assert result.exit_code == 2 and immich.state.assets == {}
+
+
+@pytest.fixture
+def with_tracker(
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+) -> None:
+    configure(shared_libraries[TEST_26])
+    assert run_cli("reclassify").exit_code == 0
+
+
+def test_issue30_case_19_report_out_into_a_missing_folder_is_refused(
+    run_cli: Run, with_tracker: None, tmp_path: Path
+) -> None:
+    result = run_cli("report", "--out", str(tmp_path / "nowhere" / "r.html"))
+    assert_one_clear_line(result, "no folder", "nowhere")
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_issue30_case_19_report_out_under_a_file_is_one_clear_line(
+    run_cli: Run, with_tracker: None, tmp_path: Path
+) -> None:
+    (tmp_path / "a-file").write_text("mine")
+    result = run_cli("report", "--out", str(tmp_path / "a-file" / "r.html"))
+    assert_one_clear_line(result, "a-file", "not a folder")
+    assert (tmp_path / "a-file").read_text() == "mine"
+
+
+def test_issue30_case_19_report_out_a_folder_writes_the_page_inside_it(
+    run_cli: Run, with_tracker: None, tmp_path: Path
+) -> None:
+    result = run_cli("report", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "report.html").read_text().lower().startswith("<!doctype html>")

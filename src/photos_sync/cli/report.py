@@ -11,10 +11,29 @@ import click
 
 from photos_sync.cli.commands import CONTEXT_SETTINGS
 from photos_sync.cli.state import current_state
+from photos_sync.errors import ConfigError
 from photos_sync.report.render import render
 from photos_sync.workflow.report import build_report
 
 REPORT_NAME = "report.html"
+
+
+def report_path(out: Path | None, data: Path) -> Path:
+    """Where the page goes: ``--out`` (a folder given gets ``report.html`` in it), else the
+    data folder. A folder that is not there is refused rather than made: a typo would
+    otherwise leave the page where nobody looks."""
+    if out is None:
+        return data / REPORT_NAME
+    if out.is_dir():
+        return out / REPORT_NAME
+    parent = out.parent
+    if parent.exists() and not parent.is_dir():
+        raise ConfigError(f"--out {out}: {parent} is not a folder", "Give a path in a folder")
+    if not parent.exists():
+        raise ConfigError(
+            f"--out {out}: there is no folder {parent}", "Make the folder first, or give another"
+        )
+    return out
 
 
 def _write(path: Path, text: str) -> None:
@@ -43,7 +62,7 @@ def report(out: Path | None, open_it: bool) -> None:
     server, no network: it opens anywhere, even from a USB stick."""
     state = current_state()
     work = state.workspace()
-    target = out or state.settings.photos_sync_data / REPORT_NAME
+    target = report_path(out, state.settings.photos_sync_data)
     data = build_report(work)
     _write(target, render(data))
     state.out.print(

@@ -466,9 +466,12 @@ def _mark_rebuilt_folders(target: Path) -> list[str]:
 
 
 def restore_drill(work: Workspace, source: str, scratch: Path | None) -> DrillOutcome:
-    """``restore --drill``: see :func:`~photos_sync.workflow.database_dump.drill`."""
+    """``restore --drill``: see :func:`~photos_sync.workflow.database_dump.drill`. A scratch
+    folder named with ``--to`` that does not exist yet is made."""
     with _destination_lock(work, source) as connection:
         rclone = _rclone_for(work, _known(connection, source))
+    if scratch is not None:
+        scratch.mkdir(parents=True, exist_ok=True)
     return drill(rclone, scratch)
 
 

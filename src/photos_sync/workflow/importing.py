@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from photos_sync.errors import ConfigError
 from photos_sync.immich import permissions
 from photos_sync.immich.client import ImmichClient
 from photos_sync.plan.choices import Choices, checked
@@ -244,6 +245,18 @@ def prepare(
     return Prepared(options, metadata_options(choices), bridge, choices.deletions)
 
 
+def _check_known(library: PhotosLibrary, uuids: frozenset[str]) -> None:
+    """``import --again``: every asset named must be in the library (a mistyped UUID
+    would otherwise import nothing and say nothing)."""
+    unknown = sorted(uuids - {entry.uuid for entry in library.entries()}) if uuids else []
+    if unknown:
+        raise ConfigError(
+            f"Photos has no asset {', '.join(unknown[:5])}"
+            + (f" (and {len(unknown) - 5} more)" if len(unknown) > 5 else ""),
+            "Copy the UUID from `photos-sync review` or `status --json`",
+        )
+
+
 def _warn_of_missing_albums(choices: Choices, library: PhotosLibrary, feedback: Feedback) -> None:
     """A remembered album Photos no longer has (renamed, deleted) admits nothing: every run
     would quietly import nothing of it, so each run says so."""
@@ -291,6 +304,7 @@ def import_library(
     Photos knows, and record the run. ``again`` (``import --again``): just these assets,
     even if recorded as imported (checked again by checksum, their metadata sent again)."""
     library = work.open_library()
+    _check_known(library, again)
     with work.immich_client() as client, work.tracker(command) as connection:
         if again:
             if not options.dry_run:
