@@ -226,6 +226,7 @@ def run_backup(
     held: dict[int, int] = {}  # files each folder's last completed backup held
     results: dict[int, JobResult] = {}
     running = 0
+    underway: set[int] = set()  # the jobs whose sync has started and not yet ended
     with log.open("a") as sink:
         syncs = _Syncs(rclone, env, sink, threading.Lock(), dry_run, guard)
 
@@ -237,6 +238,7 @@ def run_backup(
                     held[job.id] = count_files(job.source_path) if known is None else known
                 if not dry_run:
                     backup_jobs.set_status(connection, job.id, "RUNNING")
+                underway.add(job.id)
             running += 1
             limits = {job.id: guard.limit(held[job.id]) for job in batch.jobs}
             threading.Thread(target=syncs.sync, args=(batch, limits, heard), daemon=True).start()
@@ -255,10 +257,15 @@ def run_backup(
                         on_stats(event.batch.name, event.stats)
                     continue
                 running -= 1
+                underway.difference_update(job.id for job in event.batch.jobs)
                 ended, again = _ended(connection, event, held, guard, max_retries, dry_run)
                 results.update((result.job.id, result) for result in ended)
                 todo[:0] = again  # retries, or the folders a refusal stopped, go first
-        finally:  # left on an error or Ctrl-C: no rclone goes on writing, unwatched
+        except BaseException:  # an error, Ctrl-C or SIGTERM: the syncs under way were cut
+            if not dry_run:
+                backup_jobs.interrupt(connection, sorted(underway))
+            raise
+        finally:  # no rclone goes on writing, unwatched
             syncs.stop()
             while running:
                 running -= heard.get().code is not None

@@ -11,19 +11,20 @@ from typing import Any
 import click
 
 from photos_sync.cli import choice_options as choose
+from photos_sync.cli import interrupt
 from photos_sync.cli import options as opt
 from photos_sync.plan.choices import Choices
 from photos_sync.upload.importer import ImportSummary
 from photos_sync.workflow.importing import ImportOptions
 
 EXIT_FAILURES = 1
-EXIT_INTERRUPTED = 130
 
 
 def exit_for(summary: ImportSummary) -> None:
-    """An import's exit code: 130 when interrupted, 1 when an asset failed."""
+    """An import's exit code: 130 when stopped by Ctrl-C (143 by SIGTERM), 1 when an asset
+    failed."""
     if summary.interrupted:
-        raise click.exceptions.Exit(EXIT_INTERRUPTED)
+        raise click.exceptions.Exit(interrupt.exit_code())
     if not summary.ok:
         raise click.exceptions.Exit(EXIT_FAILURES)
 

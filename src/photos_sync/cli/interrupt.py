@@ -1,6 +1,11 @@
-"""Ctrl-C during long work: finish what is in flight, record it, then stop.
+"""Stopping long work from outside: Ctrl-C (SIGINT) and SIGTERM, what systemd and launchd
+send on stop or shutdown, are one thing.
 
-The first SIGINT sets an event the workers check; a second one aborts at once.
+During uploads the first one sets an event the workers check: what is in flight finishes
+and is recorded, then the run stops; a second one aborts at once. Anywhere else either one
+raises :class:`Interrupted` (a ``KeyboardInterrupt``), which ends the recorded run as
+interrupted and is printed in one line (``cli/run.py``). The exit code says which signal it
+was: 130 for Ctrl-C, 143 for SIGTERM, as a shell reports them.
 """
 
 from __future__ import annotations
@@ -13,22 +18,55 @@ from types import FrameType
 
 from rich.console import Console
 
+STOPPING = (signal.SIGINT, signal.SIGTERM)
+_received: list[int] = []  # the signals that stopped this run, first first
+
+
+class Interrupted(KeyboardInterrupt):
+    """The run was stopped by a signal."""
+
+
+def exit_code() -> int:
+    """The exit code of a stopped run: 128 and the number of the signal that stopped it."""
+    return 128 + (_received[0] if _received else signal.SIGINT)
+
+
+def stopped_by() -> str:
+    """The signal that stopped the run, as a person knows it."""
+    return "SIGTERM" if _received[:1] == [signal.SIGTERM] else "Ctrl-C"
+
+
+def _raise(signum: int, frame: FrameType | None) -> None:
+    _received.append(signum)
+    raise Interrupted
+
+
+def install() -> None:
+    """SIGTERM like Ctrl-C for the whole run (the main thread only holds handlers)."""
+    _received.clear()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise)
+
 
 @contextmanager
 def stop_on_interrupt(console: Console) -> Iterator[threading.Event]:
     stop = threading.Event()
 
     def handle(signum: int, frame: FrameType | None) -> None:
+        _received.append(signum)
         if stop.is_set():
-            raise KeyboardInterrupt
+            raise Interrupted
         stop.set()
-        console.print("Stopping after the uploads in flight (Ctrl-C again to abort now)...")
+        console.print(
+            f"Stopping ({stopped_by()}) after the uploads in flight (again to stop at once)..."
+        )
 
     if threading.current_thread() is not threading.main_thread():
         yield stop  # signals reach only the main thread; nothing to install
         return
-    previous = signal.signal(signal.SIGINT, handle)
+    previous = {signum: signal.signal(signum, handle) for signum in STOPPING}
     try:
         yield stop
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

@@ -8,6 +8,7 @@ import sys
 
 import click
 
+from photos_sync.cli import interrupt
 from photos_sync.errors import PhotosSyncError, explain_known_failure
 from photos_sync.logs import FILE_ONLY, ShownOnTerminal, stop_run_log
 from photos_sync.redact import RedactingStream
@@ -39,6 +40,7 @@ def main() -> None:
     """Console entry point: every byte printed goes through the redaction of secrets."""
     stdout, stderr = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = RedactingStream(stdout), RedactingStream(stderr)
+    interrupt.install()
     try:
         _run()
     finally:
@@ -61,8 +63,8 @@ def _run() -> None:
         click.echo(f"Error: {error.one_line()}", err=True)
         sys.exit(error.exit_code)
     except (click.Abort, KeyboardInterrupt):
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
+        click.echo(f"Interrupted ({interrupt.stopped_by()}); run it again to continue.", err=True)
+        sys.exit(interrupt.exit_code())
     except click.ClickException as error:  # usage errors: click's own message and exit 2
         error.show()
         sys.exit(error.exit_code)

@@ -34,14 +34,17 @@ def sync(options: ImportOptions, given: dict[str, Any], json_output: bool) -> No
     if json_output:
         state.print_json(outcome.to_json())
     elif outcome.summary is None:
+        assert outcome.metadata is not None and outcome.cleanup is not None
         display.import_plan(outcome.plan, out)
         display.pending_metadata(outcome.metadata, out)
         display.cleanup(outcome.cleanup, out, dry_run=True)
     else:
-        display.import_summary(outcome.summary, out)
+        display.import_summary(outcome.summary, out, again="sync")
         display.left_out(outcome.plan, out)
-        display.metadata(outcome.metadata, out)
-        display.cleanup(outcome.cleanup, out, dry_run=False)
+        if outcome.metadata is not None:
+            display.metadata(outcome.metadata, out)
+        if outcome.cleanup is not None:
+            display.cleanup(outcome.cleanup, out, dry_run=False)
     if outcome.summary is not None:
         imports.exit_for(outcome.summary)
 

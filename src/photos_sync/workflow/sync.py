@@ -27,28 +27,34 @@ from photos_sync.workflow.workspace import Workspace
 
 @dataclass(frozen=True)
 class SyncOutcome:
-    """What a sync did, or (``summary`` None) would do."""
+    """What a sync did, or (``summary`` None) would do. A sync stopped during its uploads
+    has neither ``metadata`` nor ``cleanup``: both wait for the next run."""
 
     plan: ImportPlan
-    cleanup: CleanupPlan
-    metadata: MetadataPlan
+    cleanup: CleanupPlan | None
+    metadata: MetadataPlan | None
     summary: ImportSummary | None = None
 
     def to_json(self) -> dict[str, Any]:
+        metadata = self.metadata.counts() if self.metadata is not None else None
         if self.summary is None:
+            assert self.cleanup is not None
             return {
                 "dry_run": True,
                 "import": self.plan.to_json(),
-                "metadata": self.metadata.counts(),
+                "metadata": metadata,
                 "cleanup": self.cleanup.to_json(),
             }
+        cleanup = self.cleanup
         return {
             "import": {**self.summary.to_json(), "left_out_by_selection": self.plan.left_out},
-            "metadata": self.metadata.counts(),
-            "cleanup": {
-                "archived": len(self.cleanup.archive),
-                "forgotten": len(self.cleanup.forget),
-                "in_immich": self.cleanup.in_immich,
+            "metadata": metadata,
+            "cleanup": None
+            if cleanup is None
+            else {
+                "archived": len(cleanup.archive),
+                "forgotten": len(cleanup.forget),
+                "in_immich": cleanup.in_immich,
             },
             "ok": self.summary.ok,
         }
@@ -74,6 +80,10 @@ def sync_library(work: Workspace, options: ImportOptions, given: dict[str, Any])
             return SyncOutcome(plan, cleaned, pending)
         with recorded_run(connection, "sync") as run:
             summary = run_plan(work, client, connection, plan, ready.options, ready.bridge)
+            if summary.interrupted:  # stopped: no metadata, no clean-up until the next run
+                outcome = SyncOutcome(plan, None, None, summary)
+                run.finish(outcome_of(summary), outcome.to_json())
+                return outcome
             metadata = sync_metadata(
                 library, connection, client, ready.metadata, summary.uploads_began
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from photos_sync.cli import interrupt
 from photos_sync.cli.display.lists import MAX_LISTED, more
 from photos_sync.plan.cleanup import CleanupPlan
 from photos_sync.plan.importing import ImportPlan
@@ -41,7 +42,7 @@ def left_out(plan: ImportPlan, console: Console) -> None:
         )
 
 
-def import_summary(summary: ImportSummary, console: Console) -> None:
+def import_summary(summary: ImportSummary, console: Console, again: str = "import") -> None:
     table = Table(title="Import", title_justify="left", show_header=False, box=None)
     table.add_column(style="bold")
     table.add_column(justify="right")
@@ -58,7 +59,11 @@ def import_summary(summary: ImportSummary, console: Console) -> None:
     if summary.deferred:
         console.print(f"Left for a later run by --limit: {summary.deferred:,}.")
     if summary.interrupted:
-        console.print("Interrupted: the rest is still pending; run import again to continue.")
+        console.print(
+            f"Interrupted ({interrupt.stopped_by()}): the rest is still pending; run "
+            f"`photos-sync {again}` again to continue.",
+            markup=False,
+        )
 
 
 def metadata(plan: MetadataPlan, console: Console) -> None:

@@ -1,0 +1,187 @@
+"""Stopping a run from outside (issue 30, cases 15 and 16): SIGTERM, what systemd and
+launchd send on stop or shutdown, is handled like Ctrl-C; either one stops a sync at once
+after the uploads in flight, records the run as interrupted, and says what to run next.
+Real processes against the Immich double."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from photos_sync.backup.tools import find_rclone
+from tests.support.backup import Run, setup_local
+from tests.support.immich_double import ImmichDouble
+
+PHOTOS_SYNC = str(Path(sys.executable).parent / "photos-sync")
+MEDIA_TYPES = "Test-Media-Types-15.7.2.photoslibrary"
+METADATA_AND_CLEANUP = (
+    "createAlbum",
+    "addAssetsToAlbum",
+    "upsertTags",
+    "bulkTagAssets",
+    "updateAsset",
+    "updateAssets",
+    "createStack",
+    "deleteAssets",
+    "createPerson",
+    "createFace",
+)
+
+pytestmark = pytest.mark.slow
+
+
+def _env(immich: ImmichDouble, library: Path, data: Path) -> dict[str, str]:
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("IMMICH_", "PHOTOS_"))},
+        "IMMICH_URL": immich.url,
+        "IMMICH_API_KEY": immich.add_key(["all"]),
+        "PHOTOS_LIBRARY": str(library),
+        "PHOTOS_SYNC_DATA": str(data),
+        "IMMICH_RETRY_WAIT": "0",
+    }
+
+
+def _last_run(data: Path) -> tuple[str, str | None]:
+    with closing(sqlite3.connect(data / "tracker.db")) as connection:
+        command, outcome = connection.execute(
+            "SELECT command, outcome FROM runs ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    return command, outcome
+
+
+@pytest.mark.parametrize(
+    ("sent", "code"),
+    [(signal.SIGTERM, 143), (signal.SIGINT, 130)],
+    ids=["issue30_case_15_sigterm", "issue30_case_16_ctrl_c"],
+)
+def test_a_stopped_sync_stops_at_once_and_says_so(
+    sent: signal.Signals,
+    code: int,
+    library_copy: Callable[[str], Path],
+    tmp_path: Path,
+) -> None:
+    library = library_copy(MEDIA_TYPES)
+    data = tmp_path / "data"
+    with ImmichDouble(latency=0.3) as immich:
+        process = subprocess.Popen(
+            [PHOTOS_SYNC, "sync"],
+            env=_env(immich, library, data),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while not immich.calls("uploadAsset") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert immich.calls("uploadAsset"), "the sync never began uploading"
+        process.send_signal(sent)
+        out, err = process.communicate(timeout=60)
+        after = [call.operation for call in immich.requests]
+    assert process.returncode == code, out + err
+    assert not set(after) & set(METADATA_AND_CLEANUP)  # no metadata, no cleanup after it
+    said = out + err
+    assert "Traceback" not in said
+    assert "photos-sync sync" in said and "run import again" not in said
+    assert _last_run(data) == ("sync", "interrupted")
+
+
+@pytest.mark.parametrize(
+    ("sent", "code", "said"),
+    [(signal.SIGTERM, 143, "SIGTERM"), (signal.SIGINT, 130, "Ctrl-C")],
+    ids=["issue30_case_15_sigterm", "issue30_case_16_ctrl_c"],
+)
+def test_a_run_stopped_while_sending_metadata_says_so_in_one_line(
+    sent: signal.Signals,
+    code: int,
+    said: str,
+    library_copy: Callable[[str], Path],
+    tmp_path: Path,
+) -> None:
+    library = library_copy(MEDIA_TYPES)
+    data = tmp_path / "data"
+    with ImmichDouble() as immich:
+        env = _env(immich, library, data)
+        first = subprocess.run(
+            [PHOTOS_SYNC, "import"], env=env, capture_output=True, text=True, check=False
+        )
+        assert first.returncode == 0, first.stderr
+        with closing(sqlite3.connect(library / "database" / "Photos.sqlite")) as photos, photos:
+            photos.execute("UPDATE ZASSET SET ZFAVORITE = 1 - ZFAVORITE")  # all to send again
+        immich.latency = 0.5
+        process = subprocess.Popen(
+            [PHOTOS_SYNC, "sync"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while not immich.calls("updateAssets") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert immich.calls("updateAssets"), "the sync never began sending metadata"
+        process.send_signal(sent)
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == code, out + err
+    assert "Traceback" not in out + err
+    assert [line for line in err.splitlines() if line.startswith("Interrupted")] == [
+        f"Interrupted ({said}); run it again to continue."
+    ]
+    assert _last_run(data) == ("sync", "interrupted")
+
+
+def _slow_rclone(folder: Path) -> Path:
+    """rclone behind a script whose syncs first wait: a backup long enough to stop."""
+    rclone = find_rclone()
+    assert rclone is not None
+    script = folder / "rclone"
+    # "wait" gives way to a signal where a plain "sleep" would hold the script until it ends
+    wait = "sleep 20 >/dev/null 2>&1 & wait $!"
+    script.write_text(f'#!/bin/sh\nif [ "$1" = sync ]; then {wait}; fi\nexec "{rclone}" "$@"\n')
+    script.chmod(0o755)
+    return script
+
+
+@pytest.mark.parametrize(
+    ("sent", "code", "said"),
+    [(signal.SIGTERM, 143, "SIGTERM"), (signal.SIGINT, 130, "Ctrl-C")],
+    ids=["issue30_case_15_sigterm", "issue30_case_16_ctrl_c"],
+)
+def test_a_stopped_backup_stops_its_rclones_and_says_so(
+    sent: signal.Signals,
+    code: int,
+    said: str,
+    run_cli: Run,
+    backup_env: Path,
+    tmp_path: Path,
+) -> None:
+    setup_local(run_cli, backup_env)
+    env = {**os.environ, "RCLONE_BINARY": str(_slow_rclone(tmp_path))}
+    process = subprocess.Popen(
+        [PHOTOS_SYNC, "backup", "--to", "disk"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    time.sleep(3)  # it has asked 1Password and started its syncs by now
+    started = time.monotonic()
+    process.send_signal(sent)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == code, out + err
+    assert "Traceback" not in out + err
+    assert f"Interrupted ({said}); run it again to continue." in err.splitlines(), out + err
+    assert time.monotonic() - started < 10  # not after the slow syncs ran out
+    status = run_cli("backup", "status", "--to", "disk")
+    assert "RUNNING" not in status.stdout.upper(), status.stdout
