@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import run_json
 from tests.support.backup import Run, setup_local
-from tests.support.fixtures import open_for_edit
+from tests.support.fixtures import materialize, open_for_edit
 from tests.support.immich_double import ImmichDouble
 from tests.support.immich_double.state import Asset
 from tests.support.outcomes import assert_one_clear_line, tracker_rows
@@ -239,3 +239,33 @@ def test_issue30_case_19_report_out_a_folder_writes_the_page_inside_it(
     result = run_cli("report", "--out", str(tmp_path))
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / "report.html").read_text().lower().startswith("<!doctype html>")
+
+
+WEDDING = "E9BC5C36-7CD1-40A1-A72B-8B8FAC227D51"
+TULIPS = "6191423D-8DB8-4D4C-92BE-9BBBA308AAC4"
+
+
+def test_issue30_case_01_an_immich_asset_another_photos_asset_needs_is_not_trashed(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    """Two Photos assets with the same bytes are one Immich asset: the deletion of one
+    leaves it where it is while the other is still in Photos."""
+    library = library_copy(TEST_26)
+    wedding = next((library / "originals").glob(f"*/{WEDDING}.*"))
+    tulips = materialize(library, "originals/6") / f"{TULIPS}.jpeg"
+    tulips.unlink()  # a link to the fixture's file: replaced, never written through
+    tulips.write_bytes(wedding.read_bytes())
+    configure(library)
+    assert run_json(run_cli, "sync", "--deletions", "trash")["ok"]
+    rows = tracker_rows(data_dir)
+    shared = rows[WEDDING]["immich_id"]
+    assert shared is not None and rows[TULIPS]["immich_id"] == shared
+    _edit(library, "UPDATE ZASSET SET ZTRASHEDSTATE = 1 WHERE ZUUID = ?", WEDDING)
+    after = run_json(run_cli, "sync")
+    assert not immich.state.assets[shared].trashed
+    assert after["cleanup"]["in_immich"] == {}  # nothing moved, and nothing said so
+    assert run_json(run_cli, "verify")["differences"] == []

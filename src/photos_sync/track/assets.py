@@ -542,18 +542,20 @@ def unignore_assets(connection: sqlite3.Connection, uuids: list[str]) -> list[st
 
 def removable_in_immich(connection: sqlite3.Connection, uuids: list[str]) -> dict[str, str]:
     """Photos UUID -> Immich id of those photos-sync uploaded itself and has not yet moved
-    in Immich (a deletion in Photos may follow them there; nothing else is touched)."""
-    found: dict[str, str] = {}
-    for uuid in uuids:
-        row = connection.execute(
-            "SELECT immich_id FROM imported_assets WHERE icloud_uuid = ?"
-            " AND uploaded_by_photos_sync = 1 AND removed_in_immich IS NULL"
-            " AND immich_id IS NOT NULL",
-            (uuid,),
-        ).fetchone()
-        if row is not None:
-            found[uuid] = row[0]
-    return found
+    in Immich (a deletion in Photos may follow them there; nothing else is touched). An
+    Immich asset that a Photos asset still in the library also maps to (the same bytes
+    twice in Photos are one asset in Immich) stays: it is not in the answer."""
+    gone = json.dumps(uuids)
+    rows = connection.execute(
+        "SELECT icloud_uuid, immich_id FROM imported_assets mine"
+        " WHERE icloud_uuid IN (SELECT value FROM json_each(?))"
+        " AND uploaded_by_photos_sync = 1 AND removed_in_immich IS NULL"
+        " AND immich_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM imported_assets other"
+        "  WHERE other.immich_id = mine.immich_id AND other.archived = 0"
+        "  AND other.icloud_uuid NOT IN (SELECT value FROM json_each(?)))",
+        (gone, gone),
+    )
+    return dict(rows.fetchall())
 
 
 def record_removed(connection: sqlite3.Connection, how: dict[str, str | None]) -> None:
