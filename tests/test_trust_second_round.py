@@ -269,3 +269,46 @@ def test_issue30_case_01_an_immich_asset_another_photos_asset_needs_is_not_trash
     assert not immich.state.assets[shared].trashed
     assert after["cleanup"]["in_immich"] == {}  # nothing moved, and nothing said so
     assert run_json(run_cli, "verify")["differences"] == []
+
+
+MEDIA_TYPES = "Test-Media-Types-15.7.2.photoslibrary"
+
+
+@pytest.mark.parametrize("command", ["sync", "cleanup", "reclassify"])
+def test_issue30_case_02_another_library_behind_the_data_folder_is_refused(
+    command: str,
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    first, other = library_copy(TEST_26), library_copy(MEDIA_TYPES)
+    configure(first)
+    assert run_json(run_cli, "sync", "--deletions", "trash")["ok"]
+    imported = {row["immich_id"] for row in tracker_rows(data_dir).values() if row["immich_id"]}
+    configure(other)
+    result = run_cli(command)
+    assert_one_clear_line(result, str(first), str(other))
+    assert result.exit_code == 5
+    assert not any(immich.state.assets[i].trashed for i in imported)
+    assert {row["immich_id"] for row in tracker_rows(data_dir).values() if row["immich_id"]} == (
+        imported
+    )
+
+
+def test_issue30_case_02_the_same_library_moved_or_copied_again_is_the_same(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+    tmp_path: Path,
+) -> None:
+    library = library_copy(TEST_26)
+    configure(library)
+    assert run_json(run_cli, "sync")["ok"]
+    moved = library.rename(tmp_path / "elsewhere.photoslibrary")
+    configure(moved)
+    again = run_json(run_cli, "sync")
+    assert again["ok"] and again["import"]["uploaded"] == 0

@@ -37,6 +37,12 @@ class LibraryError(PhotosSyncError):
     """The Photos library cannot be found or read."""
 
 
+class LibraryChangedError(LibraryError):
+    """The tracker belongs to another Photos library: its assets would all look deleted."""
+
+    exit_code = 5
+
+
 class TrackerError(PhotosSyncError):
     """The tracker database cannot be opened, migrated or written."""
 

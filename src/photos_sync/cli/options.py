@@ -109,5 +109,6 @@ skip_shared: Option = either(
 rebind: Option = flag(
     "--rebind",
     "Take this Immich server (or user) as the tracker's own when it is not the one it was "
-    "filled against: every asset is checked again by checksum, the rest uploaded.",
+    "filled against: every asset is checked again by checksum, the rest uploaded. Also "
+    "takes this Photos library as the tracker's, when Photos rebuilt the same library.",
 )

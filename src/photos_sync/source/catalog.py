@@ -172,6 +172,7 @@ class Catalog:
     database: Path
     model_version: int
     asset_table: str
+    store_uuid: str = ""  # Z_METADATA.Z_UUID: made with the library, kept by its copies
 
     @property
     def photos_version(self) -> str:
@@ -412,6 +413,8 @@ def open_catalog(library: Path) -> Catalog:
                     "Point --library at a *.photoslibrary folder copied whole from the Mac",
                 )
             model = _model_version(connection, database)
+            store = connection.execute("SELECT Z_UUID FROM Z_METADATA ORDER BY Z_VERSION DESC")
+            store_uuid = str((store.fetchone() or ("",))[0] or "")
     except sqlite3.Error as error:
         raise _unreadable(database, error) from None
     except PermissionError as error:
@@ -439,4 +442,4 @@ def open_catalog(library: Path) -> Catalog:
             f"Photos library database is missing its asset tables: {database}",
             "Copy the library from the Mac again",
         )
-    return Catalog(library=library, database=database, model_version=model, asset_table=asset_table)
+    return Catalog(library, database, model, asset_table, store_uuid)

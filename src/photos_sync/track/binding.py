@@ -1,4 +1,5 @@
-"""Which Immich server and user the tracker's ids belong to.
+"""Which Immich server and user the tracker's ids belong to, and which Photos library its
+rows are of.
 
 Immich ids mean something only on the server that made them. A tracker filled against one
 server and pointed at another (Immich reinstalled, another user's key) would otherwise say
@@ -95,3 +96,27 @@ def forget_server(connection: sqlite3.Connection) -> int:
         for table in tables:
             connection.execute(f"DELETE FROM {table}")
     return cursor.rowcount
+
+
+@dataclass(frozen=True)
+class LibraryBinding:
+    """A Photos library as the tracker knows it: its store's UUID (made with the library,
+    kept by every copy of it) and where it was last read."""
+
+    store_uuid: str
+    path: str
+
+
+def read_library_binding(connection: sqlite3.Connection) -> LibraryBinding | None:
+    values = dict(connection.execute("SELECT key, value FROM library_binding").fetchall())
+    if "store_uuid" not in values:
+        return None
+    return LibraryBinding(values["store_uuid"], values.get("path", ""))
+
+
+def record_library_binding(connection: sqlite3.Connection, binding: LibraryBinding) -> None:
+    with transaction(connection):
+        connection.executemany(
+            "INSERT OR REPLACE INTO library_binding (key, value) VALUES (?, ?)",
+            [("store_uuid", binding.store_uuid), ("path", binding.path)],
+        )

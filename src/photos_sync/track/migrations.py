@@ -244,6 +244,14 @@ NIGHTLY_INDEXES = Migration(
     ),
 )
 
+# The Photos library the tracker belongs to: its rows are that library's assets, and those
+# of another library would all look deleted (and follow into Immich's trash).
+LIBRARY_BINDING = Migration(
+    10,
+    "the Photos library the tracker's rows belong to (its store's UUID, where it was)",
+    ("CREATE TABLE library_binding (key TEXT PRIMARY KEY, value TEXT NOT NULL)",),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     SEED_SCHEMA,
     PHOTOS_SYNC_ADDITIONS,
@@ -254,5 +262,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     SETTLED,
     MODIFIED_AS_NUMBER,
     NIGHTLY_INDEXES,
+    LIBRARY_BINDING,
 )
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -142,7 +142,7 @@ def plan_library_import(
 ) -> tuple[ScanResult, ImportPlan]:
     """Scan what changed, then decide what to upload and what to skip."""
     library.require_originals()
-    scan = scan_library(library, connection, dry_run=options.dry_run)
+    scan = scan_library(library, connection, dry_run=options.dry_run, rebind=options.rebind)
     candidates = [candidate_from_row(row) for row in not_imported(connection)]
     if options.dry_run:  # the scan was not saved: plan from the tracker and the fresh scan
         scanned = [

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from photos_sync.bulk import bulk_work
+from photos_sync.errors import LibraryChangedError
 from photos_sync.plan.scan import AssetChange, awaiting_files, compare_scan, plan_scan
 from photos_sync.source.catalog import CatalogEntry
 from photos_sync.source.library import PhotosLibrary
@@ -21,6 +22,11 @@ from photos_sync.track.assets import (
     scan_states,
     tracked_assets,
     unarchive_assets,
+)
+from photos_sync.track.binding import (
+    LibraryBinding,
+    read_library_binding,
+    record_library_binding,
 )
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -90,6 +96,31 @@ def _back_in_library(entries: list[CatalogEntry], tracked: ScanStates) -> list[s
 
 
 @bulk_work()
+def check_library(
+    library: PhotosLibrary,
+    connection: sqlite3.Connection,
+    *,
+    rebind: bool = False,
+    dry_run: bool = False,
+) -> None:
+    """The tracker's rows are one library's assets. Read against another library, all of
+    them would look deleted from Photos (and, with --deletions, follow into Immich's trash):
+    refused, naming both. The same library moved or copied again keeps its store's UUID
+    and is the same; ``rebind`` (a library Photos rebuilt) takes this one as the tracker's.
+    A tracker that knows no library yet takes this one."""
+    current = LibraryBinding(library.catalog.store_uuid, str(library.path))
+    recorded = read_library_binding(connection)
+    if recorded is not None and not rebind and recorded.store_uuid != current.store_uuid:
+        raise LibraryChangedError(
+            f"This data folder's tracker belongs to another Photos library: it was filled "
+            f"from {recorded.path}, this is {current.path}",
+            "Point --library at that library, or give this one a data folder of its own "
+            "(--data-dir); if Photos rebuilt the same library, run `photos-sync sync --rebind`",
+        )
+    if recorded != current and not dry_run:
+        record_library_binding(connection, current)
+
+
 def scan_library(
     library: PhotosLibrary,
     connection: sqlite3.Connection,
@@ -97,8 +128,10 @@ def scan_library(
     full: bool = False,
     dry_run: bool = False,
     progress: Progress | None = None,
+    rebind: bool = False,
 ) -> ScanResult:
     """Bring the tracker's picture of the library up to date; report what differed."""
+    check_library(library, connection, rebind=rebind, dry_run=dry_run)
     entries = library.entries()
     tracked = scan_states(connection)  # the whole records only of what is read again
     plan = plan_scan(entries, tracked, full=full, recheck=_files_back(library, entries, tracked))
