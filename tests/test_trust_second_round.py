@@ -5,13 +5,16 @@ the Immich double, real copies of the fixture libraries."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import unicodedata
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from photos_sync.upload import importer
 from tests.conftest import run_json
 from tests.support.backup import Run, setup_local
 from tests.support.fixtures import materialize, open_for_edit
@@ -312,3 +315,37 @@ def test_issue30_case_02_the_same_library_moved_or_copied_again_is_the_same(
     configure(moved)
     again = run_json(run_cli, "sync")
     assert again["ok"] and again["import"]["uploaded"] == 0
+
+
+def test_issue30_case_07_an_upload_whose_answer_a_kill_lost_is_ours_not_adopted(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A run killed between an upload and its record: the re-run finds the file by
+    checksum. photos-sync sent it, so Photos' date with its zone still goes (the file's,
+    as Immich read it, is three hours off), as for any upload of its own; and a deletion
+    in Photos may follow it."""
+    immich.state.file_dates = {
+        "wedding.jpg": ("2019-04-15T21:40:24.86+00:00", "2019-04-15T14:40:24.860Z"),
+    }
+    configure(library_copy(TEST_26))
+    real = importer.record_imported  # type: ignore[attr-defined]
+
+    def killed(connection: sqlite3.Connection, uuid: str, **fields: Any) -> None:
+        if uuid == WEDDING:
+            raise KeyboardInterrupt  # the kill, after the upload, before the record
+        real(connection, uuid, **fields)
+
+    monkeypatch.setattr(importer, "record_imported", killed)
+    assert run_cli("import", "--concurrency", "1").exit_code == 130
+    assert tracker_rows(data_dir)[WEDDING]["sent_sha1"], "written before the upload"
+    monkeypatch.setattr(importer, "record_imported", real)
+    assert run_json(run_cli, "sync")["ok"]
+    row = tracker_rows(data_dir)[WEDDING]
+    wedding = immich.state.assets[row["immich_id"]]
+    assert wedding.date_time_original == "2019-04-15T14:40:24.086000-04:00"  # Photos' own
+    assert row["uploaded_by_photos_sync"] == 1

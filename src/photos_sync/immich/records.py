@@ -36,6 +36,7 @@ class Existing:
 
     asset_id: str | None
     trashed: bool = False
+    sent_by_us: bool = False  # the tracker says photos-sync began to upload these bytes
 
 
 @dataclass(frozen=True)

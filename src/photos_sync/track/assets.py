@@ -364,6 +364,26 @@ def imported_uuids(connection: sqlite3.Connection) -> set[str]:
     return {row[0] for row in rows}
 
 
+def record_sending(connection: sqlite3.Connection, sent: dict[str, str]) -> None:
+    """Photos UUID -> the SHA-1 of the original about to be uploaded, kept before it goes
+    (one transaction for a chunk of uploads)."""
+    with transaction(connection):
+        connection.executemany(
+            "UPDATE imported_assets SET sent_sha1 = ? WHERE icloud_uuid = ?",
+            [(sha1, uuid) for uuid, sha1 in sent.items()],
+        )
+
+
+def sent_before(connection: sqlite3.Connection, uuids: list[str]) -> dict[str, str]:
+    """Photos UUID -> the SHA-1 photos-sync once began to upload for it, where it did."""
+    rows = connection.execute(
+        "SELECT icloud_uuid, sent_sha1 FROM imported_assets"
+        " WHERE icloud_uuid IN (SELECT value FROM json_each(?)) AND sent_sha1 IS NOT NULL",
+        (json.dumps(uuids),),
+    )
+    return dict(rows.fetchall())
+
+
 def record_imported(
     connection: sqlite3.Connection,
     uuid: str,

@@ -252,6 +252,16 @@ LIBRARY_BINDING = Migration(
     ("CREATE TABLE library_binding (key TEXT PRIMARY KEY, value TEXT NOT NULL)",),
 )
 
+# The SHA-1 of the file photos-sync began to send, written before the upload: a run killed
+# between an upload and its record leaves the asset on the server, and the next run, finding
+# those bytes by checksum, knows the upload was its own (Photos' dates and zones then still
+# go to it, and a deletion may follow it), not a photo the phone app put there.
+SENDING = Migration(
+    11,
+    "the SHA-1 of the file photos-sync began to upload, so a lost answer is known as ours",
+    ("ALTER TABLE imported_assets ADD COLUMN sent_sha1 TEXT",),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     SEED_SCHEMA,
     PHOTOS_SYNC_ADDITIONS,
@@ -263,5 +273,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     MODIFIED_AS_NUMBER,
     NIGHTLY_INDEXES,
     LIBRARY_BINDING,
+    SENDING,
 )
 LATEST_VERSION = MIGRATIONS[-1].version

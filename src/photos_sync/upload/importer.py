@@ -19,7 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,13 @@ from photos_sync.plan.importing import (
 )
 from photos_sync.source.bridge import PhotosBridge
 from photos_sync.source.records import Availability, Resource
-from photos_sync.track.assets import AssetStatus, record_imported, record_problem
+from photos_sync.track.assets import (
+    AssetStatus,
+    record_imported,
+    record_problem,
+    record_sending,
+    sent_before,
+)
 from photos_sync.upload.checksum import sha1_of
 from photos_sync.upload.downloads import Downloader
 from photos_sync.upload.sidecars import export_sidecars
@@ -63,6 +69,7 @@ class AssetResult:
     reason: str | None = None  # why skipped/failed; a note when imported
     immich_id: str | None = None
     already_there: bool = False
+    ours: bool = False  # found by checksum, but photos-sync had sent it (an answer lost)
     motion_video_id: str | None = None
     sha1: str | None = None
     size: int = 0
@@ -240,10 +247,10 @@ class Importer:
                 note=result.reason,
                 # What the upload itself told Immich; a duplicate kept the server's own.
                 applied=None
-                if result.already_there
+                if result.already_there and not result.ours
                 else {"favorite": result.task.favorite, "hidden": bool(result.task.visibility)},
                 companions=result.companions,
-                uploaded=not result.already_there,
+                uploaded=not result.already_there or result.ours,
             )
             how = "found on the server by checksum" if result.already_there else "uploaded"
             log.info(
@@ -291,6 +298,27 @@ class Importer:
         log.debug("checked %d files by checksum: %d already on the server", len(pairs), len(found))
         return found
 
+    def _own_uploads(
+        self,
+        tasks: Sequence[ImportTask],
+        hashes: dict[str, Hashed | OSError],
+        existing: dict[str, Existing],
+    ) -> dict[str, Existing]:
+        """Write down, before they go, the originals about to be uploaded; and mark the
+        ones found on the server that an earlier run had begun to send (its answer lost to
+        a kill), so that they are taken as photos-sync's own uploads, not adopted."""
+        sha1s = {t.uuid: h.sha1 for t in tasks if isinstance(h := hashes.get(t.uuid), Hashed)}
+        there = {uuid for uuid, found in existing.items() if found.asset_id}
+        sent = sent_before(self.connection, [uuid for uuid in sha1s if uuid in there])
+        marked = dict(existing)
+        for uuid, sha1 in sent.items():
+            if sha1s.get(uuid) == sha1:
+                marked[uuid] = replace(existing[uuid], sent_by_us=True)
+        going = {uuid: sha1 for uuid, sha1 in sha1s.items() if uuid not in there}
+        if going:
+            record_sending(self.connection, going)
+        return marked
+
     # -- uploading -----------------------------------------------------------------------
 
     def _fetch_and_hash(
@@ -329,7 +357,7 @@ class Importer:
             following = index + 1 < len(chunks)
             upcoming = hasher.submit(self._fetch_and_hash, chunks[index + 1]) if following else None
             yield from done
-            existing = self._check(hashes)
+            existing = self._own_uploads(ready, hashes, self._check(hashes))
             for task in ready:
                 yield task, hashes, existing
 
@@ -429,8 +457,9 @@ class Importer:
         assert task.original.path is not None
         video_id, sent, note = self._motion_video(task, hashes, existing)
         found = existing.get(task.uuid)
+        ours = False
         if found is not None and found.asset_id:
-            still_id, already_there = found.asset_id, True
+            still_id, already_there, ours = found.asset_id, True, found.sent_by_us
         else:
             uploaded = self.client.upload(
                 task.original.path,
@@ -457,6 +486,7 @@ class Importer:
             reason=note,
             immich_id=still_id,
             already_there=already_there,
+            ours=ours,
             motion_video_id=video_id,
             sha1=hashed.sha1,
             size=hashed.size,
