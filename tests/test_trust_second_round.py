@@ -349,3 +349,32 @@ def test_issue30_case_07_an_upload_whose_answer_a_kill_lost_is_ours_not_adopted(
     wedding = immich.state.assets[row["immich_id"]]
     assert wedding.date_time_original == "2019-04-15T14:40:24.086000-04:00"  # Photos' own
     assert row["uploaded_by_photos_sync"] == 1
+
+
+IMG_4547 = "3DD2C897-F19E-4CA6-8C22-B027D5A71907"  # Photos shows it at +09:30 (Adelaide)
+
+
+def test_issue30_case_11_a_place_moved_in_photos_keeps_photos_time(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    """Immich takes the zone of a new place for the date it shows: whenever a place is
+    sent, Photos' date goes with it, with its offset."""
+    library = library_copy(TEST_26)
+    configure(library)
+    assert run_json(run_cli, "sync")["ok"]
+    before = _server_asset(immich, data_dir, IMG_4547).date_time_original
+    assert before is not None and before.endswith("+09:30")
+    _edit(
+        library,
+        "UPDATE ZASSET SET ZLATITUDE = 41.0, ZLONGITUDE = -86.0,"
+        " ZMODIFICATIONDATE = ZMODIFICATIONDATE + 60 WHERE ZUUID = ?",
+        IMG_4547,
+    )
+    assert run_json(run_cli, "sync")["ok"]
+    moved = _server_asset(immich, data_dir, IMG_4547)
+    assert (moved.latitude, moved.longitude) == (41.0, -86.0)
+    assert moved.date_time_original == before

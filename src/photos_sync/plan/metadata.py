@@ -154,11 +154,18 @@ class MetadataPlan:
         """Leave out the date of a new upload when Immich read the same from its file: the
         same moment shown at the same wall time (an iPhone photo's offset, or a place's
         zone giving the same). Immich then shows what Photos shows without a request, a
-        sidecar rewrite and a read-back per asset. The date counts as sent."""
+        sidecar rewrite and a read-back per asset. The date counts as sent. With a place,
+        it goes all the same: Immich would show the date in the place's zone."""
         kept = []
         for uuid, immich_id, changes in self.updates:
             reading = read.get(immich_id)
-            if reading and "dateTimeOriginal" in changes and same_date(changes, reading):
+            moved = "latitude" in changes
+            if (
+                reading
+                and "dateTimeOriginal" in changes
+                and not moved
+                and same_date(changes, reading)
+            ):
                 changes = {k: v for k, v in changes.items() if k != "dateTimeOriginal"}
             if changes:
                 kept.append((uuid, immich_id, changes))
@@ -245,9 +252,12 @@ def _field_changes(
     desired = asset.desired
     if "description" in desired and applied.get("description", "") != desired["description"]:
         fields["description"] = applied["description"] = str(desired["description"])
-    if desired.get("date") and applied.get("date") != desired["date"]:
+    moved = bool(desired.get("location")) and applied.get("location") != desired["location"]
+    if desired.get("date") and (moved or applied.get("date") != desired["date"]):
+        # Immich shows a date in the zone of the asset's place: with a new place, Photos'
+        # date (and its offset) goes again, or the place would shift the time shown.
         fields["dateTimeOriginal"] = applied["date"] = desired["date"]
-    if desired.get("location") and applied.get("location") != desired["location"]:
+    if moved:
         fields["latitude"], fields["longitude"] = desired["location"]
         applied["location"] = desired["location"]
     if entry is not None and applied.get("hidden", False) != entry.hidden:

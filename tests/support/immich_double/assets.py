@@ -11,7 +11,7 @@ import base64
 import binascii
 import json
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.support.immich_double.state import ApiKey, Asset, ServerState, asset_type, now_iso
@@ -195,6 +195,15 @@ def get_asset(state: ServerState, asset_id: str, key: ApiKey) -> Reply:
 SIDECAR_FIELDS = frozenset({"description", "dateTimeOriginal", "latitude", "longitude"})
 
 
+def _zone_from_place(asset: Asset) -> None:
+    """A place changed without a date: real Immich 3.1.0 shows the date in the zone of the
+    new place (IMG_4547 moved to 41,-86 showed 03:48 Indianapolis where Photos shows 17:18
+    at +09:30, issue 30). The double keeps the moment and drops the offset it had."""
+    if asset.date_time_original:
+        moment = datetime.fromisoformat(asset.date_time_original.replace("Z", "+00:00"))
+        asset.date_time_original = moment.astimezone(UTC).isoformat()
+
+
 def update_asset(state: ServerState, asset_id: str, body: dict[str, Any], key: ApiKey) -> Reply:
     with state.lock:
         found = _owned(state, key, asset_id, "asset.update")
@@ -221,6 +230,8 @@ def update_asset(state: ServerState, asset_id: str, body: dict[str, Any], key: A
         ):
             if field in body:
                 setattr(found, attribute, body[field])
+        if {"latitude", "longitude"} & body.keys() and "dateTimeOriginal" not in body:
+            _zone_from_place(found)
         found.updated_at = now_iso()
         if SIDECAR_FIELDS & body.keys():
             state.sidecars.rewrite(found)
