@@ -213,9 +213,11 @@ def test_tracker_from_a_newer_photos_sync_is_refused(tmp_path: Path) -> None:
 def test_corrupt_tracker_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "tracker.db"
     path.write_bytes(b"garbage" * 1000)
-    with pytest.raises(TrackerError, match="Tracker database is unreadable") as raised:
+    with pytest.raises(TrackerError, match="The tracker database is damaged") as raised:
         open_tracker(path)
-    assert "Move it aside" in raised.value.one_line()
+    # the snapshot the last backup made first; moving it aside (a new tracker) last
+    assert "tracker-snapshot.db" in raised.value.one_line()
+    assert "move it aside" in raised.value.one_line()
 
 
 def test_read_only_open_of_an_absent_tracker_is_none(tmp_path: Path) -> None:

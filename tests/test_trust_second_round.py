@@ -378,3 +378,47 @@ def test_issue30_case_11_a_place_moved_in_photos_keeps_photos_time(
     moved = _server_asset(immich, data_dir, IMG_4547)
     assert (moved.latitude, moved.longitude) == (41.0, -86.0)
     assert moved.date_time_original == before
+
+
+@pytest.fixture
+def synced(
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> Path:
+    """A data folder after a first sync of Test-26.1; its tracker."""
+    configure(shared_libraries[TEST_26])
+    assert run_json(run_cli, "sync")["ok"]
+    return data_dir / "tracker.db"
+
+
+def test_issue30_case_18_a_tracker_with_a_damaged_page_is_one_clear_line(
+    run_cli: Run, synced: Path, immich: ImmichDouble
+) -> None:
+    with synced.open("r+b") as tracker:  # a page in the middle of the tables, overwritten
+        tracker.seek(8 * 4096)
+        tracker.write(b"\xde\xad" * 2048)
+    uploads = immich.calls("uploadAsset")
+    result = run_cli("sync")
+    assert_one_clear_line(result, "damaged", str(synced), "tracker-snapshot.db")
+    assert "Unexpected error" not in result.stderr
+    assert immich.calls("uploadAsset") == uploads
+    looked = run_cli("status")  # it reads less: it may not meet the damaged page
+    assert "Unexpected error" not in looked.stderr and "Traceback" not in looked.stderr
+    if looked.exit_code:
+        assert_one_clear_line(looked, "damaged", str(synced))
+
+
+def test_issue30_case_18_an_empty_tracker_is_refused_not_started_over(
+    run_cli: Run, synced: Path, immich: ImmichDouble
+) -> None:
+    synced.write_bytes(b"")
+    uploads, checks = immich.calls("uploadAsset"), immich.calls("checkBulkUpload")
+    for command in ("sync", "status"):
+        result = run_cli(command)
+        assert_one_clear_line(result, "empty (0 bytes)", str(synced))
+        assert "reclassify" not in result.stderr
+    assert (immich.calls("uploadAsset"), immich.calls("checkBulkUpload")) == (uploads, checks)
+    assert synced.stat().st_size == 0  # left as it was, for the user to look at

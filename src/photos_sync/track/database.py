@@ -43,11 +43,55 @@ def _unreadable(path: Path, error: sqlite3.Error) -> TrackerError:
             "Free some space (or point PHOTOS_SYNC_DATA elsewhere) and run again; nothing "
             "half-written was kept",
         )
-    return TrackerError(
-        f"Tracker database is unreadable ({error}): {path}",
-        "Move it aside and run the command again; a new tracker is made, and files already "
-        "in Immich are found again by checksum, not uploaded twice",
-    )
+    if _damaged(error):
+        return TrackerError(f"The tracker database is damaged ({error}): {path}", _REPLACE)
+    return TrackerError(f"Tracker database is unreadable ({error}): {path}", _REPLACE)
+
+
+# What to do with a tracker that cannot be used: the snapshot each backup leaves first.
+_REPLACE = (
+    "Put back the copy the last backup made (tracker-snapshot.db in the data folder, or "
+    "`photos-sync restore --path data`) in its place; without one, move it aside and run "
+    "again: a new tracker finds the files already in Immich by checksum"
+)
+
+
+def _damaged(error: sqlite3.Error) -> bool:
+    name = getattr(error, "sqlite_errorname", "") or ""
+    return name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in str(error)
+
+
+def _refuse_empty(path: Path) -> None:
+    """A tracker of 0 bytes was cut short (a full disk, a copy interrupted): SQLite would
+    take it for a new, empty one and the next run would start over, adopting everything."""
+    try:
+        empty = path.stat().st_size == 0
+    except OSError:
+        return
+    if empty:
+        raise TrackerError(f"The tracker database is empty (0 bytes): {path}", _REPLACE)
+
+
+@contextmanager
+def damage_named(path: Path) -> Iterator[None]:
+    """Damage SQLite finds while a tracker is in use is said once, naming the tracker."""
+    try:
+        yield
+    except sqlite3.DatabaseError as error:
+        if _damaged(error):
+            raise _unreadable(path, error) from None
+        raise
+
+
+@contextmanager
+def reading(path: Path) -> Iterator[sqlite3.Connection | None]:
+    """The tracker opened read-only (None while there is none yet), closed after use."""
+    connection = open_tracker_read_only(path)
+    if connection is None:
+        yield None
+        return
+    with closing(connection), damage_named(path):
+        yield connection
 
 
 def _configure(connection: sqlite3.Connection) -> None:
@@ -188,6 +232,7 @@ def open_tracker(path: Path) -> sqlite3.Connection:
 
     The caller holds the data folder's lock (:mod:`photos_sync.track.lock`).
     """
+    _refuse_empty(path)
     try:
         _create_private(path)
         connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -218,6 +263,7 @@ def open_tracker_read_only(path: Path) -> sqlite3.Connection | None:
     """Open the tracker to read while another photos-sync may be writing; None if absent."""
     if not path.exists():
         return None
+    _refuse_empty(path)
     try:
         connection = sqlite3.connect(
             f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None
@@ -250,6 +296,7 @@ def describe_tracker(path: Path) -> str:
     """What ``doctor`` says of the tracker; :class:`TrackerError` when it cannot be used."""
     if not path.exists():
         return f"none yet at {path} (the first import makes it)"
+    _refuse_empty(path)
     try:
         with closing(
             sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)

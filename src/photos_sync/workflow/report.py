@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +19,7 @@ from photos_sync.source.thumbnails import thumbnail
 from photos_sync.track.assets import TrackedAsset, immich_ids, tracked_assets
 from photos_sync.track.backup_jobs import Job, destination, jobs, stale_jobs
 from photos_sync.track.backups import backup_summaries
-from photos_sync.track.database import open_tracker_read_only
+from photos_sync.track.database import reading
 from photos_sync.track.metadata import album_ids, album_members
 from photos_sync.track.runs import RunRecord, recent_runs
 from photos_sync.workflow.status import StatusReport, library_status
@@ -186,9 +185,8 @@ def build_report(work: Workspace) -> ReportData:
     mapped: dict[str, tuple[str, str]] = {}
     members: dict[str, set[str]] = {}
     backups: list[BackupFolder] = []
-    connection = open_tracker_read_only(work.settings.tracker_path)
-    if connection is not None:
-        with closing(connection):
+    with reading(work.settings.tracker_path) as connection:
+        if connection is not None:
             tracked = tracked_assets(connection)
             ids = immich_ids(connection)
             runs = recent_runs(connection, RUNS)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -13,7 +12,7 @@ from photos_sync.plan.problems import is_problem
 from photos_sync.source import bridge as bridges
 from photos_sync.source.bridge import NEEDS_MACOS
 from photos_sync.track.assets import AssetStatus, TrackedAsset, tracked_assets
-from photos_sync.track.database import open_tracker_read_only
+from photos_sync.track.database import reading
 from photos_sync.workflow.workspace import Workspace
 
 EXPORT_VERSION = 1
@@ -72,11 +71,8 @@ def export_document(assets: Iterable[TrackedAsset], library: str) -> dict[str, A
 
 def problem_assets(work: Workspace, *, failed_only: bool, skipped_only: bool) -> list[TrackedAsset]:
     """The failed and skipped assets the tracker holds (read-only: may run beside a run)."""
-    connection = open_tracker_read_only(work.settings.tracker_path)
-    if connection is None:
-        return []
-    with closing(connection):
-        tracked = list(tracked_assets(connection).values())
+    with reading(work.settings.tracker_path) as connection:
+        tracked = [] if connection is None else list(tracked_assets(connection).values())
     return problems(tracked, failed_only=failed_only, skipped_only=skipped_only)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from contextlib import closing
 from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from typing import Any
@@ -30,7 +29,7 @@ from photos_sync.track.assets import (
 )
 from photos_sync.track.backups import BackupSummary, backup_summaries
 from photos_sync.track.choices import stored_choices
-from photos_sync.track.database import open_tracker_read_only
+from photos_sync.track.database import reading
 from photos_sync.track.runs import RunRecord, last_run
 from photos_sync.workflow.metadata import plan_metadata
 from photos_sync.workflow.workspace import Workspace
@@ -170,9 +169,8 @@ def library_status(
     pending: dict[str, int] = {}
     choices = Choices()
     selection = Selection()
-    connection = open_tracker_read_only(work.settings.tracker_path)
-    if connection is not None:
-        with closing(connection):
+    with reading(work.settings.tracker_path) as connection:
+        if connection is not None:
             if tracked is None:  # the caller may have read it already
                 found = tracked_assets(connection)
             run = last_run(connection)

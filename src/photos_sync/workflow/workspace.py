@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from photos_sync.config import Settings
 from photos_sync.errors import ConfigError
 from photos_sync.source.library import PhotosLibrary, resolve_library_path
-from photos_sync.track.database import make_private, open_tracker
+from photos_sync.track.database import damage_named, make_private, open_tracker
 from photos_sync.track.lock import LOCK_NAME, DataDirLock
 from photos_sync.workflow.feedback import Feedback
 
@@ -61,6 +61,7 @@ class Workspace:
         with DataDirLock(self.settings.data_dir, command, name=lock):
             connection = open_tracker(self.settings.tracker_path)
             try:
-                yield connection
+                with damage_named(self.settings.tracker_path):
+                    yield connection
             finally:
                 connection.close()
