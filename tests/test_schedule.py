@@ -19,6 +19,7 @@ import pytest
 from photos_sync.schedule.managers import Launchd
 from photos_sync.schedule.units import Job, launchd_plist, systemd_service, systemd_timer
 from tests.conftest import CliResult, run_json
+from tests.support.backup import setup_local
 from tests.support.immich_double import ImmichDouble
 from tests.support.outcomes import assert_one_clear_line
 
@@ -186,3 +187,43 @@ def test_launchd_install_replaces_and_kickstart_runs_the_job(
     assert launchd.remove() and launchd.installed() is None
     verbs = [c[1] for c in _calls(services) if c[0] == "launchctl"]
     assert verbs[:4] == ["bootout", "bootstrap", "bootout", "bootstrap"]
+
+
+def test_issue30_case_22_a_path_with_a_line_break_is_not_installed(
+    run_cli: Run,
+    services: Path,
+    settings_in_files: str,
+    library_copy: Callable[[str], Path],
+    tmp_path: Path,
+) -> None:
+    """A scheduler's job is one line per command: a path holding a line break would put a
+    raw one into ExecStart= (or the plist) and install a job that cannot run."""
+    odd = tmp_path / "two\nlines"
+    odd.mkdir()
+    library = library_copy("Test-Media-Types-15.7.2.photoslibrary").rename(odd / "P.photoslibrary")
+    refused = run_cli("--library", str(library), "schedule", "install", "--no-backup")
+    assert_one_clear_line(refused, "line break")
+    assert _calls(services) == []
+    assert not (tmp_path / "home/.config/systemd").exists()
+
+
+def test_issue30_case_22_a_backup_with_nothing_to_back_up_is_not_installed(
+    run_cli: Run,
+    services: Path,
+    settings_in_files: str,
+    backup_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    setup_local(run_cli, backup_env)
+    monkeypatch.delenv("BACKUP_IMMICH_PATH")  # set nowhere the job would find it
+    refused = run_cli("schedule", "install", "--backup-to", "disk")
+    assert_one_clear_line(refused, "BACKUP_IMMICH_PATH")
+    assert _calls(services) == []
+
+
+def test_issue30_case_22_a_job_without_backup_does_not_say_it_backs_up(tmp_path: Path) -> None:
+    command = ("photos-sync", "schedule", "job")
+    alone = Job(time(3, 30), (*command, "--no-backup"), tmp_path, tmp_path / "job.log")
+    both = Job(time(3, 30), (*command, "--backup-to", "b2"), tmp_path, tmp_path / "job.log")
+    assert "back it up" not in systemd_service(alone)
+    assert "back it up" in systemd_service(both)

@@ -66,9 +66,10 @@ def _path_value(path: Path) -> str:
 
 
 def systemd_service(job: Job) -> str:
+    then = "" if "--no-backup" in job.command else ", then back it up"
     return (
         "[Unit]\n"
-        "Description=photos-sync: mirror Apple Photos into Immich, then back it up\n"
+        f"Description=photos-sync: mirror Apple Photos into Immich{then}\n"
         "After=network-online.target\n"
         "\n"
         "[Service]\n"

@@ -62,7 +62,22 @@ def install(
             f"No backup destination named '{backup_to}': the nightly backup would fail",
             f"Run `photos-sync backup setup --to {backup_to}` first, or install with --no-backup",
         )
+    if backup_to and settings.backup_immich_path is None:
+        raise ConfigError(
+            "BACKUP_IMMICH_PATH is set nowhere: the nightly backup would have nothing to back "
+            "up and fail every night",
+            f"Put Immich's data folder (its UPLOAD_LOCATION) in "
+            f"{settings.photos_sync_data / '.env'} as BACKUP_IMMICH_PATH, or install with "
+            "--no-backup",
+        )
     job = nightly_job(settings, at, backup_to, working_dir)
+    broken = [word for word in job.command if any(c in word for c in "\n\r\0")]
+    if broken:
+        raise ConfigError(
+            f"A path the nightly job needs holds a line break: {broken[0]!r}; a scheduler "
+            "runs a job from one line, so this one could never start",
+            "Rename the folder (or move the library) to a path without one, and install again",
+        )
     job.log_file.parent.mkdir(parents=True, exist_ok=True)
     return job, scheduler.install(job)
 
