@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -422,3 +423,31 @@ def test_issue30_case_18_an_empty_tracker_is_refused_not_started_over(
         assert "reclassify" not in result.stderr
     assert (immich.calls("uploadAsset"), immich.calls("checkBulkUpload")) == (uploads, checks)
     assert synced.stat().st_size == 0  # left as it was, for the user to look at
+
+
+@pytest.fixture
+def read_only(data_dir: Path) -> Iterator[Path]:
+    """The data folder on a read-only mount (a bind mount: root, who runs the tests, writes
+    anywhere a plain chmod forbids); skipped where this machine cannot mount."""
+    made = subprocess.run(["mount", "--bind", str(data_dir), str(data_dir)], check=False)
+    if made.returncode != 0:
+        pytest.skip("cannot bind-mount here (needs root and mount)")
+    try:
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(data_dir)], check=True)
+        yield data_dir
+    finally:  # lazily: a handle this process still holds must not keep the mount
+        subprocess.run(["umount", "--lazy", str(data_dir)], check=True)
+
+
+def test_issue30_case_17_a_read_only_data_folder_is_read_and_said(
+    run_cli: Run, synced: Path, read_only: Path, tmp_path: Path
+) -> None:
+    for looking in (("status",), ("review",), ("doctor",), ("report", "--out", str(tmp_path))):
+        result = run_cli(*looking)
+        said = result.stdout + result.stderr
+        assert "Traceback" not in said and "Unexpected error" not in said, looking
+        assert "move it aside" not in said and "unreadable" not in said, looking
+    assert run_json(run_cli, "status")["tracker"]
+    for writing in ("sync", "reclassify"):
+        result = run_cli(writing)
+        assert_one_clear_line(result, "read-only", str(read_only))

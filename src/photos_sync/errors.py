@@ -120,7 +120,19 @@ def _locked(error: BaseException) -> str | None:
     return None
 
 
+def _read_only(error: BaseException) -> str | None:
+    """One line for a write refused by a read-only disk (the data folder's, usually)."""
+    if isinstance(error, OSError) and error.errno == errno.EROFS:
+        where = f" ({error.filename})" if error.filename else ""
+        return (
+            f"The data folder is on a read-only disk{where}: photos-sync keeps its tracker "
+            "and logs there. Mount it for writing, or point PHOTOS_SYNC_DATA (--data-dir) "
+            "at a folder that can be written; status, review and report still read it"
+        )
+    return None
+
+
 def explain_known_failure(error: BaseException) -> str | None:
-    """One line for a failure that is not a bug (a full disk, a tracker locked by another
-    program), whoever noticed it; None for anything else."""
-    return _disk_full(error) or _locked(error)
+    """One line for a failure that is not a bug (a full disk, a read-only disk, a tracker
+    locked by another program), whoever noticed it; None for anything else."""
+    return _disk_full(error) or _read_only(error) or _locked(error)

@@ -227,6 +227,14 @@ def _create_private(path: Path) -> None:
     os.chmod(path, 0o600)
 
 
+def _read_only_uri(path: Path) -> str:
+    """How to open the tracker only to read it. In a folder nobody can write (a read-only
+    disk), SQLite cannot make the files a WAL database is read through: it is then opened
+    as immutable, which needs none (nothing can change it there)."""
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    return uri if os.access(path.parent, os.W_OK) else uri + "&immutable=1"
+
+
 def open_tracker(path: Path) -> sqlite3.Connection:
     """Open (creating and migrating as needed) the tracker for reading and writing.
 
@@ -265,9 +273,7 @@ def open_tracker_read_only(path: Path) -> sqlite3.Connection | None:
         return None
     _refuse_empty(path)
     try:
-        connection = sqlite3.connect(
-            f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None
-        )
+        connection = sqlite3.connect(_read_only_uri(path), uri=True, isolation_level=None)
         _configure(connection)
         version = schema_version(connection)
     except sqlite3.Error as error:
@@ -299,7 +305,7 @@ def describe_tracker(path: Path) -> str:
     _refuse_empty(path)
     try:
         with closing(
-            sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+            sqlite3.connect(_read_only_uri(path), uri=True, isolation_level=None)
         ) as connection:
             version = schema_version(connection)
             connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
