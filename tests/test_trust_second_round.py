@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
+import time
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import closing
@@ -451,3 +452,28 @@ def test_issue30_case_17_a_read_only_data_folder_is_read_and_said(
     for writing in ("sync", "reclassify"):
         result = run_cli(writing)
         assert_one_clear_line(result, "read-only", str(read_only))
+
+
+def test_issue30_case_10_hidden_as_locked_stops_nothing_and_verify_knows_it(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    """An API key cannot touch an asset in Immich's locked folder (PUT answers 400): the
+    asset goes there with its upload, nothing is sent to it after, the rest of the library
+    gets all its metadata, and verify counts it as where it should be."""
+    library = library_copy(TEST_26)
+    _edit(library, "UPDATE ZASSET SET ZHIDDEN = 1 WHERE ZUUID = ?", PUMPKINS2)
+    configure(library)
+    started = time.monotonic()
+    first = run_json(run_cli, "sync", "--hidden-as", "locked")
+    assert first["ok"], first
+    assert time.monotonic() - started < 30  # no wait for what Immich never shows the key
+    locked = _server_asset(immich, data_dir, PUMPKINS2)
+    assert locked.visibility == "locked"
+    pumpkins = [a for a in immich.state.albums.values() if a.name == "Pumpkin Farm"]
+    assert len(pumpkins) == 1 and len(pumpkins[0].assets) >= 2  # the others got theirs
+    assert run_json(run_cli, "sync")["ok"]
+    assert run_json(run_cli, "verify")["differences"] == []

@@ -480,6 +480,22 @@ def album_differences(albums: list[PhotosAlbum], members_done: Mapping[str, set[
     return differ
 
 
+def _locked(asset: ImportedAsset, entry: CatalogEntry | None, options: MetadataOptions) -> bool:
+    """Hidden in Photos with --hidden-as locked: the asset is (or goes) in Immich's locked
+    folder, where an API key can neither read nor change it (Immich answers 400)."""
+    return options.hidden_visibility == "locked" and entry is not None and entry.hidden
+
+
+def _lock(asset: ImportedAsset, plan: MetadataPlan) -> None:
+    """A locked asset gets one change, the move into the locked folder when its upload did
+    not put it there, and nothing after: no tags, fields, favorite, album, stack or face."""
+    applied = dict(asset.applied or {})
+    if not applied.get("hidden"):
+        plan.updates.append((asset.uuid, asset.immich_id, {"visibility": "locked"}))
+        applied["hidden"] = True
+        plan.applied[asset.uuid] = applied
+
+
 def metadata_changes(
     rows: MetadataRows,
     ids: Mapping[str, str],
@@ -497,12 +513,17 @@ def metadata_changes(
     those of :func:`album_differences`. ``adopted``: what the server shows of assets never
     sent anything (by Immich id)."""
     plan = MetadataPlan()
-    assets = rows.assets
-    for asset in assets:
+    locked = {a.uuid for a in rows.assets if _locked(a, entries.get(a.uuid), options)}
+    assets = [asset for asset in rows.assets if asset.uuid not in locked]
+    for asset in rows.assets:
         if asset.settled:
+            continue
+        if asset.uuid in locked:
+            _lock(asset, plan)
             continue
         server = (adopted or {}).get(asset.immich_id) if asset.applied is None else None
         _asset_changes(asset, entries.get(asset.uuid), plan, options, server)
+    ids = {uuid: immich_id for uuid, immich_id in ids.items() if uuid not in locked}
     _album_changes(albums, ids, known_albums, members_done, options.album_prefix, plan)
     _stack_changes(assets, entries, stacks_done, plan)
     _companion_stacks(assets, stacks_done, options, plan)

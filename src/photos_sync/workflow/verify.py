@@ -12,7 +12,8 @@ from typing import Any
 from photos_sync.errors import ImmichAuthError, ImmichRejected, PhotosSyncError
 from photos_sync.immich import permissions
 from photos_sync.immich.client import ImmichClient
-from photos_sync.plan.importing import candidate_from_row
+from photos_sync.plan.choices import Choices
+from photos_sync.plan.importing import HiddenAs, candidate_from_row
 from photos_sync.plan.metadata import marked_albums
 from photos_sync.plan.verify import (
     FIXABLE,
@@ -29,6 +30,7 @@ from photos_sync.plan.verify import (
 from photos_sync.source.library import PhotosLibrary
 from photos_sync.source.records import Availability, ResourceKind
 from photos_sync.track.assets import AssetRow, imported, reset_to_pending
+from photos_sync.track.choices import stored_choices
 from photos_sync.track.metadata import album_ids, record_stack, stacks, tag_ids
 from photos_sync.upload.checksum import sha1_of
 from photos_sync.upload.metadata import tag_sets
@@ -106,8 +108,11 @@ def check(
     connection: sqlite3.Connection,
     deep: bool,
 ) -> tuple[list[Finding], int]:
-    """The differences, and how many imported assets were checked."""
-    rows = imported(connection)
+    """The differences, and how many imported assets were checked. Those in Immich's
+    locked folder (hidden, with --hidden-as locked) are left out: an API key can neither
+    see nor change them there, so the server cannot show they are fine, or not."""
+    locked = Choices.from_stored(stored_choices(connection)).hidden_as is HiddenAs.LOCKED
+    rows = [row for row in imported(connection) if not (locked and row.hidden)]
     server = {asset.id: asset for asset in client.all_assets()}
     assets = _imported(rows)
     findings = compare(assets, server, _library_sha1(work, rows) if deep else None)
