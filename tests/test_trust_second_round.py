@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from photos_sync.immich.client import ImmichClient
 from photos_sync.upload import importer
 from tests.conftest import run_json
 from tests.support.backup import Run, setup_local
@@ -477,3 +478,37 @@ def test_issue30_case_10_hidden_as_locked_stops_nothing_and_verify_knows_it(
     assert len(pumpkins) == 1 and len(pumpkins[0].assets) >= 2  # the others got theirs
     assert run_json(run_cli, "sync")["ok"]
     assert run_json(run_cli, "verify")["differences"] == []
+
+
+def _faces_per_person(immich: ImmichDouble) -> dict[tuple[str, str], int]:
+    counts: dict[tuple[str, str], int] = {}
+    for face in immich.state.faces.values():
+        key = (face.asset_id, face.person_id)
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def test_issue30_case_09_a_kill_during_the_faces_step_doubles_no_face(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    configure(library_copy(TEST_26))
+    real = ImmichClient.create_face
+    made: list[str] = []
+
+    def killed_after_two(self: ImmichClient, asset_id: str, *args: Any) -> None:
+        if len(made) == 2:
+            raise KeyboardInterrupt  # the kill, with faces placed and not yet recorded
+        made.append(asset_id)
+        real(self, asset_id, *args)
+
+    monkeypatch.setattr(ImmichClient, "create_face", killed_after_two)
+    assert run_cli("sync").exit_code == 130
+    monkeypatch.setattr(ImmichClient, "create_face", real)
+    assert run_json(run_cli, "sync")["ok"]
+    counts = _faces_per_person(immich)
+    assert len(counts) >= 3 and set(counts.values()) == {1}, counts
+    assert run_json(run_cli, "sync")["metadata"]["faces"] == 0

@@ -212,15 +212,33 @@ def _pixels(face: FaceWork) -> tuple[int, int, int, int]:
     return x, y, round(right * width) - x, round(bottom * height) - y
 
 
+def _faces_there(
+    client: ImmichClient,
+    faces: list[FaceWork],
+    known: Mapping[str, tuple[str, str]],
+    made: set[str],
+) -> set[tuple[str, str]]:
+    """(asset, person) pairs Immich already has a face for, among those about to be
+    placed: a run killed after placing a face and before recording it, or an asset sent
+    again after a repair, must not get the face twice. Asked only of the assets with a
+    face of a person who existed before this run (one request each): the faces of a
+    person made just now cannot be anywhere yet."""
+    assets = {f.immich_id for f in faces if known[f.person_uuid][0] not in made}
+    return {(asset, person) for asset in assets for _, person in client.faces_of(asset) if person}
+
+
 def _send_people(client: ImmichClient, connection: sqlite3.Connection, plan: MetadataPlan) -> None:
     """People first (made once, renamed), then faces: taken off where Photos no longer
     shows them (only faces of people photos-sync made), put on where it does."""
     if not plan.people and not plan.faces:
         return
     existing = client.people() if plan.match_names and plan.people else {}
+    made: set[str] = set()  # people made by this run: none of their faces is on Immich yet
     for person in plan.people:
         if person.immich_id is None:
             immich_id = existing.get(person.name) or client.create_person(person.name)
+            if person.name not in existing:
+                made.add(immich_id)
         else:
             immich_id = person.immich_id
             try:
@@ -243,7 +261,10 @@ def _send_people(client: ImmichClient, connection: sqlite3.Connection, plan: Met
         except ImmichRejected:
             refused.append((face, person_id))
 
-    _each_bounded(place, (f for f in plan.faces if not f.remove and f.person_uuid in known))
+    placing = [f for f in plan.faces if not f.remove and f.person_uuid in known]
+    there = _faces_there(client, placing, known, made)
+    placing = [f for f in placing if (f.immich_id, known[f.person_uuid][0]) not in there]
+    _each_bounded(place, placing)
     for face, person_id in refused:  # the person was deleted in Immich: made again, once
         if known[face.person_uuid][0] == person_id:
             name = known[face.person_uuid][1]
