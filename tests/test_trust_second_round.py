@@ -512,3 +512,27 @@ def test_issue30_case_09_a_kill_during_the_faces_step_doubles_no_face(
     counts = _faces_per_person(immich)
     assert len(counts) >= 3 and set(counts.values()) == {1}, counts
     assert run_json(run_cli, "sync")["metadata"]["faces"] == 0
+
+
+def test_issue30_case_04_a_new_tracker_adopts_its_people_and_faces(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    """A lost tracker moved aside (as the error's hint once said), or a second data folder
+    syncing the same library into the same user: the people photos-sync made are found
+    again by their faces on its photos, not made a second time, and no face is doubled."""
+    configure(library_copy(TEST_26))
+    assert run_json(run_cli, "sync")["ok"]
+    people = sorted(p.name for p in immich.state.people.values())
+    faces = _faces_per_person(immich)
+    assert people and faces
+    for attempt in range(2):
+        (data_dir / "tracker.db").rename(data_dir / f"tracker-lost-{attempt}.db")
+        for leftover in data_dir.glob("tracker.db-*"):
+            leftover.unlink()
+        assert run_json(run_cli, "sync")["ok"]
+        assert sorted(p.name for p in immich.state.people.values()) == people
+        assert _faces_per_person(immich) == faces

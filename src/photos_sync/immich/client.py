@@ -619,14 +619,18 @@ class ImmichClient:
 
     def people(self) -> dict[str, str]:
         """The user's people (hidden ones too): name -> id (the first of a name)."""
-        found: dict[str, str] = {}
+        return {name: ids[0] for name, ids in self.people_by_name().items()}
+
+    def people_by_name(self) -> dict[str, list[str]]:
+        """The user's people (hidden ones too): name -> the ids of everyone so named."""
+        found: dict[str, list[str]] = {}
         page: int | None = 1
         while page is not None:
             body = self._json(
                 "GET", "/people", params={"withHidden": "true", "page": page, "size": 1000}
             )
             for person in body["people"]:
-                found.setdefault(person["name"], person["id"])
+                found.setdefault(person["name"], []).append(person["id"])
             page = page + 1 if body.get("hasNextPage") else None
         return found
 

@@ -14,6 +14,7 @@ from photos_sync.plan.metadata import (
     AlbumWork,
     FaceWork,
     MetadataPlan,
+    PersonWork,
     album_description,
     marked_albums,
 )
@@ -212,8 +213,21 @@ def _pixels(face: FaceWork) -> tuple[int, int, int, int]:
     return x, y, round(right * width) - x, round(bottom * height) - y
 
 
+class ServerFaces:
+    """The faces Immich holds on an asset, read once per asset and run: (asset, person)."""
+
+    def __init__(self, client: ImmichClient) -> None:
+        self.client = client
+        self._read: dict[str, set[str]] = {}
+
+    def people_on(self, asset_id: str) -> set[str]:
+        if asset_id not in self._read:
+            self._read[asset_id] = {p for _, p in self.client.faces_of(asset_id) if p}
+        return self._read[asset_id]
+
+
 def _faces_there(
-    client: ImmichClient,
+    seen: ServerFaces,
     faces: list[FaceWork],
     known: Mapping[str, tuple[str, str]],
     made: set[str],
@@ -224,7 +238,22 @@ def _faces_there(
     face of a person who existed before this run (one request each): the faces of a
     person made just now cannot be anywhere yet."""
     assets = {f.immich_id for f in faces if known[f.person_uuid][0] not in made}
-    return {(asset, person) for asset in assets for _, person in client.faces_of(asset) if person}
+    return {(asset, person) for asset in assets for person in seen.people_on(asset)}
+
+
+def _adopted(
+    seen: ServerFaces, person: PersonWork, same_name: list[str], faces: list[FaceWork]
+) -> str | None:
+    """An Immich person of this name who already has a face on one of this person's
+    photos: made by photos-sync for them before its tracker was lost (or by another
+    data folder syncing the same library). Taken rather than made a second time."""
+    if not same_name:
+        return None
+    for asset in sorted({f.immich_id for f in faces if f.person_uuid == person.photos_uuid}):
+        for candidate in same_name:
+            if candidate in seen.people_on(asset):
+                return candidate
+    return None
 
 
 def _send_people(client: ImmichClient, connection: sqlite3.Connection, plan: MetadataPlan) -> None:
@@ -232,12 +261,18 @@ def _send_people(client: ImmichClient, connection: sqlite3.Connection, plan: Met
     shows them (only faces of people photos-sync made), put on where it does."""
     if not plan.people and not plan.faces:
         return
-    existing = client.people() if plan.match_names and plan.people else {}
+    new = any(person.immich_id is None for person in plan.people)
+    named = client.people_by_name() if new else {}
+    seen = ServerFaces(client)
+    placing = [f for f in plan.faces if not f.remove]
     made: set[str] = set()  # people made by this run: none of their faces is on Immich yet
     for person in plan.people:
         if person.immich_id is None:
-            immich_id = existing.get(person.name) or client.create_person(person.name)
-            if person.name not in existing:
+            same_name = named.get(person.name, [])
+            found = same_name[0] if plan.match_names and same_name else None
+            immich_id = found or _adopted(seen, person, same_name, placing)
+            if immich_id is None:
+                immich_id = client.create_person(person.name)
                 made.add(immich_id)
         else:
             immich_id = person.immich_id
@@ -261,8 +296,8 @@ def _send_people(client: ImmichClient, connection: sqlite3.Connection, plan: Met
         except ImmichRejected:
             refused.append((face, person_id))
 
-    placing = [f for f in plan.faces if not f.remove and f.person_uuid in known]
-    there = _faces_there(client, placing, known, made)
+    placing = [f for f in placing if f.person_uuid in known]
+    there = _faces_there(seen, placing, known, made)
     placing = [f for f in placing if (f.immich_id, known[f.person_uuid][0]) not in there]
     _each_bounded(place, placing)
     for face, person_id in refused:  # the person was deleted in Immich: made again, once
