@@ -89,6 +89,8 @@ def test_the_first_run_after_the_upgrade_to_numeric_times_reads_nothing(
             tracker.execute(f"DROP INDEX {index.split()[2]}")
         tracker.execute("DROP TABLE library_binding")  # the later steps', undone too
         tracker.execute("ALTER TABLE imported_assets DROP COLUMN sent_sha1")
+        tracker.execute("DROP INDEX imported_assets_digest")
+        tracker.execute("ALTER TABLE imported_assets DROP COLUMN photos_digest")
         tracker.execute("ALTER TABLE imported_assets DROP COLUMN photos_modified")
         tracker.execute(f"PRAGMA user_version = {MODIFIED_AS_NUMBER.version - 1}")
     again = run_json(run_cli, *base, "reclassify")

@@ -536,3 +536,35 @@ def test_issue30_case_04_a_new_tracker_adopts_its_people_and_faces(
         assert run_json(run_cli, "sync")["ok"]
         assert sorted(p.name for p in immich.state.people.values()) == people
         assert _faces_per_person(immich) == faces
+
+
+def test_issue30_case_13_a_change_photos_made_without_a_new_date_is_seen(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    """A keyword, a title and a place changed in Photos' database while its modification
+    date stays put (nothing shows today's Photos moves it for each): the next sync sends
+    them all the same, found by what the asset holds, not by when it changed."""
+    library = library_copy(TEST_26)
+    configure(library)
+    assert run_json(run_cli, "sync")["ok"]
+    _add_keywords(library, PUMPKINS2, ("Harvest",))
+    _edit(
+        library,
+        "UPDATE ZADDITIONALASSETATTRIBUTES SET ZTITLE = 'Renamed'"
+        " WHERE ZASSET = (SELECT Z_PK FROM ZASSET WHERE ZUUID = ?)",
+        PUMPKINS2,
+    )
+    _edit(
+        library, "UPDATE ZASSET SET ZLATITUDE = 10.0, ZLONGITUDE = 20.0 WHERE ZUUID = ?", PUMPKINS2
+    )
+    assert run_json(run_cli, "sync")["ok"]
+    asset = _server_asset(immich, data_dir, PUMPKINS2)
+    assert "Harvest" in {immich.state.tags[tag].value for tag in asset.tags}
+    assert asset.description.startswith("Renamed")
+    assert (asset.latitude, asset.longitude) == (10.0, 20.0)
+    again = run_json(run_cli, "reclassify")
+    assert again["read"] == 0  # seen once, not read again every night

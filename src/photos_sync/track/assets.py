@@ -364,6 +364,21 @@ def imported_uuids(connection: sqlite3.Connection) -> set[str]:
     return {row[0] for row in rows}
 
 
+def recorded_digests(connection: sqlite3.Connection) -> dict[str, str | None]:
+    """Photos UUID -> the digest of what Photos showed of it when last read (None: read
+    before digests were kept)."""
+    rows = connection.execute("SELECT icloud_uuid, photos_digest FROM imported_assets")
+    return dict(rows.fetchall())
+
+
+def record_digests(connection: sqlite3.Connection, digests: dict[str, str]) -> None:
+    with transaction(connection):
+        connection.executemany(
+            "UPDATE imported_assets SET photos_digest = ? WHERE icloud_uuid = ?",
+            [(digest, uuid) for uuid, digest in digests.items()],
+        )
+
+
 def record_sending(connection: sqlite3.Connection, sent: dict[str, str]) -> None:
     """Photos UUID -> the SHA-1 of the original about to be uploaded, kept before it goes
     (one transaction for a chunk of uploads)."""

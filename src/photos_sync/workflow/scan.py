@@ -18,6 +18,8 @@ from photos_sync.source.library import PhotosLibrary
 from photos_sync.track.assets import (
     Scan,
     ScanStates,
+    record_digests,
+    recorded_digests,
     save_scanned,
     scan_states,
     tracked_assets,
@@ -121,6 +123,28 @@ def check_library(
         record_library_binding(connection, current)
 
 
+def _content_moved(digests: dict[str, str], recorded: dict[str, str | None]) -> frozenset[str]:
+    """Assets whose digest differs from the one kept: Photos changed what it shows of them
+    (a keyword, a title, a place) without moving their modification date."""
+    return frozenset(
+        uuid
+        for uuid, digest in digests.items()
+        if (kept := recorded.get(uuid)) is not None and kept != digest
+    )
+
+
+def _digests_to_keep(
+    digests: dict[str, str], recorded: dict[str, str | None], read: set[str]
+) -> dict[str, str]:
+    """The digests to write: those of the assets read now, and those the tracker has none
+    of yet (a tracker from before digests: what it holds is taken as current)."""
+    return {
+        uuid: digest
+        for uuid, digest in digests.items()
+        if uuid in read or (uuid in recorded and recorded[uuid] is None)
+    }
+
+
 def scan_library(
     library: PhotosLibrary,
     connection: sqlite3.Connection,
@@ -134,7 +158,10 @@ def scan_library(
     check_library(library, connection, rebind=rebind, dry_run=dry_run)
     entries = library.entries()
     tracked = scan_states(connection)  # the whole records only of what is read again
-    plan = plan_scan(entries, tracked, full=full, recheck=_files_back(library, entries, tracked))
+    digests = library.catalog.digests()
+    recorded = recorded_digests(connection)
+    recheck = _files_back(library, entries, tracked) | _content_moved(digests, recorded)
+    plan = plan_scan(entries, tracked, full=full, recheck=recheck)
     modified = {entry.uuid: entry.modified for entry in plan.to_read}
     scanned: list[Scan] = []
     for done, asset in enumerate(library.read(plan.to_read) if plan.to_read else (), start=1):
@@ -144,6 +171,9 @@ def scan_library(
     before = tracked_assets(connection, [asset.uuid for asset, _ in scanned]) if scanned else {}
     changes = compare_scan((asset for asset, _ in scanned), before)
     saved = 0 if dry_run else save_scanned(connection, scanned)
+    if not dry_run:
+        read = {asset.uuid for asset, _ in scanned}
+        record_digests(connection, _digests_to_keep(digests, recorded, read))
     back = _back_in_library(entries, tracked)
     if back and not dry_run:
         unarchive_assets(connection, back)
