@@ -64,6 +64,9 @@ class FirstNight:
     def people(self) -> dict[str, str]:
         return {}
 
+    def people_by_name(self) -> dict[str, list[str]]:
+        return {}
+
     def faces_of(self, asset_id: str) -> list[tuple[str, str | None]]:
         return []
 
