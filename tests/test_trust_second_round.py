@@ -568,3 +568,41 @@ def test_issue30_case_13_a_change_photos_made_without_a_new_date_is_seen(
     assert (asset.latitude, asset.longitude) == (10.0, 20.0)
     again = run_json(run_cli, "reclassify")
     assert again["read"] == 0  # seen once, not read again every night
+
+
+IMG_3092, ST_JAMES = "7783E8E6-9CAC-40F3-BE22-81FB7051C266", "DC99FBDD-7A52-4100-A5BB-344131646C30"
+
+
+def _edited_of(immich: ImmichDouble, data_dir: Path, uuid: str) -> Asset:
+    companions = json.loads(tracker_rows(data_dir)[uuid]["companions"] or "{}")
+    return immich.state.assets[companions["edited"]]
+
+
+def test_issue30_case_12_the_edited_copy_follows_its_original(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    """Deleted in Photos (with --deletions trash), IMG_3092 goes to Immich's trash with its
+    edited copy; hidden later, St James Park is archived with its edited copy; both come
+    back with their originals."""
+    library = library_copy(TEST_26)
+    configure(library)
+    assert run_json(run_cli, "sync", "--with-edits", "--deletions", "trash")["ok"]
+    _edit(library, "UPDATE ZASSET SET ZTRASHEDSTATE = 1 WHERE ZUUID = ?", IMG_3092)
+    _edit(
+        library,
+        "UPDATE ZASSET SET ZHIDDEN = 1, ZMODIFICATIONDATE = ZMODIFICATIONDATE + 60 WHERE ZUUID = ?",
+        ST_JAMES,
+    )
+    assert run_json(run_cli, "sync")["ok"]
+    assert _server_asset(immich, data_dir, IMG_3092).trashed
+    assert _edited_of(immich, data_dir, IMG_3092).trashed
+    assert _server_asset(immich, data_dir, ST_JAMES).visibility == "archive"
+    assert _edited_of(immich, data_dir, ST_JAMES).visibility == "archive"
+    _edit(library, "UPDATE ZASSET SET ZTRASHEDSTATE = 0 WHERE ZUUID = ?", IMG_3092)
+    assert run_json(run_cli, "sync")["ok"]
+    assert not _edited_of(immich, data_dir, IMG_3092).trashed
+    assert _edited_of(immich, data_dir, IMG_3092).visibility == "timeline"

@@ -323,6 +323,11 @@ def _asset_changes(
     fields = _field_changes(asset, entry, applied, options)
     if fields:
         plan.updates.append((asset.uuid, asset.immich_id, fields))
+    if "visibility" in fields:  # hidden or shown again: its RAW and edit go with it
+        for role, immich_id in sorted(asset.companions.items()):
+            plan.updates.append(
+                (f"{asset.uuid}:{role}", immich_id, {"visibility": fields["visibility"]})
+            )
     if "keywords" in asset.desired:
         sent = set(applied.get("keywords", []))
         wanted = set(_wanted_tags(asset, options))

@@ -593,6 +593,17 @@ def removable_in_immich(connection: sqlite3.Connection, uuids: list[str]) -> dic
     return dict(rows.fetchall())
 
 
+def companion_ids(connection: sqlite3.Connection, uuids: Collection[str]) -> dict[str, list[str]]:
+    """Photos UUID -> the Immich ids of its companions (its RAW half, its edited rendering):
+    what happens to the original in Immich happens to them."""
+    rows = connection.execute(
+        "SELECT icloud_uuid, companions FROM imported_assets"
+        " WHERE icloud_uuid IN (SELECT value FROM json_each(?)) AND companions IS NOT NULL",
+        (json.dumps(sorted(uuids)),),
+    )
+    return {uuid: sorted(json.loads(found).values()) for uuid, found in rows if found}
+
+
 def record_removed(connection: sqlite3.Connection, how: dict[str, str | None]) -> None:
     """What photos-sync did in Immich to each asset deleted in Photos ("archive"/"trash")."""
     with transaction(connection):

@@ -20,6 +20,7 @@ from photos_sync.source.library import PhotosLibrary
 from photos_sync.track.assets import (
     archive_assets,
     back_from_deletion,
+    companion_ids,
     forget_assets,
     live_uuids,
     record_removed,
@@ -102,10 +103,11 @@ def _follow(
     kept = _in_albums_of_the_user(client) if mode == "trash" else set()
     trash = {u: i for u, i in targets.items() if mode == "trash" and i not in kept}
     archive = {u: i for u, i in targets.items() if u not in trash}
+    companions = companion_ids(connection, targets)  # the edit and RAW follow the original
     if archive:
-        client.update_assets(sorted(archive.values()), visibility="archive")
+        client.update_assets(_with(archive, companions), visibility="archive")
     if trash:
-        client.delete_assets(sorted(trash.values()))
+        client.delete_assets(_with(trash, companions))
     for uuid in archive:
         log.info("archived in Immich %s: deleted in Photos", uuid)
     for uuid in trash:
@@ -117,16 +119,23 @@ def _follow(
     return {what: n for what, n in counts.items() if n}
 
 
+def _with(originals: dict[str, str], companions: dict[str, list[str]]) -> list[str]:
+    """The Immich ids of these originals and of their companions."""
+    return sorted({*originals.values(), *(i for u in originals for i in companions.get(u, ()))})
+
+
 def _bring_back(client: ImmichClient, connection: sqlite3.Connection) -> dict[str, int]:
     """What Photos has again (restored from Recently Deleted) comes back out of Immich's
     archive or trash."""
     back = back_from_deletion(connection)
     if not back:
         return {}
-    untrash = [immich_id for immich_id, how in back.values() if how == "trash"]
+    companions = companion_ids(connection, back)
+    untrash = {uuid: immich_id for uuid, (immich_id, how) in back.items() if how == "trash"}
     if untrash:
-        client.restore_from_trash(untrash)
-    client.update_assets(sorted(immich_id for immich_id, _ in back.values()), visibility="timeline")
+        client.restore_from_trash(_with(untrash, companions))
+    every = {uuid: immich_id for uuid, (immich_id, _) in back.items()}
+    client.update_assets(_with(every, companions), visibility="timeline")
     record_removed(connection, dict.fromkeys(back))
     log.info("back in Photos, restored in Immich: %s", ", ".join(sorted(back)))
     return {"restored": len(back)}
