@@ -17,7 +17,9 @@ from typing import Any
 import pytest
 
 from photos_sync.immich.client import ImmichClient
+from photos_sync.source.library import PhotosLibrary
 from photos_sync.upload import importer
+from photos_sync.workflow import scan
 from tests.conftest import run_json
 from tests.support.backup import Run, setup_local
 from tests.support.fixtures import materialize, open_for_edit
@@ -544,10 +546,13 @@ def test_issue30_case_13_a_change_photos_made_without_a_new_date_is_seen(
     configure: Callable[[Path], None],
     immich: ImmichDouble,
     data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A keyword, a title and a place changed in Photos' database while its modification
-    date stays put (nothing shows today's Photos moves it for each): the next sync sends
-    them all the same, found by what the asset holds, not by when it changed."""
+    date stays put (nothing shows today's Photos moves it for each): the sync that checks
+    the asset's digest sends them all the same, found by what the asset holds, not by when
+    it changed. (A night checks a seventh of the library: here, all of it.)"""
+    monkeypatch.setattr(scan, "DIGEST_SLICES", 1)
     library = library_copy(TEST_26)
     configure(library)
     assert run_json(run_cli, "sync")["ok"]
@@ -606,3 +611,17 @@ def test_issue30_case_12_the_edited_copy_follows_its_original(
     assert run_json(run_cli, "sync")["ok"]
     assert not _edited_of(immich, data_dir, IMG_3092).trashed
     assert _edited_of(immich, data_dir, IMG_3092).visibility == "timeline"
+
+
+def test_issue30_case_13_the_nightly_slices_cover_the_whole_library_in_a_week(
+    shared_libraries: dict[str, Path],
+) -> None:
+    for name in (TEST_26, MEDIA_TYPES):
+        catalog = PhotosLibrary(shared_libraries[name]).catalog
+        whole = catalog.digests()
+        slices = [catalog.digests((scan.DIGEST_SLICES, k)) for k in range(scan.DIGEST_SLICES)]
+        assert sum(map(len, slices)) == len(whole) > 0
+        assert {u: d for part in slices for u, d in part.items()} == whole
+        assert catalog.digests(uuids=[PUMPKINS2]) == (
+            {PUMPKINS2: whole[PUMPKINS2]} if PUMPKINS2 in whole else {}
+        )

@@ -14,6 +14,7 @@ uses is named below with why.
 from __future__ import annotations
 
 import errno
+import json
 import logging
 import os
 import plistlib
@@ -21,7 +22,7 @@ import re
 import sqlite3
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from hashlib import blake2b
@@ -217,17 +218,39 @@ class Catalog:
         check cannot see it): Photos person UUID -> name."""
         return self.read(_person_names)
 
-    def digests(self) -> dict[str, str]:
+    def digests(
+        self, part: tuple[int, int] | None = None, uuids: Collection[str] = ()
+    ) -> dict[str, str]:
         """Photos UUID -> a digest of what Photos shows of the asset beyond its file: title,
         description, place, favorite, hidden, keywords, albums and named people. Photos is
         not known to move an asset's modification date for each of those (osxphotos' author
         saw a keyword move it on an older release only), so a change is found by content:
-        a digest that differs from the one kept makes the asset read again."""
-        return self.read(self._digests)
+        a digest that differs from the one kept makes the asset read again.
 
-    def _digests(self, connection: sqlite3.Connection) -> dict[str, str]:
+        ``part`` (n, k): only the assets whose key is k modulo n, and ``uuids`` (those, or
+        all of them when neither is given): the digests of a whole library cost most of a
+        night, a seventh of it does not."""
+        return self.read(lambda connection: self._digests(connection, part, uuids))
+
+    def _digests(
+        self, connection: sqlite3.Connection, part: tuple[int, int] | None, uuids: Collection[str]
+    ) -> dict[str, str]:
         release = release_of(self.model_version) or RELEASES[-1]
-        rows = connection.execute(_digest_query(connection, release))
+        query = _digest_query(connection, release)
+        parameters: tuple[object, ...] = ()
+        if part is not None or uuids:
+            # a range of keys, not a remainder: SQLite then reads only that range
+            low, high = -1, -1  # no range: the UUIDs alone
+            if part is not None:
+                slices, index = part
+                (most,) = connection.execute(
+                    f"SELECT MAX(Z_PK) FROM {release.asset_table}"
+                ).fetchone()
+                width = (most or 0) // slices + 1
+                low, high = index * width, (index + 1) * width - 1
+            query += " AND (a.Z_PK BETWEEN ? AND ? OR a.ZUUID IN (SELECT value FROM json_each(?)))"
+            parameters = (low, high, json.dumps(sorted(uuids)))
+        rows = connection.execute(query, parameters)
         return {uuid: blake2b(text.encode(), digest_size=8).hexdigest() for uuid, text in rows}
 
     def entries(self) -> list[CatalogEntry]:
@@ -249,16 +272,14 @@ class Catalog:
         return [_entry(row, resources) for row in rows]
 
 
-_SEPARATOR = "char(30)"
-
-
 def _digest_query(connection: sqlite3.Connection, release: Release) -> str:
-    """One row per asset: its UUID, and the text of what its digest covers, all of it
-    built by SQLite (100k assets a night: a Python step per asset would double the cost).
-    Keywords, people and albums are joined in the order SQLite meets them, the same for
-    the same database; after a change they may come in another order, which costs one
-    more read of the asset, never a change missed."""
+    """One row per asset: its UUID, and the text of what its digest covers, built by
+    SQLite (a Python step per asset would double the cost), each asset's keywords, people
+    and albums looked up through their indexes. Those come in the order SQLite meets them,
+    the same for the same database; after a change they may come in another order, which
+    costs one more read of the asset, never a change missed."""
     a = release.asset_table
+    separator = " || char(30) || "
     parts = [
         "COALESCE(x.ZTITLE, '')",
         "COALESCE(d.ZLONGDESCRIPTION, '')",
@@ -266,34 +287,25 @@ def _digest_query(connection: sqlite3.Connection, release: Release) -> str:
         "a.ZLONGITUDE",
         "a.ZFAVORITE",
         "a.ZHIDDEN",
-        "COALESCE(kw.v, '')",
-        "COALESCE(pp.v, '')",
-    ]
-    joins = [
-        f"LEFT JOIN (SELECT x2.ZASSET AS pk, group_concat(k.ZTITLE, char(31)) AS v"
-        f" FROM Z_1KEYWORDS j JOIN ZKEYWORD k ON k.Z_PK = j.{release.keyword_column}"
-        " JOIN ZADDITIONALASSETATTRIBUTES x2 ON x2.Z_PK = j.Z_1ASSETATTRIBUTES"
-        " GROUP BY 1) kw ON kw.pk = a.Z_PK",
-        f"LEFT JOIN (SELECT f.{release.face_asset_column} AS pk,"
-        " group_concat(p.ZPERSONUUID || p.ZFULLNAME, char(31)) AS v FROM ZDETECTEDFACE f"
-        f" JOIN ZPERSON p ON p.Z_PK = f.{release.face_person_column}"
-        " WHERE p.ZFULLNAME != '' GROUP BY 1) pp ON pp.pk = a.Z_PK",
+        f"COALESCE((SELECT group_concat(k.ZTITLE, char(31)) FROM Z_1KEYWORDS j"
+        f" JOIN ZKEYWORD k ON k.Z_PK = j.{release.keyword_column}"
+        " WHERE j.Z_1ASSETATTRIBUTES = x.Z_PK), '')",
+        f"COALESCE((SELECT group_concat(p.ZPERSONUUID || p.ZFULLNAME, char(31))"
+        f" FROM ZDETECTEDFACE f JOIN ZPERSON p ON p.Z_PK = f.{release.face_person_column}"
+        f" WHERE f.{release.face_asset_column} = a.Z_PK AND p.ZFULLNAME != ''), '')",
     ]
     membership = _membership_table(connection)
     if membership is not None:
         table, album_column, asset_column = membership
-        parts.append("COALESCE(al.v, '')")
-        joins.append(
-            f"LEFT JOIN (SELECT {asset_column} AS pk, group_concat({album_column}, char(31))"
-            f" AS v FROM {table} GROUP BY 1) al ON al.pk = a.Z_PK"
+        parts.append(
+            f"COALESCE((SELECT group_concat({album_column}, char(31)) FROM {table}"
+            f" WHERE {asset_column} = a.Z_PK), '')"
         )
-    text = f" || {_SEPARATOR} || ".join(parts)
     return (
-        f"SELECT a.ZUUID, {text} FROM {a} a"
+        f"SELECT a.ZUUID, {separator.join(parts)} FROM {a} a"
         " JOIN ZADDITIONALASSETATTRIBUTES x ON x.ZASSET = a.Z_PK"
-        " LEFT JOIN ZASSETDESCRIPTION d ON d.Z_PK = x.ZASSETDESCRIPTION "
-        + " ".join(joins)
-        + " WHERE a.ZUUID IS NOT NULL"
+        " LEFT JOIN ZASSETDESCRIPTION d ON d.Z_PK = x.ZASSETDESCRIPTION"
+        " WHERE a.ZUUID IS NOT NULL"
     )
 
 
