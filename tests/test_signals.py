@@ -58,6 +58,28 @@ def _last_run(data: Path) -> tuple[str, str | None]:
     return command, outcome
 
 
+def _stopped_when(
+    immich: ImmichDouble, env: dict[str, str], operation: str, sent: signal.Signals
+) -> tuple[int, str, str]:
+    """Start ``photos-sync sync``, send it ``sent`` once the double has seen ``operation``;
+    its exit code, stdout and stderr."""
+    process = subprocess.Popen(
+        [PHOTOS_SYNC, "sync"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not immich.calls(operation) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert immich.calls(operation), f"the sync never got to {operation}"
+    process.send_signal(sent)
+    out, err = process.communicate(timeout=60)
+    return process.returncode, out, err
+
+
 @pytest.mark.parametrize(
     ("sent", "code"),
     [(signal.SIGTERM, 143), (signal.SIGINT, 130)],
@@ -72,22 +94,9 @@ def test_a_stopped_sync_stops_at_once_and_says_so(
     library = library_copy(MEDIA_TYPES)
     data = tmp_path / "data"
     with ImmichDouble(latency=0.3) as immich:
-        process = subprocess.Popen(
-            [PHOTOS_SYNC, "sync"],
-            env=_env(immich, library, data),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            text=True,
-        )
-        deadline = time.monotonic() + 60
-        while not immich.calls("uploadAsset") and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert immich.calls("uploadAsset"), "the sync never began uploading"
-        process.send_signal(sent)
-        out, err = process.communicate(timeout=60)
+        returned, out, err = _stopped_when(immich, _env(immich, library, data), "uploadAsset", sent)
         after = [call.operation for call in immich.requests]
-    assert process.returncode == code, out + err
+    assert returned == code, out + err
     assert not set(after) & set(METADATA_AND_CLEANUP)  # no metadata, no cleanup after it
     said = out + err
     assert "Traceback" not in said
@@ -118,21 +127,8 @@ def test_a_run_stopped_while_sending_metadata_says_so_in_one_line(
         with closing(sqlite3.connect(library / "database" / "Photos.sqlite")) as photos, photos:
             photos.execute("UPDATE ZASSET SET ZFAVORITE = 1 - ZFAVORITE")  # all to send again
         immich.latency = 0.5
-        process = subprocess.Popen(
-            [PHOTOS_SYNC, "sync"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            text=True,
-        )
-        deadline = time.monotonic() + 60
-        while not immich.calls("updateAssets") and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert immich.calls("updateAssets"), "the sync never began sending metadata"
-        process.send_signal(sent)
-        out, err = process.communicate(timeout=60)
-    assert process.returncode == code, out + err
+        returned, out, err = _stopped_when(immich, env, "updateAssets", sent)
+    assert returned == code, out + err
     assert "Traceback" not in out + err
     assert [line for line in err.splitlines() if line.startswith("Interrupted")] == [
         f"Interrupted ({said}); run it again to continue."

@@ -77,6 +77,12 @@ def test_issue30_case_05_no_date_never_becomes_1970(
 TEST_26 = "Test-26.1.photoslibrary"
 
 
+@pytest.fixture
+def on_test_26(shared_libraries: dict[str, Path], configure: Callable[[Path], None]) -> None:
+    """photos-sync pointed at the double and a shared copy of Test-26.1 (not to change)."""
+    configure(shared_libraries[TEST_26])
+
+
 @pytest.mark.parametrize(
     ("album", "closest"),
     [("pumpkin farm", "Pumpkin Farm"), ("Pumpkin Farm ", "Pumpkin Farm"), ("Pumpkn Farm", "")],
@@ -86,11 +92,9 @@ def test_issue30_case_06_an_album_photos_does_not_have_is_refused_with_the_close
     album: str,
     closest: str,
     run_cli: Run,
-    shared_libraries: dict[str, Path],
-    configure: Callable[[Path], None],
+    on_test_26: None,
     immich: ImmichDouble,
 ) -> None:
-    configure(shared_libraries[TEST_26])
     result = run_cli("sync", "--album", album)
     assert_one_clear_line(result, f"no album named {album!r}", closest or "Pumpkin Farm")
     assert result.exit_code == 2
@@ -100,11 +104,9 @@ def test_issue30_case_06_an_album_photos_does_not_have_is_refused_with_the_close
 
 def test_issue30_case_06_an_album_in_another_unicode_form_is_the_same_album(
     run_cli: Run,
-    shared_libraries: dict[str, Path],
-    configure: Callable[[Path], None],
+    on_test_26: None,
     immich: ImmichDouble,
 ) -> None:
-    configure(shared_libraries[TEST_26])
     decomposed = unicodedata.normalize("NFD", "2018-10 - Sponsion, Museum, Frühstück, Römermuseum")
     plan = run_json(run_cli, "import", "--dry-run", "--album", decomposed)
     assert plan["upload"] >= 1
@@ -112,11 +114,9 @@ def test_issue30_case_06_an_album_in_another_unicode_form_is_the_same_album(
 
 def test_issue30_case_06_a_dry_run_remembers_nothing_and_says_so(
     run_cli: Run,
-    shared_libraries: dict[str, Path],
-    configure: Callable[[Path], None],
+    on_test_26: None,
     immich: ImmichDouble,
 ) -> None:
-    configure(shared_libraries[TEST_26])
     result = run_cli("import", "--dry-run", "--album", "Pumpkin Farm")
     assert result.exit_code == 0, result.stderr
     said = result.stdout + result.stderr
@@ -135,11 +135,9 @@ def test_issue30_case_06_choices_that_contradict_each_other_are_refused(
     flags: tuple[str, ...],
     said: str,
     run_cli: Run,
-    shared_libraries: dict[str, Path],
-    configure: Callable[[Path], None],
+    on_test_26: None,
     immich: ImmichDouble,
 ) -> None:
-    configure(shared_libraries[TEST_26])
     result = run_cli("sync", *flags)
     assert_one_clear_line(result, said)
     assert result.exit_code == 2 and immich.state.assets == {}
@@ -202,11 +200,9 @@ def test_issue30_case_08_keywords_with_slashes_are_one_tag_and_stop_nothing(
 
 def test_issue30_case_21_import_again_an_unknown_asset_is_refused(
     run_cli: Run,
-    shared_libraries: dict[str, Path],
-    configure: Callable[[Path], None],
+    on_test_26: None,
     immich: ImmichDouble,
 ) -> None:
-    configure(shared_libraries[TEST_26])
     unknown = "00000000-0000-0000-0000-00000000BEEF"
     result = run_cli("import", "--again", unknown.lower(), "--again", PUMPKINS2)
     assert_one_clear_line(result, "Photos has no asset", unknown)
@@ -216,11 +212,9 @@ def test_issue30_case_21_import_again_an_unknown_asset_is_refused(
 @pytest.fixture
 def with_tracker(
     run_cli: Run,
-    shared_libraries: dict[str, Path],
-    configure: Callable[[Path], None],
+    on_test_26: None,
     immich: ImmichDouble,
 ) -> None:
-    configure(shared_libraries[TEST_26])
     assert run_cli("reclassify").exit_code == 0
 
 
