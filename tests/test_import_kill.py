@@ -113,7 +113,7 @@ def test_ctrl_c_finishes_in_flight_uploads_and_says_so(
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=60)
         assert process.returncode == 130, err
-        assert "Stopping after the uploads in flight" in err
+        assert "Stopping (Ctrl-C) after the uploads in flight" in err
         assert "Interrupted" in out
         assert "Traceback" not in err
         done = {u for u, r in tracker_rows(data).items() if r["status"] == "imported"}

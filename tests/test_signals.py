@@ -61,8 +61,9 @@ def _last_run(data: Path) -> tuple[str, str | None]:
 def _stopped_when(
     immich: ImmichDouble, env: dict[str, str], operation: str, sent: signal.Signals
 ) -> tuple[int, str, str]:
-    """Start ``photos-sync sync``, send it ``sent`` once the double has seen ``operation``;
-    its exit code, stdout and stderr."""
+    """Start ``photos-sync sync``, send it ``sent`` once the double has seen it make an
+    ``operation`` request; its exit code, stdout and stderr."""
+    before = immich.calls(operation)
     process = subprocess.Popen(
         [PHOTOS_SYNC, "sync"],
         env=env,
@@ -72,9 +73,9 @@ def _stopped_when(
         text=True,
     )
     deadline = time.monotonic() + 60
-    while not immich.calls(operation) and time.monotonic() < deadline:
+    while immich.calls(operation) == before and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert immich.calls(operation), f"the sync never got to {operation}"
+    assert immich.calls(operation) > before, f"the sync never got to {operation}"
     process.send_signal(sent)
     out, err = process.communicate(timeout=60)
     return process.returncode, out, err
@@ -125,9 +126,11 @@ def test_a_run_stopped_while_sending_metadata_says_so_in_one_line(
         )
         assert first.returncode == 0, first.stderr
         with closing(sqlite3.connect(library / "database" / "Photos.sqlite")) as photos, photos:
-            photos.execute("UPDATE ZASSET SET ZFAVORITE = 1 - ZFAVORITE")  # all to send again
+            # a new title on every asset: one request each, four at a time, to send again
+            photos.execute("UPDATE ZADDITIONALASSETATTRIBUTES SET ZTITLE = 'Renamed ' || Z_PK")
+            photos.execute("UPDATE ZASSET SET ZMODIFICATIONDATE = ZMODIFICATIONDATE + 60")
         immich.latency = 0.5
-        returned, out, err = _stopped_when(immich, env, "updateAssets", sent)
+        returned, out, err = _stopped_when(immich, env, "updateAsset", sent)
     assert returned == code, out + err
     assert "Traceback" not in out + err
     assert [line for line in err.splitlines() if line.startswith("Interrupted")] == [
