@@ -227,8 +227,8 @@ class Catalog:
         saw a keyword move it on an older release only), so a change is found by content:
         a digest that differs from the one kept makes the asset read again.
 
-        ``part`` (n, k): only the assets whose key is k modulo n, and ``uuids`` (those, or
-        all of them when neither is given): the digests of a whole library cost most of a
+        ``part`` (n, k): only the k-th of n equal ranges of asset keys, and ``uuids`` (those,
+        or all of them when neither is given): the digests of a whole library cost most of a
         night, a seventh of it does not."""
         return self.read(lambda connection: self._digests(connection, part, uuids))
 

@@ -364,10 +364,16 @@ def imported_uuids(connection: sqlite3.Connection) -> set[str]:
     return {row[0] for row in rows}
 
 
-def recorded_digests(connection: sqlite3.Connection) -> dict[str, str | None]:
-    """Photos UUID -> the digest of what Photos showed of it when last read (None: read
-    before digests were kept)."""
-    rows = connection.execute("SELECT icloud_uuid, photos_digest FROM imported_assets")
+def recorded_digests(
+    connection: sqlite3.Connection, uuids: Collection[str]
+) -> dict[str, str | None]:
+    """Of these tracked assets, Photos UUID -> the digest of what Photos showed of it when
+    last read (None: read before digests were kept)."""
+    rows = connection.execute(
+        "SELECT icloud_uuid, photos_digest FROM imported_assets"
+        " WHERE icloud_uuid IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(uuids)),),
+    )
     return dict(rows.fetchall())
 
 

@@ -167,7 +167,7 @@ def scan_library(
     tracked = scan_states(connection)  # the whole records only of what is read again
     part = None if full else (DIGEST_SLICES, int(time.time() // 86400) % DIGEST_SLICES)
     digests = library.catalog.digests(part)
-    recorded = recorded_digests(connection)
+    recorded = recorded_digests(connection, digests)  # those checked tonight alone
     recheck = _files_back(library, entries, tracked) | _content_moved(digests, recorded)
     plan = plan_scan(entries, tracked, full=full, recheck=recheck)
     modified = {entry.uuid: entry.modified for entry in plan.to_read}
