@@ -28,7 +28,7 @@ from photos_sync.track.assets import (
     tracked_assets,
 )
 from photos_sync.track.runs import recorded_run
-from photos_sync.workflow.scan import check_library
+from photos_sync.workflow.scan import bind_library
 from photos_sync.workflow.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,6 @@ def cleanup_library(
     """Mark gone-and-imported assets archived, forget gone-and-never-imported ones; with a
     deletion mode and a client, follow into Immich (and bring back what returned)."""
     following = deletions != "keep" and client is not None
-    check_library(library, connection, dry_run=dry_run)
     with bulk_work():
         live = live_uuids(connection)  # the whole records only of what is gone: 100k a night
         gone = gone_from_library(library.entries(), live, trash_is_deleted=following)
@@ -152,6 +151,7 @@ def cleanup(
         work.tracker("cleanup") as connection,
         recorded_run(connection, "cleanup", enabled=not dry_run) as run,
     ):
+        bind_library(library, connection, dry_run=dry_run)  # sync's scan has done it
         choices, _ = settle_choices(connection, {"deletions": deletions}, dry_run)
         mode = choices.deletions
         client = work.immich_client() if mode != "keep" else None

@@ -99,7 +99,7 @@ def _back_in_library(entries: list[CatalogEntry], tracked: ScanStates) -> list[s
 
 
 @bulk_work()
-def check_library(
+def bind_library(
     library: PhotosLibrary,
     connection: sqlite3.Connection,
     *,
@@ -162,7 +162,7 @@ def scan_library(
     rebind: bool = False,
 ) -> ScanResult:
     """Bring the tracker's picture of the library up to date; report what differed."""
-    check_library(library, connection, rebind=rebind, dry_run=dry_run)
+    bind_library(library, connection, rebind=rebind, dry_run=dry_run)
     entries = library.entries()
     tracked = scan_states(connection)  # the whole records only of what is read again
     part = None if full else (DIGEST_SLICES, int(time.time() // 86400) % DIGEST_SLICES)
