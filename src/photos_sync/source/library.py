@@ -27,6 +27,7 @@ from photos_sync.source.catalog import (
     tolerant_text,
 )
 from photos_sync.source.classify import classify, resources
+from photos_sync.source.decode import UNKNOWN_DATE
 from photos_sync.source.records import (
     AlbumRef,
     Availability,
@@ -218,16 +219,15 @@ SAME_PLACE = 1e-4  # degrees (about 10 m): closer than this, the file's location
 
 
 # The oldest photograph that survives was taken in 1826 or 1827: a capture date before it
-# is a damaged one. Both readers give 1970-01-01 00:00 UTC for a date Photos lacks.
+# is a damaged one.
 EARLIEST_PHOTO = datetime(1826, 1, 1, tzinfo=UTC)
-NO_DATE = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST_AHEAD = timedelta(days=2)  # a camera clock a little ahead, or a zone far east
 
 
 def plausible(date: datetime) -> bool:
-    """Whether a capture date can be the photo's: not Photos' "none", not before
-    photography, not in the future."""
-    if date == NO_DATE and date.utcoffset() == timedelta(0):
+    """Whether a capture date can be the photo's: not the date both readers give when
+    Photos has none, not before photography, not in the future."""
+    if date == UNKNOWN_DATE:
         return False
     return EARLIEST_PHOTO <= date <= datetime.now(UTC) + LATEST_AHEAD
 
