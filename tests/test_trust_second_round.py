@@ -619,3 +619,24 @@ def test_issue30_case_13_the_nightly_slices_cover_the_whole_library_in_a_week(
         assert catalog.digests(uuids=[PUMPKINS2]) == (
             {PUMPKINS2: whole[PUMPKINS2]} if PUMPKINS2 in whole else {}
         )
+
+
+def test_issue30_case_06_an_album_photos_stored_decomposed_is_found_by_its_name(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+) -> None:
+    """A title Photos keeps decomposed (a library that lived on HFS+) matches the same name
+    typed composed: accepted, and its photos are the ones that go."""
+    title = "2018-10 - Sponsion, Museum, Frühstück, Römermuseum"
+    library = library_copy(TEST_26)
+    _edit(
+        library,
+        "UPDATE ZGENERICALBUM SET ZTITLE = ? WHERE ZTITLE = ?",
+        unicodedata.normalize("NFD", title),
+        title,
+    )
+    configure(library)
+    plan = run_json(run_cli, "import", "--dry-run", "--album", title)
+    assert plan["upload"] >= 1

@@ -68,16 +68,21 @@ def photos_albums(wanted: Sequence[str], in_photos: Collection[str]) -> tuple[st
     Unicode form (a name typed on a Mac keyboard is often decomposed) is the same album;
     anything else Photos does not have (another case, a space, a typo) is refused, with
     the closest titles: remembered, it would have every later run import nothing."""
-    titles = {unicodedata.normalize("NFC", title) for title in in_photos}
     chosen = tuple(unicodedata.normalize("NFC", name) for name in wanted)
-    for name in chosen:
-        if name not in titles:
-            raise ConfigError(
-                f"Photos has no album named {name!r} (--album takes a title exactly as "
-                "Photos shows it)",
-                _closest(name, titles),
-            )
+    missing = missing_albums(chosen, in_photos)
+    if missing:
+        raise ConfigError(
+            f"Photos has no album named {missing[0]!r} (--album takes a title exactly as "
+            "Photos shows it)",
+            _closest(missing[0], {unicodedata.normalize("NFC", t) for t in in_photos}),
+        )
     return chosen
+
+
+def missing_albums(wanted: Sequence[str], in_photos: Collection[str]) -> list[str]:
+    """The album names Photos has no album for, whatever Unicode form either is in."""
+    titles = {unicodedata.normalize("NFC", title) for title in in_photos}
+    return [name for name in wanted if unicodedata.normalize("NFC", name) not in titles]
 
 
 def _closest(name: str, titles: Collection[str]) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import unicodedata
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -115,11 +116,14 @@ class PhotosLibrary:
         return self._albums
 
     def album_titles(self) -> dict[str, set[str]]:
-        """Photos UUID -> the titles of the albums it is in (what ``--album`` matches)."""
+        """Photos UUID -> the titles of the albums it is in (what ``--album`` matches), in
+        Unicode's composed form, as ``--album`` names are kept: a library that lived on
+        HFS+ may hold a title decomposed."""
         titles: dict[str, set[str]] = {}
         for album in self.albums():
+            title = unicodedata.normalize("NFC", album.title)
             for uuid in album.assets:
-                titles.setdefault(uuid, set()).add(album.title)
+                titles.setdefault(uuid, set()).add(title)
         return titles
 
     def _photos_db(self) -> Any:

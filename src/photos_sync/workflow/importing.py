@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +29,7 @@ from photos_sync.plan.importing import (
     plan_import,
 )
 from photos_sync.plan.metadata import MetadataOptions, MetadataPlan
-from photos_sync.plan.selection import Selection, check_dates
+from photos_sync.plan.selection import Selection, check_dates, missing_albums
 from photos_sync.source import bridge as bridges
 from photos_sync.source.bridge import PhotosBridge
 from photos_sync.source.library import PhotosLibrary
@@ -260,13 +259,11 @@ def _check_known(library: PhotosLibrary, uuids: frozenset[str]) -> None:
 def _warn_of_missing_albums(choices: Choices, library: PhotosLibrary, feedback: Feedback) -> None:
     """A remembered album Photos no longer has (renamed, deleted) admits nothing: every run
     would quietly import nothing of it, so each run says so."""
-    titles = {unicodedata.normalize("NFC", album.title) for album in library.albums()}
-    for name in choices.albums:
-        if unicodedata.normalize("NFC", name) not in titles:
-            feedback.warn(
-                f"The remembered selection names the album {name!r}, which Photos no longer "
-                "has: nothing of it is imported (--album NAME or --whole-library to change it)"
-            )
+    for name in missing_albums(choices.albums, [album.title for album in library.albums()]):
+        feedback.warn(
+            f"The remembered selection names the album {name!r}, which Photos no longer "
+            "has: nothing of it is imported (--album NAME or --whole-library to change it)"
+        )
 
 
 @dataclass(frozen=True)
