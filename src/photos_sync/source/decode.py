@@ -50,7 +50,7 @@ def _moment(seconds: float) -> datetime | None:
 def capture_date(seconds: float | None, offset: int | None, zone_name: str | None) -> datetime:
     """When the photo was taken, shown where Photos shows it: in the named zone when Photos
     names a real one, else at the offset it stored. A zone named in a way Photos rarely
-    writes (an abbreviation such as ``PST``) is left to osxphotos' rules, so that both
+    writes (an abbreviation such as ``PST``) is asked of osxphotos itself, so that both
     readers agree."""
     moment = None if seconds is None else _moment(seconds)
     if moment is None:
@@ -206,8 +206,8 @@ class FolderNames:
     each search is a bisection, not a pass over the folder.
 
     On a Mac, names that differ only in case are one file. Where the disk tells them apart
-    (a library copied to Linux), the one listed last answers for all of them, as it does
-    in osxphotos, so that both readers pick the same RAW."""
+    (a library copied to Linux), the one listed last answers for all of them: osxphotos
+    reads such a folder so, and both readers must pick the same RAW."""
 
     def __init__(self, names: list[str]) -> None:
         spelt = [unicodedata.normalize(FILE_NAME_FORM, name) for name in names]

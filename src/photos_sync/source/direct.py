@@ -166,7 +166,7 @@ class DirectReader:
         self.catalog = catalog
         # open_catalog refuses a model no release writes; the newest is the best guess else
         self.release = photos.release_of(catalog.model_version) or photos.RELEASES[-1]
-        self.library = str(catalog.library.resolve())  # paths as osxphotos gives them
+        self.library = str(catalog.library.resolve())  # records hold resolved paths
 
     def read(self, uuids: Iterable[str], albums: list[PhotosAlbum]) -> dict[str, Facts]:
         """The facts of the wanted assets this reader covers; the others are left out."""

@@ -1,10 +1,10 @@
 """Facts about Photos' database: which tables and columns each release uses, and how it
 encodes the values photos-sync reads.
 
-This module is data, with no code that reads anything. The facts were learned from
-Photos' own databases (the fixture libraries in ``tests/fixtures``) and from the tables
-that osxphotos documents for each release; ``tests/test_photos_schema.py`` checks them
-against the installed osxphotos, so a drift shows as a failing test, not a wrong record.
+This module is data, with no code that reads anything: names and numbers as Photos' own
+databases hold them (the fixture libraries in ``tests/fixtures``), each release's as
+published about it. ``tests/test_conversions.py`` holds them against what the installed
+osxphotos knows of each release, so a drift shows as a failing test, not a wrong record.
 
 How Photos stores what we read
 ------------------------------
