@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -21,17 +20,6 @@ KILL_POINTS = 20
 UPLOADS_EXPECTED = 13
 
 pytestmark = pytest.mark.slow  # a third of the suite: 20 kills and re-runs
-
-
-def _env(immich: ImmichDouble, library: Path, data: Path) -> dict[str, str]:
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("IMMICH_", "PHOTOS_"))},
-        "IMMICH_URL": immich.url,
-        "IMMICH_API_KEY": immich.add_key(["all"]),
-        "PHOTOS_LIBRARY": str(library),
-        "PHOTOS_SYNC_DATA": str(data),
-        "IMMICH_RETRY_WAIT": "0",
-    }
 
 
 def _start(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
@@ -61,7 +49,7 @@ def _upload_window(library: Path, tmp: Path) -> tuple[float, float]:
     """When, after start, an undisturbed run begins uploading and ends talking to the
     server (before the first upload it reads the library, and says nothing)."""
     with ImmichDouble(latency=0.04) as immich:
-        env = _env(immich, library, tmp)
+        env = immich.process_env(library, tmp)
         started = time.monotonic()
         process = _start(env, "--concurrency", "2")
         while not immich.calls("uploadAsset") and process.poll() is None:
@@ -82,7 +70,7 @@ def test_sigkill_at_twenty_points_then_rerun(
     for point in range(1, KILL_POINTS + 1):
         with ImmichDouble(latency=0.04) as immich:
             data = tmp_path / f"data-{point}"
-            env = _env(immich, library, data)
+            env = immich.process_env(library, data)
             process = _start(env, "--concurrency", "2")
             time.sleep(first + (last - first) * point / (KILL_POINTS + 1))
             process.kill()
@@ -105,7 +93,7 @@ def test_ctrl_c_finishes_in_flight_uploads_and_says_so(
     library = library_copy(MEDIA_TYPES)
     with ImmichDouble(latency=0.15) as immich:
         data = tmp_path / "data"
-        env = _env(immich, library, data)
+        env = immich.process_env(library, data)
         process = _start(env)
         while immich.calls("uploadAsset") < 2:
             time.sleep(0.02)

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.support.immich_double import ImmichDouble
-from tests.test_import_kill import _env
 
 PHOTOS_SYNC = str(Path(sys.executable).parent / "photos-sync")
 
@@ -17,7 +16,7 @@ def test_api_key_appears_nowhere(library_copy: Callable[[str], Path], tmp_path: 
     library = library_copy("Test-26.1.photoslibrary")
     data = tmp_path / "data"
     with ImmichDouble() as immich:
-        env = _env(immich, library, data)
+        env = immich.process_env(library, data)
         secret = env["IMMICH_API_KEY"]
         outputs = []
         for args in (["--debug", "import"], ["--debug", "doctor"], ["--debug", "verify"]):

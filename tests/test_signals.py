@@ -39,17 +39,6 @@ METADATA_AND_CLEANUP = (
 pytestmark = pytest.mark.slow
 
 
-def _env(immich: ImmichDouble, library: Path, data: Path) -> dict[str, str]:
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("IMMICH_", "PHOTOS_"))},
-        "IMMICH_URL": immich.url,
-        "IMMICH_API_KEY": immich.add_key(["all"]),
-        "PHOTOS_LIBRARY": str(library),
-        "PHOTOS_SYNC_DATA": str(data),
-        "IMMICH_RETRY_WAIT": "0",
-    }
-
-
 def _last_run(data: Path) -> tuple[str, str | None]:
     with closing(sqlite3.connect(data / "tracker.db")) as connection:
         command, outcome = connection.execute(
@@ -95,7 +84,9 @@ def test_a_stopped_sync_stops_at_once_and_says_so(
     library = library_copy(MEDIA_TYPES)
     data = tmp_path / "data"
     with ImmichDouble(latency=0.3) as immich:
-        returned, out, err = _stopped_when(immich, _env(immich, library, data), "uploadAsset", sent)
+        returned, out, err = _stopped_when(
+            immich, immich.process_env(library, data), "uploadAsset", sent
+        )
         after = [call.operation for call in immich.requests]
     assert returned == code, out + err
     assert not set(after) & set(METADATA_AND_CLEANUP)  # no metadata, no cleanup after it
@@ -120,7 +111,7 @@ def test_a_run_stopped_while_sending_metadata_says_so_in_one_line(
     library = library_copy(MEDIA_TYPES)
     data = tmp_path / "data"
     with ImmichDouble() as immich:
-        env = _env(immich, library, data)
+        env = immich.process_env(library, data)
         first = subprocess.run(
             [PHOTOS_SYNC, "import"], env=env, capture_output=True, text=True, check=False
         )

@@ -8,6 +8,7 @@ is collected in ``violations`` (tests assert it stays empty), and every request 
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
@@ -108,6 +110,18 @@ class ImmichDouble:
         finally:
             with self._lock:
                 self._at_once[operation] -= 1
+
+    def process_env(self, library: Path, data: Path) -> dict[str, str]:
+        """The environment of a ``photos-sync`` process that syncs ``library`` into this
+        double, with ``data`` as its data folder (none of this shell's own settings)."""
+        return {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("IMMICH_", "PHOTOS_"))},
+            "IMMICH_URL": self.url,
+            "IMMICH_API_KEY": self.add_key(["all"]),
+            "PHOTOS_LIBRARY": str(library),
+            "PHOTOS_SYNC_DATA": str(data),
+            "IMMICH_RETRY_WAIT": "0",
+        }
 
     def calls(self, operation: str) -> int:
         """How many requests reached an operation (by Immich operation id)."""
