@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from contextlib import closing
+from datetime import datetime
 from pathlib import Path
 
 import osxphotos
@@ -13,7 +14,13 @@ import pytest
 from photos_sync.upload.metadata import METADATA_AT_ONCE
 from photos_sync.workflow import metadata as workflow
 from tests.conftest import CliResult, run_json
-from tests.support.fixtures import materialize, open_for_edit
+from tests.support.fixtures import (
+    PhotosChange,
+    add_keywords,
+    change_in_photos,
+    materialize,
+    open_for_edit,
+)
 from tests.support.immich_double import ImmichDouble
 from tests.support.immich_double.state import Asset
 from tests.support.outcomes import import_json, tracker_rows
@@ -326,16 +333,25 @@ def test_each_assets_own_fields_go_a_few_at_a_time(
     configure: Callable[[Path], None],
     immich: ImmichDouble,
 ) -> None:
-    """Dates, places, descriptions and faces are one request each (Immich has no bulk
-    form for them): on a first night of 100k assets one after another is hours of round
-    trips, so a few go at once, never more than the bound."""
-    configure(library_copy("Test-26.1.photoslibrary"))
+    """Faces, and the dates, places and descriptions changed in Photos after the upload,
+    are one request each (Immich has no bulk form for them): on a night of 100k changes
+    one after another is hours of round trips, so a few go at once, never more than the
+    bound. (A new upload's own fields ride in its sidecar: no request at all.)"""
+    library = library_copy("Test-26.1.photoslibrary")
+    configure(library)
     immich.latency = 0.05  # each answer takes a while: requests sent at once overlap
     summary = import_json(run_cli)
-    assert summary["metadata"]["updates"] >= 2 * METADATA_AT_ONCE
-    assert immich.most_at_once["updateAsset"] == METADATA_AT_ONCE
+    assert summary["metadata"]["updates"] == 0
     assert 1 < immich.most_at_once["createFace"] <= METADATA_AT_ONCE
     assert immich.most_at_once["uploadAsset"] <= 4  # the imports' own bound, unchanged
+    _edit(
+        library,
+        "UPDATE ZADDITIONALASSETATTRIBUTES SET ZTITLE = 'renamed ' || Z_PK",
+    )
+    _edit(library, "UPDATE ZASSET SET ZMODIFICATIONDATE = ZMODIFICATIONDATE + 60")
+    changed = run_json(run_cli, "sync")["metadata"]
+    assert changed["updates"] >= 2 * METADATA_AT_ONCE
+    assert immich.most_at_once["updateAsset"] == METADATA_AT_ONCE
 
 
 def test_edits_and_raw_pairs_are_stacked_with_their_original(
@@ -367,64 +383,52 @@ def test_edits_and_raw_pairs_are_stacked_with_their_original(
     assert writes(immich, again) == []
 
 
-def test_what_immich_is_still_reading_is_sent_by_the_next_run(
+def test_a_new_upload_carries_its_metadata_while_immich_is_still_reading_it(
     run_cli: Run,
     library_copy: Callable[[str], Path],
     configure: Callable[[Path], None],
     immich: ImmichDouble,
-    monkeypatch: pytest.MonkeyPatch,
-    waits_of: WaitsOf,
 ) -> None:
-    """A busy server that has not read a new upload when the wait ends: its keywords,
-    description and date are not sent into Immich's coming overwrite, nor recorded as
-    sent; the summary says so, and the next sync sends them."""
-    waits_of(0.2, 0.5)
-    monkeypatch.setattr(workflow, "THUMBNAIL_GRACE", 60.0)
+    """Issue 29: what Photos says of a new upload (keywords, description, date, place) goes
+    in its XMP sidecar, which Immich reads in the same extraction as the file. A server that
+    has not finished reading the photo changes nothing: no wait, nothing deferred, and no
+    request after the upload for any of it."""
     configure(library_copy("Test-26.1.photoslibrary"))
     immich.state.still_reading = {"St James Park.jpg"}
     first = run_json(run_cli, "sync")
-    assert first["metadata"]["deferred_to_next_run"] == 1
+    assert first["metadata"]["deferred_to_next_run"] == 0
+    assert first["metadata"]["updates"] == first["metadata"]["tags"] == 0
     park = asset_named(immich, "St James Park.jpg")
-    assert park.tags == set() and park.description == "" and park.date_time_original is None
-    tulips = asset_named(immich, "Tulips.jpg")
-    assert tulips.tags and tulips.description  # the others were read: theirs went
-    assert run_json(run_cli, "status")["metadata_pending"]["updates"] == 1
-    # A run that uploads nothing (after a killed one, say) still waits for what Immich is
-    # reading: sending it now would be overwritten.
-    assert run_json(run_cli, "sync")["metadata"]["deferred_to_next_run"] == 1
-    assert park.tags == set() and park.description == ""
-    immich.state.still_reading = set()  # Immich has caught up
-    second = run_json(run_cli, "sync")
-    assert second["metadata"]["deferred_to_next_run"] == 0
     assert len(park.tags) == 6 and park.description and park.date_time_original
+    sent = writes(immich)
+    assert not {"updateAsset", "bulkTagAssets", "upsertTags"} & set(sent), sent
     assert not any(run_json(run_cli, "sync")["metadata"].values())
 
 
 def test_fields_immich_is_still_rewriting_tags_for_are_sent_by_the_next_run(
     run_cli: Run,
-    library_copy: Callable[[str], Path],
-    configure: Callable[[Path], None],
+    library_26: Path,
     immich: ImmichDouble,
     waits_of: WaitsOf,
 ) -> None:
-    """A server whose sidecar rewrites for the new tags have not ended when the wait does:
-    the tags are there, the descriptions and dates wait (not recorded as sent), and the
-    next sync sends them, once."""
+    """A keyword and a title added in Photos to a photo already in Immich: the tag goes
+    first, and while Immich's sidecar rewrite for it has not ended when the wait does, the
+    description waits (not recorded as sent); the next sync sends it, once."""
     waits_of(0.2, 0.5)
-    configure(library_copy("Test-26.1.photoslibrary"))
+    park_uuid = "DC99FBDD-7A52-4100-A5BB-344131646C30"
+    change_in_photos(library_26, park_uuid, PhotosChange(title="Park", keyword="Autumn"))
     immich.state.sidecars.seconds = 3600.0  # a queue hours long
-    first = run_json(run_cli, "sync")
-    waiting = first["metadata"]["deferred_to_next_run"]
-    assert waiting > 0 and immich.state.sidecars.races == 0
+    first = run_json(run_cli, "sync")["metadata"]
+    assert first["tags"] == 1 and first["deferred_to_next_run"] == 1
+    assert immich.state.sidecars.races == 0
     park = asset_named(immich, "St James Park.jpg")
-    assert len(park.tags) == 6 and park.description == ""
-    assert run_json(run_cli, "status")["metadata_pending"]["updates"] == waiting
+    assert not park.description.startswith("Park")
     with immich.state.lock:  # the queue has caught up
         immich.state.sidecars.seconds = 0.0
         immich.state.sidecars.running.clear()
     second = run_json(run_cli, "sync")["metadata"]
-    assert second["updates"] == waiting and second["deferred_to_next_run"] == 0
-    assert len(park.tags) == 6 and park.description and park.date_time_original
+    assert second["updates"] == 1 and second["deferred_to_next_run"] == 0
+    assert park.description.startswith("Park") and len(park.tags) == 7
     assert not any(run_json(run_cli, "sync")["metadata"].values())
 
 
@@ -459,7 +463,7 @@ def test_a_photo_whose_file_had_its_keywords_gets_its_fields_at_once(
     assert len(park.tags) == 6 and park.description and park.date_time_original
 
 
-def test_a_date_immich_read_from_the_file_as_photos_shows_it_is_not_sent(
+def test_photos_date_wins_over_what_immich_reads_from_the_file(
     run_cli: Run,
     library_copy: Callable[[str], Path],
     configure: Callable[[Path], None],
@@ -467,10 +471,9 @@ def test_a_date_immich_read_from_the_file_as_photos_shows_it_is_not_sent(
     data_dir: Path,
 ) -> None:
     """What a real Immich 3.1.0 read from two of the fixture's files: IMG_4547.jpg's moment
-    at the wall time Photos shows (Adelaide, +09:30), wedding.jpg's three hours off (its
-    zone was changed in Photos). The first needs no date sent (an asset with nothing else
-    to send saves its request, sidecar rewrite and read-back); the second gets Photos' date;
-    neither is sent again."""
+    at the wall time Photos shows, wedding.jpg's three hours off (its zone was changed in
+    Photos). The sidecar's date replaces the file's in Immich's one extraction: both show
+    Photos' moment, and neither is sent again."""
     immich.state.file_dates = {
         "IMG_4547.jpg": ("2017-06-20T07:48:56.518+00:00", "2017-06-20T17:18:56.518Z"),
         "wedding.jpg": ("2019-04-15T21:40:24.86+00:00", "2019-04-15T14:40:24.860Z"),
@@ -478,11 +481,13 @@ def test_a_date_immich_read_from_the_file_as_photos_shows_it_is_not_sent(
     configure(library_copy("Test-26.1.photoslibrary"))
     run_json(run_cli, "sync")
     adelaide, wedding = asset_named(immich, "IMG_4547.jpg"), asset_named(immich, "wedding.jpg")
-    assert adelaide.date_time_original == "2017-06-20T07:48:56.518+00:00"  # as Immich read it
     assert wedding.date_time_original == "2019-04-15T14:40:24.086000-04:00"  # Photos' own
     rows = tracker_rows(data_dir)
     applied = json.loads(rows["3DD2C897-F19E-4CA6-8C22-B027D5A71907"]["applied_metadata"])
     assert applied["date"] == "2017-06-20T17:18:56.518000+09:30"
+    assert adelaide.date_time_original is not None
+    shown = datetime.fromisoformat(adelaide.date_time_original)
+    assert shown == datetime.fromisoformat(applied["date"])  # the same moment
     again = len(immich.requests)
     run_json(run_cli, "sync")
     assert writes(immich, again) == []
@@ -492,19 +497,47 @@ SIDECAR_REWRITES = ("updateAsset", "updateAssets")  # each queues Immich's Sidec
 
 
 def test_tags_go_before_anything_that_rewrites_the_sidecar(
-    library_26: Path, immich: ImmichDouble
+    run_cli: Run, library_26: Path, immich: ImmichDouble
 ) -> None:
     """Immich rewrites an asset's XMP sidecar after a tag or a field change, up to five jobs
     at once; a rewrite begun before the tag existed finishes after it and leaves a sidecar
     without it, which Immich then reads back as the asset's tags (real Immich 3.1.0: 3 to 11
-    of 60 photos lost their tag when descriptions went first, none when tags did). So every
-    tag is sent before any favorite, description, date or place."""
-    sent = writes(immich)
+    of 60 photos lost their tag when descriptions went first, none when tags did). So of
+    what changed in Photos after the upload, every tag is sent before any description."""
+    uuids = ["D79B8D77-BFFC-460B-9312-034F2877D35B", "6191423D-8DB8-4D4C-92BE-9BBBA308AAC4"]
+    for uuid in uuids:
+        add_keywords(library_26, uuid, (f"kw-{uuid[:4]}",))
+    _edit(library_26, "UPDATE ZADDITIONALASSETATTRIBUTES SET ZTITLE = 'renamed ' || Z_PK")
+    _edit(library_26, "UPDATE ZASSET SET ZMODIFICATIONDATE = ZMODIFICATIONDATE + 60")
+    before = len(immich.requests)
+    run_json(run_cli, "sync")
+    sent = writes(immich, before)
     assert "bulkTagAssets" in sent
     assert any(operation in SIDECAR_REWRITES for operation in sent)
     last_tagging = max(i for i, operation in enumerate(sent) if operation == "bulkTagAssets")
     first_rewrite = min(i for i, operation in enumerate(sent) if operation in SIDECAR_REWRITES)
     assert last_tagging < first_rewrite, sent
+
+
+def test_no_asset_has_two_sidecar_rewrites_in_flight(
+    run_cli: Run, library_26: Path, immich: ImmichDouble, waits_of: WaitsOf
+) -> None:
+    """Issue 29 (3): Tulips gets a keyword, a new title and the favorite in one night in
+    Photos. Each of the three starts a sidecar rewrite in Immich (a favorite too: a bulk
+    update rewrites every asset it names), and a rewrite begun while the last one of the
+    same asset is running can undo it; so each waits until Immich has read the one before
+    back. All three arrive, and no two rewrites of the asset were ever in flight at once."""
+    waits_of(10.0, 20.0)
+    tulips = "6191423D-8DB8-4D4C-92BE-9BBBA308AAC4"
+    change_in_photos(library_26, tulips, PhotosChange("Tulpen", "Spring", favorite=True))
+    immich.state.sidecars.seconds = 0.3
+    changed = run_json(run_cli, "sync")["metadata"]
+    immich.state.finish_rewrites()
+    assert changed["deferred_to_next_run"] == 0
+    assert immich.state.sidecars.races == 0
+    asset = asset_named(immich, "Tulips.jpg")
+    assert asset.is_favorite and asset.description.startswith("Tulpen")
+    assert "Spring" in {immich.state.tags[t].value for t in asset.tags}
 
 
 def test_favorites_go_after_the_fields(

@@ -22,7 +22,7 @@ from photos_sync.upload import importer
 from photos_sync.workflow import scan
 from tests.conftest import run_json
 from tests.support.backup import Run, setup_local
-from tests.support.fixtures import materialize, open_for_edit
+from tests.support.fixtures import add_keywords, materialize, open_for_edit
 from tests.support.immich_double import ImmichDouble
 from tests.support.immich_double.state import Asset
 from tests.support.outcomes import assert_one_clear_line, tracker_rows
@@ -146,25 +146,6 @@ def test_issue30_case_06_choices_that_contradict_each_other_are_refused(
 ODD_KEYWORDS = ("x/", "/lead", "a//b", "AC/DC", "   ")
 
 
-def _add_keywords(library: Path, uuid: str, titles: tuple[str, ...]) -> None:
-    """Give an asset keywords in Photos' own tables (Photos 11.1: Z_1KEYWORDS.Z_52KEYWORDS)."""
-    with closing(open_for_edit(library)) as connection, connection:
-        (attributes,) = connection.execute(
-            "SELECT x.Z_PK FROM ZADDITIONALASSETATTRIBUTES x JOIN ZASSET a ON a.Z_PK = x.ZASSET"
-            " WHERE a.ZUUID = ?",
-            (uuid,),
-        ).fetchone()
-        for title in titles:
-            keyword = connection.execute(
-                "INSERT INTO ZKEYWORD (Z_ENT, Z_OPT, ZTITLE, ZUUID) VALUES (52, 1, ?, ?)",
-                (title, f"KW-{title}"),
-            ).lastrowid
-            connection.execute(
-                "INSERT INTO Z_1KEYWORDS (Z_1ASSETATTRIBUTES, Z_52KEYWORDS) VALUES (?, ?)",
-                (attributes, keyword),
-            )
-
-
 def test_issue30_case_08_keywords_with_slashes_are_one_tag_and_stop_nothing(
     run_cli: Run,
     library_copy: Callable[[str], Path],
@@ -176,7 +157,7 @@ def test_issue30_case_08_keywords_with_slashes_are_one_tag_and_stop_nothing(
     one tag, the "/" written "|" as Immich itself writes it; a blank one is not sent. And no
     keyword stops the metadata of the rest of the library."""
     library = library_copy(TEST_26)
-    _add_keywords(library, PUMPKINS2, ODD_KEYWORDS)
+    add_keywords(library, PUMPKINS2, ODD_KEYWORDS)
     configure(library)
     first = run_cli("sync")
     assert first.exit_code == 0, first.stdout + first.stderr
@@ -550,7 +531,7 @@ def test_issue30_case_13_a_change_photos_made_without_a_new_date_is_seen(
     library = library_copy(TEST_26)
     configure(library)
     assert run_json(run_cli, "sync")["ok"]
-    _add_keywords(library, PUMPKINS2, ("Harvest",))
+    add_keywords(library, PUMPKINS2, ("Harvest",))
     _edit(
         library,
         "UPDATE ZADDITIONALASSETATTRIBUTES SET ZTITLE = 'Renamed'"

@@ -13,6 +13,7 @@ import re
 import shutil
 import sqlite3
 import stat
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,3 +127,72 @@ def materialize(library: Path, relative_folder: str) -> Path:
         elif not target.exists():
             target.mkdir()
     return target
+
+
+def add_keywords(library: Path, uuid: str, titles: tuple[str, ...]) -> None:
+    """Give an asset keywords in Photos' own tables (see :func:`change_in_photos`)."""
+    for title in titles:
+        change_in_photos(library, uuid, PhotosChange(keyword=title))
+
+
+@dataclass(frozen=True)
+class PhotosChange:
+    """What a user changes of one asset in Photos (None: left as it is)."""
+
+    title: str | None = None
+    keyword: str | None = None
+    favorite: bool | None = None
+    place: tuple[float, float] | None = None
+
+
+def change_in_photos(library: Path, uuid: str, change: PhotosChange) -> None:
+    """Make ``change`` in Photos' own tables, whatever the library's release (the table and
+    column names from ``photos_schema``), and move the asset's modification date as Photos
+    does."""
+    import plistlib
+
+    from photos_sync.source.photos_schema import RELEASES, release_of
+
+    with closing(open_for_edit(library)) as connection, connection:
+        plist = connection.execute("SELECT Z_PLIST FROM Z_METADATA ORDER BY Z_VERSION DESC")
+        model = int(plistlib.loads(plist.fetchone()[0])["PLModelVersion"])
+        release = release_of(model) or RELEASES[-1]
+        table = release.asset_table
+        (asset,) = connection.execute(
+            f"SELECT Z_PK FROM {table} WHERE ZUUID = ?", (uuid,)
+        ).fetchone()
+        (attributes,) = connection.execute(
+            "SELECT Z_PK FROM ZADDITIONALASSETATTRIBUTES WHERE ZASSET = ?", (asset,)
+        ).fetchone()
+        if change.title is not None:
+            connection.execute(
+                "UPDATE ZADDITIONALASSETATTRIBUTES SET ZTITLE = ? WHERE Z_PK = ?",
+                (change.title, attributes),
+            )
+        if change.favorite is not None:
+            connection.execute(
+                f"UPDATE {table} SET ZFAVORITE = ? WHERE Z_PK = ?", (int(change.favorite), asset)
+            )
+        if change.place is not None:
+            connection.execute(
+                f"UPDATE {table} SET ZLATITUDE = ?, ZLONGITUDE = ? WHERE Z_PK = ?",
+                (*change.place, asset),
+            )
+        if change.keyword is not None:
+            (entity,) = connection.execute(
+                "SELECT Z_ENT FROM Z_PRIMARYKEY WHERE Z_NAME = 'Keyword'"
+            ).fetchone()
+            keyword = connection.execute(
+                "INSERT INTO ZKEYWORD (Z_ENT, Z_OPT, ZTITLE, ZUUID) VALUES (?, 1, ?, ?)",
+                (entity, change.keyword, f"KW-{change.keyword}"),
+            ).lastrowid
+            connection.execute(
+                f"INSERT INTO Z_1KEYWORDS (Z_1ASSETATTRIBUTES, {release.keyword_column})"
+                " VALUES (?, ?)",
+                (attributes, keyword),
+            )
+        connection.execute(
+            f"UPDATE {table} SET ZMODIFICATIONDATE = COALESCE(ZMODIFICATIONDATE, ZDATECREATED) + 60"
+            " WHERE Z_PK = ?",
+            (asset,),
+        )

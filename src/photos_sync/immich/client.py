@@ -19,6 +19,8 @@ import base64
 import json
 import logging
 import re
+import threading
+from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -195,6 +197,10 @@ def form_fields(fields: UploadFields, version: ServerVersion | None) -> dict[str
     return form
 
 
+ALBUM_BATCH = 1000  # album members per request
+ANY_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+
+
 def chunked(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -219,6 +225,8 @@ class ImmichClient:
         headers = {"Accept": "application/json"}
         if api_key:
             headers["x-api-key"] = api_key
+        self.requests: Counter[str] = Counter()  # "POST /assets" -> how many were made
+        self._counting = threading.Lock()
         self._http = httpx.Client(
             base_url=self.base_url,
             headers=headers,
@@ -232,6 +240,10 @@ class ImmichClient:
         return str(httpx.URL(self.base_url).copy_with(username=None, password=None))
 
     def close(self) -> None:
+        """Close the connections, logging how many requests of each kind the run made."""
+        if self.requests:
+            made = ", ".join(f"{n} {what}" for what, n in sorted(self.requests.items()))
+            log.info("requests to Immich: %d (%s)", self.requests.total(), made)
         self._http.close()
 
     def __enter__(self) -> ImmichClient:
@@ -277,6 +289,8 @@ class ImmichClient:
             raise _Transient(
                 f"Immich is not reachable at {self.display_url} ({type(error).__name__})"
             ) from None
+        with self._counting:
+            self.requests[f"{method} {ANY_ID.sub('{id}', path)}"] += 1
         log.debug(
             "HTTP %s %s -> %d in %.3f s",
             method,
@@ -392,8 +406,14 @@ class ImmichClient:
         return found
 
     def upload(self, path: Path, fields: UploadFields, sha1_hex: str) -> Uploaded:
-        """Stream one file to ``POST /assets``; a 200 ``duplicate`` is success."""
-        form = FileUpload(path, "assetData", fields.filename, form_fields(fields, self.version))
+        """Stream one file to ``POST /assets``, with its XMP sidecar if it has one; a 200
+        ``duplicate`` is success."""
+        sidecar = (
+            ("sidecarData", f"{fields.filename}.xmp", fields.sidecar) if fields.sidecar else None
+        )
+        form = FileUpload(
+            path, "assetData", fields.filename, form_fields(fields, self.version), sidecar
+        )
         body = self._json(
             "POST",
             "/assets",
@@ -480,6 +500,10 @@ class ImmichClient:
         for batch in chunked(asset_ids, 1000):
             self._json("PUT", "/assets", json={"ids": list(batch), **changes})
 
+    def tags(self) -> dict[str, str]:
+        """``GET /tags``: {value (the tag's whole path): id} of every tag of the user."""
+        return {tag["value"]: tag["id"] for tag in self._json("GET", "/tags")}
+
     def upsert_tags(self, names: Sequence[str]) -> dict[str, str]:
         """``PUT /tags``: create what is missing (parents too, split on ``/``); {name: id}
         for each name asked. Immich keys a tag by its path without empty levels ("a//b" is
@@ -552,12 +576,14 @@ class ImmichClient:
             for a in self._json("GET", "/albums")
         ]
 
-    def create_album(self, name: str, description: str) -> str:
-        """``POST /albums``, tried once: a lost answer may still have made the album, so the
-        caller looks for it before trying again (a blind retry makes a twin)."""
-        body = self._json(
-            "POST", "/albums", attempts=1, json={"albumName": name, "description": description}
-        )
+    def create_album(self, name: str, description: str, asset_ids: Sequence[str] = ()) -> str:
+        """``POST /albums`` with its first members (the rest added a thousand at a time),
+        tried once: a lost answer may still have made the album, so the caller looks for it
+        before trying again (a blind retry makes a twin)."""
+        first = list(asset_ids[:ALBUM_BATCH])
+        album = {"albumName": name, "description": description, "assetIds": first}
+        body = self._json("POST", "/albums", attempts=1, json=album)
+        self.add_to_album(str(body["id"]), asset_ids[ALBUM_BATCH:])
         return str(body["id"])
 
     def delete_album(self, album_id: str) -> None:
@@ -578,7 +604,7 @@ class ImmichClient:
     def _album_assets(
         self, method: str, album_id: str, asset_ids: Sequence[str], fine: str
     ) -> None:
-        for batch in chunked(asset_ids, 1000):
+        for batch in chunked(asset_ids, ALBUM_BATCH):
             results = self._json(method, f"/albums/{album_id}/assets", json={"ids": list(batch)})
             refused = [r for r in results if not r["success"] and r.get("error") != fine]
             if refused:

@@ -4,8 +4,11 @@ Our own encoder rather than httpx's, for two reasons: the file is read in 1 MiB 
 64 KiB read loop costs measurable CPU on multi-GB videos), and the part order is ours to
 choose: the file part comes before the text fields, as Immich's own tests send it, so the
 ``filename`` field can never be applied to the wrong part (see the contract notes).
-The body can be iterated again for a retry; it reopens the file each time. The bytes are
-hashed as they go out (``sent_sha1``), so a file changed after it was checked is noticed.
+An XMP sidecar goes as a second file part, also before the text fields: Immich checks a
+sidecar part's name for ``.xmp`` by the ``filename`` field when that field came first, and
+would refuse it. The body can be iterated again for a retry; it reopens the file each
+time. The bytes are hashed as they go out (``sent_sha1``), so a file changed after it was
+checked is noticed.
 """
 
 from __future__ import annotations
@@ -28,22 +31,38 @@ def _quote(value: str) -> str:
 class FileUpload:
     """One file part plus text fields, streamed from disk."""
 
-    def __init__(self, path: Path, part_name: str, filename: str, fields: dict[str, str]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        part_name: str,
+        filename: str,
+        fields: dict[str, str],
+        sidecar: tuple[str, str, bytes] | None = None,
+    ) -> None:
+        """``sidecar``: (part name, file name, bytes) of a small second file part."""
         self.path = path
         self.boundary = uuid.uuid4().hex
-        file_head = (
-            f"--{self.boundary}\r\n"
-            f'Content-Disposition: form-data; name="{part_name}"; filename="{_quote(filename)}"\r\n'
-            "Content-Type: application/octet-stream\r\n\r\n"
-        ).encode("utf-8", "surrogateescape")
+        file_head = self._file_head(part_name, filename, "application/octet-stream")
+        second = b""
+        if sidecar is not None:
+            name, second_name, data = sidecar
+            second = b"\r\n" + self._file_head(name, second_name, "application/rdf+xml") + data
         text = "".join(
             f'\r\n--{self.boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}'
             for name, value in fields.items()
         )
         self._head = file_head
-        self._tail = (text + f"\r\n--{self.boundary}--\r\n").encode("utf-8", "surrogateescape")
+        closing = (text + f"\r\n--{self.boundary}--\r\n").encode("utf-8", "surrogateescape")
+        self._tail = second + closing
         self._size = path.stat().st_size
         self._digest = hashlib.sha1()
+
+    def _file_head(self, part_name: str, filename: str, content_type: str) -> bytes:
+        return (
+            f"--{self.boundary}\r\n"
+            f'Content-Disposition: form-data; name="{part_name}"; filename="{_quote(filename)}"\r\n'
+            f"Content-Type: {content_type}\r\n\r\n"
+        ).encode("utf-8", "surrogateescape")
 
     @property
     def content_type(self) -> str:

@@ -20,6 +20,7 @@ IMPORT = (
     "album.update",
     "albumAsset.create",
     "albumAsset.delete",
+    "tag.read",
     "tag.create",
     "tag.asset",
     "stack.create",

@@ -22,6 +22,7 @@ class UploadFields:
     visibility: str | None = None
     live_photo_video_id: str | None = None
     metadata: dict[str, Any] | None = None  # stored under the key "photos-sync" (v2.5+)
+    sidecar: bytes | None = None  # an XMP packet Immich reads with the file (sidecarData)
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,12 @@ the reason the user will read in ``review``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from photos_sync.plan.metadata import MetadataOptions, SidecarFields, carried_by_sidecar
 from photos_sync.source.records import (
     Availability,
     LibraryAsset,
@@ -20,7 +21,7 @@ from photos_sync.source.records import (
     ResourceKind,
     kind_name,
 )
-from photos_sync.track.assets import AssetRow
+from photos_sync.track.assets import AssetRow, photos_metadata
 
 CLOUD_ONLY = "in iCloud only, use --include-cloud"
 CLOUD_NEEDS_MAC = "in iCloud only; downloading it needs macOS Photos (--include-cloud)"
@@ -54,6 +55,7 @@ class Candidate:
     shared: bool = False  # Shared Library or Shared with You
     raw_pair: bool = False
     kinds: frozenset[str] = frozenset()  # its special kinds (source.records.KINDS names)
+    desired: Mapping[str, object] = field(default_factory=dict)  # what Photos says of it
 
     def resource(self, kind: ResourceKind) -> Resource | None:
         return next((r for r in self.resources if r.kind is kind), None)
@@ -74,6 +76,7 @@ def candidate_from_row(row: AssetRow) -> Candidate:
         shared=row.shared,
         raw_pair=row.raw_pair,
         kinds=row.kinds,
+        desired=row.desired,
     )
 
 
@@ -92,6 +95,7 @@ def candidate_from_asset(asset: LibraryAsset, modified_at: str | None) -> Candid
         shared=asset.subtypes.is_shared_library or asset.subtypes.is_syndicated,
         raw_pair=asset.subtypes.has_raw_pair,
         kinds=frozenset(kind_name(column) for column in asset.subtypes.set_names()),
+        desired=photos_metadata(asset),
     )
 
 
@@ -110,6 +114,10 @@ class ImportTask:
     sidecars: tuple[Resource, ...]  # kept locally for Cinematic videos
     has_paired_video: bool = False  # the library lists a motion video, usable or not
     companions: tuple[tuple[str, Resource], ...] = ()  # ("raw" | "edited", rendering)
+    # What Photos says of it, sent with the original as an XMP sidecar, and what that
+    # counts as sent once the upload is answered (see plan.metadata.carried_by_sidecar).
+    sidecar: SidecarFields = field(default_factory=SidecarFields)
+    carried: Mapping[str, object] = field(default_factory=dict)
 
     def companion_filename(self, role: str, resource: Resource) -> str:
         """``IMG_1.JPG`` -> ``IMG_1.CR2`` (its RAW) or ``IMG_1_edited.JPG`` (the edit)."""
@@ -204,6 +212,7 @@ class PlanOptions:
     limit: int = 0  # at most this many uploads now; the rest wait for a later run
     with_edits: bool = False  # Photos' edited renderings too, stacked on the original
     skip_shared: bool = False  # shared-library and shared-with-you assets left out
+    metadata: MetadataOptions = field(default_factory=MetadataOptions)  # the sidecars' shape
 
     @property
     def downloads(self) -> bool:
@@ -234,6 +243,7 @@ def task_for(candidate: Candidate, options: PlanOptions = PlanOptions()) -> Impo
         if r.kind in wanted and r.availability is Availability.LOCAL and not candidate.cinematic
     )
     video = candidate.resource(ResourceKind.PAIRED_VIDEO)
+    sidecar, carried = carried_by_sidecar(candidate.desired, options.metadata)
     sidecars = tuple(
         r
         for r in candidate.resources
@@ -253,6 +263,8 @@ def task_for(candidate: Candidate, options: PlanOptions = PlanOptions()) -> Impo
         sidecars=sidecars,
         has_paired_video=video is not None,
         companions=companions,
+        sidecar=sidecar,
+        carried=carried,
     )
 
 

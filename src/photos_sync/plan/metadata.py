@@ -118,15 +118,35 @@ class MetadataPlan:
         Immich's own metadata extraction of a new upload would overwrite."""
         return {immich_id for _, immich_id, _ in self.updates} | self._retagged()
 
-    def rewritten_twice(self) -> set[str]:
-        """Immich ids whose tags change and whose sidecar fields change too: Immich rewrites
-        their XMP sidecar once for each, and the second rewrite must not begin before the
-        first has ended (see :func:`photos_sync.upload.metadata.send_metadata`)."""
-        fields = {i for _, i, changes in self.updates if SIDECAR_FIELDS & changes.keys()}
-        return fields & self._retagged()
-
     def _retagged(self) -> set[str]:
         return {i for refs in (*self.tags.values(), *self.untags.values()) for _, i in refs}
+
+    def retagged(self) -> set[str]:
+        """Immich ids whose tags change."""
+        return self._retagged()
+
+    def field_writes(self) -> set[str]:
+        """Immich ids whose description, date or place change."""
+        return {i for _, i, changes in self.updates if SIDECAR_FIELDS & changes.keys()}
+
+    def favored(self) -> set[str]:
+        """Immich ids made a favorite or no longer one."""
+        return {i for refs in self.favorites.values() for _, i in refs}
+
+    def defer_favorites(self, immich_ids: set[str]) -> None:
+        """Leave out the favorite change of these assets (Immich was still rewriting their
+        sidecars for an earlier change when the wait ended), recorded as not sent: the
+        next run sends it."""
+        if not immich_ids:
+            return
+        uuids: set[str] = set()
+        for favorite, refs in self.favorites.items():
+            uuids.update(uuid.split(":")[0] for uuid, i in refs if i in immich_ids)
+            self.favorites[favorite] = [ref for ref in refs if ref[1] not in immich_ids]
+        for uuid in uuids:
+            self.applied.get(uuid, {}).pop("favorite", None)
+            self.settle.pop(uuid, None)
+        self.deferred += len(uuids)
 
     def defer(self, immich_ids: set[str]) -> None:
         """Leave out the EXIF-side fields of these assets (new uploads Immich has not
@@ -266,20 +286,74 @@ def _field_changes(
     return fields
 
 
+# Characters XML 1.0 cannot carry (C0 controls but tab and line ends, lone surrogates, the
+# two non-characters): an XMP sidecar cannot hold them, so no text sent to Immich has them.
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters an XMP sidecar cannot hold."""
+    return _NOT_IN_XML.sub("", text)
+
+
 def tag_name(keyword: str) -> str:
     """The Immich tag of a Photos keyword. A keyword is flat, but Immich makes a "/" in a
     tag name a level of its tree ("AC/DC" would be "DC" under "AC", and "x/" plain "x"):
     a "/" is written "|", as Immich itself writes a "/" inside one level of a hierarchy
-    it reads from a file (metadata.service.ts, getTagList)."""
-    return keyword.replace("/", "|")
+    it reads from a file (metadata.service.ts, getTagList). A "|" stays: "AC|DC" and
+    "AC/DC" are one tag in Immich. Control characters are dropped (see :func:`xml_text`)."""
+    return xml_text(keyword).replace("/", "|")
 
 
-def _wanted_tags(asset: ImportedAsset, options: MetadataOptions) -> list[str]:
-    keywords = asset.desired.get("keywords", [])
-    tags = [tag_name(keyword) for keyword in keywords if keyword.strip()]
+def wanted_tags(desired: Mapping[str, Any], options: MetadataOptions) -> list[str]:
+    """The Immich tags of an asset: its keywords and, with --people-tags, its people."""
+    keywords = desired.get("keywords", [])
+    tags = [tag_name(keyword) for keyword in keywords if tag_name(keyword).strip()]
     if options.people_tags:
-        tags += [PEOPLE_TAG + tag_name(name) for name in asset.desired.get("persons", [])]
+        tags += [PEOPLE_TAG + tag_name(name) for name in desired.get("persons", [])]
     return tags
+
+
+@dataclass(frozen=True)
+class SidecarFields:
+    """What an XMP sidecar sent with an upload tells Immich: Immich reads it in the same
+    extraction as the file, its values winning (metadata.service.ts, getExifTags), so no
+    request after the upload and no rewrite of the sidecar is needed for them."""
+
+    description: str = ""
+    date: str | None = None  # ISO 8601 with Photos' offset
+    location: tuple[float, float] | None = None
+    tags: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.description or self.date or self.location or self.tags)
+
+
+def carried_by_sidecar(
+    desired: Mapping[str, Any], options: MetadataOptions
+) -> tuple[SidecarFields, dict[str, Any]]:
+    """The sidecar of a new upload, and what it counts as sent (the entries of
+    ``applied_metadata`` the metadata plan compares with Photos: the same rules as
+    :func:`_field_changes` and the tags, so a later run finds nothing left to send)."""
+    sent: dict[str, Any] = {}
+    if "description" in desired:
+        sent["description"] = str(desired["description"])
+    if desired.get("date"):
+        sent["date"] = desired["date"]
+    if desired.get("location"):
+        sent["location"] = desired["location"]
+    tags = sorted(set(wanted_tags(desired, options)))
+    if "keywords" in desired:
+        sent["keywords"] = tags
+    location = sent.get("location")
+    fields = SidecarFields(
+        description=xml_text(sent.get("description", "")),
+        date=sent.get("date"),
+        location=(float(location[0]), float(location[1])) if location else None,
+        tags=tuple(tags),
+    )
+    return fields, sent
 
 
 def adoption_baseline(
@@ -330,7 +404,7 @@ def _asset_changes(
             )
     if "keywords" in asset.desired:
         sent = set(applied.get("keywords", []))
-        wanted = set(_wanted_tags(asset, options))
+        wanted = set(wanted_tags(asset.desired, options))
         for tag in sorted(wanted - sent):
             plan.tags.setdefault(tag, []).append(ref)
         for tag in sorted(sent - wanted):  # only tags photos-sync gave; the user's stay

@@ -287,6 +287,12 @@ class AssetRow:
     companions: dict[str, str]  # "raw" / "edited" -> Immich id
     applied: dict[str, Any]  # the metadata sent to Immich
     kinds: frozenset[str] = frozenset()  # its special kinds (source.records.KINDS names)
+    # What Photos says of it (photos_metadata), as JSON: read only by what needs it.
+    desired_json: str | None = None
+
+    @property
+    def desired(self) -> dict[str, Any]:
+        return dict(json.loads(self.desired_json)) if self.desired_json else {}
 
 
 def _asset_row(row: sqlite3.Row) -> AssetRow:
@@ -309,6 +315,7 @@ def _asset_row(row: sqlite3.Row) -> AssetRow:
         companions=json.loads(row["companions"] or "{}"),
         applied=json.loads(row["applied_metadata"] or "{}"),
         kinds=frozenset(kind_name(c) for c in FLAG_COLUMNS if row[c]),
+        desired_json=row["photos_metadata"],
     )
 
 

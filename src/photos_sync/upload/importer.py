@@ -6,7 +6,9 @@ time. A file the server already has is never sent again: its Immich id is adopte
 also what makes a killed run safe to repeat: whatever it uploaded is found by checksum.
 
 A Live Photo's motion video goes first (hidden), then the still with ``livePhotoVideoId``;
-if the still was already there, the link is made with an update instead.
+if the still was already there, the link is made with an update instead. The original
+carries what Photos says of it (description, date, place, keywords) as an XMP sidecar,
+which Immich reads with the file: nothing of it needs a request after the upload.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from photos_sync.track.assets import (
 from photos_sync.upload.checksum import sha1_of
 from photos_sync.upload.downloads import Downloader
 from photos_sync.upload.sidecars import export_sidecars
+from photos_sync.upload.xmp import xmp_packet
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +142,17 @@ class ImportSummary:
 
 
 Reporter = Callable[[AssetResult], None]
+
+
+def _applied(result: AssetResult) -> dict[str, Any] | None:
+    """What the upload itself told Immich: its flags, and what its sidecar carried. A file
+    the server had already (a duplicate) kept the server's own values: None, so they are
+    read there (adoption). One an earlier run of ours sent, its answer lost, counts only
+    its flags: that run may have been of a version that sent no sidecar."""
+    if result.already_there and not result.ours:
+        return None
+    flags = {"favorite": result.task.favorite, "hidden": bool(result.task.visibility)}
+    return flags if result.already_there else {**result.task.carried, **flags}
 
 
 def _unavailable_reason(resource: Resource) -> str:
@@ -245,10 +259,7 @@ class Importer:
                 motion_video_immich_id=result.motion_video_id,
                 cinematic_sidecars=result.sidecars,
                 note=result.reason,
-                # What the upload itself told Immich; a duplicate kept the server's own.
-                applied=None
-                if result.already_there and not result.ours
-                else {"favorite": result.task.favorite, "hidden": bool(result.task.visibility)},
+                applied=_applied(result),
                 companions=result.companions,
                 uploaded=not result.already_there or result.ours,
             )
@@ -469,6 +480,7 @@ class Importer:
                     visibility=task.visibility,
                     live_photo_video_id=video_id,
                     metadata=_metadata(task, "original"),
+                    sidecar=None if task.sidecar.empty else xmp_packet(task.sidecar),
                 ),
                 hashed.sha1,
             )

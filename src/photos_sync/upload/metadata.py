@@ -6,11 +6,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from photos_sync.errors import ImmichRejected, ImmichUnavailable
 from photos_sync.immich.records import ServerAlbum
 from photos_sync.plan.metadata import (
+    SIDECAR_FIELDS,
     AlbumWork,
     FaceWork,
     MetadataPlan,
@@ -38,15 +40,19 @@ if TYPE_CHECKING:
 def _album_made_once(
     client: ImmichClient, album: AlbumWork, marked: dict[str, list[ServerAlbum]]
 ) -> str:
-    """The Immich album for a Photos album: the one photos-sync made before (found by its
-    mark, whatever the tracker lost), else a new one. A create whose answer was lost may
-    have worked, so the albums are looked at again before each new try."""
+    """The Immich album for a Photos album, holding the planned members: the one
+    photos-sync made before (found by its mark, whatever the tracker lost), filled, else a
+    new one made with them (one request for an album of up to a thousand). A create whose
+    answer was lost may have worked, so the albums are looked at again before each new
+    try."""
+    ids = [immich_id for _, immich_id in album.add]
     for attempt in range(client.retry.attempts):
         found = marked.get(album.uuid.upper())
         if found:
+            client.add_to_album(found[0].id, ids)
             return found[0].id
         try:
-            return client.create_album(album.name, album_description(album.uuid))
+            return client.create_album(album.name, album_description(album.uuid), ids)
         except ImmichUnavailable:
             if attempt + 1 == client.retry.attempts:
                 raise
@@ -74,15 +80,28 @@ def tag_sets(tags: Mapping[str, Iterable[str]]) -> list[tuple[list[str], list[st
 METADATA_AT_ONCE = 4
 
 
-class SidecarRewrites(Protocol):
-    """Immich's rewrites of the XMP sidecars of some assets, watched from the server."""
-
-    def start(self, asset_ids: set[str]) -> None:
-        """Just before the tags of these assets go: note where their rewrites stand."""
+class RewriteWatch(Protocol):
+    """Where some assets' sidecar rewrites stood when it began (see SidecarRewrites)."""
 
     def wait(self, asset_ids: set[str]) -> set[str]:
         """Wait (bounded) until Immich has rewritten and read back these assets' sidecars
-        since :meth:`start`; the ones it had not when the wait ended."""
+        since the watch began; the ones it had not when the wait ended."""
+
+
+class SidecarRewrites(Protocol):
+    """Immich's rewrites of the XMP sidecars of some assets, watched from the server."""
+
+    def start(self, asset_ids: set[str]) -> RewriteWatch:
+        """Just before a change of these assets goes: note where their rewrites stand."""
+
+
+@dataclass
+class _Group:
+    """One kind of change that makes Immich rewrite the sidecars of the assets it names."""
+
+    ids: Callable[[], set[str]]  # the assets it names, as the plan stands now
+    send: Callable[[set[str]], set[str]]  # sends its changes to these; those rewritten
+    defer: Callable[[set[str]], None]  # leaves these assets' changes for the next run
 
 
 def send_metadata(
@@ -91,28 +110,33 @@ def send_metadata(
     plan: MetadataPlan,
     rewrites: SidecarRewrites,
 ) -> None:
-    """Immich rewrites an asset's XMP sidecar after each change of its tags and again after
-    each change of its description, date or place, five rewrites at once, and reads each
-    sidecar back as the asset's fields and tags. Two rewrites of one asset in flight at
-    once can lose either change: sent back to back, tags then fields, a real Immich 3.1.0
-    once kept a photo's keyword and lost its description and date; fields then tags lost
-    the tag of 3 to 11 of 60 photos. So tags go first, then the fields of the assets whose
-    tags did not change, and an asset whose tags did change gets its fields once Immich has
-    finished with its tags (what it has not finished by the end of the wait, the next run
-    sends). The favorites go last: a favorite also starts a rewrite, and one begun before
-    an asset's fields were there queues a read-back of the old sidecar that can land after
-    theirs."""
-    twice = plan.rewritten_twice()
-    if twice:
-        rewrites.start(twice)
-    twice &= _send_tags(client, connection, plan)
-    _send_updates(client, plan, lambda immich_id: immich_id not in twice)
-    if twice:
-        plan.defer_fields(rewrites.wait(twice))
-        _send_updates(client, plan, twice.__contains__)
-    for favorite, refs in plan.favorites.items():
-        if refs:
-            client.update_assets([immich_id for _, immich_id in refs], isFavorite=favorite)
+    """Immich rewrites an asset's XMP sidecar after each change of its tags, of its
+    description, date or place, and of anything a bulk update names (a favorite), five
+    rewrites at once, and reads each sidecar back as the asset's fields and tags. Two
+    rewrites of one asset in flight at once can lose either change: sent back to back,
+    tags then fields, a real Immich 3.1.0 once kept a photo's keyword and lost its
+    description and date; fields then tags lost the tag of 3 to 11 of 60 photos; a
+    favorite before the fields, 1 of 60 its description. So the changes go in groups,
+    tags, then fields, then favorites, and an asset in a later group waits until Immich has
+    read back its rewrite of the earlier one (what it has not by the end of the wait, the
+    next run sends). A new upload needs none of this: what Photos says of it went in its
+    own sidecar."""
+    groups = [
+        _Group(plan.retagged, lambda ids: _send_tags(client, connection, plan), lambda _: None),
+        _Group(plan.field_writes, lambda ids: _send_fields(client, plan, ids), plan.defer_fields),
+        _Group(plan.favored, lambda ids: _send_favorites(client, plan, ids), plan.defer_favorites),
+    ]
+    in_flight: dict[str, RewriteWatch] = {}  # asset -> the watch begun before its rewrite
+    for number, group in enumerate(groups):
+        ids = group.ids()
+        unfinished = _wait_for(in_flight, ids)
+        group.defer(unfinished)
+        later = set().union(*(g.ids() for g in groups[number + 1 :])) & (ids - unfinished)
+        watch = rewrites.start(later) if later else None
+        rewritten = group.send(ids - unfinished)
+        if watch is not None:
+            in_flight.update(dict.fromkeys(rewritten & later, watch))
+    _send_updates(client, plan, lambda immich_id: True, sidecar=False)
     _send_albums(client, connection, plan)
     _send_people(client, connection, plan)
     for stack in plan.stacks:
@@ -124,10 +148,44 @@ def send_metadata(
         record_settled(connection, plan.settle)
 
 
-def _send_updates(client: ImmichClient, plan: MetadataPlan, which: Callable[[str], bool]) -> None:
+def _wait_for(in_flight: dict[str, RewriteWatch], ids: set[str]) -> set[str]:
+    """Wait for the rewrites in flight of these assets; those not read back in time."""
+    watches: dict[int, tuple[RewriteWatch, set[str]]] = {}
+    for asset_id in ids & in_flight.keys():
+        watch = in_flight.pop(asset_id)
+        watches.setdefault(id(watch), (watch, set()))[1].add(asset_id)
+    unfinished: set[str] = set()
+    for watch, waiting in watches.values():
+        unfinished |= watch.wait(waiting)
+    return unfinished
+
+
+def _send_fields(client: ImmichClient, plan: MetadataPlan, ids: set[str]) -> set[str]:
+    """The descriptions, dates and places of these assets; all are rewritten."""
+    _send_updates(client, plan, ids.__contains__, sidecar=True)
+    return ids
+
+
+def _send_favorites(client: ImmichClient, plan: MetadataPlan, ids: set[str]) -> set[str]:
+    for favorite, refs in plan.favorites.items():
+        chosen = [immich_id for _, immich_id in refs if immich_id in ids]
+        if chosen:
+            client.update_assets(chosen, isFavorite=favorite)
+    return ids
+
+
+def _send_updates(
+    client: ImmichClient, plan: MetadataPlan, which: Callable[[str], bool], *, sidecar: bool
+) -> None:
+    """The ``PUT /assets/{id}`` of the chosen assets: those that change a sidecar field
+    (``sidecar``), or the others (a visibility alone)."""
     _each_bounded(
         lambda update: client.update_asset(update[1], **update[2]),
-        (update for update in plan.updates if which(update[1])),
+        (
+            update
+            for update in plan.updates
+            if which(update[1]) and bool(SIDECAR_FIELDS & update[2].keys()) == sidecar
+        ),
     )
 
 
@@ -157,6 +215,22 @@ def _raise_any(ended: Iterable[Future[object]]) -> None:
         future.result()
 
 
+def known_tags(
+    client: ImmichClient, connection: sqlite3.Connection, names: Iterable[str] = ()
+) -> dict[str, str]:
+    """Tag name -> Immich id: the tags photos-sync made, and of ``names`` those Immich made
+    itself from an upload's sidecar (photos-sync gave them, but never saw their ids), read
+    from the server once and recorded. A name Immich has no tag for is left out."""
+    known = tag_ids(connection)
+    unseen = {name for name in names if name not in known}
+    if unseen:
+        there = client.tags()
+        found = {name: there[name] for name in unseen if name in there}
+        record_tags(connection, found)
+        known.update(found)
+    return known
+
+
 def _send_tags(
     client: ImmichClient, connection: sqlite3.Connection, plan: MetadataPlan
 ) -> set[str]:
@@ -164,7 +238,7 @@ def _send_tags(
     given nothing new (Immich had read its tags from the file) gets no rewrite: nothing to
     wait for. (Of a group of assets given the same tags, all count as rewritten when any
     tag was new: Immich says only how many were.)"""
-    known = tag_ids(connection) if plan.tags or plan.untags else {}
+    known = known_tags(client, connection, plan.untags) if plan.tags or plan.untags else {}
     missing = [name for name in plan.tags if name not in known]
     if missing:
         created = client.upsert_tags(missing)
@@ -191,8 +265,6 @@ def _send_albums(client: ImmichClient, connection: sqlite3.Connection, plan: Met
             if marked is None:
                 marked = marked_albums(client.albums())
             album_id = _album_made_once(client, album, marked)
-            if ids:
-                client.add_to_album(album_id, ids)
         else:
             album_id = album.immich_id
             if album.rename:

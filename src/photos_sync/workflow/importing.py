@@ -60,7 +60,9 @@ class ImportOptions:
     rebind: bool = False  # the tracker may take this server as its own (--rebind)
     selection: Selection = field(default_factory=Selection)  # what goes (remembered)
 
-    def plan_options(self, downloads_possible: bool) -> PlanOptions:
+    def plan_options(
+        self, downloads_possible: bool, metadata: MetadataOptions = MetadataOptions()
+    ) -> PlanOptions:
         return PlanOptions(
             include_cloud=self.include_cloud,
             downloads_possible=downloads_possible,
@@ -69,6 +71,7 @@ class ImportOptions:
             limit=self.limit,
             with_edits=self.with_edits,
             skip_shared=self.skip_shared,
+            metadata=metadata,
         )
 
 
@@ -138,8 +141,10 @@ def plan_library_import(
     connection: sqlite3.Connection,
     options: ImportOptions,
     bridge: PhotosBridge | None = None,
+    metadata: MetadataOptions = MetadataOptions(),
 ) -> tuple[ScanResult, ImportPlan]:
-    """Scan what changed, then decide what to upload and what to skip."""
+    """Scan what changed, then decide what to upload and what to skip (``metadata``: what
+    the uploads' sidecars say, as the metadata step would)."""
     library.require_originals()
     scan = scan_library(library, connection, dry_run=options.dry_run, rebind=options.rebind)
     candidates = [candidate_from_row(row) for row in not_imported(connection)]
@@ -155,7 +160,7 @@ def plan_library_import(
         candidates = [c for c in candidates if c.uuid in options.only]
     else:
         candidates, left_out = selected(candidates, options.selection, library)
-    plan = plan_import(candidates, options.plan_options(downloads_possible=bridge is not None))
+    plan = plan_import(candidates, options.plan_options(bridge is not None, metadata))
     return scan, dataclasses.replace(plan, left_out=left_out)
 
 
@@ -308,7 +313,9 @@ def import_library(
                 reset_to_pending(connection, sorted(again))
             options = dataclasses.replace(options, only=again)
         ready = prepare(work, library, client, connection, options, given)
-        _, plan = plan_library_import(library, connection, ready.options, ready.bridge)
+        _, plan = plan_library_import(
+            library, connection, ready.options, ready.bridge, ready.metadata
+        )
         if options.dry_run:
             return ImportOutcome(plan)
         with recorded_run(connection, command) as run:

@@ -155,20 +155,27 @@ def _wait_while_progressing(
 class ServerRewrites:
     """Immich's sidecar rewrites, seen through the assets' ``updatedAt``: the metadata
     extraction that follows a rewrite touches the asset, and nothing else photos-sync
-    does between :meth:`start` and :meth:`wait` does (a tag change touches only the
+    does between :meth:`start` and the watch's wait does (a tag change touches only the
     asset's EXIF row). One listing of the recently touched assets per look."""
 
     def __init__(self, client: ImmichClient) -> None:
         self.client = client
-        self.since = datetime.now(UTC) - CLOCK_SKEW
-        self.before: dict[str, str] = {}
 
-    def start(self, asset_ids: set[str]) -> None:
+    def start(self, asset_ids: set[str]) -> ServerWatch:
         clock = self.client.server_clock()
         # Its Date header counts whole seconds: a little before, to miss nothing.
-        self.since = clock - timedelta(seconds=2) if clock else datetime.now(UTC) - CLOCK_SKEW
-        touched = self.client.updated_after(self.since)
-        self.before = {i: touched[i] for i in asset_ids if i in touched}
+        since = clock - timedelta(seconds=2) if clock else datetime.now(UTC) - CLOCK_SKEW
+        touched = self.client.updated_after(since)
+        return ServerWatch(self.client, since, {i: touched[i] for i in asset_ids if i in touched})
+
+
+class ServerWatch:
+    """The ``updatedAt`` of some assets when a change of theirs was about to go."""
+
+    def __init__(self, client: ImmichClient, since: datetime, before: dict[str, str]) -> None:
+        self.client = client
+        self.since = since
+        self.before = before
 
     def wait(self, asset_ids: set[str]) -> set[str]:
         def finished(pending: set[str], _: float) -> set[str]:
@@ -177,7 +184,7 @@ class ServerRewrites:
 
         unfinished = _wait_while_progressing(asset_ids, finished)
         if unfinished:
-            log.info("Immich still rewriting %d sidecars: their fields wait", len(unfinished))
+            log.info("Immich still rewriting %d sidecars: their changes wait", len(unfinished))
         return unfinished
 
 

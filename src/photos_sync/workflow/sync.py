@@ -66,7 +66,9 @@ def sync_library(work: Workspace, options: ImportOptions, given: dict[str, Any])
         ready = prepare(work, library, client, connection, options, given)
         if ready.deletions != "keep":  # refused before any upload, not after
             check_key(client, permissions.FOLLOW_DELETIONS)
-        _, plan = plan_library_import(library, connection, ready.options, ready.bridge)
+        _, plan = plan_library_import(
+            library, connection, ready.options, ready.bridge, ready.metadata
+        )
         if options.dry_run:
             cleaned = cleanup_library(
                 library,

@@ -31,12 +31,17 @@ from photos_sync.source.library import PhotosLibrary
 from photos_sync.source.records import Availability, ResourceKind
 from photos_sync.track.assets import AssetRow, imported, reset_to_pending
 from photos_sync.track.choices import stored_choices
-from photos_sync.track.metadata import album_ids, record_stack, stacks, tag_ids
+from photos_sync.track.metadata import album_ids, record_stack, record_tags, stacks
 from photos_sync.upload.checksum import sha1_of
-from photos_sync.upload.metadata import tag_sets
+from photos_sync.upload.metadata import known_tags, tag_sets
 from photos_sync.upload.repair import RepairSummary, paired_video_tasks, repair_paired_videos
 from photos_sync.workflow.connect import bind, connect
-from photos_sync.workflow.importing import ImportOptions, plan_library_import, run_plan
+from photos_sync.workflow.importing import (
+    ImportOptions,
+    metadata_options,
+    plan_library_import,
+    run_plan,
+)
 from photos_sync.workflow.workspace import Workspace
 
 NEEDED_TO_VERIFY = permissions.VERIFY
@@ -146,14 +151,13 @@ def _tags_lacking(
     present: Collection[str],
 ) -> dict[str, set[str]]:
     """Tag name -> the assets on the server that lack it though photos-sync gave it (one
-    search per tag; an asset gone from the server is reported as missing instead)."""
-    known = tag_ids(connection)
-    given = {
-        name: {i for i in ids if i in present}
-        for name, ids in _tags_given(rows).items()
-        if name in known
+    search per tag; an asset gone from the server is reported as missing instead). A tag
+    Immich no longer has at all is lacking on every asset given it."""
+    given = {name: {i for i in ids if i in present} for name, ids in _tags_given(rows).items()}
+    known = known_tags(client, connection, given)
+    on_server = {
+        name: client.tagged_asset_ids(known[name]) if name in known else set() for name in given
     }
-    on_server = {name: client.tagged_asset_ids(known[name]) for name in given}
     return missing_tags(given, on_server)
 
 
@@ -164,7 +168,12 @@ def _retag(client: ImmichClient, connection: sqlite3.Connection, findings: list[
         return
     rows = [r for r in imported(connection) if r.immich_id in lacking_assets]
     lacking = _tags_lacking(client, connection, rows, lacking_assets)
-    known = tag_ids(connection)
+    known = known_tags(client, connection, lacking)
+    gone = [name for name in lacking if name not in known]
+    if gone:  # deleted in Immich: made again
+        made = client.upsert_tags(gone)
+        record_tags(connection, made)
+        known.update(made)
     for names, asset_ids in tag_sets(lacking):
         client.tag_assets([known[name] for name in names], asset_ids)
 
@@ -236,7 +245,8 @@ def _reupload(
     if missing:
         reset_to_pending(connection, missing)
         options = ImportOptions(only=frozenset(missing))
-        _, plan = plan_library_import(library, connection, options)
+        metadata = metadata_options(Choices.from_stored(stored_choices(connection)))
+        _, plan = plan_library_import(library, connection, options, metadata=metadata)
         run_plan(work, client, connection, plan, options)
 
 

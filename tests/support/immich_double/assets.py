@@ -14,8 +14,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from tests.support.immich_double.sidecars import read_sidecar
 from tests.support.immich_double.state import ApiKey, Asset, ServerState, asset_type, now_iso
-from tests.support.immich_double.uploads import UploadedForm
+from tests.support.immich_double.uploads import SIDECAR_PART, UploadedForm
 
 Reply = tuple[int, Any]
 
@@ -122,6 +123,9 @@ def upload(state: ServerState, form: UploadedForm, key: ApiKey) -> Reply:
         return 400, {"message": f"Unsupported file type {filename}"}
     if data.size == 0:
         return 400, {"message": "File is empty"}
+    refused = _sidecar_refused(form)
+    if refused is not None:
+        return refused
     with state.lock:
         existing = state.find_by_checksum(key.user, data.sha1)
         if existing is not None:
@@ -148,14 +152,48 @@ def upload(state: ServerState, form: UploadedForm, key: ApiKey) -> Reply:
                 metadata={item["key"]: item["value"] for item in metadata},
             )
         )
-        if filename in state.file_dates:
-            asset.date_time_original, asset.local_date_time = state.file_dates[filename]
-        if filename in state.file_keywords:
-            from tests.support.immich_double.organizing import upsert_tags
-
-            _, made = upsert_tags(state, {"tags": state.file_keywords[filename]}, key)
-            asset.tags.update(tag["id"] for tag in made)
+        sidecar = form.files.get(SIDECAR_PART)
+        _read_with_sidecar(state, asset, key, read_sidecar(sidecar.data) if sidecar else {})
     return 201, {"id": asset.id, "status": "created"}
+
+
+def _sidecar_refused(form: UploadedForm) -> Reply | None:
+    """Immich checks a file part's type by the ``filename`` field when that field came
+    before the part: a sidecar part after it is taken for a second photo and refused."""
+    if SIDECAR_PART not in form.files:
+        return None
+    named = form.fields.get("filename")
+    if named and form.order.index("filename") < form.order.index(SIDECAR_PART):
+        return 400, {"message": f"Unsupported file type {named}"}
+    if not form.files[SIDECAR_PART].filename.lower().endswith(".xmp"):
+        return 400, {"message": f"Unsupported file type {form.files[SIDECAR_PART].filename}"}
+    return None
+
+
+def _read_with_sidecar(
+    state: ServerState, asset: Asset, key: ApiKey, sidecar: dict[str, Any]
+) -> None:
+    """Immich's first metadata extraction of a new upload: what the file says (the tests'
+    ``file_dates`` and ``file_keywords``), the sidecar's tags winning; a sidecar's date
+    brings its zone, or the place's zone when it has a place (the zone comes from GPS before
+    the date's offset in exiftool-vendored)."""
+    from tests.support.immich_double.organizing import upsert_tags
+
+    filename = asset.original_file_name
+    if filename in state.file_dates:
+        asset.date_time_original, asset.local_date_time = state.file_dates[filename]
+    description = sidecar.get("ImageDescription") or sidecar.get("Description")
+    if description:
+        asset.description = description
+    if sidecar.get("DateTimeOriginal"):
+        asset.date_time_original, asset.local_date_time = sidecar["DateTimeOriginal"], None
+    if "GPSLatitude" in sidecar and "GPSLongitude" in sidecar:
+        asset.latitude, asset.longitude = sidecar["GPSLatitude"], sidecar["GPSLongitude"]
+        _zone_from_place(asset)
+    tags = sidecar.get("TagsList", state.file_keywords.get(filename))
+    if tags:
+        _, made = upsert_tags(state, {"tags": [str(tag) for tag in tags]}, key)
+        asset.tags.update(tag["id"] for tag in made)
 
 
 def early_duplicate(state: ServerState, checksum_header: str, key: ApiKey) -> Reply | None:
@@ -232,7 +270,10 @@ def update_asset(state: ServerState, asset_id: str, body: dict[str, Any], key: A
                 setattr(found, attribute, body[field])
         if {"latitude", "longitude"} & body.keys() and "dateTimeOriginal" not in body:
             _zone_from_place(found)
-        found.updated_at = now_iso()
+        if body.keys() - SIDECAR_FIELDS:
+            # the asset's own row changed; a sidecar field is in its EXIF row, and the asset
+            # is touched only when the rewrite is read back (asset.repository.ts, update)
+            found.updated_at = now_iso()
         if SIDECAR_FIELDS & body.keys():
             state.sidecars.rewrite(found)
         return 200, asset_json(state, found)

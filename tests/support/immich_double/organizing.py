@@ -165,6 +165,12 @@ def _tag_json(tag: Tag) -> dict[str, Any]:
     return body
 
 
+def all_tags(state: ServerState, key: ApiKey) -> Reply:
+    """``GET /tags``: every tag, parents included."""
+    with state.lock:
+        return 200, [_tag_json(tag) for tag in state.tags.values()]
+
+
 def upsert_tags(state: ServerState, body: dict[str, Any], key: ApiKey) -> Reply:
     """``PUT /tags``: each path split on "/", missing parents created; the leaves returned."""
     leaves = []
@@ -267,8 +273,9 @@ def update_assets(state: ServerState, body: dict[str, Any], key: ApiKey) -> Repl
             if "description" in body:
                 asset.description = body["description"]
             asset.updated_at = now_iso()
-            if "description" in body:
-                state.sidecars.rewrite(asset)
+            # Immich 3.1.0 queues a sidecar rewrite for every asset of a bulk update, a
+            # favorite alone included (asset.service.ts, updateAll)
+            state.sidecars.rewrite(asset)
     return 204, None
 
 

@@ -211,6 +211,7 @@ HANDLERS: dict[str, Handler] = {
     "deleteAlbum": _keyed(organizing.delete_album, param="id"),
     "addAssetsToAlbum": _keyed(organizing.add_to_album, param="id"),
     "removeAssetFromAlbum": _keyed(organizing.remove_from_album, param="id"),
+    "getAllTags": _keyed(organizing.all_tags),
     "upsertTags": _keyed(organizing.upsert_tags),
     "bulkTagAssets": _keyed(organizing.tag_assets),
     "untagAssets": _keyed(organizing.untag_assets, param="id"),

@@ -5,7 +5,8 @@ sidecar field (description, date, place), in a background job, five at once; the
 extraction that follows reads the sidecar back as the asset's fields and tags and touches
 the asset (its ``updatedAt`` moves). Two rewrites of one asset in flight at once can land
 in the wrong order: the older view wins and the newer change is lost (measured on the real
-server: ``bench/sidecar_race.py``). A favorite alone writes nothing new to the sidecar.
+server: ``bench/sidecar_race.py``). A bulk update (``PUT /assets``, how favorites go)
+starts a rewrite of every asset it names, whatever it changes.
 
 The double models the worst case. With ``seconds`` at 0 (the default) a rewrite ends at
 once; with ``seconds`` set, a rewrite ends that long after the change that started it, and
@@ -76,3 +77,50 @@ class Sidecars:
         """Seconds until the last rewrite in flight ends."""
         ends = max((r.ends for r in self.running.values()), default=0.0)
         return max(0.0, ends - time.monotonic())
+
+
+# -- a sidecar sent with an upload ---------------------------------------------------------
+
+RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+TAKEN = {
+    "ImageDescription": "{http://ns.adobe.com/tiff/1.0/}ImageDescription",
+    "Description": "{http://purl.org/dc/elements/1.1/}description",
+    "DateTimeOriginal": "{http://ns.adobe.com/exif/1.0/}DateTimeOriginal",
+    "GPSLatitude": "{http://ns.adobe.com/exif/1.0/}GPSLatitude",
+    "GPSLongitude": "{http://ns.adobe.com/exif/1.0/}GPSLongitude",
+    "TagsList": "{http://www.digikam.org/ns/1.0/}TagsList",
+}
+
+
+def _coordinate(text: str) -> float:
+    """``"41,24.5N"`` -> 41.408333…"""
+    degrees, minutes = text[:-1].split(",")
+    value = float(degrees) + float(minutes) / 60
+    return -value if text[-1] in "SW" else value
+
+
+def read_sidecar(data: bytes) -> dict[str, Any]:
+    """What Immich 3.1.0 takes from an uploaded XMP sidecar, by exiftool's tag names: a
+    description (``ImageDescription``, else ``Description``), the date, the place and the
+    ``TagsList``. Anything unreadable is ignored, as Immich logs and goes on."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError:
+        return {}
+    found: dict[str, Any] = {}
+    for name, qualified in TAKEN.items():
+        element = root.find(f".//{qualified}")
+        if element is None:
+            continue
+        items = [item.text or "" for item in element.iter(f"{RDF}li")]
+        if name == "TagsList":
+            found[name] = items
+        elif name in ("ImageDescription", "Description"):
+            found[name] = items[0] if items else element.text or ""
+        elif name.startswith("GPS"):
+            found[name] = _coordinate(element.text or "0,0N")
+        else:
+            found[name] = element.text
+    return found

@@ -16,11 +16,15 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 CHUNK = 256 * 1024
 
 
+SIDECAR_PART = "sidecarData"  # kept whole (an XMP packet is small); other files only hashed
+
+
 @dataclass
 class UploadedFile:
     filename: str
     sha1: bytes
     size: int
+    data: bytes = b""  # the sidecar's bytes
 
 
 @dataclass
@@ -66,10 +70,11 @@ class _Receiver:
         return params
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
-        if b"filename" in self._disposition():
+        params = self._disposition()
+        if b"filename" in params:
             self._hash.update(data[start:end])
             self._size += end - start
-        else:
+        if b"filename" not in params or params.get(b"name") == SIDECAR_PART.encode():
             self._data += data[start:end]
 
     def _part_end(self) -> None:
@@ -79,7 +84,9 @@ class _Receiver:
         if b"filename" in params:
             # Immich decodes the part filename from latin1 bytes to UTF-8, so raw UTF-8 works.
             filename = params[b"filename"].decode("utf-8", "replace")
-            self.form.files[name] = UploadedFile(filename, self._hash.digest(), self._size)
+            self.form.files[name] = UploadedFile(
+                filename, self._hash.digest(), self._size, bytes(self._data)
+            )
         else:
             self.form.fields[name] = self._data.decode("utf-8", "replace")
 
