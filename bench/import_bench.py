@@ -12,12 +12,16 @@ and memory while uploading a very large file. All against the Immich double on 1
     the file's size.
 (d) with ``--real DIR`` (a folder of the real-Immich kit, its server started): (b) against the
     real Immich 3.1.0, each contender uploading as a new, empty user once the server's queues
-    are idle, with the official CLI the kit installed (``DIR/bin/immich``); also the seconds
-    until Immich has processed everything (its queues idle again), and a re-run with
-    nothing new.
+    are idle: photos-sync, the official CLI the kit installed (``DIR/bin/immich``) on the
+    bare files, and ``osxphotos export --sidecar xmp`` followed by that CLI; the seconds of
+    the command and until Immich has processed everything (its queues idle again), what
+    arrived (descriptions, tags, favorites, albums, Live Photo links), photos-sync's requests
+    beyond its uploads (from its log), and a re-run with nothing new. ``--rich``: 150 photos
+    carrying keywords, albums, favorites, titles and descriptions, instead of the plain
+    corpus.
 
     python -m bench.import_bench [--assets 100000] [--concurrency 4] [--big-gb 2] [--rounds 4]
-    python -m bench.import_bench --only d --real /var/cache/photos-sync-immich
+    python -m bench.import_bench --only d --real /var/cache/photos-sync-immich [--rich]
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import re
 import sqlite3
 import statistics
 import subprocess
@@ -32,6 +37,7 @@ import sys
 import tempfile
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 from bench import from_bytecode
@@ -163,68 +169,141 @@ def throughput(concurrency: int, rounds: int, workdir: Path) -> None:
     )
 
 
-def real_throughput(kit: Path, concurrency: int, rounds: int, workdir: Path) -> None:
+REQUESTS = re.compile(r"requests to Immich: (\d+) \((.*)\)")
+
+
+def requests_beyond_uploads(data: Path) -> int:
+    """What the run's log says it asked of Immich, less the uploads and checksum checks."""
+    for log_file in sorted((data / "logs").glob("*.log"), reverse=True):
+        found = REQUESTS.search(log_file.read_text())
+        if found:
+            counts: dict[str, int] = dict(
+                (what, int(n)) for n, what in (part.split(" ", 1) for part in found[2].split(", "))
+            )
+            uploads = counts.get("POST /assets", 0) + counts.get(
+                "POST /assets/bulk-upload-check", 0
+            )
+            return int(found[1]) - uploads
+    return -1
+
+
+def _arrived(real: Any, key: str) -> dict[str, int]:
+    """What the server holds of the user's assets: with a description, with a tag, favorites,
+    in an album, linked Live Photos."""
+    import httpx
+
+    from tests.e2e.server import all_assets
+
+    with httpx.Client(base_url=f"{real.url}/api", headers={"x-api-key": key}) as client:
+        assets = all_assets(client)
+        in_albums = {
+            asset["id"]
+            for album in client.get("/albums").json()
+            for asset in client.get(f"/albums/{album['id']}").json()["assets"]
+        }
+    return {
+        "descriptions": sum(1 for a in assets if (a.get("exifInfo") or {}).get("description")),
+        "tagged": sum(1 for a in assets if a.get("tags")),
+        "favorites": sum(1 for a in assets if a["isFavorite"]),
+        "in albums": len(in_albums),
+        "live links": sum(1 for a in assets if a.get("livePhotoVideoId")),
+    }
+
+
+def real_throughput(kit: Path, concurrency: int, rounds: int, workdir: Path, rich: bool) -> None:
+    """Three contenders in turn on the real server, each as a new user once its queues are
+    idle: photos-sync, the official CLI on the bare files, and the pipeline a user can build
+    from peers (``osxphotos export --sidecar xmp``, then the CLI, which sends each
+    ``.xmp`` as the file's sidecar). A warm-up round, then ``rounds`` counted, the order
+    turning each round; the medians."""
     from tests.e2e.server import RealImmich
 
     os.environ["PHOTOS_SYNC_E2E_IMMICH_DIR"] = str(kit)
     real = RealImmich.from_environment()
     assert real is not None, f"no immich.env in {kit}: run the kit's reset.sh first"
-    corpus = build_corpus(workdir / "corpus-real", photos=200, videos=10)
+    photos, videos = (150, 0) if rich else (200, 10)
+    corpus = build_corpus(workdir / "corpus-real", photos=photos, videos=videos, rich=rich)
     megabytes = corpus.total_bytes / 1e6
     print(
         f"\n(d) real Immich at {real.url}: {len(corpus.files)} files, {megabytes:,.0f} MB, "
-        f"concurrency {concurrency}"
+        f"concurrency {concurrency}{', rich metadata' if rich else ''}"
     )
-    idle: dict[str, list[float]] = {"ours": [], "theirs": []}
+    command: dict[str, list[float]] = {"photos-sync": [], "CLI": [], "export+CLI": []}
+    idle: dict[str, list[float]] = {name: [] for name in command}
+    arrived: dict[str, dict[str, int]] = {}
     noop: list[float] = []
+    beyond: list[int] = []
+    cli = [str(kit / "bin" / "immich"), "upload", "--recursive", "--concurrency", str(concurrency)]
 
-    def ours(round_: int) -> float:
-        real.wait_until_idle()
+    def cli_env(round_: int, key: str) -> dict[str, str]:
+        home = workdir / f"cli-home-real-{round_}"
+        return {
+            **os.environ,
+            "HOME": str(home),
+            "IMMICH_INSTANCE_URL": real.url,
+            "IMMICH_API_KEY": key,
+        }
+
+    def ours(round_: int, key: str) -> float:
+        data = workdir / f"data-real-{round_}"
         env = {
             **os.environ,
             "IMMICH_URL": real.url,
-            "IMMICH_API_KEY": real.new_user(),
+            "IMMICH_API_KEY": key,
             "PHOTOS_LIBRARY": str(corpus.library),
-            "PHOTOS_SYNC_DATA": str(workdir / f"data-real-{round_}"),
+            "PHOTOS_SYNC_DATA": str(data),
         }
         seconds = measure("import", import_argv("--concurrency", str(concurrency)), env).seconds
-        idle["ours"].append(seconds + real.wait_until_idle())
+        beyond.append(requests_beyond_uploads(data))
         noop.append(measure("no-op import", import_argv(), env).seconds)
         return seconds
 
-    def theirs(round_: int) -> float:
-        real.wait_until_idle()
-        env = {
-            **os.environ,
-            "HOME": str(workdir / f"cli-home-real-{round_}"),
-            "IMMICH_INSTANCE_URL": real.url,
-            "IMMICH_API_KEY": real.new_user(),
-        }
-        argv = [
-            str(kit / "bin" / "immich"),
-            "upload",
-            "--recursive",
-            "--concurrency",
-            str(concurrency),
-            str(corpus.folder),
-        ]
-        seconds = measure("immich upload", argv, env).seconds
-        idle["theirs"].append(seconds + real.wait_until_idle())
-        return seconds
+    def bare_cli(round_: int, key: str) -> float:
+        return measure("immich upload", [*cli, str(corpus.folder)], cli_env(round_, key)).seconds
 
-    medians, counted = compare([("upload", ours, theirs)], rounds)
-    ours_s, theirs_s = medians["ours_upload"], medians["theirs_upload"]
-    done_ours = statistics.median(idle["ours"][1:])  # the warm-up round not counted
-    done_theirs = statistics.median(idle["theirs"][1:])
-    print(f"    photos-sync import: {ours_s:.2f} s = {megabytes / ours_s:,.1f} MB/s (median)")
-    print(f"    immich upload (CLI): {theirs_s:.2f} s = {megabytes / theirs_s:,.1f} MB/s (median)")
-    print(
-        f"    ratio photos-sync / CLI: {theirs_s / ours_s:.2f} (rounds {ratios(counted, 'upload')})"
+    def pipeline(round_: int, key: str) -> float:
+        out = workdir / f"export-{round_}"
+        out.mkdir()
+        export = [
+            str(Path(sys.executable).parent / "osxphotos"),
+            "export",
+            str(out),
+            "--library",
+            str(corpus.library),
+            "--sidecar",
+            "xmp",
+            "--skip-original-if-edited",
+        ]
+        seconds = measure("osxphotos export", export, dict(os.environ)).seconds
+        return seconds + measure("immich upload", [*cli, str(out)], cli_env(round_, key)).seconds
+
+    contenders = {"photos-sync": ours, "CLI": bare_cli, "export+CLI": pipeline}
+    for round_ in range(rounds + 1):  # round 0: the warm-up
+        names = list(contenders)
+        order = names[round_ % 3 :] + names[: round_ % 3]
+        for name in order:
+            real.wait_until_idle()
+            key = real.new_user()
+            seconds = contenders[name](round_, key)
+            done = seconds + real.wait_until_idle()
+            if round_:
+                command[name].append(seconds)
+                idle[name].append(done)
+                arrived[name] = _arrived(real, key)
+    ours_s, ours_idle = (
+        statistics.median(command["photos-sync"]),
+        statistics.median(idle["photos-sync"]),
     )
+    for name in command:
+        median, done = statistics.median(command[name]), statistics.median(idle[name])
+        print(
+            f"    {name:12} command {median:6.2f} s (ratio {median / ours_s:.2f}), queues idle "
+            f"after {done:6.1f} s (ratio {done / ours_idle:.2f}); arrived: {arrived[name]}"
+        )
     print(
-        f"    until the server's queues are idle: {done_ours:.1f} s vs {done_theirs:.1f} s "
-        f"-> ratio {done_theirs / done_ours:.2f}; photos-sync re-run with nothing new: "
-        f"{statistics.median(noop[1:]):.2f} s"
+        f"    photos-sync re-run with nothing new: {statistics.median(noop[1:]):.2f} s; "
+        f"requests beyond the uploads: {beyond[-1]} ({beyond[-1] / len(corpus.files):.2f} "
+        "per asset)"
     )
 
 
@@ -262,6 +341,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4, help="(b): medians of this many")
     parser.add_argument("--only", choices=["a", "b", "c", "d"])
     parser.add_argument("--real", type=Path, help="(d): a started real-Immich kit folder")
+    parser.add_argument("--rich", action="store_true", help="(d): photos with metadata")
     args = parser.parse_args()
     print(f"Import benchmark: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory(prefix="photos-sync-import-bench-") as workdir:
@@ -272,7 +352,7 @@ def main() -> None:
         if args.only in (None, "c"):
             big_file(args.big_gb, Path(workdir))
         if args.real is not None and args.only in (None, "d"):
-            real_throughput(args.real, args.concurrency, args.rounds, Path(workdir))
+            real_throughput(args.real, args.concurrency, args.rounds, Path(workdir), args.rich)
 
 
 if __name__ == "__main__":

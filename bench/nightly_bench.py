@@ -78,8 +78,8 @@ class FirstNight:
 class NoRewrites:
     """Nothing is uploaded the first night recorded here, so no sidecar rewrite waits."""
 
-    def start(self, asset_ids: set[str]) -> None:
-        pass
+    def start(self, asset_ids: set[str]) -> NoRewrites:
+        return self
 
     def wait(self, asset_ids: set[str]) -> set[str]:
         return set()

@@ -6,8 +6,9 @@ reads the XMP back as the asset's tags and fields. N copies of a fixture photo (
 its own checksum) are uploaded by a new user, the server is left to finish reading them,
 then each gets a description, a date and a favorite and one tag, in the order named
 ("photos-sync": tags, then the fields once Immich has read back each tagged sidecar, then
-the favorites, as ``send_metadata`` does); once the queues are idle again, every asset is
-read back: how many lost the tag, the description or the date.
+the favorites once it has read back the fields', as ``send_metadata`` does); once the
+queues are idle again, every asset is read back: how many lost the tag, the description or
+the date.
 
     python -m bench.sidecar_race --real /var/cache/photos-sync-immich [--photos 60]
         [--rounds 2] [--orders photos-sync ...]
@@ -19,12 +20,14 @@ import argparse
 import os
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
 from bench import from_bytecode
 from photos_sync.immich.client import ImmichClient
+from photos_sync.upload.metadata import RewriteWatch
 from photos_sync.workflow.metadata import ServerRewrites
 from tests.e2e.server import RealImmich
 
@@ -55,10 +58,16 @@ def _upload(client: httpx.Client, count: int) -> list[str]:
     return ids
 
 
-def _fields(client: httpx.Client, ids: list[str], favorites_first: bool = True) -> None:
+def _fields(
+    client: httpx.Client,
+    ids: list[str],
+    favorites_first: bool = True,
+    before_favorites: Callable[[], None] = lambda: None,
+) -> None:
     """A favorite for all, then a description and a date for each (``send_metadata``
     sends the favorites last: a favorite's rewrite begun before the fields were there
-    queues a read-back that can land after theirs and undo them)."""
+    queues a read-back that can land after theirs and undo them). ``before_favorites``:
+    what happens between the fields and the favorites sent after them."""
     if favorites_first:
         client.put("/assets", json={"ids": ids, "isFavorite": True}).raise_for_status()
     for asset_id in ids:
@@ -67,6 +76,7 @@ def _fields(client: httpx.Client, ids: list[str], favorites_first: bool = True) 
             json={"description": "hello", "dateTimeOriginal": "2019-05-05T10:00:00+02:00"},
         ).raise_for_status()
     if not favorites_first:
+        before_favorites()
         client.put("/assets", json={"ids": ids, "isFavorite": True}).raise_for_status()
 
 
@@ -79,17 +89,23 @@ def run_once(real: RealImmich, photos: int, order: str) -> tuple[int, int, int, 
         real.wait_until_idle()
         tag = client.put("/tags", json={"tags": ["Kids"]}).json()[0]["id"]
         rewrites = ServerRewrites(watched)
+        everything = set(ids)
+        tags_read = rewrites.start(everything) if order == "photos-sync" else None
+        fields_read: list[RewriteWatch] = []
+
+        def fields_read_back() -> None:  # each group waits for the one before (send_metadata)
+            if fields_read:
+                assert not fields_read[0].wait(everything), "the wait ended first"
 
         if order == "fields-then-tags":
             _fields(client, ids)
-        elif order == "photos-sync":
-            rewrites.start(set(ids))
         started = time.monotonic()
         client.put("/tags/assets", json={"tagIds": [tag], "assetIds": ids}).raise_for_status()
-        if order == "photos-sync":
-            assert not rewrites.wait(set(ids)), "the wait ended first"
+        if tags_read is not None:
+            assert not tags_read.wait(everything), "the wait ended first"
+            fields_read.append(rewrites.start(everything))
         if order != "fields-then-tags":
-            _fields(client, ids, favorites_first=order != "photos-sync")
+            _fields(client, ids, order != "photos-sync", fields_read_back)
         seconds = time.monotonic() - started
         real.wait_until_idle()
         seen = [client.get(f"/assets/{i}").json() for i in ids]
