@@ -21,7 +21,7 @@ import pytest
 
 from tests.conftest import CliResult, run_json
 from tests.e2e.server import RealImmich, albums, all_assets
-from tests.support.fixtures import LIBRARY_NAMES
+from tests.support.fixtures import LIBRARY_NAMES, PhotosChange, change_in_photos
 
 Run = Callable[..., CliResult]
 # The kit's HEIC decoder (Debian's libheif through libvips) fails on some iPhone HEICs
@@ -198,6 +198,55 @@ def test_every_asset_arrives_as_photos_shows_it(
     for filename in unprocessed:
         assert filename.lower().endswith(".heic") and known_limits, filename
     assert [e for e in errors if not _decoder_limit(e, by_id)] == []
+
+
+def _changed_in_photos(library: Path) -> list[str]:
+    """Up to three photos of the library (Test-Shared has two with a file) changed as a user
+    would in Photos (issue 29): a title, a keyword and the favorite in one night (three
+    sidecar rewrites of one asset in Immich); a title and a keyword; the favorite. Their
+    file names."""
+    photos = sorted(
+        (
+            p
+            for p in osxphotos.PhotosDB(dbfile=str(library)).photos(intrash=False)
+            if p.path and not p.hidden
+        ),
+        key=lambda p: p.uuid,
+    )[:3]
+    changes: tuple[Callable[[bool], PhotosChange], ...] = (
+        lambda flipped: PhotosChange("All at once", "At once", flipped),
+        lambda flipped: PhotosChange(title="Changed in Photos", keyword="Changed"),
+        lambda flipped: PhotosChange(favorite=flipped),
+    )
+    for photo, change in zip(photos, changes, strict=False):
+        flipped = not bool(photo.favorite)
+        change_in_photos(library, str(photo.uuid), change(flipped))
+    return [photo.original_filename for photo in photos]
+
+
+@pytest.mark.parametrize("name", LIBRARY_NAMES)
+def test_changes_made_in_photos_arrive(
+    name: str,
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    real_immich: RealImmich,
+    real_user: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After a first sync, titles, keywords and favorites changed in Photos: the next sync
+    brings each of them to the server, and nothing else differs from Photos."""
+    library = library_copy(name)
+    _import(run_cli, library, monkeypatch)
+    real_immich.wait_until_idle()
+    changed = _changed_in_photos(library)
+    summary = _import(run_cli, library, monkeypatch)
+    real_immich.wait_until_idle()
+    with real_immich.api(real_user) as client:
+        differences = photos_differences(
+            library, checksum_index(all_assets(client)), albums(client)
+        )
+    assert differences == {}, (changed, differences)
+    assert summary["ok"] and summary["metadata"]["tags"] >= 1, summary["metadata"]
 
 
 def test_a_second_sync_changes_nothing_and_verify_is_clean(

@@ -73,7 +73,11 @@ def test_verify_fix_repairs_what_was_done_in_immich(
     } <= found
     fixed = run_json(run_cli, "verify", "--fix")
     assert fixed["repairs_failed"] == [] and fixed["differences"] == []
-    assert run_json(run_cli, "sync")["ok"]  # the re-upload's own metadata and stack
+    real_immich.wait_until_idle()
+    with real_immich.api(real_user) as client:  # the re-upload carried its sidecar (issue 29)
+        shown = photos_differences(library, checksum_index(all_assets(client)), albums(client))
+    assert shown.get("wedding.jpg") is None, shown
+    assert run_json(run_cli, "sync")["ok"]  # the re-upload's stack
     real_immich.wait_until_idle()
 
     with real_immich.api(real_user) as client:
