@@ -98,7 +98,7 @@ def test_review_delete_moves_problem_assets_to_recently_deleted(
     bridge.orphans.add(CLOUD_ONLY)
     import_json(run_cli, "--include-cloud", "--delay", "0")
     dry = run_cli("review", "--delete", "--dry-run")
-    assert "would move 1 assets" in dry.stdout and bridge.deleted == []
+    assert "would move 1 asset to" in dry.stdout and bridge.deleted == []
     done = run_cli("review", "--delete", "--yes")
     assert done.exit_code == 0 and bridge.deleted == [CLOUD_ONLY]
 

@@ -128,7 +128,7 @@ def test_cleanup_archives_what_photos_deleted_and_keeps_it_in_immich(
     delete_from_photos(imported, screenshot)
     delete_from_photos(imported, missing_panorama)  # skipped, never imported
     dry = run_cli("cleanup", "--dry-run")
-    assert "Would mark 1 assets archived" in dry.stdout and "IMG_2908.PNG" in dry.stdout
+    assert "Would mark 1 asset archived" in dry.stdout and "IMG_2908.PNG" in dry.stdout
     assert tracker_rows(data_dir)[screenshot]["archived"] == 0
     result = run_json(run_cli, "cleanup")
     assert [a["uuid"] for a in result["archived"]] == [screenshot]

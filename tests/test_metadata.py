@@ -165,6 +165,7 @@ def test_sync_sends_exactly_the_changes_made_in_photos(
         "tags": 0,
         "tags_removed": 0,
         "albums_created": 0,
+        "albums_found_again": 0,
         "albums_renamed": 0,
         "album_additions": 0,
         "album_removals": 0,

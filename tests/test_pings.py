@@ -116,16 +116,21 @@ def test_an_asset_that_fails_pings_fail_with_the_counts(
     assert "failed 1 (first: " in body and "uploaded " in body
 
 
-def test_an_unreachable_monitor_never_fails_the_run(
+def test_issue30_case_23_an_unreachable_monitor_is_one_warning_and_never_fails_the_run(
     run_cli: Run,
     shared_libraries: dict[str, Path],
     configure: Callable[[Path], None],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Not four WARNING lines a night (two pings, two tries each) for one fact."""
     configure(shared_libraries[TEST_26])
     monkeypatch.setenv("HEALTHCHECK_URL", "http://127.0.0.1:9/nobody-listens")
     result = run_cli("sync")
     assert result.exit_code == 0, result.stderr
+    said = [line for line in result.stderr.splitlines() if "monitor" in line.lower()]
+    assert len(said) == 1, result.stderr
+    assert "127.0.0.1:9" in said[0] and "start" in said[0] and "end" in said[0]
+    assert "nobody-listens" not in said[0]  # the path is the monitor's secret
 
 
 def test_a_killed_run_sends_no_success(

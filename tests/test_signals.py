@@ -130,14 +130,17 @@ def test_a_run_stopped_while_sending_metadata_says_so_in_one_line(
     assert _last_run(data) == ("sync", "interrupted")
 
 
-def _slow_rclone(folder: Path) -> Path:
-    """rclone behind a script whose syncs first wait: a backup long enough to stop."""
+def _slow_rclone(folder: Path, command: str = "sync") -> Path:
+    """rclone behind a script whose ``command`` (its syncs, its copies) first waits: a
+    backup or a restore long enough to stop."""
     rclone = find_rclone()
     assert rclone is not None
     script = folder / "rclone"
     # "wait" gives way to a signal where a plain "sleep" would hold the script until it ends
     wait = "sleep 20 >/dev/null 2>&1 & wait $!"
-    script.write_text(f'#!/bin/sh\nif [ "$1" = sync ]; then {wait}; fi\nexec "{rclone}" "$@"\n')
+    script.write_text(
+        f'#!/bin/sh\nif [ "$1" = {command} ]; then {wait}; fi\nexec "{rclone}" "$@"\n'
+    )
     script.chmod(0o755)
     return script
 
@@ -175,3 +178,27 @@ def test_a_stopped_backup_stops_its_rclones_and_says_so(
     assert time.monotonic() - started < 10  # not after the slow syncs ran out
     status = run_cli("backup", "status", "--to", "disk")
     assert "RUNNING" not in status.stdout.upper(), status.stdout
+
+
+def test_issue30_case_16_a_stopped_restore_says_so_in_one_line(
+    run_cli: Run, backup_env: Path, tmp_path: Path
+) -> None:
+    """Ctrl-C during a restore printed nothing: now one line, exit 130, no traceback."""
+    setup_local(run_cli, backup_env)
+    assert run_cli("backup", "--to", "disk").exit_code == 0
+    env = {**os.environ, "RCLONE_BINARY": str(_slow_rclone(tmp_path, "copy"))}
+    process = subprocess.Popen(
+        [PHOTOS_SYNC, "restore", "--from", "disk", "--to", str(tmp_path / "restored")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    time.sleep(3)  # it has asked 1Password and started its copy by now
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, out + err
+    assert "Traceback" not in out + err
+    lines = [line for line in err.splitlines() if "Interrupted" in line]
+    assert len(lines) == 1 and "Ctrl-C" in lines[0], out + err

@@ -4,7 +4,9 @@ the Immich double, real copies of the fixture libraries."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import sqlite3
 import subprocess
 import time
@@ -17,6 +19,7 @@ from typing import Any
 import pytest
 
 from photos_sync.immich.client import ImmichClient
+from photos_sync.plan.metadata import ALBUM_MARK
 from photos_sync.source.library import PhotosLibrary
 from photos_sync.upload import importer
 from photos_sync.workflow import scan
@@ -621,3 +624,397 @@ def test_issue30_case_06_an_album_photos_stored_decomposed_is_found_by_its_name(
     configure(library)
     plan = run_json(run_cli, "import", "--dry-run", "--album", title)
     assert plan["upload"] >= 1
+
+
+def test_issue30_case_14_an_asset_deleted_before_its_import_is_neither_pending_nor_forgotten(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+) -> None:
+    """Tulips is in Photos' Recently Deleted before it was ever imported, with deletions
+    followed: it is not imported, a run does not say "Forgot 1 deleted asset" every night
+    (the next scan found it again), and `status` does not count it as waiting for an
+    import; restored in Photos, it is imported."""
+    library = library_copy(TEST_26)
+    configure(library)
+    _edit(library, "UPDATE ZASSET SET ZTRASHEDSTATE = 1 WHERE ZUUID = ?", TULIPS)
+    first = run_cli("sync", "--deletions", "archive")
+    assert first.exit_code == 0, first.stderr
+    second = run_cli("sync")
+    assert second.exit_code == 0, second.stderr
+    assert "Forgot" not in second.stdout + second.stderr
+    status = run_json(run_cli, "status")
+    assert status["tracker"]["pending"] == 0, status["tracker"]
+    assert not any(a.original_file_name == "Tulips.jpg" for a in immich.state.assets.values())
+    _edit(library, "UPDATE ZASSET SET ZTRASHEDSTATE = 0 WHERE ZUUID = ?", TULIPS)
+    assert run_json(run_cli, "sync")["ok"]
+    assert any(a.original_file_name == "Tulips.jpg" for a in immich.state.assets.values())
+
+
+def test_issue30_case_14_faces_on_an_edit_not_in_immich_are_told_not_lost_silently(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    data_dir: Path,
+) -> None:
+    """Photos places an edited photo's faces on its rendering, which only the edited copy
+    in Immich matches: without --with-edits they cannot be placed. `status` says how many
+    photos wait for that and how to upload their edits; done so, the faces are placed and
+    the note goes."""
+    library = library_copy(TEST_26)
+    configure(library)
+    assert run_json(run_cli, "sync")["ok"]
+    rows = tracker_rows(data_dir)
+    waiting = [
+        u
+        for u, r in rows.items()
+        if r["status"] == "imported"
+        and (desired := json.loads(r["photos_metadata"] or "{}")).get("faces_on") == "edited"
+        and desired.get("faces")
+    ]
+    assert waiting  # the fixture has an edited photo with a named face
+    status = run_json(run_cli, "status")
+    assert status["faces_need_edits"] == sorted(waiting)
+    shown = run_cli("status")
+    assert f"{len(waiting)} edited photo" in shown.stdout and "--with-edits" in shown.stdout
+    again = [arg for uuid in waiting for arg in ("--again", uuid)]
+    assert run_json(run_cli, "import", "--with-edits", *again)["metadata"]["faces"] >= 1
+    assert run_json(run_cli, "status")["faces_need_edits"] == []
+
+
+def test_issue30_case_14_an_album_immich_cannot_make_stops_nothing_else(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Immich answers 500 to every try at making one album: the tries back off as every
+    other request's do (they went five within 170 ms), the stacks and people of the run
+    are made all the same, the run says it failed and why, and the next run makes the
+    album."""
+    from photos_sync.upload import metadata as sending
+
+    waits: list[float] = []
+    monkeypatch.setattr(sending, "back_off", waits.append)
+    configure(library_copy(TEST_26))
+    monkeypatch.setenv("IMMICH_RETRY_WAIT", "1.5")  # the tests' own is 0: no back-off
+    immich.fail_next(5, status=500, operation="createAlbum")
+    result = run_cli("sync", "--with-edits", "--json")
+    assert result.exit_code != 0
+    assert "album" in (result.stdout + result.stderr).lower()
+    assert waits == [1.5, 3.0, 6.0, 12.0], waits
+    assert immich.faults_left == 0
+    assert immich.state.people and immich.state.stacks  # the rest of the run went on
+    made = len(immich.state.albums)
+    assert run_json(run_cli, "sync")["metadata"]["albums_created"] == 1
+    marks = [ALBUM_MARK.search(a.description) for a in immich.state.albums.values()]
+    assert len(immich.state.albums) == made + 1 == len({m.group(1) for m in marks if m})
+
+
+def test_issue30_case_14_an_edited_live_photo_keeps_its_edited_motion(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    """IMG_4394 is an edited Live Photo: Photos keeps the edit's still and the edit's
+    motion video. With --with-edits its edited copy in Immich is a Live Photo too: the
+    edited video goes first, hidden, and the edited still is linked to it."""
+    library = library_copy(MEDIA_TYPES)
+    configure(library)
+    assert run_json(run_cli, "import", "--with-edits")["failed"] == 0
+    rows = tracker_rows(data_dir)
+    uuid = next(u for u, r in rows.items() if r["filename"] == "IMG_4394.HEIC")
+    edited = immich.state.assets[json.loads(rows[uuid]["companions"])["edited"]]
+    assert edited.live_photo_video_id is not None
+    video = immich.state.assets[edited.live_photo_video_id]
+    resources = json.loads(rows[uuid]["resources"])
+    motion = Path(next(r["path"] for r in resources if r["kind"] == "edited_paired_video"))
+    assert video.checksum == hashlib.sha1(motion.read_bytes()).digest()
+    assert video.visibility == "hidden" and video.type == "VIDEO"
+    assert run_json(run_cli, "import", "--with-edits")["uploaded"] == 0
+
+
+def test_issue30_case_23_albums_found_again_are_not_called_created(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    """The tracker lost its albums (an old snapshot, say): the next sync finds each album
+    photos-sync made by its mark and reuses it, and says so, not "9 albums created"."""
+    configure(library_copy(TEST_26))
+    made = run_json(run_cli, "sync")["metadata"]["albums_created"]
+    assert made > 1
+    with closing(sqlite3.connect(data_dir / "tracker.db")) as tracker, tracker:
+        tracker.execute("DELETE FROM album_map")
+        tracker.execute("DELETE FROM album_members")
+    shown = run_cli("sync")
+    assert shown.exit_code == 0, shown.stderr
+    assert f"{made} albums found again" in shown.stdout and "created" not in shown.stdout
+    assert len(immich.state.albums) == made
+
+
+def test_issue30_case_23_counts_of_one_are_singular() -> None:
+    from rich.console import Console
+
+    from photos_sync.cli.display import imports
+    from photos_sync.plan.cleanup import CleanupPlan
+    from photos_sync.plan.metadata import MetadataPlan, StackWork
+
+    console = Console(record=True, width=200)
+    plan = MetadataPlan(stacks=[StackWork("burst:1", [("a", "1"), ("b", "2")])])
+    plan.favorites[True].append(("a", "1"))
+    imports.metadata(plan, console)
+    gone = scan_asset_stub()
+    imports.cleanup(CleanupPlan(archive=[gone], forget=[gone], tracked=5), console, False)
+    text = console.export_text()
+    assert "1 favorite, 1 stack." in text
+    assert "Marked 1 asset archived" in text
+    assert "Forgot 1 deleted asset that was never imported." in text
+
+
+def scan_asset_stub() -> Any:
+    from photos_sync.track.assets import AssetStatus, TrackedAsset
+
+    return TrackedAsset(
+        "U",
+        "a.jpg",
+        "photo",
+        AssetStatus.PENDING,
+        False,
+        False,
+        None,
+        None,
+        None,
+        None,
+        None,
+        "2020-01-01",
+        (),
+    )
+
+
+def test_issue30_case_23_progress_says_sizes_and_seconds_not_raw_numbers() -> None:
+    """A backup's progress read "212,768,555/1,140,261,755" and the wait for Immich's
+    dump a unitless "10/600" for ten minutes."""
+    from rich.console import Console
+
+    from photos_sync.cli.progress import meter
+
+    console = Console(record=True, width=200, force_terminal=False)
+    with meter(console, "Backing up", 0, unit="bytes") as progress:
+        progress.update(1_140_261_755, 1_140_261_755)
+    with meter(console, "Immich is dumping its database", 0, unit="seconds") as progress:
+        progress.update(600, 600)
+    text = console.export_text()
+    assert "Backing up: 1.1 GB of 1.1 GB" in text
+    assert "dumping its database: 600 s (gives up after 600 s)" in text
+    assert "1,140,261,755" not in text
+
+
+def test_issue30_case_23_a_restored_tracker_snapshot_is_the_owners_alone(
+    run_cli: Run, backup_env: Path, tmp_path: Path, data_dir: Path
+) -> None:
+    """The tracker and its snapshot are 0600 (they name every photo); rclone wrote the
+    restored copy 0644."""
+    setup_local(run_cli, backup_env)
+    assert run_cli("backup", "--to", "disk").exit_code == 0
+    restored = tmp_path / "restored"
+    assert run_cli("restore", "--from", "disk", "--to", str(restored)).exit_code == 0
+    snapshots = list(restored.rglob("tracker-snapshot.db"))
+    assert snapshots
+    for snapshot in snapshots:
+        assert snapshot.stat().st_mode & 0o777 == 0o600, snapshot
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 64 KB file system (a tmpfs), for a restore that runs out of space."""
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_issue30_case_23_a_full_disk_on_restore_is_named(
+    run_cli: Run, backup_env: Path, immich_data: Path, tiny_disk: Path
+) -> None:
+    """rclone's own last line ("Attempt 3/3 failed with 40 errors and: preallocate…") said
+    nothing a user could act on."""
+    (immich_data / "library" / "big.bin").write_bytes(os.urandom(256 * 1024))
+    setup_local(run_cli, backup_env)
+    assert run_cli("backup", "--to", "disk").exit_code == 0
+    result = run_cli("restore", "--from", "disk", "--to", str(tiny_disk / "restored"))
+    assert_one_clear_line(result, "full", str(tiny_disk / "restored"))
+    assert "Attempt" not in result.stdout + result.stderr
+
+
+def test_issue30_case_23_a_key_revoked_mid_run_is_a_failed_run(
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+) -> None:
+    """The run could not finish and the user must act (a new key): `status` shows it as
+    failed, with why, not as "stopped" like a run the user stopped."""
+    configure(shared_libraries[TEST_26])
+    immich.fail_next(1, 401, operation="uploadAsset")
+    assert run_cli("import").exit_code != 0
+    last = run_json(run_cli, "status")["last_run"]
+    assert last["outcome"] == "failed", last
+    assert "API key" in json.dumps(last)
+
+
+def test_issue30_case_23_the_debug_log_counts_only_what_the_server_had(
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    configure: Callable[[Path], None],
+    data_dir: Path,
+) -> None:
+    """A first import: the server had none of the files, and the log must say 0, not the
+    number of checksums it answered for."""
+    configure(shared_libraries[TEST_26])
+    assert run_cli("--debug", "import").exit_code == 0
+    log = sorted((data_dir / "logs").glob("*.log"))[-1].read_text()
+    checked = [line for line in log.splitlines() if "by checksum:" in line]
+    assert checked and all(line.endswith(": 0 already on the server") for line in checked)
+
+
+def test_issue30_case_23_a_reinstalled_server_is_named_as_such(
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    configure: Callable[[Path], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Same e-mail, another user id: the refusal read "filled for admin@example.com at URL,
+    this is admin@example.com at URL", two identical-looking descriptions."""
+    configure(shared_libraries[TEST_26])
+    assert run_cli("import").exit_code == 0
+    with ImmichDouble() as fresh:  # Immich reinstalled: its admin has the same e-mail
+        monkeypatch.setenv("IMMICH_URL", fresh.url)
+        monkeypatch.setenv("IMMICH_API_KEY", fresh.add_key(["all"]))
+        refused = run_cli("sync")
+    assert_one_clear_line(refused, "user id", "reinstalled", "--rebind")
+
+
+def test_issue30_case_23_a_library_path_typed_composed_finds_the_decomposed_folder(
+    run_cli: Run,
+    tmp_path: Path,
+    configure: Callable[[Path], None],
+) -> None:
+    """macOS writes names decomposed (NFD); a path typed or pasted composed (NFC) looks the
+    same and was "not found"."""
+    from tests.support.fixtures import copy_library
+
+    folder = tmp_path / unicodedata.normalize("NFD", "Zoë's Mac")
+    library = copy_library(TEST_26, folder)
+    typed = Path(unicodedata.normalize("NFC", str(library)))
+    assert typed != library and not typed.exists()
+    configure(typed)
+    result = run_cli("status")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_issue30_case_23_backup_status_counts_the_backup_not_the_last_run(
+    run_cli: Run, backup_env: Path
+) -> None:
+    """After a second backup with nothing new, `backup status` said "0 files / 0.0 MB":
+    that run's transfer, read as the size of the backup."""
+    setup_local(run_cli, backup_env)
+    assert run_cli("backup", "--to", "disk").exit_code == 0
+    assert run_cli("backup", "--to", "disk").exit_code == 0
+    shown = run_cli("backup", "status", "--to", "disk").stdout
+    library = next(line for line in shown.splitlines() if "library:" in line)
+    assert "files in the backup" in library and "0 files in the backup" not in library
+    assert "the last run sent 0 files" in library
+
+
+def test_issue30_case_07_verify_sees_and_gives_back_a_date_immich_lost(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    """The tracker says Photos' date was sent, the server shows another moment (the file's
+    date, read as UTC after a kill): `verify` said nothing. Now it names the asset, and
+    `--fix` sends Photos' date again."""
+    configure(library_copy(TEST_26))
+    assert run_json(run_cli, "sync")["ok"]
+    wedding = _server_asset(immich, data_dir, WEDDING)
+    sent = json.loads(tracker_rows(data_dir)[WEDDING]["applied_metadata"])["date"]
+    wedding.date_time_original = "2019-04-15T14:40:24+00:00"  # the file's wall time, as UTC
+    report = run_json(run_cli, "verify", code=1)
+    assert [(d["problem"], d["uuid"]) for d in report["differences"]] == [
+        ("date in Immich is not the one Photos shows", WEDDING)
+    ]
+    assert run_json(run_cli, "verify", "--fix")["differences"] == []
+    assert wedding.date_time_original == sent
+    assert run_json(run_cli, "verify")["differences"] == []
+
+
+def test_issue30_case_12_hidden_at_first_import_the_edit_is_stacked_and_archived(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    """St James Park is hidden in Photos before its first import: it and its edited copy go
+    to Immich's archive, stacked as any other edit is."""
+    library = library_copy(TEST_26)
+    _edit(library, "UPDATE ZASSET SET ZHIDDEN = 1 WHERE ZUUID = ?", ST_JAMES)
+    configure(library)
+    assert run_json(run_cli, "sync", "--with-edits")["ok"]
+    original = _server_asset(immich, data_dir, ST_JAMES)
+    edited = _edited_of(immich, data_dir, ST_JAMES)
+    assert original.visibility == edited.visibility == "archive"
+    stack = next((s for s in immich.state.stacks.values() if original.id in s.assets), None)
+    assert stack is not None and stack.primary == original.id and edited.id in stack.assets
+
+
+def test_issue30_case_09_verify_counts_faces_and_people(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+) -> None:
+    """A face placed twice for one person (a kill between placing and recording it), and a
+    second person of the same name with a face on an imported photo (a lost tracker): both
+    were invisible to `verify`. It names them; `--fix` takes the extra face off; the doubled
+    person is left for the user to merge in Immich (both may be real people)."""
+    from dataclasses import replace as copied
+
+    from tests.support.immich_double.state import Person
+
+    configure(library_copy(TEST_26))
+    assert run_json(run_cli, "sync")["ok"]
+    assert run_json(run_cli, "verify")["differences"] == []
+    face = next(iter(immich.state.faces.values()))
+    twin = copied(face, id="00000000-0000-4000-8000-000000000001")
+    immich.state.faces[twin.id] = twin
+    person = immich.state.people[face.person_id]
+    other = Person("00000000-0000-4000-8000-000000000002", person.owner, person.name)
+    immich.state.people[other.id] = other
+    third = copied(face, id="00000000-0000-4000-8000-000000000003", person_id=other.id)
+    immich.state.faces[third.id] = third
+    report = run_json(run_cli, "verify", code=1)
+    problems = sorted(d["problem"] for d in report["differences"])
+    assert problems == [
+        "face placed twice for one person",
+        "person appears twice in Immich",
+    ], report
+    fixed = run_json(run_cli, "verify", "--fix", code=1)
+    assert [d["problem"] for d in fixed["differences"]] == ["person appears twice in Immich"]
+    assert twin.id not in immich.state.faces and face.id in immich.state.faces

@@ -29,10 +29,13 @@ SENT = ("Copied (new)", "Copied (replaced existing)")
 MOVED_ASIDE = ("Moved into backup dir", "Skipped move into backup dir")
 
 
+DATA_FOLDER = "photos-sync-data"  # photos-sync's own files in the backup (the snapshot)
+
+
 def remote_for(source: str) -> str:
     """Where a source folder's backup lives in the crypt remote."""
     name = Path(source).name
-    return f"{CRYPT_ROOT}{name if name in dict(IMMICH_SOURCES) else 'photos-sync-data'}"
+    return f"{CRYPT_ROOT}{name if name in dict(IMMICH_SOURCES) else DATA_FOLDER}"
 
 
 def deleted_folder(stamp: str, source: str | None = None) -> str:

@@ -40,6 +40,11 @@ CANARY = ".photos-sync-canary"
 CANARY_TEXT = "photos-sync encrypted backup\n"
 
 
+# How rclone and the system say a disk is full (rclone's own check before it writes a
+# file, and the system's ENOSPC).
+DISK_FULL = ("remaining disk space", "no space left on device")
+
+
 def last_error(stderr: str) -> str:
     errors = [
         p.message.strip()
@@ -118,8 +123,15 @@ class Rclone:
         """Copy a backup folder back; the whole backup without its folder of deleted files."""
         extra = NOT_DELETED if whole else ()
         result = self._run("copy", remote, str(target), "--use-json-log", *EXCLUDES, *extra)
-        if result.returncode != 0:
-            raise BackupError(f"Restore failed: {last_error(result.stderr)}")
+        if result.returncode == 0:
+            return
+        if any(words in result.stderr.lower() for words in DISK_FULL):
+            raise BackupError(
+                f"Restore failed: the disk holding {target} is full",
+                "Free space there, or restore to a bigger disk (--to); what was copied so"
+                " far can stay: a restore with --force copies the rest",
+            )
+        raise BackupError(f"Restore failed: {last_error(result.stderr)}")
 
     def listing(self, remote: str, whole: bool) -> list[str]:
         """The files of a backup folder (decrypted names), as a restore copies them."""

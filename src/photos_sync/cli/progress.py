@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from rich import filesize
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -15,6 +16,7 @@ from rich.progress import (
     MofNCompleteColumn,
     Progress,
     ProgressColumn,
+    TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
     TransferSpeedColumn,
@@ -26,11 +28,20 @@ PLAIN_EVERY_SECONDS = 10.0
 
 
 class Meter:
-    """Counts items (and bytes) done; shown as a bar or as occasional plain lines."""
+    """Counts items (and bytes) done; shown as a bar or as occasional plain lines. ``unit``:
+    what the counts are, "items", "bytes" (shown as sizes) or "seconds" (of a wait)."""
 
-    def __init__(self, console: Console, label: str, total: int, bar: Progress | None) -> None:
+    def __init__(
+        self,
+        console: Console,
+        label: str,
+        total: int,
+        bar: Progress | None,
+        unit: str = "items",
+    ) -> None:
         self.console = console
         self.label = label
+        self.unit = unit
         self.total = total
         self.done = 0
         self.bytes = 0
@@ -57,31 +68,50 @@ class Meter:
         now = time.monotonic()
         if now - self._last_line >= PLAIN_EVERY_SECONDS or self.done == self.total:
             self._last_line = now
-            mb = f", {self.bytes / 1e6:,.1f} MB" if self.bytes else ""
-            self.console.print(f"{self.label}: {self.done:,}/{self.total:,}{mb}")
+            self.console.print(f"{self.label}: {self.position()}", markup=False)
+
+    def position(self) -> str:
+        """Where the work stands, in words: "12/300, 45.1 MB", "203.0 MB of 1.1 GB"."""
+        if self.unit == "bytes":
+            return f"{filesize.decimal(self.done)} of {filesize.decimal(self.total)}"
+        if self.unit == "seconds":
+            return f"{self.done:,} s (gives up after {self.total:,} s)"
+        mb = f", {self.bytes / 1e6:,.1f} MB" if self.bytes else ""
+        return f"{self.done:,}/{self.total:,}{mb}"
+
+
+def _columns(unit: str, with_bytes: bool) -> list[str | ProgressColumn]:
+    """The bar's columns: items counted (with the bytes they carry), bytes as sizes, or the
+    seconds of a wait against its limit."""
+    columns: list[str | ProgressColumn] = ["[progress.description]{task.description}", BarColumn()]
+    if unit == "seconds":
+        return [*columns, TextColumn("{task.completed:.0f} s, gives up after {task.total:.0f} s")]
+    if unit == "items":
+        columns.append(MofNCompleteColumn())
+    if with_bytes or unit == "bytes":
+        columns += [DownloadColumn(), TransferSpeedColumn()]
+    return [*columns, TimeElapsedColumn(), TimeRemainingColumn()]
 
 
 @contextmanager
 def meter(
-    console: Console, label: str, total: int, *, enabled: bool = True, with_bytes: bool = False
+    console: Console,
+    label: str,
+    total: int,
+    *,
+    enabled: bool = True,
+    with_bytes: bool = False,
+    unit: str = "items",
 ) -> Iterator[Meter]:
     """A :class:`Meter`; a bar when ``console`` is a terminal, plain lines otherwise."""
     if not enabled:
-        yield Meter(Console(quiet=True), label, total, None)
+        yield Meter(Console(quiet=True), label, total, None, unit)
         return
     if not console.is_terminal:
-        yield Meter(console, label, total, None)
+        yield Meter(console, label, total, None, unit)
         return
-    columns: list[str | ProgressColumn] = [
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-    ]
-    if with_bytes:
-        columns += [DownloadColumn(), TransferSpeedColumn()]
-    columns += [TimeElapsedColumn(), TimeRemainingColumn()]
-    with Progress(*columns, console=console, transient=True) as bar:
-        yield Meter(console, label, total, bar)
+    with Progress(*_columns(unit, with_bytes), console=console, transient=True) as bar:
+        yield Meter(console, label, total, bar, unit)
 
 
 class ConsoleFeedback:
@@ -99,8 +129,10 @@ class ConsoleFeedback:
         self.err.print(text, markup=False)
 
     @contextmanager
-    def meter(self, label: str, total: int, *, with_bytes: bool = False) -> Iterator[Meter]:
-        with meter(self.err, label, total, with_bytes=with_bytes) as progress:
+    def meter(
+        self, label: str, total: int, *, with_bytes: bool = False, unit: str = "items"
+    ) -> Iterator[Meter]:
+        with meter(self.err, label, total, with_bytes=with_bytes, unit=unit) as progress:
             yield progress
 
     @contextmanager

@@ -12,6 +12,7 @@ from photos_sync.cli import options as opt
 from photos_sync.cli.commands import CONTEXT_SETTINGS
 from photos_sync.cli.display import imports as display
 from photos_sync.cli.display import library as library_display
+from photos_sync.cli.display.lists import counted
 from photos_sync.cli.state import AppState, current_state
 from photos_sync.logs import KEEP_DAYS, lines_about
 from photos_sync.track.assets import AssetStatus, TrackedAsset
@@ -27,20 +28,21 @@ def _delete(state: AppState, chosen: list[TrackedAsset], *, dry_run: bool, yes: 
             )
         if dry_run or not assets:
             state.out.print(
-                f"Dry run: would move {len(assets):,} assets to Recently Deleted."
+                f"Dry run: would move {counted(len(assets), 'asset')} to Recently Deleted."
                 if dry_run
                 else "Nothing to delete."
             )
             return False
         if not yes and not click.confirm(
-            f"Move these {len(assets):,} assets to Recently Deleted in Photos?"
+            f"Move {'this' if len(assets) == 1 else 'these'} {counted(len(assets), 'asset')}"
+            " to Recently Deleted in Photos?"
         ):
             raise click.exceptions.Exit(1)
         return True
 
     moved = delete_in_photos(chosen, confirm)
     if moved is not None:
-        state.out.print(f"Moved {moved:,} assets to Recently Deleted in Photos.")
+        state.out.print(f"Moved {counted(moved, 'asset')} to Recently Deleted in Photos.")
 
 
 def _retry(state: AppState, options: ImportOptions, json_output: bool) -> None:

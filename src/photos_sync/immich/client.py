@@ -76,6 +76,11 @@ class RetryPolicy:
     first_wait: float = 2.0  # seconds; doubles each time, with jitter
     max_wait: float = 60.0
 
+    def pause(self, attempt: int) -> float:
+        """Seconds to wait after failed try number ``attempt`` (0 the first), for a caller
+        that retries on its own (a create that must look before it tries again)."""
+        return float(min(self.max_wait, self.first_wait * 2**attempt))
+
 
 NO_RETRY = RetryPolicy(attempts=1)
 OLDEST_SUPPORTED = (3, 0)  # the API photos-sync speaks (v2 and v1 differ in many places)
@@ -441,7 +446,7 @@ class ImmichClient:
         """
         v2 = self.version is not None and self.version.major < 3
         for visibility in ("timeline", "archive", "hidden") if v2 else (None,):
-            query: dict[str, Any] = {"withDeleted": True}
+            query: dict[str, Any] = {"withDeleted": True, "withExif": True}
             if visibility:
                 query["visibility"] = visibility
             for item in self._search(query, page_size):
@@ -450,6 +455,7 @@ class ImmichClient:
                     checksum=base64.b64decode(item["checksum"]).hex(),
                     live_photo_video_id=item.get("livePhotoVideoId"),
                     trashed=bool(item.get("isTrashed")),
+                    taken=(item.get("exifInfo") or {}).get("dateTimeOriginal"),
                 )
 
     def asset_values(

@@ -36,10 +36,11 @@ PEOPLE = (
     "face.delete",
 )
 REPAIR = ("asset.upload", "asset.read", "asset.update")  # link Live Photos, upload videos
-VERIFY = ("asset.read", "album.read", "stack.read")
+# Faces and people are read to count them (when people are synced).
+VERIFY = ("asset.read", "album.read", "stack.read", "person.read", "face.read")
 # Re-upload, restore from the trash (asset.delete in Immich), re-link, refill albums, merge
-# an album made twice (album.delete), restack.
-VERIFY_FIX = (*VERIFY, *IMPORT, "asset.delete", "album.delete")
+# an album made twice (album.delete), restack, take a doubled face off (face.delete).
+VERIFY_FIX = (*VERIFY, *IMPORT, "asset.delete", "album.delete", "face.delete")
 
 # Deletions in Photos followed into Immich: archive (an update), or trash (asset.delete,
 # never a permanent delete); albums read to spare what the user put in an album.

@@ -87,6 +87,7 @@ class ServerAsset:
     checksum: str  # SHA-1, hex
     live_photo_video_id: str | None
     trashed: bool
+    taken: str | None = None  # its EXIF dateTimeOriginal, as Immich shows it
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ so such a cleanup is refused unless forced.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from itertools import filterfalse
 
@@ -59,12 +59,21 @@ def gone_from_library(
     return list(filterfalse(in_library.__contains__, tracked))
 
 
-def plan_cleanup(gone: Iterable[TrackedAsset], tracked: int) -> CleanupPlan:
+def plan_cleanup(
+    gone: Iterable[TrackedAsset], tracked: int, left: Collection[str] | None = None
+) -> CleanupPlan:
     """``gone``: the tracked assets, not archived, that Photos no longer has
-    (:func:`gone_from_library`), of ``tracked`` not archived in all."""
+    (:func:`gone_from_library`), of ``tracked`` not archived in all. ``left``: those of
+    them that left the library, not just for its Recently Deleted (None: all of them). One
+    never imported is forgotten only once it left: one in Recently Deleted would be found
+    again by the next scan, and forgotten again, every night."""
     ordered = sorted(gone, key=lambda a: (a.asset_created_at or "", a.uuid))
     return CleanupPlan(
         archive=[a for a in ordered if a.status is AssetStatus.IMPORTED],
-        forget=[a for a in ordered if a.status is not AssetStatus.IMPORTED],
+        forget=[
+            a
+            for a in ordered
+            if a.status is not AssetStatus.IMPORTED and (left is None or a.uuid in left)
+        ],
         tracked=tracked,
     )

@@ -114,6 +114,7 @@ class ImportTask:
     sidecars: tuple[Resource, ...]  # kept locally for Cinematic videos
     has_paired_video: bool = False  # the library lists a motion video, usable or not
     companions: tuple[tuple[str, Resource], ...] = ()  # ("raw" | "edited", rendering)
+    edited_video: Resource | None = None  # an edited Live Photo's motion, for its edited copy
     # What Photos says of it, sent with the original as an XMP sidecar, and what that
     # counts as sent once the upload is answered (see plan.metadata.carried_by_sidecar).
     sidecar: SidecarFields = field(default_factory=SidecarFields)
@@ -243,6 +244,9 @@ def task_for(candidate: Candidate, options: PlanOptions = PlanOptions()) -> Impo
         if r.kind in wanted and r.availability is Availability.LOCAL and not candidate.cinematic
     )
     video = candidate.resource(ResourceKind.PAIRED_VIDEO)
+    edited_video = candidate.resource(ResourceKind.EDITED_PAIRED_VIDEO)
+    if "edited" not in dict(companions) or not _usable(edited_video, downloads=False):
+        edited_video = None
     sidecar, carried = carried_by_sidecar(candidate.desired, options.metadata)
     sidecars = tuple(
         r
@@ -263,6 +267,7 @@ def task_for(candidate: Candidate, options: PlanOptions = PlanOptions()) -> Impo
         sidecars=sidecars,
         has_paired_video=video is not None,
         companions=companions,
+        edited_video=edited_video,
         sidecar=sidecar,
         carried=carried,
     )

@@ -90,6 +90,7 @@ class MetadataPlan:
     # recorded once all of it was sent, so the next run leaves it unread if nothing moved.
     settle: dict[str, str] = field(default_factory=dict)
     match_names: bool = False  # take an Immich person of the same name (--people-match-names)
+    albums_found: int = 0  # of the albums to create, those found made already (by their mark)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -97,7 +98,9 @@ class MetadataPlan:
             "updates": len(self.updates),
             "tags": sum(len(refs) for refs in self.tags.values()),
             "tags_removed": sum(len(refs) for refs in self.untags.values()),
-            "albums_created": sum(1 for a in self.albums if a.immich_id is None),
+            "albums_created": sum(1 for a in self.albums if a.immich_id is None)
+            - self.albums_found,
+            "albums_found_again": self.albums_found,
             "albums_renamed": sum(1 for a in self.albums if a.rename),
             "album_additions": sum(len(a.add) for a in self.albums),
             "album_removals": sum(len(a.remove) for a in self.albums),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,9 @@ class Problem(StrEnum):
     ALBUM_TWICE = "album appears twice in Immich"
     TAGS_MISSING = "tags photos-sync gave it are missing in Immich"
     STACK_DIFFERS = "stack in Immich differs from the one photos-sync made"
+    DATE_DIFFERS = "date in Immich is not the one Photos shows"
+    FACE_TWICE = "face placed twice for one person"
+    PERSON_TWICE = "person appears twice in Immich"  # for the user to merge: both may be real
 
 
 FIXABLE = frozenset(
@@ -35,6 +39,8 @@ FIXABLE = frozenset(
         Problem.ALBUM_TWICE,
         Problem.TAGS_MISSING,
         Problem.STACK_DIFFERS,
+        Problem.DATE_DIFFERS,
+        Problem.FACE_TWICE,
     }
 )
 
@@ -49,6 +55,7 @@ class Imported:
     sha1: str | None
     motion_video_id: str | None
     motion_video_on_disk: bool  # a Live Photo whose video the library still has
+    date: str | None = None  # Photos' date as photos-sync sent it (with its offset)
 
 
 @dataclass(frozen=True)
@@ -95,7 +102,23 @@ def compare(
                 found.append(finding(Problem.NOT_LINKED))
         elif asset.motion_video_on_disk:
             found.append(finding(Problem.NO_MOTION_VIDEO))
+        if asset.date and on_server.taken and not same_moment(asset.date, on_server.taken):
+            found.append(finding(Problem.DATE_DIFFERS))
     return found
+
+
+def same_moment(sent: str, shown: str) -> bool:
+    """Whether Immich shows the moment photos-sync sent (to the second; the zone Immich
+    shows it in may be the place's). Anything unreadable counts as the same: no finding
+    verify cannot explain."""
+    try:
+        wanted = datetime.fromisoformat(sent)
+        taken = datetime.fromisoformat(shown.replace("Z", "+00:00"))
+    except ValueError:
+        return True
+    if wanted.tzinfo is None or taken.tzinfo is None:
+        return True
+    return abs((wanted - taken).total_seconds()) < 1
 
 
 def compare_albums(
@@ -169,4 +192,38 @@ def compare_stacks(
         stack = stack_of.get(present[0])
         if stack is None or stack.primary_id != present[0] or set(present) - stack.asset_ids:
             found.append(Finding(Problem.STACK_DIFFERS, owner.uuid, owner.filename, present[0]))
+    return found
+
+
+@dataclass(frozen=True)
+class FacedAsset:
+    """An imported asset photos-sync placed named faces on, and where they are."""
+
+    uuid: str
+    filename: str
+    target: str  # the Immich asset holding the faces: the original, or its edited copy
+
+
+def compare_faces(
+    faced: Iterable[FacedAsset],
+    seen: Mapping[str, list[tuple[str, str | None]]],
+    people: Mapping[str, tuple[str, str]],
+    named: Mapping[str, list[str]],
+) -> list[Finding]:
+    """Faces photos-sync placed, against the server: an asset with two faces of one person
+    it made (``seen``: target -> (face id, person id) of each face), and another person of
+    the same name as one it made with a face on one of those assets (``people``: Photos
+    person -> (Immich id, name); ``named``: name -> the ids of everyone so named)."""
+    ours = {immich_id for immich_id, _ in people.values()}
+    found = []
+    on_assets: set[str] = set()
+    for asset in faced:
+        persons = [person for _, person in seen.get(asset.target, []) if person]
+        on_assets.update(persons)
+        if any(persons.count(person) > 1 for person in ours & set(persons)):
+            found.append(Finding(Problem.FACE_TWICE, asset.uuid, asset.filename, asset.target))
+    for photos_uuid, (immich_id, name) in sorted(people.items()):
+        for other in named.get(name, []):
+            if other != immich_id and other in on_assets:
+                found.append(Finding(Problem.PERSON_TWICE, photos_uuid, name, other))
     return found

@@ -54,7 +54,7 @@ def system_library() -> Path | None:
 def resolve_library_path(configured: Path | None) -> Path:
     """The library to read: ``--library``/``PHOTOS_LIBRARY``, else the Mac's system library."""
     if configured is not None:
-        return configured.expanduser()
+        return as_on_disk(configured.expanduser())
     found = system_library()
     if found is None:
         raise LibraryError(
@@ -63,6 +63,27 @@ def resolve_library_path(configured: Path | None) -> Path:
             "(copied from the Mac, on Linux)",
         )
     return found
+
+
+def as_on_disk(path: Path) -> Path:
+    """``path`` as the disk spells it: macOS writes names decomposed (NFD) and a path typed
+    or pasted is often composed (NFC); the two look alike but are other bytes on Linux. A
+    part not found as given is taken as the one entry beside it that reads the same once
+    composed; a path that exists, or has no such twin, is left as it is."""
+    if path.exists():
+        return path
+    found = Path(path.anchor) if path.is_absolute() else Path()
+    for part in path.parts[len(found.parts) :]:
+        candidate = found / part
+        if not candidate.exists() and found.is_dir():
+            same = [
+                entry
+                for entry in found.iterdir()
+                if unicodedata.normalize("NFC", entry.name) == unicodedata.normalize("NFC", part)
+            ]
+            candidate = same[0] if len(same) == 1 else candidate
+        found = candidate
+    return found if found.exists() else path
 
 
 class PhotosLibrary:

@@ -289,6 +289,7 @@ class AssetRow:
     kinds: frozenset[str] = frozenset()  # its special kinds (source.records.KINDS names)
     # What Photos says of it (photos_metadata), as JSON: read only by what needs it.
     desired_json: str | None = None
+    uploaded: bool = False  # photos-sync sent the file itself (not found on the server)
 
     @property
     def desired(self) -> dict[str, Any]:
@@ -316,6 +317,7 @@ def _asset_row(row: sqlite3.Row) -> AssetRow:
         applied=json.loads(row["applied_metadata"] or "{}"),
         kinds=frozenset(kind_name(c) for c in FLAG_COLUMNS if row[c]),
         desired_json=row["photos_metadata"],
+        uploaded=bool(row["uploaded_by_photos_sync"]),
     )
 
 

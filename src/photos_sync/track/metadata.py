@@ -250,3 +250,16 @@ def import_times(connection: sqlite3.Connection, immich_ids: set[str]) -> dict[s
         " WHERE status = 'imported' AND imported_at IS NOT NULL"
     )
     return {row[0]: row[1] for row in rows if row[0] in immich_ids}
+
+
+def faces_on_missing_edits(connection: sqlite3.Connection) -> list[str]:
+    """The Photos UUIDs of imported edited photos with named faces whose edited copy is not
+    in Immich: Photos places their faces on the edit, so the metadata plan cannot place
+    them (see ``plan.metadata._face_changes``) until the edit is uploaded."""
+    rows = connection.execute(
+        "SELECT icloud_uuid" + _SENDABLE + " AND json_extract(photos_metadata, '$.faces_on') ="
+        " 'edited' AND json_array_length(photos_metadata, '$.faces') > 0"
+        " AND json_extract(coalesce(companions, '{}'), '$.edited') IS NULL"
+        " ORDER BY icloud_uuid"
+    )
+    return [uuid for (uuid,) in rows]

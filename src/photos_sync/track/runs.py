@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from photos_sync.errors import ImmichAuthError, PhotosSyncError
+from photos_sync.errors import PhotosSyncError
 from photos_sync.logs import current_log
 from photos_sync.redact import redact
 
@@ -57,8 +57,8 @@ def recorded_run(
     connection: sqlite3.Connection, command: str, *, enabled: bool = True
 ) -> Iterator[Run]:
     """One row in ``runs`` for the command, ended whatever happens: as the command says,
-    ``stopped`` when the key was refused, ``interrupted`` by Ctrl-C, ``failed`` with the
-    error for anything else (so ``status`` never shows a dead run as still running)."""
+    ``interrupted`` by Ctrl-C, ``failed`` with the error for anything else, a key refused
+    midway included (so ``status`` never shows a dead run as still running)."""
     run = Run()
     if not enabled:  # a dry run records nothing
         yield run
@@ -66,9 +66,6 @@ def recorded_run(
     run_id = start_run(connection, command)
     try:
         yield run
-    except ImmichAuthError as error:
-        finish_run(connection, run_id, "stopped", {"reason": redact(error.one_line())})
-        raise
     except KeyboardInterrupt:
         finish_run(connection, run_id, "interrupted", {"reason": "interrupted"})
         raise

@@ -306,7 +306,8 @@ class Importer:
     def _check(self, hashes: dict[str, Hashed | OSError]) -> dict[str, Existing]:
         pairs = [(key, h.sha1) for key, h in hashes.items() if isinstance(h, Hashed) and h.size]
         found = self.client.bulk_upload_check(pairs) if pairs else {}
-        log.debug("checked %d files by checksum: %d already on the server", len(pairs), len(found))
+        there = sum(1 for existing in found.values() if existing.asset_id)
+        log.debug("checked %d files by checksum: %d already on the server", len(pairs), there)
         return found
 
     def _own_uploads(
@@ -507,6 +508,20 @@ class Importer:
             companions=companions or None,
         )
 
+    def _edited_motion(self, task: ImportTask) -> tuple[str | None, int]:
+        """An edited Live Photo's edited motion video, uploaded hidden before its edited
+        still, so the edited copy in Immich is a Live Photo too: (its id, bytes sent)."""
+        video = task.edited_video
+        if video is None or video.path is None:
+            return None, 0
+        sha1, size = sha1_of(video.path)
+        name = f"{Path(task.filename).stem}_edited{video.path.suffix.upper()}"
+        fields = upload_fields(
+            task, name, visibility="hidden", metadata=_metadata(task, "edited_video")
+        )
+        uploaded = self.client.upload(video.path, fields, sha1)
+        return uploaded.id, 0 if uploaded.duplicate else size
+
     def _companions(self, task: ImportTask) -> tuple[dict[str, str], int, str | None]:
         """Upload the RAW and edited renderings that go in a stack with the original; a
         failure here is noted, it does not fail the asset."""
@@ -516,6 +531,8 @@ class Importer:
         for role, resource in task.companions:
             assert resource.path is not None
             try:
+                motion, motion_bytes = self._edited_motion(task) if role == "edited" else (None, 0)
+                sent += motion_bytes
                 sha1, size = sha1_of(resource.path)
                 uploaded = self.client.upload(
                     resource.path,
@@ -523,6 +540,7 @@ class Importer:
                         task,
                         task.companion_filename(role, resource),
                         visibility=task.visibility,
+                        live_photo_video_id=motion,
                         metadata=_metadata(task, role),
                     ),
                     sha1,

@@ -3,7 +3,9 @@ was sent, step by step, so an interruption repeats at most the step in flight.""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -36,26 +38,34 @@ from photos_sync.track.metadata import (
 if TYPE_CHECKING:
     from photos_sync.immich.client import ImmichClient  # httpx: only where a run talks
 
+log = logging.getLogger(__name__)
+
+
+def back_off(seconds: float) -> None:
+    """The wait before a request that failed is tried again (a test watches it)."""
+    time.sleep(seconds)
+
 
 def _album_made_once(
     client: ImmichClient, album: AlbumWork, marked: dict[str, list[ServerAlbum]]
-) -> str:
+) -> tuple[str, bool]:
     """The Immich album for a Photos album, holding the planned members: the one
     photos-sync made before (found by its mark, whatever the tracker lost), filled, else a
-    new one made with them (one request for an album of up to a thousand). A create whose
-    answer was lost may have worked, so the albums are looked at again before each new
-    try."""
+    new one made with them (one request for an album of up to a thousand); and whether it
+    was found. A create whose answer was lost may have worked, so the albums are looked at
+    again before each new try."""
     ids = [immich_id for _, immich_id in album.add]
     for attempt in range(client.retry.attempts):
         found = marked.get(album.uuid.upper())
         if found:
             client.add_to_album(found[0].id, ids)
-            return found[0].id
+            return found[0].id, True
         try:
-            return client.create_album(album.name, album_description(album.uuid), ids)
+            return client.create_album(album.name, album_description(album.uuid), ids), False
         except ImmichUnavailable:
             if attempt + 1 == client.retry.attempts:
                 raise
+            back_off(client.retry.pause(attempt))  # as every other request does
             marked.clear()
             marked.update(marked_albums(client.albums()))
     raise AssertionError("unreachable")
@@ -137,7 +147,7 @@ def send_metadata(
         if watch is not None:
             in_flight.update(dict.fromkeys(rewritten & later, watch))
     _send_updates(client, plan, lambda immich_id: True, sidecar=False)
-    _send_albums(client, connection, plan)
+    album_failure = _send_albums(client, connection, plan)
     _send_people(client, connection, plan)
     for stack in plan.stacks:
         stack_id = client.create_stack([immich_id for _, immich_id in stack.members])
@@ -146,6 +156,8 @@ def send_metadata(
         record_applied(connection, plan.applied)
     if plan.settle:
         record_settled(connection, plan.settle)
+    if album_failure is not None:  # said once the rest is done: the next run makes it
+        raise album_failure
 
 
 def _wait_for(in_flight: dict[str, RewriteWatch], ids: set[str]) -> set[str]:
@@ -257,25 +269,49 @@ def _send_tags(
     return rewritten
 
 
-def _send_albums(client: ImmichClient, connection: sqlite3.Connection, plan: MetadataPlan) -> None:
+def _send_albums(
+    client: ImmichClient, connection: sqlite3.Connection, plan: MetadataPlan
+) -> ImmichUnavailable | None:
+    """Each album, made, renamed, filled and emptied; an album Immich keeps failing to
+    make or change is left for the next run (nothing of it recorded), and the first such
+    failure returned, so the people and stacks of the run still go."""
     marked: dict[str, list[ServerAlbum]] | None = None  # read once, when first needed
+    failure: ImmichUnavailable | None = None
     for album in plan.albums:
-        ids = [immich_id for _, immich_id in album.add]
-        if album.immich_id is None:
-            if marked is None:
-                marked = marked_albums(client.albums())
-            album_id = _album_made_once(client, album, marked)
-        else:
-            album_id = album.immich_id
-            if album.rename:
-                client.rename_album(album_id, album.name)
-            if ids:
-                client.add_to_album(album_id, ids)
-            if album.remove:
-                client.remove_from_album(album_id, [immich_id for _, immich_id in album.remove])
-        record_album(connection, album.uuid, album_id, album.name, album.folders)
-        record_members(connection, [(album.uuid, uuid) for uuid, _ in album.add])
-        forget_members(connection, [(album.uuid, uuid) for uuid, _ in album.remove])
+        try:
+            marked = _send_album(client, connection, album, marked, plan)
+        except ImmichUnavailable as error:
+            log.warning("album %r not sent, left for the next run: %s", album.name, error)
+            failure = failure or error
+    return failure
+
+
+def _send_album(
+    client: ImmichClient,
+    connection: sqlite3.Connection,
+    album: AlbumWork,
+    marked: dict[str, list[ServerAlbum]] | None,
+    plan: MetadataPlan,
+) -> dict[str, list[ServerAlbum]] | None:
+    """One album's work, recorded once done; the server's marked albums, once read."""
+    ids = [immich_id for _, immich_id in album.add]
+    if album.immich_id is None:
+        if marked is None:
+            marked = marked_albums(client.albums())
+        album_id, found = _album_made_once(client, album, marked)
+        plan.albums_found += found
+    else:
+        album_id = album.immich_id
+        if album.rename:
+            client.rename_album(album_id, album.name)
+        if ids:
+            client.add_to_album(album_id, ids)
+        if album.remove:
+            client.remove_from_album(album_id, [immich_id for _, immich_id in album.remove])
+    record_album(connection, album.uuid, album_id, album.name, album.folders)
+    record_members(connection, [(album.uuid, uuid) for uuid, _ in album.add])
+    forget_members(connection, [(album.uuid, uuid) for uuid, _ in album.remove])
+    return marked
 
 
 def _pixels(face: FaceWork) -> tuple[int, int, int, int]:

@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path, PurePosixPath
 
 from photos_sync.backup import rclone as rc
-from photos_sync.backup.batches import remote_for
+from photos_sync.backup.batches import DATA_FOLDER, remote_for
 from photos_sync.backup.onepassword import (
     FIELDS,
     BackupSecrets,
@@ -322,7 +322,7 @@ def _back_up_locked(
         snapshot(connection, work.settings.data_dir / rc.SNAPSHOT)
     log = work.settings.data_dir / "backup.log"
     create_private_file(log)  # the latest run only; it lists file names
-    with work.feedback.meter("Backing up", 0) as progress:
+    with work.feedback.meter("Backing up", 0, unit="bytes") as progress:
         seen: dict[str, Stats] = {}  # the syncs run at once: their sum is shown
 
         def show(folders: str, stats: Stats) -> None:
@@ -440,6 +440,7 @@ def restore(work: Workspace, target: Path, source: str, path: str, force: bool) 
     into.mkdir(parents=True, exist_ok=True)  # an empty folder in the backup restores as one
     whole = not path
     rclone.copy_back(remote, into, whole)
+    _private(target / DATA_FOLDER)
     # Into an empty folder, every file there came from the backup: the check compares the
     # two sides whole. Into a busy one, only what the backup holds is compared.
     held = rclone.listing(remote, whole) if busy else None
@@ -450,6 +451,15 @@ def restore(work: Workspace, target: Path, source: str, path: str, force: bool) 
         originals = _originals_intact(work, target)
     marks = _mark_rebuilt_folders(target) if whole else []
     return RestoreOutcome(into, proven, summary or "", originals, marks)
+
+
+def _private(folder: Path) -> None:
+    """photos-sync's own restored files (the tracker's snapshot names every photo) are the
+    owner's alone, as they were in the data folder; rclone writes them as the umask says."""
+    if folder.is_dir():
+        folder.chmod(0o700)
+        for path in folder.rglob("*"):
+            path.chmod(0o700 if path.is_dir() else 0o600)
 
 
 def _mark_rebuilt_folders(target: Path) -> list[str]:

@@ -52,8 +52,10 @@ def cleanup_library(
     following = deletions != "keep" and client is not None
     with bulk_work():
         live = live_uuids(connection)  # the whole records only of what is gone: 100k a night
-        gone = gone_from_library(library.entries(), live, trash_is_deleted=following)
-        plan = plan_cleanup(tracked_assets(connection, gone).values(), len(live))
+        entries = library.entries()
+        gone = gone_from_library(entries, live, trash_is_deleted=following)
+        left = set(gone_from_library(entries, gone)) if following else None
+        plan = plan_cleanup(tracked_assets(connection, gone).values(), len(live), left)
     if plan.suspicious and not force:
         count = len(plan.archive) + len(plan.forget)
         raise PhotosSyncError(

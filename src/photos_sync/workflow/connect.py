@@ -85,6 +85,12 @@ def check_server(
     problem = None
     if recorded and recorded.user_id and current.user_id and recorded.user_id != current.user_id:
         problem = f"the tracker was filled for {recorded.describe()}, this is {current.describe()}"
+        if recorded.user_email and recorded.user_email == current.user_email:
+            problem = (
+                f"{current.user_email} at {current.server} has another user id than the one the"
+                f" tracker was filled for ({current.user_id[:8]}…, was {recorded.user_id[:8]}…):"
+                " Immich was reinstalled, or the user made again"
+            )
     else:
         sample = recorded_sample(connection, BINDING_SAMPLE)
         if sample and not _sample_still_there(client, sample):

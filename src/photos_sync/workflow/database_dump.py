@@ -72,7 +72,7 @@ def fresh_dump(work: Workspace, immich: Path) -> str | None:
 def _dump_now(work: Workspace, client: ImmichClient, before: set[str]) -> str | None:
     client.start_database_dump()
     started = time.monotonic()
-    with work.feedback.meter("Immich is dumping its database", 0) as progress:
+    with work.feedback.meter("Immich is dumping its database", 0, unit="seconds") as progress:
         while time.monotonic() - started < DUMP_WAIT:
             made = set(client.database_dumps()) - before
             if made:

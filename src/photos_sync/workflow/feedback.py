@@ -29,9 +29,10 @@ class Feedback(Protocol):
         """A line the user must see, always on stderr."""
 
     def meter(
-        self, label: str, total: int, *, with_bytes: bool = False
+        self, label: str, total: int, *, with_bytes: bool = False, unit: str = "items"
     ) -> AbstractContextManager[Meter]:
-        """Progress of long work: a bar on a terminal, a line now and then otherwise."""
+        """Progress of long work: a bar on a terminal, a line now and then otherwise.
+        ``unit``: what is counted, "items", "bytes" or "seconds" (of a bounded wait)."""
 
     def interruptible(self) -> AbstractContextManager[threading.Event]:
         """An event set by the first Ctrl-C: finish what is in flight, then stop."""

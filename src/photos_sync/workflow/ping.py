@@ -19,10 +19,12 @@ TIMEOUT = 10.0
 TRIES = 2
 
 
-def _ping(url: str, suffix: str = "", body: str | None = None) -> bool:
+def _ping(url: str, suffix: str = "", body: str | None = None) -> str | None:
+    """One ping, tried :data:`TRIES` times; what went wrong with the last try, if all did."""
     import httpx  # here, not with the module: most runs have no monitor to tell
 
     target = url.rstrip("/") + suffix
+    problem = None
     for attempt in range(1, TRIES + 1):
         try:
             if body is None:
@@ -30,12 +32,38 @@ def _ping(url: str, suffix: str = "", body: str | None = None) -> bool:
             else:
                 answer = httpx.post(target, content=body.encode(), timeout=TIMEOUT)
             if answer.status_code < 400:
-                return True
+                return None
             problem = f"answered {answer.status_code}"
         except httpx.HTTPError as error:
             problem = type(error).__name__
-        log.warning("health check ping%s failed (try %d): %s", suffix, attempt, problem)
-    return False
+        log.info("health check ping%s failed (try %d): %s", suffix, attempt, problem)
+    return problem
+
+
+class _Pings:
+    """The pings of one run, and what failed of them: said once, when the run ends (an
+    unreachable monitor is one fact, not a warning per ping and try)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.failed: list[str] = []
+
+    def send(self, what: str, suffix: str = "", body: str | None = None) -> None:
+        problem = _ping(self.url, suffix, body)
+        if problem is not None:
+            self.failed.append(f"{what}: {problem}")
+
+    def tell(self) -> None:
+        if self.failed:
+            import httpx
+
+            place = httpx.URL(self.url)  # its path is the monitor's secret: left out
+            log.warning(
+                "Could not reach the monitor at %s:%s (%s); the run itself is not affected",
+                place.host,
+                place.port or ("443" if place.scheme == "https" else "80"),
+                ", ".join(self.failed),
+            )
 
 
 @dataclass
@@ -54,19 +82,23 @@ def health_pings(url: str | None, command: str) -> Iterator[RunReport]:
     if not url:
         yield report
         return
-    _ping(url, "/start")
+    pings = _Pings(url)
+    pings.send("start", "/start")
     try:
         yield report
     except KeyboardInterrupt:
-        _ping(url, "/fail", f"photos-sync {command}: interrupted")
+        pings.send("end", "/fail", f"photos-sync {command}: interrupted")
         raise
     except PhotosSyncError as error:
-        _ping(url, "/fail", redact(f"photos-sync {command} failed: {error.one_line()}"))
+        pings.send("end", "/fail", redact(f"photos-sync {command} failed: {error.one_line()}"))
         raise
     except Exception as error:
-        _ping(url, "/fail", redact(f"photos-sync {command} failed: {type(error).__name__}"))
+        pings.send("end", "/fail", redact(f"photos-sync {command} failed: {type(error).__name__}"))
         raise
-    if report.ok:
-        _ping(url)
     else:
-        _ping(url, "/fail", redact(f"photos-sync {command}: {report.line}"))
+        if report.ok:
+            pings.send("end")
+        else:
+            pings.send("end", "/fail", redact(f"photos-sync {command}: {report.line}"))
+    finally:
+        pings.tell()

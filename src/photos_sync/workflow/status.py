@@ -30,6 +30,7 @@ from photos_sync.track.assets import (
 from photos_sync.track.backups import BackupSummary, backup_summaries
 from photos_sync.track.choices import stored_choices
 from photos_sync.track.database import reading
+from photos_sync.track.metadata import faces_on_missing_edits
 from photos_sync.track.runs import RunRecord, last_run
 from photos_sync.workflow.metadata import plan_metadata
 from photos_sync.workflow.workspace import Workspace
@@ -55,6 +56,9 @@ class StatusReport:
     ignored: int = 0  # `photos-sync ignore`
     recently_deleted: int = 0  # imported, now in Photos' Recently Deleted
     deletions: str = "keep"  # what a deletion in Photos does in Immich (--deletions)
+    # imported edited photos with named faces, whose edited copy is not in Immich: Photos
+    # shows their faces on the edit, so they are placed only once it is uploaded
+    faces_need_edits: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -78,6 +82,7 @@ class StatusReport:
             "last_run": self.last_run.to_json() if self.last_run else None,
             "backup": [backup.__dict__ for backup in self.backups],
             "metadata_pending": self.metadata_pending,
+            "faces_need_edits": self.faces_need_edits,
         }
 
 
@@ -109,6 +114,14 @@ def _to_import(live: Sequence[CatalogEntry], tracked: Mapping[str, TrackedAsset]
     return {key: counts[key] for key in keys}
 
 
+def _tracker_state(asset: TrackedAsset) -> str:
+    if asset.archived:
+        return "archived"
+    if asset.in_trash and asset.status is not AssetStatus.IMPORTED:
+        return "deleted_before_import"
+    return asset.status.value
+
+
 def build_status(
     library_path: str,
     photos_version: str,
@@ -126,9 +139,11 @@ def build_status(
         label: sum(map(bool, map(attrgetter(name), flags)))
         for name, label in SUBTYPE_LABELS.items()
     }
-    statuses = Counter(asset.status.value for asset in tracked.values() if not asset.archived)
+    statuses = Counter(_tracker_state(asset) for asset in tracked.values())
     tracker = {status.value: statuses[status.value] for status in AssetStatus}
-    tracker["archived"] = sum(1 for asset in tracked.values() if asset.archived)
+    tracker["archived"] = statuses["archived"]
+    # never imported and now in Photos' Recently Deleted: not waiting for an import
+    tracker["deleted_before_import"] = statuses["deleted_before_import"]
     problems = Counter(
         f"{asset.status.value}: {asset.error_reason or 'no reason recorded'}"
         for asset in tracked.values()
@@ -167,6 +182,7 @@ def library_status(
     run: RunRecord | None = None
     backups: list[BackupSummary] = []
     pending: dict[str, int] = {}
+    need_edits: list[str] = []
     choices = Choices()
     selection = Selection()
     with reading(work.settings.tracker_path) as connection:
@@ -180,6 +196,7 @@ def library_status(
                 pending = {k: n for k, n in plan.counts().items() if n}
             choices = Choices.from_stored(stored_choices(connection))
             selection = choices.selection()
+            need_edits = faces_on_missing_edits(connection) if choices.people else []
     report = build_status(
         str(library.path),
         library.catalog.photos_version,
@@ -196,6 +213,7 @@ def library_status(
         left_out=_left_out(selection, found, library),
         ignored=sum(1 for a in found.values() if a.error_reason == IGNORED_BY_YOU),
         deletions=choices.deletions,
+        faces_need_edits=need_edits,
         recently_deleted=sum(
             1
             for e in entries

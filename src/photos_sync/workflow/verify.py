@@ -5,24 +5,27 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from photos_sync.errors import ImmichAuthError, ImmichRejected, PhotosSyncError
 from photos_sync.immich import permissions
 from photos_sync.immich.client import ImmichClient
+from photos_sync.immich.records import ServerAsset
 from photos_sync.plan.choices import Choices
 from photos_sync.plan.importing import HiddenAs, candidate_from_row
 from photos_sync.plan.metadata import marked_albums
 from photos_sync.plan.verify import (
     FIXABLE,
+    FacedAsset,
     Finding,
     Imported,
     Problem,
     album_twins,
     compare,
     compare_albums,
+    compare_faces,
     compare_stacks,
     compare_tags,
     missing_tags,
@@ -31,7 +34,13 @@ from photos_sync.source.library import PhotosLibrary
 from photos_sync.source.records import Availability, ResourceKind
 from photos_sync.track.assets import AssetRow, imported, reset_to_pending
 from photos_sync.track.choices import stored_choices
-from photos_sync.track.metadata import album_ids, record_stack, record_tags, stacks
+from photos_sync.track.metadata import (
+    album_ids,
+    people,
+    record_stack,
+    record_tags,
+    stacks,
+)
 from photos_sync.upload.checksum import sha1_of
 from photos_sync.upload.metadata import known_tags, tag_sets
 from photos_sync.upload.repair import RepairSummary, paired_video_tasks, repair_paired_videos
@@ -60,6 +69,8 @@ def _imported(rows: list[AssetRow]) -> list[Imported]:
                 sha1=row.sha1,
                 motion_video_id=row.motion_video_immich_id,
                 motion_video_on_disk=video is not None and video.availability is Availability.LOCAL,
+                # an adopted asset keeps the server's own date: only a sent one is checked
+                date=row.applied.get("date") if row.uploaded else None,
             )
         )
     return found
@@ -131,7 +142,49 @@ def check(
     by_uuid = {asset.uuid: asset for asset in assets}
     made = stacks(connection)
     findings += compare_stacks(made, _member_ids(rows), by_uuid, client.stacks() if made else [])
+    if Choices.from_stored(stored_choices(connection)).people:
+        findings += _doubled_faces(client, connection, rows, server)
     return findings + compare_albums(albums, on_server) + twins, len(rows)
+
+
+def _faced(rows: list[AssetRow]) -> list[FacedAsset]:
+    """The imported assets photos-sync placed named faces on (its record of what it sent),
+    with the Immich asset holding them (an edited photo's edited copy)."""
+    found = []
+    for row in rows:
+        if not row.applied.get("faces"):
+            continue
+        edited = row.desired.get("faces_on") == "edited"
+        target = row.companions.get("edited") if edited else row.immich_id
+        if target:
+            found.append(FacedAsset(row.uuid, row.filename or row.uuid, target))
+    return found
+
+
+def _doubled_faces(
+    client: ImmichClient,
+    connection: sqlite3.Connection,
+    rows: list[AssetRow],
+    server: Mapping[str, ServerAsset],
+) -> list[Finding]:
+    """Faces placed twice, and people made twice (one request per asset with faces)."""
+    faced = [asset for asset in _faced(rows) if asset.target in server]
+    if not faced:
+        return []
+    seen = {asset.target: client.faces_of(asset.target) for asset in faced}
+    return compare_faces(faced, seen, people(connection), client.people_by_name())
+
+
+def _unface(client: ImmichClient, connection: sqlite3.Connection, findings: list[Finding]) -> None:
+    """Take each extra face off (the first of each person photos-sync made stays)."""
+    ours = {immich_id for immich_id, _ in people(connection).values()}
+    for finding in _of(findings, (Problem.FACE_TWICE,)):
+        kept: set[str] = set()
+        for face_id, person in client.faces_of(finding.immich_id):
+            if person in ours and person in kept:
+                client.delete_face(face_id)
+            elif person is not None:
+                kept.add(person)
 
 
 def _tags_given(rows: list[AssetRow]) -> dict[str, set[str]]:
@@ -212,6 +265,8 @@ def fix(
         ("refill albums", lambda: _refill(library, client, connection, findings)),
         ("give tags back", lambda: _retag(client, connection, findings)),
         ("restack", lambda: _restack(client, connection, findings)),
+        ("send dates again", lambda: _redate(client, connection, findings)),
+        ("take doubled faces off", lambda: _unface(client, connection, findings)),
     ]
     failed = []
     for name, step in steps:
@@ -225,6 +280,14 @@ def fix(
 
 
 TWICE = (Problem.ALBUM_TWICE,)
+
+
+def _redate(client: ImmichClient, connection: sqlite3.Connection, findings: list[Finding]) -> None:
+    """Photos' date, as the tracker says it was sent, sent again (a sidecar rewrite each)."""
+    wrong = {f.uuid for f in _of(findings, (Problem.DATE_DIFFERS,))}
+    for row in imported(connection) if wrong else []:
+        if row.uuid in wrong and row.immich_id and row.applied.get("date"):
+            client.update_asset(row.immich_id, dateTimeOriginal=row.applied["date"])
 
 
 def _of(findings: list[Finding], problems: tuple[Problem, ...]) -> list[Finding]:

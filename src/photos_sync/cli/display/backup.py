@@ -34,9 +34,14 @@ def backup_status(status: BackupStatus, console: Console) -> None:
         markup=False,
     )
     for job in status.jobs:
+        held = (
+            f"{job.files_in_backup:,} files in the backup; "
+            if job.files_in_backup is not None
+            else ""
+        )
         console.print(
-            f"  {Path(job.source_path).name}: {job.status}, "
-            f"{job.files_transferred:,} files / {job.bytes_transferred / 1e6:,.1f} MB,"
+            f"  {Path(job.source_path).name}: {job.status}, {held}the last run sent "
+            f"{job.files_transferred:,} files ({job.bytes_transferred / 1e6:,.1f} MB),"
             f" updated {age(job.last_update)}"
             + (f", {job.error_message}" if job.error_message else ""),
             markup=False,

@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from photos_sync.cli import interrupt
-from photos_sync.cli.display.lists import MAX_LISTED, more
+from photos_sync.cli.display.lists import MAX_LISTED, counted, metadata_counts, more
 from photos_sync.plan.cleanup import CleanupPlan
 from photos_sync.plan.importing import ImportPlan
 from photos_sync.plan.metadata import MetadataPlan
@@ -17,7 +17,9 @@ from photos_sync.workflow.importing import ImportOutcome
 
 def import_plan(plan: ImportPlan, console: Console) -> None:
     live = sum(1 for task in plan.tasks if task.paired_video is not None)
-    console.print(f"Would upload {len(plan.tasks):,} assets ({live:,} of them Live Photos).")
+    console.print(
+        f"Would upload {counted(len(plan.tasks), 'asset')} ({live:,} of them Live Photos)."
+    )
     for task in plan.tasks[:20]:
         console.print(f"  {task.filename} ({task.uuid})", markup=False)
     more(console, 20, len(plan.tasks))
@@ -71,12 +73,12 @@ def metadata(plan: MetadataPlan, console: Console) -> None:
     deferred = counts.pop("deferred_to_next_run", 0)
     if deferred:
         console.print(
-            f"Immich was still reading {deferred:,} new uploads: their dates, places, "
-            "descriptions and tags follow on the next sync."
+            f"Immich was still busy with {counted(deferred, 'asset')} (reading a new upload, "
+            "or rewriting its sidecar for an earlier change): the rest of their changes "
+            "follow on the next sync."
         )
     if counts:
-        sent = ", ".join(f"{n:,} {name.replace('_', ' ')}" for name, n in counts.items())
-        console.print(f"Photos metadata sent to Immich: {sent}.")
+        console.print(f"Photos metadata sent to Immich: {metadata_counts(counts)}.")
     else:
         console.print("Photos metadata: Immich is up to date.")
 
@@ -103,7 +105,8 @@ def repairs(summary: RepairSummary, console: Console) -> None:
 def cleanup(plan: CleanupPlan, console: Console, dry_run: bool) -> None:
     verb = "Would mark" if dry_run else "Marked"
     console.print(
-        f"{verb} {len(plan.archive):,} assets archived (deleted from Photos, kept in Immich)."
+        f"{verb} {counted(len(plan.archive), 'asset')} archived (deleted from Photos, kept in"
+        " Immich)."
     )
     for asset in plan.archive[:MAX_LISTED]:
         console.print(
@@ -114,7 +117,8 @@ def cleanup(plan: CleanupPlan, console: Console, dry_run: bool) -> None:
         console.print(f"In Immich: {what.replace('_', ' ')} {count:,}.")
     if plan.forget:
         verb = "Would forget" if dry_run else "Forgot"
-        console.print(f"{verb} {len(plan.forget):,} deleted assets that were never imported.")
+        gone = counted(len(plan.forget), "deleted asset that was", "deleted assets that were")
+        console.print(f"{verb} {gone} never imported.")
     if dry_run:
         console.print("Dry run: nothing was changed.")
 

@@ -70,6 +70,15 @@ def status(report: StatusReport, console: Console) -> None:
     if report.metadata_pending:
         work = ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in report.metadata_pending.items())
         console.print(f"[yellow]Metadata not yet in Immich: {work}; `photos-sync sync` sends it[/]")
+    if report.faces_need_edits:
+        count = len(report.faces_need_edits)
+        photos = "photo has" if count == 1 else "photos have"
+        console.print(
+            f"[yellow]{count:,} edited {photos} named faces that Photos shows on the edit: they"
+            " are placed on the edited copy, uploaded with `--with-edits` (for photos already"
+            " imported: `photos-sync import --with-edits --again UUID...`, the UUIDs in"
+            " `status --json`, faces_need_edits)[/]"
+        )
     if report.gone_from_library:
         console.print(
             f"[yellow]{report.gone_from_library:,} tracked assets are gone from the library;"
