@@ -192,15 +192,11 @@ def _arrived(real: Any, key: str) -> dict[str, int]:
     in an album, linked Live Photos."""
     import httpx
 
-    from tests.e2e.server import all_assets
+    from tests.e2e.server import albums, all_assets
 
     with httpx.Client(base_url=f"{real.url}/api", headers={"x-api-key": key}) as client:
         assets = all_assets(client)
-        in_albums = {
-            asset["id"]
-            for album in client.get("/albums").json()
-            for asset in client.get(f"/albums/{album['id']}").json()["assets"]
-        }
+        in_albums = set().union(*albums(client).values())
     return {
         "descriptions": sum(1 for a in assets if (a.get("exifInfo") or {}).get("description")),
         "tagged": sum(1 for a in assets if a.get("tags")),
@@ -286,6 +282,9 @@ def real_throughput(kit: Path, concurrency: int, rounds: int, workdir: Path, ric
             key = real.new_user()
             seconds = contenders[name](round_, key)
             done = seconds + real.wait_until_idle()
+            print(
+                f"    round {round_}: {name} {seconds:.1f} s, idle after {done:.1f} s", flush=True
+            )
             if round_:
                 command[name].append(seconds)
                 idle[name].append(done)
