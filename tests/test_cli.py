@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 
 from photos_sync import __version__
 from tests.conftest import CliResult
+from tests.support.immich_double import ImmichDouble
 
 Run = Callable[..., CliResult]
 
@@ -106,6 +108,40 @@ def test_unknown_option_is_a_usage_error(run_cli: Run) -> None:
     assert "No such option '--bogus'" in result.stderr
 
 
+def test_the_roots_options_may_follow_the_command(
+    run_cli: Run, shared_libraries: dict[str, Path], tmp_path: Path
+) -> None:
+    """Issue 32: `photos-sync status --library X` said "No such option: --library"; a user
+    types options after the command. Both places give the same answer."""
+    library = str(shared_libraries["Test-26.1.photoslibrary"])
+    data = str(tmp_path / "data")
+    before = run_cli("--library", library, "--data-dir", data, "status", "--json")
+    after = run_cli("status", "--json", f"--library={library}", "--data-dir", data, "--debug")
+    assert before.exit_code == after.exit_code == 0, after.stderr
+    assert json.loads(before.stdout)["library"] == json.loads(after.stdout)["library"]
+    nested = run_cli("backup", "status", "--library", library, "--data-dir", data)
+    assert "No such option" not in nested.stderr
+
+
+def test_hoisting_leaves_the_commands_own_words_alone() -> None:
+    from photos_sync.cli.commands import hoisted
+
+    values = {"--library": True, "--debug": False}
+    assert hoisted(["--library", "status", "sync"], values) == ["--library", "status", "sync"]
+    assert hoisted(["import", "--album", "x", "--debug"], values) == [
+        "--debug",
+        "import",
+        "--album",
+        "x",
+    ]
+    assert hoisted(["ignore", "--", "--library", "a"], values) == [
+        "ignore",
+        "--",
+        "--library",
+        "a",
+    ]
+
+
 def test_installed_entry_point_runs_as_a_real_process(tmp_path: Path) -> None:
     executable = Path(sys.executable).parent / "photos-sync"
     assert executable.exists() or shutil.which("photos-sync")
@@ -189,3 +225,18 @@ def test_a_command_that_may_not_talk_to_immich_imports_no_http_client(
     imported = _imported_for(command)
     assert f"photos_sync.workflow.{workflow}" in imported
     assert "httpx" not in imported and "photos_sync.immich.client" not in imported
+
+
+def test_the_server_may_be_given_as_an_option_after_the_command(
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 32: `--url` beats IMMICH_URL, before or after the command."""
+    configure(shared_libraries["Test-26.1.photoslibrary"])
+    monkeypatch.setenv("IMMICH_URL", "http://127.0.0.1:9")  # nobody there
+    result = run_cli("import", "--dry-run", "--url", immich.url)
+    assert result.exit_code == 0, result.stderr
+    assert "Would upload" in result.stdout

@@ -109,3 +109,28 @@ def test_the_api_key_never_shows_itself(monkeypatch: pytest.MonkeyPatch) -> None
     settings = load_settings()
     assert "key-that-must-not-show" not in repr(settings) + str(settings)
     assert settings.immich_api_key == Secret("key-that-must-not-show")
+
+
+def test_the_official_clis_names_are_understood(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 32: a user of the Immich CLI has IMMICH_INSTANCE_URL set already; the key may
+    live in a file (a container secret, a file only its owner reads) rather than in .env."""
+    monkeypatch.delenv("IMMICH_URL", raising=False)
+    monkeypatch.delenv("IMMICH_API_KEY", raising=False)
+    monkeypatch.setenv("IMMICH_INSTANCE_URL", "http://immich.local:2283")
+    key_file = tmp_path / "immich-key"
+    key_file.write_text("key-from-a-file\n")
+    monkeypatch.setenv("IMMICH_API_KEY_FILE", str(key_file))
+    settings = load_settings(data_dir=tmp_path / "data", cwd=tmp_path)
+    assert settings.immich_url == "http://immich.local:2283"
+    assert settings.immich_api_key is not None
+    assert settings.immich_api_key.get_secret_value() == "key-from-a-file"
+    monkeypatch.setenv("IMMICH_URL", "http://wins.local:2283")  # the own name wins
+    assert load_settings(data_dir=tmp_path / "data", cwd=tmp_path).immich_url == (
+        "http://wins.local:2283"
+    )
+    monkeypatch.setenv("IMMICH_API_KEY_FILE", str(tmp_path / "missing"))
+    monkeypatch.delenv("IMMICH_API_KEY", raising=False)
+    with pytest.raises(ConfigError, match="IMMICH_API_KEY_FILE"):
+        load_settings(data_dir=tmp_path / "data", cwd=tmp_path)

@@ -207,8 +207,10 @@ def load_settings(
     data_dir: Path | None = None,
     library: Path | None = None,
     cwd: Path | None = None,
+    url: str | None = None,
 ) -> Settings:
-    """Read and validate the configuration; raise :class:`ConfigError` with one clear line."""
+    """Read and validate the configuration; raise :class:`ConfigError` with one clear line.
+    ``data_dir``, ``library`` and ``url``: given on the command line, they win."""
     cwd_env = _read_env_file((cwd or Path.cwd()) / ENV_FILE_NAME)
     resolved_data_dir = _find_data_dir(data_dir, cwd_env)
     raw = {
@@ -219,4 +221,34 @@ def load_settings(
     given: dict[str, Any] = {"photos_sync_data": resolved_data_dir}
     if library is not None:
         given["photos_library"] = library
-    return parse_settings(raw, **given)
+    if url:
+        raw["IMMICH_URL"] = url
+    return parse_settings(_other_names(raw), **given)
+
+
+# A setting's other names: the official Immich CLI's, so its users' environment works as is.
+ALIASES = {"IMMICH_INSTANCE_URL": "IMMICH_URL"}
+KEY_FILE = "IMMICH_API_KEY_FILE"  # the API key read from a file (a container secret, say)
+
+
+def _given(raw: Mapping[str, str | None], name: str) -> str:
+    return (raw.get(name) or "").strip()
+
+
+def _other_names(raw: Mapping[str, str | None]) -> dict[str, str | None]:
+    """``raw`` with what its other names say, where a setting's own name says nothing."""
+    merged = dict(raw)
+    for alias, name in ALIASES.items():
+        if not _given(merged, name) and _given(merged, alias):
+            merged[name] = merged[alias]
+    key_file = _given(merged, KEY_FILE)
+    if key_file and not _given(merged, "IMMICH_API_KEY"):
+        try:
+            merged["IMMICH_API_KEY"] = Path(key_file).expanduser().read_text().strip()
+        except (OSError, UnicodeDecodeError) as error:
+            problem = getattr(error, "strerror", None) or "not a text file"
+            raise ConfigError(
+                f"{KEY_FILE}: cannot read {key_file} ({problem})",
+                "Point it at a file holding the API key alone, readable by you",
+            ) from None
+    return merged

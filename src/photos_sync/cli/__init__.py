@@ -39,15 +39,27 @@ __all__ = ["app", "main"]
     help="Where photos-sync keeps its tracker database, sidecars and logs. "
     "Default: PHOTOS_SYNC_DATA, else your user data folder.",
 )
+@click.option(
+    "--url",
+    help="The Immich server, http://host:2283. Default: IMMICH_URL (or IMMICH_INSTANCE_URL). "
+    "The API key is never an option (it would show in the process list): IMMICH_API_KEY or "
+    "IMMICH_API_KEY_FILE.",
+)
 @click.option("--debug", is_flag=True, help="Show debug logging and full tracebacks on errors.")
 @click.version_option(
     __version__, "--version", prog_name="photos-sync", message="%(prog)s %(version)s"
 )
 @click.pass_context
-def app(ctx: click.Context, library: Path | None, data_dir: Path | None, debug: bool) -> None:
+def app(
+    ctx: click.Context, library: Path | None, data_dir: Path | None, url: str | None, debug: bool
+) -> None:
     """Mirror an Apple Photos / iCloud Photos library into Immich, with nothing lost, and
     keep an encrypted offsite backup of it."""
     setup_logging(debug)
     ctx.obj = AppState(
-        library=library, data_dir=data_dir, debug=debug, command=ctx.invoked_subcommand or ""
+        library=library,
+        data_dir=data_dir,
+        url=url,
+        debug=debug,
+        command=ctx.invoked_subcommand or "",
     )

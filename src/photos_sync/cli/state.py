@@ -20,6 +20,7 @@ from photos_sync.workflow.workspace import Workspace
 class AppState:
     library: Path | None = None
     data_dir: Path | None = None
+    url: str | None = None  # --url: the Immich server, over IMMICH_URL
     debug: bool = False
     command: str = ""  # the command being run: names its log file
     out: Console = field(default_factory=lambda: Console(highlight=False, soft_wrap=True))
@@ -29,7 +30,9 @@ class AppState:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = load_settings(data_dir=self.data_dir, library=self.library)
+            self._settings = load_settings(
+                data_dir=self.data_dir, library=self.library, url=self.url
+            )
             if self.command:  # the run's log file, once the data folder is known
                 start_run_log(self._settings.data_dir, self.command, self.debug)
         return self._settings
