@@ -174,3 +174,23 @@ def test_too_little_free_space(
     assert result.exit_code == 1
     space = checks(result)["Free space"]
     assert not space["ok"] and "GiB free" in space["detail"]
+
+
+def test_doctor_with_nothing_set_says_what_to_set_and_where(
+    run_cli: Run, configured: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Issue 32: with nothing set, doctor said "✓ Configuration: valid", no API-key line
+    until a URL was set, "Set it in .env" (which one?) and "(see --help)" where no help
+    covers `op`."""
+    monkeypatch.delenv("IMMICH_URL")
+    monkeypatch.delenv("IMMICH_API_KEY")
+    monkeypatch.delenv("PHOTOS_LIBRARY", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no op, no rclone on it
+    shown = run_cli("doctor").stdout
+    assert "Configuration: valid" not in shown
+    assert "nothing set yet" in shown
+    assert "✗ API key: IMMICH_API_KEY is not set" in shown
+    assert "Account Settings > API Keys" in shown
+    url_line = next(line for line in shown.splitlines() if "IMMICH_URL is not set" in line)
+    assert ".env" in url_line and "data folder" in url_line and "environment" in url_line
+    assert "see --help" not in shown

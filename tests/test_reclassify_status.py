@@ -33,9 +33,14 @@ def test_status_then_reclassify_then_status(
     assert before["library"]["assets"] == len(live)
     assert before["library"]["in_trash"] == len(expected) - len(live)
     assert before["library"]["videos"] == sum(r.media_type == "video" for r in live.values())
-    assert before["library"]["not_scanned"] == len(expected)
+    # issue 32: the counts agree: what is new is counted of the same assets as "assets"
+    assert before["library"]["not_scanned"] == len(live)
     assert before["to_import"]["pending"] == len(live)
     assert sum(before["subtypes"].values()) == 0
+    shown = run_cli(*base, "status").stdout
+    assert f"{len(live)} new or changed since the last scan" in shown
+    assert "Special kinds (scanned assets)" not in shown  # no heading over nothing
+    assert "Special kinds: none counted yet" in shown
 
     scan = run_json(run_cli, *base, "reclassify")
     assert scan["read"] == scan["new"] == scan["saved"] == len(expected)

@@ -133,6 +133,13 @@ class Settings:
         return self.data_dir / "tracker.db"
 
 
+# Where a setting goes, said the same way by everything that asks for one.
+WHERE_SETTINGS_GO = (
+    "Set it in the environment, or in a .env file in the data folder or the folder you run"
+    " photos-sync from (.env.example lists every setting)"
+)
+
+
 def env_name(name: str) -> str:
     return name.upper()
 

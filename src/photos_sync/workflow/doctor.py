@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from photos_sync.config import Settings
+from photos_sync.config import WHERE_SETTINGS_GO, Settings
 from photos_sync.errors import ConfigError, ImmichAuthError, PhotosSyncError
 from photos_sync.immich.permissions import commands_needing
 from photos_sync.source.library import PhotosLibrary, resolve_library_path
@@ -86,10 +86,12 @@ def check_free_space(data_dir: Path, minimum: int) -> Check:
 def check_immich(settings: Settings) -> Iterator[Check]:
     """Reachable and its version, then the key: valid, and allowed what we need; then the
     recommended storage template (optional)."""
-    if not settings.immich_url:
-        yield Check("Immich server", False, "IMMICH_URL is not set", "Set it in .env")
-        return
     api_key = settings.immich_api_key.get_secret_value() if settings.immich_api_key else None
+    if not settings.immich_url:
+        yield Check("Immich server", False, "IMMICH_URL is not set", WHERE_SETTINGS_GO)
+        if not api_key:
+            yield _no_key()
+        return
     from photos_sync.immich.client import NO_RETRY, ImmichClient  # httpx: see Workspace
 
     with ImmichClient(settings.immich_url, api_key, timeout=15.0, retry=NO_RETRY) as client:
@@ -102,9 +104,7 @@ def check_immich(settings: Settings) -> Iterator[Check]:
         note = f"; {warning}" if warning else ""
         yield Check("Immich server", True, f"{client.display_url} answers, version {version}{note}")
         if not api_key:
-            yield Check(
-                "API key", False, "IMMICH_API_KEY is not set", "Create a key in Immich, set it"
-            )
+            yield _no_key()
             return
         try:
             key = client.my_api_key()
@@ -114,6 +114,17 @@ def check_immich(settings: Settings) -> Iterator[Check]:
         yield Check("API key", True, f"valid (key '{key.name}')")
         yield _permissions(key.missing())
         yield check_storage_template(client)
+
+
+def _no_key() -> Check:
+    return Check(
+        "API key",
+        False,
+        "IMMICH_API_KEY is not set",
+        "Make one in Immich (Account Settings > API Keys; 'all', or the permissions this"
+        " check lists once it has one), then set IMMICH_API_KEY (or IMMICH_API_KEY_FILE) as"
+        " IMMICH_URL",
+    )
 
 
 def _permissions(missing: list[str]) -> Check:
@@ -181,12 +192,20 @@ def apply_recommended(client: ImmichClient) -> str:
     )
 
 
+def _configuration(settings: Settings) -> Check:
+    """The settings were read without error; with nothing set yet, it says so rather than
+    "valid"."""
+    if not (settings.immich_url or settings.immich_api_key or settings.photos_library):
+        return Check("Configuration", True, "no errors, but nothing set yet (see the lines below)")
+    return Check("Configuration", True, "valid")
+
+
 def run_checks(settings: Settings) -> list[Check]:
     backup_configured = settings.backup_immich_path is not None
     immich = settings.backup_immich_path
     dump = [check_database_dump(immich)] if immich is not None and immich.is_dir() else []
     return [
-        Check("Configuration", True, "valid"),
+        _configuration(settings),
         check_library(settings),
         check_data_dir(settings.data_dir),
         check_tracker(settings.tracker_path),

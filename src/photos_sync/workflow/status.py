@@ -153,7 +153,8 @@ def build_status(
         library_path=library_path,
         photos_version=photos_version,
         library=_library_counts(entries),
-        not_scanned=len(plan.to_read),
+        # of the assets counted as the library's (not those in Photos' trash)
+        not_scanned=sum(1 for entry in plan.to_read if not entry.in_trash),
         subtypes=subtypes,
         tracker=tracker,
         to_import=_to_import(live, tracked),

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from photos_sync.config import Settings
+from photos_sync.config import WHERE_SETTINGS_GO, Settings
 from photos_sync.errors import ConfigError
 from photos_sync.source.library import PhotosLibrary, resolve_library_path
 from photos_sync.track.database import damage_named, make_private, open_tracker
@@ -33,7 +33,7 @@ class Workspace:
 
         settings = self.settings
         if not settings.immich_url:
-            raise ConfigError("IMMICH_URL is not set", "Set it in .env or the environment")
+            raise ConfigError("IMMICH_URL is not set", WHERE_SETTINGS_GO)
         if settings.immich_api_key is None:
             raise ConfigError(
                 "IMMICH_API_KEY is not set",

@@ -37,8 +37,14 @@ def status(report: StatusReport, console: Console) -> None:
             " run `photos-sync reclassify` to classify them[/]"
         )
     console.print()
-    console.print("[bold]Special kinds[/] (scanned assets)")
-    console.print(_count_table(report.subtypes, skip_zero=True))
+    if any(report.subtypes.values()):
+        console.print("[bold]Special kinds[/] (scanned assets)")
+        console.print(_count_table(report.subtypes, skip_zero=True))
+    else:
+        console.print(
+            "[bold]Special kinds:[/] none counted yet (the first import, or"
+            " `photos-sync reclassify`, reads them)"
+        )
     console.print("[bold]Tracker[/]")
     console.print(_count_table(report.tracker))
     console.print()
