@@ -240,3 +240,28 @@ def test_the_server_may_be_given_as_an_option_after_the_command(
     result = run_cli("import", "--dry-run", "--url", immich.url)
     assert result.exit_code == 0, result.stderr
     assert "Would upload" in result.stdout
+
+
+def test_ignore_and_report_answer_in_json(
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    tmp_path: Path,
+) -> None:
+    """Issue 32: `--json` was missing on `ignore` and `report`; their keys are snake_case."""
+    configure(shared_libraries["Test-26.1.photoslibrary"])
+    assert run_cli("reclassify").exit_code == 0
+    uuid = "6191423D-8DB8-4D4C-92BE-9BBBA308AAC4"
+    ignored = run_cli("ignore", uuid, "NO-SUCH-UUID", "--json")
+    assert ignored.exit_code == 1
+    assert json.loads(ignored.stdout) == {
+        "undo": False,
+        "done": [uuid],
+        "not_done": ["NO-SUCH-UUID"],
+    }
+    written = run_cli("report", "--out", str(tmp_path / "r.html"), "--json")
+    assert written.exit_code == 0, written.stderr
+    answer = json.loads(written.stdout)
+    assert answer["report"] == str(tmp_path / "r.html") and answer["assets"] > 0
+    assert set(answer) == {"report", "assets", "problems"}

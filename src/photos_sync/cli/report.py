@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from photos_sync.cli import options as opt
 from photos_sync.cli.commands import CONTEXT_SETTINGS
 from photos_sync.cli.state import current_state
 from photos_sync.errors import ConfigError
@@ -56,19 +57,23 @@ def _write(path: Path, text: str) -> None:
     help=f"Where to write the page. Default: <data folder>/{REPORT_NAME}.",
 )
 @click.option("--open", "open_it", is_flag=True, help="Open the page in your browser.")
-def report(out: Path | None, open_it: bool) -> None:
+@opt.json_output
+def report(out: Path | None, open_it: bool, json_output: bool) -> None:
     """Write one self-contained HTML page of the migration: the library per year, special
     kinds, problem assets with a picture each, albums, backups and the last runs. No
     server, no network: it opens anywhere, even from a USB stick."""
     state = current_state()
-    work = state.workspace()
+    work = state.workspace(json_output)
     target = report_path(out, state.settings.photos_sync_data)
     data = build_report(work)
     _write(target, render(data))
-    state.out.print(
-        f"Report written: {target} ({data.status.library['assets']:,} assets, "
-        f"{data.problem_total:,} problems)",
-        markup=False,
-    )
+    assets, problems = data.status.library["assets"], data.problem_total
+    if json_output:
+        state.print_json({"report": str(target), "assets": assets, "problems": problems})
+    else:
+        state.out.print(
+            f"Report written: {target} ({assets:,} assets, {problems:,} problems)",
+            markup=False,
+        )
     if open_it:
         webbrowser.open(target.resolve().as_uri())
