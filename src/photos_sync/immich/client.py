@@ -649,10 +649,6 @@ class ImmichClient:
         ``backups/`` in the background."""
         self._request("POST", "/jobs", json={"name": "backup-database"})
 
-    def people(self) -> dict[str, str]:
-        """The user's people (hidden ones too): name -> id (the first of a name)."""
-        return {name: ids[0] for name, ids in self.people_by_name().items()}
-
     def people_by_name(self) -> dict[str, list[str]]:
         """The user's people (hidden ones too): name -> the ids of everyone so named."""
         found: dict[str, list[str]] = {}

@@ -119,14 +119,11 @@ class MetadataPlan:
     def exif_writes(self) -> set[str]:
         """Immich ids whose EXIF-side fields (description, date, place, tags) change: what
         Immich's own metadata extraction of a new upload would overwrite."""
-        return {immich_id for _, immich_id, _ in self.updates} | self._retagged()
-
-    def _retagged(self) -> set[str]:
-        return {i for refs in (*self.tags.values(), *self.untags.values()) for _, i in refs}
+        return {immich_id for _, immich_id, _ in self.updates} | self.retagged()
 
     def retagged(self) -> set[str]:
         """Immich ids whose tags change."""
-        return self._retagged()
+        return {i for refs in (*self.tags.values(), *self.untags.values()) for _, i in refs}
 
     def field_writes(self) -> set[str]:
         """Immich ids whose description, date or place change."""
@@ -310,8 +307,7 @@ def tag_name(keyword: str) -> str:
 
 def wanted_tags(desired: Mapping[str, Any], options: MetadataOptions) -> list[str]:
     """The Immich tags of an asset: its keywords and, with --people-tags, its people."""
-    keywords = desired.get("keywords", [])
-    tags = [tag_name(keyword) for keyword in keywords if tag_name(keyword).strip()]
+    tags = [tag for tag in map(tag_name, desired.get("keywords", [])) if tag.strip()]
     if options.people_tags:
         tags += [PEOPLE_TAG + tag_name(name) for name in desired.get("persons", [])]
     return tags
@@ -419,14 +415,22 @@ def _asset_changes(
         plan.applied[asset.uuid] = applied
 
 
+def faces_target(
+    desired: Mapping[str, Any], immich_id: str | None, companions: Mapping[str, str]
+) -> str | None:
+    """The Immich asset an asset's named faces go on: the original, or for an edited photo
+    its edited copy (None when that copy is not in Immich), since Photos places an edited
+    photo's faces on its rendering."""
+    return companions.get("edited") if desired.get("faces_on") == "edited" else immich_id
+
+
 def _face_changes(asset: ImportedAsset, applied: dict[str, Any], plan: MetadataPlan) -> None:
     """Each named face photos-sync has not yet put on the asset, and each it put there
     whose person Photos no longer shows on it (one face per person and photo). An edited
     photo's faces are where Photos shows them, on its rendering: they go on the edited copy
     (--with-edits), never on the original, which a crop or a flip would put them beside."""
     size = asset.desired.get("size")
-    edited = asset.desired.get("faces_on") == "edited"
-    target = asset.companions.get("edited") if edited else asset.immich_id
+    target = faces_target(asset.desired, asset.immich_id, asset.companions)
     if not size or target is None:
         return
     wanted = {face[0]: tuple(face[2:6]) for face in asset.desired["faces"]}

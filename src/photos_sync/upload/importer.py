@@ -515,9 +515,11 @@ class Importer:
         if video is None or video.path is None:
             return None, 0
         sha1, size = sha1_of(video.path)
-        name = f"{Path(task.filename).stem}_edited{video.path.suffix.upper()}"
         fields = upload_fields(
-            task, name, visibility="hidden", metadata=_metadata(task, "edited_video")
+            task,
+            task.companion_filename("edited", video),
+            visibility="hidden",
+            metadata=_metadata(task, "edited_video"),
         )
         uploaded = self.client.upload(video.path, fields, sha1)
         return uploaded.id, 0 if uploaded.duplicate else size

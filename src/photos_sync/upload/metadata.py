@@ -228,11 +228,15 @@ def _raise_any(ended: Iterable[Future[object]]) -> None:
 
 
 def known_tags(
-    client: ImmichClient, connection: sqlite3.Connection, names: Iterable[str] = ()
+    client: ImmichClient,
+    connection: sqlite3.Connection,
+    names: Iterable[str] = (),
+    making: Iterable[str] = (),
 ) -> dict[str, str]:
     """Tag name -> Immich id: the tags photos-sync made, and of ``names`` those Immich made
     itself from an upload's sidecar (photos-sync gave them, but never saw their ids), read
-    from the server once and recorded. A name Immich has no tag for is left out."""
+    from the server once and recorded. A name Immich has no tag for is left out, unless
+    it is one of ``making``: those Immich lacks are made (and recorded)."""
     known = tag_ids(connection)
     unseen = {name for name in names if name not in known}
     if unseen:
@@ -240,6 +244,11 @@ def known_tags(
         found = {name: there[name] for name in unseen if name in there}
         record_tags(connection, found)
         known.update(found)
+    missing = [name for name in making if name not in known]
+    if missing:
+        made = client.upsert_tags(missing)
+        record_tags(connection, made)
+        known.update(made)
     return known
 
 
@@ -250,12 +259,10 @@ def _send_tags(
     given nothing new (Immich had read its tags from the file) gets no rewrite: nothing to
     wait for. (Of a group of assets given the same tags, all count as rewritten when any
     tag was new: Immich says only how many were.)"""
-    known = known_tags(client, connection, plan.untags) if plan.tags or plan.untags else {}
-    missing = [name for name in plan.tags if name not in known]
-    if missing:
-        created = client.upsert_tags(missing)
-        record_tags(connection, created)
-        known.update(created)
+    if plan.tags or plan.untags:
+        known = known_tags(client, connection, plan.untags, making=plan.tags)
+    else:
+        known = {}
     to_tag = {name: [immich_id for _, immich_id in refs] for name, refs in plan.tags.items()}
     rewritten: set[str] = set()
     for names, asset_ids in tag_sets(to_tag):
@@ -294,7 +301,6 @@ def _send_album(
     plan: MetadataPlan,
 ) -> dict[str, list[ServerAlbum]] | None:
     """One album's work, recorded once done; the server's marked albums, once read."""
-    ids = [immich_id for _, immich_id in album.add]
     if album.immich_id is None:
         if marked is None:
             marked = marked_albums(client.albums())
@@ -304,8 +310,8 @@ def _send_album(
         album_id = album.immich_id
         if album.rename:
             client.rename_album(album_id, album.name)
-        if ids:
-            client.add_to_album(album_id, ids)
+        if album.add:
+            client.add_to_album(album_id, [immich_id for _, immich_id in album.add])
         if album.remove:
             client.remove_from_album(album_id, [immich_id for _, immich_id in album.remove])
     record_album(connection, album.uuid, album_id, album.name, album.folders)

@@ -15,7 +15,7 @@ from photos_sync.immich.client import ImmichClient
 from photos_sync.immich.records import ServerAsset
 from photos_sync.plan.choices import Choices
 from photos_sync.plan.importing import HiddenAs, candidate_from_row
-from photos_sync.plan.metadata import marked_albums
+from photos_sync.plan.metadata import faces_target, marked_albums
 from photos_sync.plan.verify import (
     FIXABLE,
     FacedAsset,
@@ -38,7 +38,6 @@ from photos_sync.track.metadata import (
     album_ids,
     people,
     record_stack,
-    record_tags,
     stacks,
 )
 from photos_sync.upload.checksum import sha1_of
@@ -127,7 +126,8 @@ def check(
     """The differences, and how many imported assets were checked. Those in Immich's
     locked folder (hidden, with --hidden-as locked) are left out: an API key can neither
     see nor change them there, so the server cannot show they are fine, or not."""
-    locked = Choices.from_stored(stored_choices(connection)).hidden_as is HiddenAs.LOCKED
+    choices = Choices.from_stored(stored_choices(connection))
+    locked = choices.hidden_as is HiddenAs.LOCKED
     rows = [row for row in imported(connection) if not (locked and row.hidden)]
     server = {asset.id: asset for asset in client.all_assets()}
     assets = _imported(rows)
@@ -142,7 +142,7 @@ def check(
     by_uuid = {asset.uuid: asset for asset in assets}
     made = stacks(connection)
     findings += compare_stacks(made, _member_ids(rows), by_uuid, client.stacks() if made else [])
-    if Choices.from_stored(stored_choices(connection)).people:
+    if choices.people:
         findings += _doubled_faces(client, connection, rows, server)
     return findings + compare_albums(albums, on_server) + twins, len(rows)
 
@@ -154,8 +154,7 @@ def _faced(rows: list[AssetRow]) -> list[FacedAsset]:
     for row in rows:
         if not row.applied.get("faces"):
             continue
-        edited = row.desired.get("faces_on") == "edited"
-        target = row.companions.get("edited") if edited else row.immich_id
+        target = faces_target(row.desired, row.immich_id, row.companions)
         if target:
             found.append(FacedAsset(row.uuid, row.filename or row.uuid, target))
     return found
@@ -221,12 +220,7 @@ def _retag(client: ImmichClient, connection: sqlite3.Connection, findings: list[
         return
     rows = [r for r in imported(connection) if r.immich_id in lacking_assets]
     lacking = _tags_lacking(client, connection, rows, lacking_assets)
-    known = known_tags(client, connection, lacking)
-    gone = [name for name in lacking if name not in known]
-    if gone:  # deleted in Immich: made again
-        made = client.upsert_tags(gone)
-        record_tags(connection, made)
-        known.update(made)
+    known = known_tags(client, connection, lacking, making=lacking)  # deleted: made again
     for names, asset_ids in tag_sets(lacking):
         client.tag_assets([known[name] for name in names], asset_ids)
 

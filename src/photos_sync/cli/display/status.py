@@ -6,6 +6,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from photos_sync.cli.display.lists import counted
 from photos_sync.workflow.status import StatusReport
 
 
@@ -77,10 +78,9 @@ def status(report: StatusReport, console: Console) -> None:
         work = ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in report.metadata_pending.items())
         console.print(f"[yellow]Metadata not yet in Immich: {work}; `photos-sync sync` sends it[/]")
     if report.faces_need_edits:
-        count = len(report.faces_need_edits)
-        photos = "photo has" if count == 1 else "photos have"
+        photos = counted(len(report.faces_need_edits), "edited photo has", "edited photos have")
         console.print(
-            f"[yellow]{count:,} edited {photos} named faces that Photos shows on the edit: they"
+            f"[yellow]{photos} named faces that Photos shows on the edit: they"
             " are placed on the edited copy, uploaded with `--with-edits` (for photos already"
             " imported: `photos-sync import --with-edits --again UUID...`, the UUIDs in"
             " `status --json`, faces_need_edits)[/]"
