@@ -96,6 +96,29 @@ def test_a_stopped_sync_stops_at_once_and_says_so(
     assert _last_run(data) == ("sync", "interrupted")
 
 
+def _stopped_midway(
+    args: list[str], rclone: Path, sent: signal.Signals, code: int
+) -> tuple[str, str, float]:
+    """Run ``photos-sync ARGS`` with a slow ``rclone``, send ``sent`` once it has asked
+    1Password and started rclone (3 s), and check it ends with ``code`` and no traceback;
+    its stdout and stderr, and the seconds it took after the signal."""
+    process = subprocess.Popen(
+        [PHOTOS_SYNC, *args],
+        env={**os.environ, "RCLONE_BINARY": str(rclone)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    time.sleep(3)
+    process.send_signal(sent)
+    signalled = time.monotonic()
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == code, out + err
+    assert "Traceback" not in out + err
+    return out, err, time.monotonic() - signalled
+
+
 @pytest.mark.parametrize(
     ("sent", "code", "said"),
     [(signal.SIGTERM, 143, "SIGTERM"), (signal.SIGINT, 130, "Ctrl-C")],
@@ -159,23 +182,10 @@ def test_a_stopped_backup_stops_its_rclones_and_says_so(
     tmp_path: Path,
 ) -> None:
     setup_local(run_cli, backup_env)
-    env = {**os.environ, "RCLONE_BINARY": str(_slow_rclone(tmp_path))}
-    process = subprocess.Popen(
-        [PHOTOS_SYNC, "backup", "--to", "disk"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
-    time.sleep(3)  # it has asked 1Password and started its syncs by now
-    started = time.monotonic()
-    process.send_signal(sent)
-    out, err = process.communicate(timeout=60)
-    assert process.returncode == code, out + err
-    assert "Traceback" not in out + err
+    backup = ["backup", "--to", "disk"]
+    out, err, seconds = _stopped_midway(backup, _slow_rclone(tmp_path), sent, code)
     assert f"Interrupted ({said}); run it again to continue." in err.splitlines(), out + err
-    assert time.monotonic() - started < 10  # not after the slow syncs ran out
+    assert seconds < 10  # not after the slow syncs ran out
     status = run_cli("backup", "status", "--to", "disk")
     assert "RUNNING" not in status.stdout.upper(), status.stdout
 
@@ -186,19 +196,7 @@ def test_issue30_case_16_a_stopped_restore_says_so_in_one_line(
     """Ctrl-C during a restore printed nothing: now one line, exit 130, no traceback."""
     setup_local(run_cli, backup_env)
     assert run_cli("backup", "--to", "disk").exit_code == 0
-    env = {**os.environ, "RCLONE_BINARY": str(_slow_rclone(tmp_path, "copy"))}
-    process = subprocess.Popen(
-        [PHOTOS_SYNC, "restore", "--from", "disk", "--to", str(tmp_path / "restored")],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
-    time.sleep(3)  # it has asked 1Password and started its copy by now
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=60)
-    assert process.returncode == 130, out + err
-    assert "Traceback" not in out + err
+    restore = ["restore", "--from", "disk", "--to", str(tmp_path / "restored")]
+    out, err, _ = _stopped_midway(restore, _slow_rclone(tmp_path, "copy"), signal.SIGINT, 130)
     lines = [line for line in err.splitlines() if "Interrupted" in line]
     assert len(lines) == 1 and "Ctrl-C" in lines[0], out + err
