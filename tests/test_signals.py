@@ -55,7 +55,7 @@ def _stopped_when(
     before = immich.calls(operation)
     process = subprocess.Popen(
         [PHOTOS_SYNC, "sync"],
-        env=env,
+        env={**env, "PYTHONFAULTHANDLER": "1"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
@@ -66,7 +66,12 @@ def _stopped_when(
         time.sleep(0.01)
     assert immich.calls(operation) > before, f"the sync never got to {operation}"
     process.send_signal(sent)
-    out, err = process.communicate(timeout=60)
+    try:
+        out, err = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:  # hung: where each of its threads stands
+        process.send_signal(signal.SIGABRT)
+        out, err = process.communicate()
+        pytest.fail(f"photos-sync still running 60 s after {sent.name}:\n{err[-20_000:]}")
     return process.returncode, out, err
 
 
@@ -147,6 +152,8 @@ def test_a_run_stopped_while_sending_metadata_says_so_in_one_line(
         returned, out, err = _stopped_when(immich, env, "updateAsset", sent)
     assert returned == code, out + err
     assert "Traceback" not in out + err
+    # the requests in flight end first: the thread waiting for them is never cut midway
+    assert f"Stopping ({said}) after the requests in flight" in err
     assert [line for line in err.splitlines() if line.startswith("Interrupted")] == [
         f"Interrupted ({said}); run it again to continue."
     ]

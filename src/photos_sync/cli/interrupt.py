@@ -49,7 +49,9 @@ def install() -> None:
 
 
 @contextmanager
-def stop_on_interrupt(console: Console) -> Iterator[threading.Event]:
+def stop_on_interrupt(console: Console, what: str = "the uploads") -> Iterator[threading.Event]:
+    """While entered, the first Ctrl-C or SIGTERM sets the event (and says so) instead of
+    raising: the work stops once ``what`` is in flight has ended."""
     stop = threading.Event()
 
     def handle(signum: int, frame: FrameType | None) -> None:
@@ -58,7 +60,7 @@ def stop_on_interrupt(console: Console) -> Iterator[threading.Event]:
             raise Interrupted
         stop.set()
         console.print(
-            f"Stopping ({stopped_by()}) after the uploads in flight (again to stop at once)..."
+            f"Stopping ({stopped_by()}) after {what} in flight (again to stop at once)..."
         )
 
     if threading.current_thread() is not threading.main_thread():

@@ -136,6 +136,6 @@ class ConsoleFeedback:
             yield progress
 
     @contextmanager
-    def interruptible(self) -> Iterator[threading.Event]:
-        with stop_on_interrupt(self.err) as stop:
+    def interruptible(self, what: str = "the uploads") -> Iterator[threading.Event]:
+        with stop_on_interrupt(self.err, what) as stop:
             yield stop

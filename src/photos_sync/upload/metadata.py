@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
@@ -39,6 +41,20 @@ if TYPE_CHECKING:
     from photos_sync.immich.client import ImmichClient  # httpx: only where a run talks
 
 log = logging.getLogger(__name__)
+
+Interruptible = Callable[[], AbstractContextManager[threading.Event]]
+"""While entered, Ctrl-C or SIGTERM set the event instead of raising (see
+``Feedback.interruptible``): requests run by worker threads are stopped between requests,
+never by an exception raised at any point of the thread waiting for them, which can leave a
+lock held that a worker then waits for forever."""
+
+STOP_LOOK_SECONDS = 0.2  # how often the wait for the requests in flight looks for a stop
+
+
+@contextmanager
+def never_stopped() -> Iterator[threading.Event]:
+    """For work run with no one to stop it (the tests, a library call)."""
+    yield threading.Event()
 
 
 def back_off(seconds: float) -> None:
@@ -119,6 +135,7 @@ def send_metadata(
     connection: sqlite3.Connection,
     plan: MetadataPlan,
     rewrites: SidecarRewrites,
+    interruptible: Interruptible = never_stopped,
 ) -> None:
     """Immich rewrites an asset's XMP sidecar after each change of its tags, of its
     description, date or place, and of anything a bulk update names (a favorite), five
@@ -133,7 +150,11 @@ def send_metadata(
     own sidecar."""
     groups = [
         _Group(plan.retagged, lambda ids: _send_tags(client, connection, plan), lambda _: None),
-        _Group(plan.field_writes, lambda ids: _send_fields(client, plan, ids), plan.defer_fields),
+        _Group(
+            plan.field_writes,
+            lambda ids: _send_fields(client, plan, ids, interruptible),
+            plan.defer_fields,
+        ),
         _Group(plan.favored, lambda ids: _send_favorites(client, plan, ids), plan.defer_favorites),
     ]
     in_flight: dict[str, RewriteWatch] = {}  # asset -> the watch begun before its rewrite
@@ -146,9 +167,9 @@ def send_metadata(
         rewritten = group.send(ids - unfinished)
         if watch is not None:
             in_flight.update(dict.fromkeys(rewritten & later, watch))
-    _send_updates(client, plan, lambda immich_id: True, sidecar=False)
+    _send_updates(client, plan, lambda immich_id: True, interruptible, sidecar=False)
     album_failure = _send_albums(client, connection, plan)
-    _send_people(client, connection, plan)
+    _send_people(client, connection, plan, interruptible)
     for stack in plan.stacks:
         stack_id = client.create_stack([immich_id for _, immich_id in stack.members])
         record_stack(connection, stack.key, stack_id, [uuid for uuid, _ in stack.members])
@@ -172,9 +193,11 @@ def _wait_for(in_flight: dict[str, RewriteWatch], ids: set[str]) -> set[str]:
     return unfinished
 
 
-def _send_fields(client: ImmichClient, plan: MetadataPlan, ids: set[str]) -> set[str]:
+def _send_fields(
+    client: ImmichClient, plan: MetadataPlan, ids: set[str], interruptible: Interruptible
+) -> set[str]:
     """The descriptions, dates and places of these assets; all are rewritten."""
-    _send_updates(client, plan, ids.__contains__, sidecar=True)
+    _send_updates(client, plan, ids.__contains__, interruptible, sidecar=True)
     return ids
 
 
@@ -187,7 +210,12 @@ def _send_favorites(client: ImmichClient, plan: MetadataPlan, ids: set[str]) -> 
 
 
 def _send_updates(
-    client: ImmichClient, plan: MetadataPlan, which: Callable[[str], bool], *, sidecar: bool
+    client: ImmichClient,
+    plan: MetadataPlan,
+    which: Callable[[str], bool],
+    interruptible: Interruptible,
+    *,
+    sidecar: bool,
 ) -> None:
     """The ``PUT /assets/{id}`` of the chosen assets: those that change a sidecar field
     (``sidecar``), or the others (a visibility alone)."""
@@ -198,28 +226,39 @@ def _send_updates(
             for update in plan.updates
             if which(update[1]) and bool(SIDECAR_FIELDS & update[2].keys()) == sidecar
         ),
+        interruptible,
     )
 
 
 Item = TypeVar("Item")
 
 
-def _each_bounded(call: Callable[[Item], object], items: Iterable[Item]) -> None:
+def _each_bounded(
+    call: Callable[[Item], object], items: Iterable[Item], interruptible: Interruptible
+) -> None:
     """``call`` on every item, :data:`METADATA_AT_ONCE` at a time. Safe for what is sent
     here: an asset gets one fields update (so no two of its sidecar rewrites start at once),
-    and a face does not touch the sidecar. The first error stops what has not started and
-    is raised once what is running has ended."""
-    with ThreadPoolExecutor(METADATA_AT_ONCE, thread_name_prefix="metadata") as pool:
+    and a face does not touch the sidecar. The first error, or a stop, ends what has not
+    started; it is raised once what is running has ended (a stop as ``KeyboardInterrupt``:
+    the run is recorded as interrupted)."""
+    with (
+        interruptible() as stop,
+        ThreadPoolExecutor(METADATA_AT_ONCE, thread_name_prefix="metadata") as pool,
+    ):
         running: set[Future[object]] = set()
         try:
             for item in items:
-                if len(running) >= METADATA_AT_ONCE:
-                    ended, running = wait(running, return_when=FIRST_COMPLETED)
+                while len(running) >= METADATA_AT_ONCE and not stop.is_set():
+                    ended, running = wait(running, STOP_LOOK_SECONDS, return_when=FIRST_COMPLETED)
                     _raise_any(ended)
+                if stop.is_set():
+                    break
                 running.add(pool.submit(call, item))
         finally:
             ended, running = wait(running)
         _raise_any(ended)
+        if stop.is_set():
+            raise KeyboardInterrupt
 
 
 def _raise_any(ended: Iterable[Future[object]]) -> None:
@@ -370,7 +409,12 @@ def _adopted(
     return None
 
 
-def _send_people(client: ImmichClient, connection: sqlite3.Connection, plan: MetadataPlan) -> None:
+def _send_people(
+    client: ImmichClient,
+    connection: sqlite3.Connection,
+    plan: MetadataPlan,
+    interruptible: Interruptible,
+) -> None:
     """People first (made once, renamed), then faces: taken off where Photos no longer
     shows them (only faces of people photos-sync made), put on where it does."""
     if not plan.people and not plan.faces:
@@ -413,7 +457,7 @@ def _send_people(client: ImmichClient, connection: sqlite3.Connection, plan: Met
     placing = [f for f in placing if f.person_uuid in known]
     there = _faces_there(seen, placing, known, made)
     placing = [f for f in placing if (f.immich_id, known[f.person_uuid][0]) not in there]
-    _each_bounded(place, placing)
+    _each_bounded(place, placing, interruptible)
     for face, person_id in refused:  # the person was deleted in Immich: made again, once
         if known[face.person_uuid][0] == person_id:
             name = known[face.person_uuid][1]

@@ -34,5 +34,6 @@ class Feedback(Protocol):
         """Progress of long work: a bar on a terminal, a line now and then otherwise.
         ``unit``: what is counted, "items", "bytes" or "seconds" (of a bounded wait)."""
 
-    def interruptible(self) -> AbstractContextManager[threading.Event]:
-        """An event set by the first Ctrl-C: finish what is in flight, then stop."""
+    def interruptible(self, what: str = "the uploads") -> AbstractContextManager[threading.Event]:
+        """An event set by the first Ctrl-C or SIGTERM: finish ``what`` is in flight (said
+        so), then stop; a second one stops at once."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from photos_sync.errors import ConfigError
@@ -217,6 +218,22 @@ class Prepared:
     deletions: str = "keep"  # what a deletion in Photos does in Immich (sync's cleanup)
 
 
+def metadata_after(
+    work: Workspace,
+    library: PhotosLibrary,
+    client: ImmichClient,
+    connection: sqlite3.Connection,
+    ready: Prepared,
+    summary: ImportSummary,
+) -> MetadataPlan:
+    """What changed in Photos, sent once a run's uploads are done; a stop (Ctrl-C or
+    SIGTERM) lets the requests in flight end first."""
+    stoppable = partial(work.feedback.interruptible, "the requests")
+    return sync_metadata(
+        library, connection, client, ready.metadata, summary.uploads_began, stoppable
+    )
+
+
 def prepare(
     work: Workspace,
     library: PhotosLibrary,
@@ -322,9 +339,7 @@ def import_library(
             summary = run_plan(work, client, connection, plan, ready.options, ready.bridge)
             metadata = None
             if send_metadata and not summary.interrupted:
-                metadata = sync_metadata(
-                    library, connection, client, ready.metadata, summary.uploads_began
-                )
+                metadata = metadata_after(work, library, client, connection, ready, summary)
             outcome = ImportOutcome(plan, summary, metadata)
             run.finish(outcome_of(summary), outcome.to_json())
     return outcome

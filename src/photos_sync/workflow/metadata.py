@@ -31,7 +31,7 @@ from photos_sync.track.metadata import (
     sendable_ids,
     stacks,
 )
-from photos_sync.upload.metadata import send_metadata
+from photos_sync.upload.metadata import Interruptible, never_stopped, send_metadata
 
 if TYPE_CHECKING:
     from photos_sync.immich.client import ImmichClient  # httpx: only where a run talks
@@ -205,6 +205,7 @@ def sync_metadata(
     client: ImmichClient,
     options: MetadataOptions = MetadataOptions(),
     uploaded_since: datetime | None = None,
+    interruptible: Interruptible = never_stopped,
 ) -> MetadataPlan:
     """Send only what changed since the last run; returns what was sent.
 
@@ -225,7 +226,7 @@ def sync_metadata(
             log.info("Immich still reading %d new uploads: their metadata waits", len(unfinished))
         plan.defer(unfinished)
         plan.keep_dates_read(read)
-    send_metadata(client, connection, plan, ServerRewrites(client))
+    send_metadata(client, connection, plan, ServerRewrites(client), interruptible)
     sent = {name: n for name, n in plan.counts().items() if n}
     log.info("metadata sent to Immich: %s", sent or "nothing")
     return plan

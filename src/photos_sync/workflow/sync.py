@@ -16,12 +16,13 @@ from photos_sync.workflow.cleanup import cleanup_library
 from photos_sync.workflow.connect import check_key
 from photos_sync.workflow.importing import (
     ImportOptions,
+    metadata_after,
     outcome_of,
     plan_library_import,
     prepare,
     run_plan,
 )
-from photos_sync.workflow.metadata import plan_metadata, sync_metadata
+from photos_sync.workflow.metadata import plan_metadata
 from photos_sync.workflow.workspace import Workspace
 
 
@@ -86,9 +87,7 @@ def sync_library(work: Workspace, options: ImportOptions, given: dict[str, Any])
                 outcome = SyncOutcome(plan, None, None, summary)
                 run.finish(outcome_of(summary), outcome.to_json())
                 return outcome
-            metadata = sync_metadata(
-                library, connection, client, ready.metadata, summary.uploads_began
-            )
+            metadata = metadata_after(work, library, client, connection, ready, summary)
             cleaned = cleanup_library(
                 library,
                 connection,
