@@ -14,12 +14,14 @@ from typing import Any
 import pytest
 
 from photos_sync.cli import main
+from photos_sync.redact import forget_secrets
 from tests.support.fixtures import FIXTURES, LIBRARY_NAMES, copy_library
 from tests.support.immich_double import ImmichDouble
 
 pytest_plugins = ["tests.support.backup"]
 
 FAKE_OP_DIR = Path(__file__).parent / "support" / "fake_op"
+FAKE_SERVICES_DIR = Path(__file__).parent / "support" / "fake_services"
 
 if not FIXTURES.is_dir():
     raise pytest.UsageError(f"fixture libraries not found at {FIXTURES}")
@@ -43,6 +45,8 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     monkeypatch.chdir(workdir)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "home" / ".local" / "share"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
+    forget_secrets()
     yield
     gc.unfreeze()  # a run freezes what it planned (photos_sync.bulk); its process then ends
 
@@ -107,6 +111,21 @@ def fake_op(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     log = tmp_path / "op-calls.jsonl"
     monkeypatch.setenv("FAKE_OP_LOG", str(log))
     return log
+
+
+@pytest.fixture
+def services(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """The stand-in launchctl and systemctl first on PATH, a home of the test's own;
+    their call log."""
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("PATH", f"{FAKE_SERVICES_DIR}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_SERVICES_STATE", str(tmp_path / "services.json"))
+    log = tmp_path / "service-calls.jsonl"
+    monkeypatch.setenv("FAKE_SERVICES_LOG", str(log))
+    yield log
 
 
 @pytest.fixture

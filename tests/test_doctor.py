@@ -192,5 +192,25 @@ def test_doctor_with_nothing_set_says_what_to_set_and_where(
     assert "✗ API key: IMMICH_API_KEY is not set" in shown
     assert "Account Settings > API Keys" in shown
     url_line = next(line for line in shown.splitlines() if "IMMICH_URL is not set" in line)
-    assert ".env" in url_line and "data folder" in url_line and "environment" in url_line
+    assert "photos-sync setup" in url_line and "settings.env" in url_line
+    assert "environment" in url_line and "docs/settings.md" in url_line
     assert "see --help" not in shown
+
+
+def test_status_doctor_and_report_count_the_library_alike(
+    run_cli: Run,
+    configured: str,
+    shared_libraries: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """Issue 32: the first status said 14 assets and doctor 16 (it counted the two in
+    Photos' Recently Deleted): one definition of "in the library" for every command."""
+    monkeypatch.setenv("PHOTOS_LIBRARY", str(shared_libraries["Test-26.1.photoslibrary"]))
+    status = json.loads(run_cli("status", "--json").stdout)["library"]
+    assert status["in_trash"] > 0
+    checks = json.loads(run_cli("doctor", "--json").stdout)
+    library = next(c for c in checks if c["check"] == "Photos library")
+    assert f", {status['assets']} assets)" in library["detail"]
+    report = run_cli("report", "--json", "--out", str(tmp_path / "report.html")).stdout
+    assert json.loads(report)["assets"] == status["assets"]

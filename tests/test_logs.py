@@ -113,3 +113,25 @@ def test_logs_older_than_two_weeks_are_removed(
     os.utime(old, (month_ago, month_ago))
     run_cli("status")
     assert not old.exists() and recent.exists()
+
+
+def test_a_data_folder_that_cannot_be_written_is_said_once_and_status_still_answers(
+    run_cli: Callable[..., CliResult],
+    shared_libraries: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 32: a command that only looks writes nothing but its log, and says so when it
+    cannot write even that (here the data folder's parent is a file: refused even to root)."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("PHOTOS_SYNC_DATA", str(blocker / "data"))
+    library = shared_libraries["Test-26.1.photoslibrary"]
+    monkeypatch.setenv("PHOTOS_LIBRARY", str(library))
+    result = run_cli("status")
+    assert result.exit_code == 0, result.stderr
+    assert str(library) in result.stdout
+    notes = [line for line in result.stderr.splitlines() if "keeps no log" in line]
+    assert notes == [
+        f"Note: this run keeps no log ({blocker / 'data' / 'logs'} cannot be written)."
+    ]

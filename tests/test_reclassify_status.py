@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from photos_sync.source.records import SUBTYPE_LABELS
 from photos_sync.track.lock import DataDirLock
 from photos_sync.track.migrations import MODIFIED_AS_NUMBER, NIGHTLY_INDEXES
 from tests.conftest import CliResult, run_json
@@ -50,9 +49,7 @@ def test_status_then_reclassify_then_status(
     # what is in Photos' Recently Deleted, never imported, does not wait for an import
     assert after["tracker"]["pending"] == len(live)
     assert after["tracker"]["deleted_before_import"] == len(expected) - len(live)
-    wanted: Counter[str] = Counter(
-        SUBTYPE_LABELS[n] for row in live.values() for n in expected_subtypes(row)
-    )
+    wanted: Counter[str] = Counter(n for row in live.values() for n in expected_subtypes(row))
     assert {k: v for k, v in after["subtypes"].items() if v} == dict(wanted)
     cloud_only = sum(
         1 for r in live.values() if r.original_file.startswith("no") and r.other_has("iscloudasset")
@@ -140,7 +137,7 @@ def test_reclassify_reports_exactly_what_changed_in_photos(
         }
     ]
     status = run_json(run_cli, *base, "status")
-    assert status["subtypes"]["Favorite"] == 1 and status["subtypes"]["Hidden"] == 1
+    assert status["subtypes"]["is_favorite"] == 1 and status["subtypes"]["is_hidden"] == 1
 
 
 def test_dry_run_writes_nothing(

@@ -5,12 +5,11 @@ runs it, with none of the installing shell's environment."""
 from __future__ import annotations
 
 import json
-import os
 import plistlib
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import time
 from pathlib import Path
 
@@ -26,20 +25,6 @@ from tests.support.outcomes import assert_one_clear_line
 Run = Callable[..., CliResult]
 FAKES = Path(__file__).parent / "support" / "fake_services"
 TEST_26 = "Test-26.1.photoslibrary"
-
-
-@pytest.fixture
-def services(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    """The stand-in tools first on PATH, a home of the test's own; their call log."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setenv("PATH", f"{FAKES}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("FAKE_SERVICES_STATE", str(tmp_path / "services.json"))
-    log = tmp_path / "service-calls.jsonl"
-    monkeypatch.setenv("FAKE_SERVICES_LOG", str(log))
-    yield log
 
 
 @pytest.fixture

@@ -1,9 +1,14 @@
 """Configuration: ``.env`` files and environment variables, validated once.
 
-Where a value comes from, strongest first: a command-line option (``--library``,
-``--data-dir``), the process environment, ``./.env`` (the working directory), then
-``<data dir>/.env``. The data folder itself is found the same way (``PHOTOS_SYNC_DATA``),
-falling back to the platform's per-user data folder.
+Where a value comes from, strongest first (:data:`PRECEDENCE`, which ``doctor`` shows): a
+command-line option (``--url``, ``--library``, ``--data-dir``), the process environment,
+``./.env`` (the folder photos-sync runs from), the settings file ``photos-sync setup``
+writes (``~/.config/photos-sync/settings.env``, under ``$XDG_CONFIG_HOME`` when set), then
+``<data folder>/.env``; else the default. The data folder itself is found the same way
+(``PHOTOS_SYNC_DATA``), falling back to the platform's per-user data folder.
+
+The API key may be a 1Password secret reference (``op://vault/item/field``): it is read
+with ``op read`` when a command first talks to Immich, and never written anywhere.
 
 Every command starts here, so this module stays small and quick to import: a settings
 library would cost each run a fifth of a second, as much as the rest of the start-up.
@@ -27,11 +32,23 @@ from photos_sync.errors import ConfigError
 from photos_sync.redact import register_api_key, register_secret
 
 ENV_FILE_NAME = ".env"
+SETTINGS_FILE_NAME = "settings.env"
+PRECEDENCE = (
+    "command-line options, then the environment, then ./.env, then"
+    " ~/.config/photos-sync/settings.env, then the data folder's .env"
+)
 
 
 def default_data_dir() -> Path:
     """The per-user data folder (``~/.local/share/photos-sync`` on Linux)."""
     return Path(platformdirs.user_data_dir("photos-sync", appauthor=False))
+
+
+def settings_file() -> Path:
+    """The settings ``setup`` writes, where XDG says a program's settings go (on macOS
+    too: a command-line tool's settings live in ``~/.config`` there as well)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "photos-sync" / SETTINGS_FILE_NAME
 
 
 class Secret:
@@ -45,6 +62,11 @@ class Secret:
     def get_secret_value(self) -> str:
         return self._value
 
+    @property
+    def reference(self) -> str | None:
+        """Where in 1Password the value is read from, if it is."""
+        return None
+
     def __repr__(self) -> str:
         return "Secret('**********')"
 
@@ -55,6 +77,48 @@ class Secret:
 
     def __hash__(self) -> int:
         return hash(self._value)
+
+
+class OnePasswordSecret(Secret):
+    """A secret named by a 1Password reference (``op://vault/item/field``), read with
+    ``op read`` the first time it is needed: a command that never talks to Immich never
+    asks 1Password (which may want a fingerprint). The reference is not secret."""
+
+    __slots__ = ("_reference",)
+
+    def __init__(self, reference: str) -> None:
+        super().__init__("")
+        self._reference = reference
+
+    def get_secret_value(self) -> str:
+        if not self._value:
+            from photos_sync.backup.onepassword import read_reference  # runs op
+
+            self._value = read_reference(self._reference)
+            register_api_key(self._value)
+        return self._value
+
+    @property
+    def reference(self) -> str:
+        return self._reference
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, OnePasswordSecret) and other._reference == self._reference
+
+    def __hash__(self) -> int:
+        return hash(self._reference)
+
+
+OP_PREFIX = "op://"
+
+
+def _api_key(text: str) -> Secret:
+    """The key itself, or a 1Password reference to it."""
+    if not text.startswith(OP_PREFIX):
+        return Secret(text)
+    if len([part for part in text[len(OP_PREFIX) :].split("/") if part]) not in (3, 4):
+        raise ValueError("a 1Password reference is op://vault/item/field")
+    return OnePasswordSecret(text)
 
 
 # Parsers: text from the environment -> a value, or ValueError with what is wrong.
@@ -103,7 +167,7 @@ class Settings:
     empty value counts as unset."""
 
     immich_url: str | None = field(default=None, metadata=_spec(_url))
-    immich_api_key: Secret | None = field(default=None, metadata=_spec(Secret, secret=True))
+    immich_api_key: Secret | None = field(default=None, metadata=_spec(_api_key, secret=True))
     immich_timeout: float = field(default=60.0, metadata=_spec(_number(float, 0, False, 3600)))
     immich_retries: int = field(default=5, metadata=_spec(_number(int, 1, True, 100)))
     immich_retry_wait: float = field(default=2.0, metadata=_spec(_number(float, 0, True, 600)))
@@ -135,8 +199,8 @@ class Settings:
 
 # Where a setting goes, said the same way by everything that asks for one.
 WHERE_SETTINGS_GO = (
-    "Set it in the environment, or in a .env file in the data folder or the folder you run"
-    " photos-sync from (.env.example lists every setting)"
+    "Run `photos-sync setup`, or set it in the environment or"
+    " ~/.config/photos-sync/settings.env (docs/settings.md lists every setting)"
 )
 
 
@@ -169,8 +233,9 @@ def parse_settings(raw: Mapping[str, str | None], **given: Any) -> Settings:
 
 
 def _register_secrets(settings: Settings) -> None:
-    """The key and a URL's password are kept out of every output from here on."""
-    if settings.immich_api_key is not None:
+    """The key and a URL's password are kept out of every output from here on (a key in
+    1Password once it is read)."""
+    if settings.immich_api_key is not None and settings.immich_api_key.reference is None:
         register_api_key(settings.immich_api_key.get_secret_value())
     if settings.immich_url:
         register_secret(urlsplit(settings.immich_url).password)
@@ -178,12 +243,16 @@ def _register_secrets(settings: Settings) -> None:
         register_secret(settings.healthcheck_url.get_secret_value())
 
 
-def _find_data_dir(cli_data_dir: Path | None, cwd_env: Mapping[str, str | None]) -> Path:
-    """Resolve the data folder before the rest, since it holds a ``.env`` of its own."""
+def _find_data_dir(cli_data_dir: Path | None, files: list[Layer]) -> Path:
+    """Resolve the data folder before the rest, since it holds a ``.env`` of its own;
+    ``files``: the settings files above it, strongest first."""
     if cli_data_dir is not None:
         return cli_data_dir.expanduser()
-    value = os.environ.get("PHOTOS_SYNC_DATA") or cwd_env.get("PHOTOS_SYNC_DATA")
-    return Path(value).expanduser() if value else default_data_dir()
+    for values in (os.environ, *(layer.values for layer in files)):
+        value = values.get("PHOTOS_SYNC_DATA")
+        if value:
+            return Path(value).expanduser()
+    return default_data_dir()
 
 
 def _read_env_file(path: Path) -> dict[str, str | None]:
@@ -198,16 +267,61 @@ def _read_env_file(path: Path) -> dict[str, str | None]:
         ) from None
 
 
+@dataclass(frozen=True)
+class Layer:
+    """One place settings come from: what it is called, and its variables by name."""
+
+    origin: str
+    values: Mapping[str, str | None]
+
+
+def _layers(cwd: Path | None, data_dir: Path | None) -> tuple[Path, list[Layer]]:
+    """The data folder, and every place settings come from, strongest first (options
+    aside)."""
+    working = (cwd or Path.cwd()) / ENV_FILE_NAME
+    files = [
+        Layer("./.env", _read_env_file(working)),
+        Layer(str(settings_file()), _read_env_file(settings_file())),
+    ]
+    found = _find_data_dir(data_dir, files)
+    environment = {k.upper(): v for k, v in os.environ.items()}
+    data_file = Layer(str(found / ENV_FILE_NAME), _read_env_file(found / ENV_FILE_NAME))
+    return found, [Layer("the environment", environment), *files, data_file]
+
+
 def only_in_environment(data_dir: Path, cwd: Path, passed: set[str]) -> list[str]:
-    """Settings this process has only from its environment (not from a ``.env`` file nor
+    """Settings this process has only from its environment (not from a settings file nor
     among ``passed``): a job started by the system without this shell would lack them."""
-    in_files = {**_read_env_file(data_dir / ENV_FILE_NAME), **_read_env_file(cwd / ENV_FILE_NAME)}
+    _, layers = _layers(cwd, data_dir)
+    in_files = {name for layer in layers[1:] for name in layer.values}
     known = {env_name(f.name) for f in dataclasses.fields(Settings)}
     return sorted(
         name
         for name in (key.upper() for key in os.environ)
         if name in known and name not in in_files and name not in passed
     )
+
+
+def origins(
+    data_dir: Path | None = None, cwd: Path | None = None, given: Mapping[str, object] = {}
+) -> dict[str, str]:
+    """Each setting that is set -> where its value comes from (what ``doctor`` shows):
+    ``given``, settings passed as command-line options, win."""
+    _, layers = _layers(cwd, data_dir)
+    found: dict[str, str] = {}
+    for spec in dataclasses.fields(Settings):
+        name = env_name(spec.name)
+        if given.get(spec.name) is not None:
+            found[name] = "the command line"
+            continue
+        spellings = [name, *(a for a, n in ALIASES.items() if n == name)]
+        if name == "IMMICH_API_KEY":
+            spellings.append(KEY_FILE)
+        for layer in layers:
+            if any(_given(layer.values, spelling) for spelling in spellings):
+                found[name] = layer.origin
+                break
+    return found
 
 
 def load_settings(
@@ -218,13 +332,10 @@ def load_settings(
 ) -> Settings:
     """Read and validate the configuration; raise :class:`ConfigError` with one clear line.
     ``data_dir``, ``library`` and ``url``: given on the command line, they win."""
-    cwd_env = _read_env_file((cwd or Path.cwd()) / ENV_FILE_NAME)
-    resolved_data_dir = _find_data_dir(data_dir, cwd_env)
-    raw = {
-        **_read_env_file(resolved_data_dir / ENV_FILE_NAME),
-        **cwd_env,  # the working directory's file beats the data folder's
-        **{k.upper(): v for k, v in os.environ.items()},
-    }
+    resolved_data_dir, layers = _layers(cwd, data_dir)
+    raw: dict[str, str | None] = {}
+    for layer in reversed(layers):  # the weakest first, each overwritten by stronger ones
+        raw.update(_other_names(layer.values, read_key_file=False))
     given: dict[str, Any] = {"photos_sync_data": resolved_data_dir}
     if library is not None:
         given["photos_library"] = library
@@ -242,13 +353,20 @@ def _given(raw: Mapping[str, str | None], name: str) -> str:
     return (raw.get(name) or "").strip()
 
 
-def _other_names(raw: Mapping[str, str | None]) -> dict[str, str | None]:
-    """``raw`` with what its other names say, where a setting's own name says nothing."""
+def _other_names(
+    raw: Mapping[str, str | None], read_key_file: bool = True
+) -> dict[str, str | None]:
+    """``raw`` with what its other names say, where a setting's own name says nothing; a
+    key file not read stands for the key (a place's key file is as strong as its key)."""
     merged = dict(raw)
     for alias, name in ALIASES.items():
         if not _given(merged, name) and _given(merged, alias):
             merged[name] = merged[alias]
     key_file = _given(merged, KEY_FILE)
+    if key_file and not read_key_file and not _given(merged, "IMMICH_API_KEY"):
+        merged["IMMICH_API_KEY"] = None  # an empty key, filled from the file at the end
+        merged[KEY_FILE] = key_file
+        return merged
     if key_file and not _given(merged, "IMMICH_API_KEY"):
         try:
             merged["IMMICH_API_KEY"] = Path(key_file).expanduser().read_text().strip()

@@ -30,6 +30,15 @@ def register_secret(value: str | None, shown: str = "***") -> None:
             _longest_first = tuple(sorted(_secrets.items(), key=lambda item: -len(item[0])))
 
 
+def forget_secrets() -> None:
+    """Start over with no secret (a process runs one command; the tests run many, each
+    with secrets of its own: a password "wrong" of one would hide "wrong_size" in the next)."""
+    global _longest_first
+    with _lock:
+        _secrets.clear()
+        _longest_first = ()
+
+
 def register_api_key(value: str | None) -> None:
     if value:
         register_secret(value, f"…{value[-4:]}" if len(value) >= 12 else "***")

@@ -22,10 +22,11 @@ SECRETS = {
 }
 
 
-def write_op_state(path: Path, **fields: str) -> None:
+def write_op_state(path: Path, title: str = "Immich Backup B2", **fields: str) -> None:
+    """The fake ``op``'s 1Password: one item in the vault "Private" holding ``fields``."""
     item = {
         "id": "itm1",
-        "title": "Immich Backup B2",
+        "title": title,
         "version": 1,
         "vault": {"id": "v1", "name": "Private"},
         "category": "LOGIN",

@@ -1,4 +1,5 @@
-"""Backup secrets from 1Password, read through its CLI (``op``) at run time.
+"""Secrets from 1Password, read through its CLI (``op``) at run time: backup's item, and
+any single secret named by a reference (an API key given as ``op://vault/item/field``).
 
 The item (default "Immich Backup B2") holds ``application_key_id``, ``application_key``,
 ``bucket_name`` and ``encryption_password``. They are read with ``op item get --format
@@ -12,6 +13,7 @@ import json
 import secrets
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from photos_sync.backup.tools import PROBE_TIMEOUT, op_error_text
@@ -42,11 +44,18 @@ class BackupSecrets:
         return (self.application_key_id, self.application_key, self.encryption_password)
 
 
-def _explain(message: str, item: str) -> SecretsError:
+def _signed_out(message: str) -> SecretsError | None:
     if "not currently signed in" in message or "session expired" in message:
         return SecretsError(
             "1Password CLI is not signed in", "Run `op signin` (check with `op account get`)"
         )
+    return None
+
+
+def _explain(message: str, item: str) -> SecretsError:
+    signed_out = _signed_out(message)
+    if signed_out is not None:
+        return signed_out
     if "isn't an item" in message:
         return SecretsError(
             f'1Password has no item "{item}"',
@@ -72,7 +81,12 @@ def _item_command(*args: str, vault: str | None) -> list[str]:
     return [_op(), "item", *args, "--format", "json", *(["--vault", vault] if vault else [])]
 
 
-def _call(argv: list[str], item: str, stdin: str | None = None) -> str:
+def _call(
+    argv: list[str],
+    item: str,
+    stdin: str | None = None,
+    explain: Callable[[str], SecretsError] | None = None,
+) -> str:
     try:
         result = subprocess.run(
             argv,
@@ -86,8 +100,25 @@ def _call(argv: list[str], item: str, stdin: str | None = None) -> str:
     except subprocess.TimeoutExpired:
         raise SecretsError("1Password CLI did not answer in time", "Unlock 1Password") from None
     if result.returncode != 0:
-        raise _explain(op_error_text(result.stderr), item)
+        message = op_error_text(result.stderr)
+        raise explain(message) if explain else _explain(message, item)
     return result.stdout
+
+
+def read_reference(reference: str) -> str:
+    """The value a secret reference names (``op read``; the reference, not the value, is
+    on the command line)."""
+
+    def explain(message: str) -> SecretsError:
+        return _signed_out(message) or SecretsError(
+            f"1Password could not read {reference}: {message}",
+            f"Check the reference: `op read {reference}` must print the value",
+        )
+
+    value = _call([_op(), "read", "--no-newline", reference], "", explain=explain).strip()
+    if not value:
+        raise SecretsError(f"{reference} is empty in 1Password", "Put the value in that field")
+    return value
 
 
 def create_item(item: str = DEFAULT_ITEM, vault: str | None = None) -> None:

@@ -15,6 +15,7 @@ import click
 
 # Command name -> "module:attribute" under photos_sync.cli, in the order --help lists them.
 COMMANDS = {
+    "setup": "setup:setup",
     "status": "status:status",
     "import": "importing:import_assets",
     "sync": "sync:sync",

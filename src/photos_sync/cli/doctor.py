@@ -31,7 +31,7 @@ def doctor(json_output: bool, apply_recommended: bool) -> None:
         state.out.print(apply_recommended_settings(state.workspace()), markup=False)
         return
     try:
-        checks = run_checks(state.settings)
+        checks = run_checks(state.settings, state.origins())
     except ConfigError as error:
         checks = [Check("Configuration", False, error.message, error.hint)]
     if json_output:

@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 
 from photos_sync.cli.progress import ConsoleFeedback
-from photos_sync.config import Settings, load_settings
+from photos_sync.config import Settings, load_settings, origins
 from photos_sync.logs import start_run_log
 from photos_sync.workflow.workspace import Workspace
 
@@ -34,8 +34,19 @@ class AppState:
                 data_dir=self.data_dir, library=self.library, url=self.url
             )
             if self.command:  # the run's log file, once the data folder is known
-                start_run_log(self._settings.data_dir, self.command, self.debug)
+                data_dir = self._settings.data_dir
+                if start_run_log(data_dir, self.command, self.debug) is None:
+                    self.err.print(
+                        f"Note: this run keeps no log ({data_dir / 'logs'} cannot be written).",
+                        markup=False,
+                        soft_wrap=True,
+                    )
         return self._settings
+
+    def origins(self) -> dict[str, str]:
+        """Where each setting that is set comes from, the options of this run included."""
+        given = {"photos_library": self.library, "photos_sync_data": self.data_dir}
+        return origins(self.data_dir, given={**given, "immich_url": self.url})
 
     def workspace(self, json_output: bool = False) -> Workspace:
         """What the work runs on; its notes go to stderr when stdout carries JSON."""

@@ -4,7 +4,7 @@ JavaScript, every picture inlined."""
 
 from __future__ import annotations
 
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -35,7 +35,10 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     environment.filters.update(
-        thousands=_thousands, size=_size, basename=lambda p: PurePath(p).name
+        thousands=_thousands,
+        size=_size,
+        basename=lambda p: PurePath(p).name,
+        from_home=_from_home,
     )
     return environment
 
@@ -55,6 +58,12 @@ def glance(data: ReportData) -> list[tuple[str, str, int, str]]:
         ("left_out_by_selection", "left out by your selection", status.left_out, ""),
         ("ignored", "ignored by you", status.ignored, ""),
     ]
+
+
+def _from_home(path: str) -> str:
+    """A path in the user's home as ``~/…``: shorter, and the page may be shared."""
+    home = Path.home()
+    return f"~/{Path(path).relative_to(home)}" if Path(path).is_relative_to(home) else path
 
 
 def render(data: ReportData) -> str:

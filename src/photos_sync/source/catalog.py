@@ -22,7 +22,7 @@ import re
 import sqlite3
 import sys
 import threading
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from hashlib import blake2b
@@ -98,6 +98,12 @@ class CatalogEntry(NamedTuple):
     @property
     def is_cinematic(self) -> bool:
         return self.media_type is MediaType.VIDEO and self.depth_type == DEPTH_TYPE_CINEMATIC
+
+
+def in_library(entries: Iterable[CatalogEntry]) -> list[CatalogEntry]:
+    """The assets every command counts as the library's (``status``, ``doctor``,
+    ``report``): all but those in Photos' Recently Deleted."""
+    return [entry for entry in entries if not entry.in_trash]
 
 
 def photos_release(model_version: int) -> str:

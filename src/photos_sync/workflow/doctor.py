@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from photos_sync.config import WHERE_SETTINGS_GO, Settings
+from photos_sync.config import PRECEDENCE, WHERE_SETTINGS_GO, Settings
 from photos_sync.errors import ConfigError, ImmichAuthError, PhotosSyncError
 from photos_sync.immich.permissions import commands_needing
+from photos_sync.source.catalog import in_library
 from photos_sync.source.library import PhotosLibrary, resolve_library_path
 from photos_sync.track.database import describe_tracker
 from photos_sync.workflow.checks import (
@@ -36,7 +37,7 @@ MIN_FREE_BYTES = 2 * 1024**3  # room for iCloud downloads and the tracker to gro
 def check_library(settings: Settings) -> Check:
     try:
         library = PhotosLibrary(resolve_library_path(settings.photos_library))
-        count = len(library.entries())
+        count = len(in_library(library.entries()))
         library.require_originals()
     except PhotosSyncError as error:
         return failed("Photos library", error)
@@ -86,7 +87,11 @@ def check_free_space(data_dir: Path, minimum: int) -> Check:
 def check_immich(settings: Settings) -> Iterator[Check]:
     """Reachable and its version, then the key: valid, and allowed what we need; then the
     recommended storage template (optional)."""
-    api_key = settings.immich_api_key.get_secret_value() if settings.immich_api_key else None
+    try:
+        api_key = settings.immich_api_key.get_secret_value() if settings.immich_api_key else None
+    except PhotosSyncError as error:  # a 1Password reference op could not read
+        yield failed("API key", error)
+        return
     if not settings.immich_url:
         yield Check("Immich server", False, "IMMICH_URL is not set", WHERE_SETTINGS_GO)
         if not api_key:
@@ -192,20 +197,35 @@ def apply_recommended(client: ImmichClient) -> str:
     )
 
 
-def _configuration(settings: Settings) -> Check:
-    """The settings were read without error; with nothing set yet, it says so rather than
-    "valid"."""
+SHOWN_ORIGINS = ("IMMICH_URL", "IMMICH_API_KEY", "PHOTOS_LIBRARY", "PHOTOS_SYNC_DATA")
+
+
+def _configuration(settings: Settings, origins: Mapping[str, str]) -> Check:
+    """The settings were read without error, and where the main ones come from; with
+    nothing set yet, it says so rather than "valid"."""
     if not (settings.immich_url or settings.immich_api_key or settings.photos_library):
-        return Check("Configuration", True, "no errors, but nothing set yet (see the lines below)")
-    return Check("Configuration", True, "valid")
+        return Check(
+            "Configuration",
+            True,
+            "no errors, but nothing set yet (see the lines below)",
+            "Run `photos-sync setup`",
+        )
+    shown = [f"{name} from {origins[name]}" for name in SHOWN_ORIGINS if name in origins]
+    reference = settings.immich_api_key.reference if settings.immich_api_key else None
+    if reference:
+        shown.append(f"the API key read from 1Password ({reference})")
+    return Check(
+        "Configuration", True, f"valid: {'; '.join(shown)} (strongest first: {PRECEDENCE})"
+    )
 
 
-def run_checks(settings: Settings) -> list[Check]:
+def run_checks(settings: Settings, origins: Mapping[str, str] = {}) -> list[Check]:
+    """Every check, in the order shown; ``origins``: where each setting came from."""
     backup_configured = settings.backup_immich_path is not None
     immich = settings.backup_immich_path
     dump = [check_database_dump(immich)] if immich is not None and immich.is_dir() else []
     return [
-        _configuration(settings),
+        _configuration(settings, origins),
         check_library(settings),
         check_data_dir(settings.data_dir),
         check_tracker(settings.tracker_path),

@@ -14,7 +14,7 @@ from photos_sync import __version__
 from photos_sync.immich.web import album_page, asset_page, web_address
 from photos_sync.plan.problems import is_problem
 from photos_sync.source.library import PhotosLibrary
-from photos_sync.source.records import MediaType
+from photos_sync.source.records import SUBTYPE_LABELS, MediaType
 from photos_sync.source.thumbnails import thumbnail
 from photos_sync.track.assets import TrackedAsset, immich_ids, tracked_assets
 from photos_sync.track.backup_jobs import Job, destination, jobs, stale_jobs
@@ -75,10 +75,14 @@ class ReportData:
     runs: list[RunRecord]
     immich_web: str | None
     most_in_a_year: int = field(init=False)
+    kinds: list[tuple[str, str, int]] = field(init=False)  # (status key, label, count) > 0
 
     def __post_init__(self) -> None:
         most = max((photos + videos for _, photos, videos in self.years), default=0)
         object.__setattr__(self, "most_in_a_year", most)
+        counted = self.status.subtypes.items()
+        kinds = [(name, SUBTYPE_LABELS[name], count) for name, count in counted if count]
+        object.__setattr__(self, "kinds", kinds)
 
 
 def _years(tracked: dict[str, TrackedAsset]) -> list[tuple[str, int, int]]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 
-from photos_sync.config import Settings, only_in_environment
+from photos_sync.config import Settings, only_in_environment, settings_file
 from photos_sync.errors import ConfigError
 from photos_sync.logs import FOLDER as LOG_FOLDER
 from photos_sync.schedule.managers import Installed, Scheduler
@@ -54,8 +54,9 @@ def install(
         raise ConfigError(
             f"{', '.join(missing)} set only in this shell's environment, which the nightly "
             "job will not have",
-            f"put {'them' if len(missing) > 1 else 'it'} in "
-            f"{settings.photos_sync_data / '.env'} (or ./.env here) and install again",
+            f"Put {'them' if len(missing) > 1 else 'it'} in {settings_file()} (`photos-sync "
+            f"setup` writes it), {settings.photos_sync_data / '.env'} or ./.env here, and "
+            "install again",
         )
     if backup_to and not _has_destination(settings, backup_to):
         raise ConfigError(

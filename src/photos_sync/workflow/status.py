@@ -17,7 +17,7 @@ from photos_sync.plan.choices import Choices
 from photos_sync.plan.problems import is_problem
 from photos_sync.plan.scan import plan_scan
 from photos_sync.plan.selection import Selection
-from photos_sync.source.catalog import CatalogEntry
+from photos_sync.source.catalog import CatalogEntry, in_library
 from photos_sync.source.library import PhotosLibrary
 from photos_sync.source.records import SUBTYPE_LABELS, Availability, MediaType, kind_name
 from photos_sync.track.assets import (
@@ -42,7 +42,7 @@ class StatusReport:
     photos_version: str
     library: dict[str, int]
     not_scanned: int
-    subtypes: dict[str, int]
+    subtypes: dict[str, int]  # by tracker column (is_live_photo): stable JSON keys
     tracker: dict[str, int]
     to_import: dict[str, int]
     gone_from_library: int
@@ -87,7 +87,7 @@ class StatusReport:
 
 
 def _library_counts(entries: Sequence[CatalogEntry]) -> dict[str, int]:
-    live = [e for e in entries if not e.in_trash]
+    live = in_library(entries)
     return {
         "assets": len(live),
         "photos": sum(1 for e in live if e.media_type is MediaType.PHOTO),
@@ -131,13 +131,12 @@ def build_status(
     backups: list[BackupSummary] | None = None,
     originals_lost: bool = False,
 ) -> StatusReport:
-    live = [e for e in entries if not e.in_trash]
+    live = in_library(entries)
     plan = plan_scan(entries, ScanStates({}, tracked))
-    in_library = [tracked[e.uuid] for e in live if e.uuid in tracked]
-    flags = [asset.subtypes for asset in in_library]
+    scanned = [tracked[e.uuid] for e in live if e.uuid in tracked]
+    flags = [asset.subtypes for asset in scanned]
     subtypes = {  # one C-level pass per kind: this was most of status on 100k assets
-        label: sum(map(bool, map(attrgetter(name), flags)))
-        for name, label in SUBTYPE_LABELS.items()
+        name: sum(map(bool, map(attrgetter(name), flags))) for name in SUBTYPE_LABELS
     }
     statuses = Counter(_tracker_state(asset) for asset in tracked.values())
     tracker = {status.value: statuses[status.value] for status in AssetStatus}

@@ -37,7 +37,8 @@ class Workspace:
         if settings.immich_api_key is None:
             raise ConfigError(
                 "IMMICH_API_KEY is not set",
-                "Create a key in Immich (Account Settings > API Keys) and set it in .env",
+                "Run `photos-sync setup`, or make a key in Immich (Account Settings > API"
+                " Keys) and set IMMICH_API_KEY",
             )
         return ImmichClient(
             settings.immich_url,

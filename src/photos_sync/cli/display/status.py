@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from photos_sync.cli.display.lists import counted
+from photos_sync.source.records import SUBTYPE_LABELS
 from photos_sync.workflow.status import StatusReport
 
 
@@ -40,7 +41,8 @@ def status(report: StatusReport, console: Console) -> None:
     console.print()
     if any(report.subtypes.values()):
         console.print("[bold]Special kinds[/] (scanned assets)")
-        console.print(_count_table(report.subtypes, skip_zero=True))
+        labelled = {SUBTYPE_LABELS[name]: n for name, n in report.subtypes.items()}
+        console.print(_count_table(labelled, skip_zero=True))
     else:
         console.print(
             "[bold]Special kinds:[/] none counted yet (the first import, or"
