@@ -57,11 +57,7 @@ def check_rclone(settings: Settings, required: bool) -> Check:
 
 def check_op(required: bool) -> Check:
     answer = op_signed_in()
-    fix = (
-        None
-        if answer.ok
-        else 'Install the 1Password CLI and run `op signin` (README, "Backup in detail")'
-    )
+    fix = None if answer.ok else "Install the 1Password CLI and run `op signin` (docs/backup.md)"
     return Check("1Password CLI", answer.ok, answer.detail, fix, required)
 
 

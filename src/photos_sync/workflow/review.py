@@ -50,7 +50,7 @@ def group(assets: Iterable[TrackedAsset]) -> list[Group]:
 
 
 def export_document(assets: Iterable[TrackedAsset], library: str) -> dict[str, Any]:
-    """The ``review --export`` JSON (documented in the README)."""
+    """The ``review --export`` JSON (documented in docs/import.md)."""
     return {
         "version": EXPORT_VERSION,
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -109,7 +109,7 @@ def drilled(outcome: DrillOutcome, console: Console) -> None:
             console.print(f"✗ {len(paths):,} {label}: {shown}", markup=False)
     verdict = "✓ The backup can bring Immich back" if outcome.ok else "✗ The backup is incomplete"
     console.print(
-        f"{verdict} (drill took {outcome.seconds:.1f} s). A real restore: README, "
+        f"{verdict} (drill took {outcome.seconds:.1f} s). A real restore: docs/backup.md, "
         '"Restoring Immich from the backup".',
         markup=False,
     )
