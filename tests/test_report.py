@@ -26,8 +26,10 @@ from tests.support.outcomes import import_json
 Run = Callable[..., CliResult]
 TEST_26 = "Test-26.1.photoslibrary"
 HOSTILE = '<script>alert("x")</script>Pumpkins & <b>Co</b>'
-# Where the README's screenshot comes from: PHOTOS_SYNC_REPORT_SCREENSHOT=docs/report.png
+# Where docs/report.png comes from: PHOTOS_SYNC_REPORT_SCREENSHOT=docs/report.png pytest -k demo
 SCREENSHOT = os.environ.get("PHOTOS_SYNC_REPORT_SCREENSHOT")
+LINKS_JS = """JSON.stringify([...document.querySelectorAll('a[href*="/albums/"]')]
+  .map(a => a.textContent))"""
 
 COUNTS_JS = """JSON.stringify({
   counts: Object.fromEntries([...document.querySelectorAll('[data-count]')]
@@ -68,8 +70,6 @@ def test_the_report_opens_in_a_browser_whole_and_counts_as_status_does(
         page.open(page_file.as_uri())
         seen = json.loads(page.evaluate(COUNTS_JS))
         page.screenshot(tmp_path / "report.png")
-        if SCREENSHOT:
-            shutil.copy(tmp_path / "report.png", SCREENSHOT)
     assert page.errors == []
     assert seen["images"] and all(seen["images"]), seen["images"]
     assert len(seen["images"]) == sum(p["count"] for p in status["problems"]) > 0
@@ -116,3 +116,41 @@ def test_the_immich_link_has_no_credentials_and_no_api_suffix() -> None:
     )
     assert web_address("http://127.0.0.1:2283") == "http://127.0.0.1:2283"
     assert web_address(None) is None
+
+
+@pytest.mark.skipif(chromium() is None, reason="needs Chromium (Debian: apt install chromium)")
+def test_the_demo_report_shows_what_a_user_would_want(
+    run_cli: Run,
+    configure: Callable[[Path], None],
+    shared_libraries: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The page of docs/report.png, as a user's first import makes it (issue 32): the
+    library where a Mac keeps it (no test folder shown), the special kinds counted and the
+    others left out, each Immich album a link by its name, problems with their picture."""
+    library = Path.home() / "Pictures" / "Photos Library.photoslibrary"
+    library.parent.mkdir(parents=True)
+    shutil.copytree(shared_libraries[TEST_26], library)
+    configure(library)
+    monkeypatch.setenv("PHOTOS_SYNC_DATA", str(Path.home() / ".local/share/photos-sync"))
+    import_json(run_cli)
+    page_file = Path.home() / "report.html"
+    assert run_cli("report", "--out", str(page_file)).exit_code == 0
+    status = run_json(run_cli, "status")
+    with browser_page() as page:
+        page.open(page_file.as_uri())
+        seen = json.loads(page.evaluate(COUNTS_JS))
+        links = json.loads(page.evaluate(LINKS_JS))
+        page.screenshot(tmp_path / "report.png")
+    if SCREENSHOT:
+        shutil.copy(tmp_path / "report.png", SCREENSHOT)
+    text = seen["text"]
+    assert "~/Pictures/Photos Library.photoslibrary" in text
+    assert str(tmp_path) not in text and "pytest" not in text
+    kinds = [name for name, count in status["subtypes"].items() if count]
+    assert kinds and all(count > 0 for count in status["subtypes"].values() if count)
+    shown_kinds = page_file.read_text().count("data-kind=")
+    assert shown_kinds == len(kinds)  # the kinds with none are folded away
+    assert links and "made" not in links and "Pumpkin Farm" in links
+    assert seen["images"] and all(seen["images"])

@@ -73,6 +73,14 @@ class JobResult:
     error: str | None = None
     refused: bool = False  # stopped by the deletion guard
 
+    def to_json(self) -> dict[str, object]:
+        return {
+            **self.job.to_json(),
+            "status": self.status,
+            "error": self.error,
+            "refused": self.refused,
+        }
+
 
 def count_files(source: str) -> int:
     """The files of a source folder that its backup holds (what rclone would compare)."""

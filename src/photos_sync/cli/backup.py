@@ -26,19 +26,35 @@ def _ask(question: str, default: str | None) -> str:
     return str(click.prompt(question, default=default))
 
 
-def _run(state: AppState, to: str, dry_run: bool, force: bool, allow_deletions: bool) -> bool:
+def _run(
+    state: AppState, to: str, dry_run: bool, force: bool, allow_deletions: bool, json_output: bool
+) -> bool:
     url = state.settings.healthcheck_url
     pinged = None if dry_run or url is None else url.get_secret_value()
     with health_pings(pinged, f"backup --to {to}") as report:
         results = work.back_up(
-            state.workspace(), to, dry_run=dry_run, force=force, allow_deletions=allow_deletions
+            state.workspace(json_output),
+            to,
+            dry_run=dry_run,
+            force=force,
+            allow_deletions=allow_deletions,
         )
         failed = [r for r in results if r.status != "COMPLETED"]
         report.ok = not failed
         report.line = "; ".join(
             f"{Path(r.job.source_path).name}: {r.error or r.status}" for r in failed
         )
-    display.backup_results(results, state.out, dry_run)
+    if json_output:
+        state.print_json(
+            {
+                "destination": to,
+                "dry_run": dry_run,
+                "ok": not failed,
+                "jobs": [result.to_json() for result in results],
+            }
+        )
+    else:
+        display.backup_results(results, state.out, dry_run)
     return not failed
 
 
@@ -92,9 +108,17 @@ destination: opt.Option = click.option(
     "Let this backup delete more than BACKUP_MAX_DELETE_PERCENT / _FILES of a folder "
     "(deleted files are still kept in the backup's photos-sync-deleted/ folder).",
 )
+@opt.json_output
 @_old_modes
 @click.pass_context
-def backup(ctx: click.Context, to: str, dry_run: bool, force: bool, allow_deletions: bool) -> None:
+def backup(
+    ctx: click.Context,
+    to: str,
+    dry_run: bool,
+    force: bool,
+    allow_deletions: bool,
+    json_output: bool,
+) -> None:
     """Back up Immich's data (library, upload, profile, backups, and photos-sync's own data)
     encrypted with rclone crypt, keys from 1Password. One job per folder, resumable.
 
@@ -103,16 +127,20 @@ def backup(ctx: click.Context, to: str, dry_run: bool, force: bool, allow_deleti
     """
     if ctx.invoked_subcommand is not None:
         return
-    if not _run(current_state(), to, dry_run, force, allow_deletions):
+    if not _run(current_state(), to, dry_run, force, allow_deletions, json_output):
         raise click.exceptions.Exit(1)
 
 
 @backup.command("check")
-def check() -> None:
+@opt.json_output
+def check(json_output: bool) -> None:
     """Check rclone, 1Password (signed in, the item) and the paths to back up."""
     state = current_state()
-    checks = work.check_backup(state.workspace())
-    library_display.checks(checks, state.out)
+    checks = work.check_backup(state.workspace(json_output))
+    if json_output:
+        state.print_json([check.to_json() for check in checks])
+    else:
+        library_display.checks(checks, state.out)
     if not all(c.ok or not c.required for c in checks):
         raise click.exceptions.Exit(1)
 
@@ -142,10 +170,15 @@ def setup(
 
 @backup.command("status")
 @destination
-def status(to: str | None) -> None:
+@opt.json_output
+def status(to: str | None, json_output: bool) -> None:
     """Show the destination's jobs: files, bytes, the last backup, stale warnings."""
     state = current_state()
-    display.backup_status(work.backup_status(state.workspace(), _destination(to)), state.out)
+    found = work.backup_status(state.workspace(json_output), _destination(to))
+    if json_output:
+        state.print_json(found.to_json())
+    else:
+        display.backup_status(found, state.out)
 
 
 @backup.command("verify")
@@ -158,11 +191,15 @@ def status(to: str | None) -> None:
     help="Also download and compare this percent of the files (a different slice each day) "
     "and every file too large for B2 to checksum.",
 )
-def verify(to: str | None, sample: float) -> None:
+@opt.json_output
+def verify(to: str | None, sample: float, json_output: bool) -> None:
     """Prove every file is in the backup (rclone cryptcheck)."""
     state = current_state()
-    folders = work.verify_backup(state.workspace(), _destination(to), sample)
-    display.backup_checks(folders, state.out)
+    folders = work.verify_backup(state.workspace(json_output), _destination(to), sample)
+    if json_output:
+        state.print_json([folder.to_json() for folder in folders])
+    else:
+        display.backup_checks(folders, state.out)
     if not all(f.ok for f in folders):
         raise click.exceptions.Exit(1)
 
@@ -194,18 +231,28 @@ def reset(to: str | None) -> None:
     "Prove the backup can bring Immich back: restore its newest database dump, and check "
     "every original it names is in the backup with its size.",
 )
-def restore(target: Path | None, source: str, path: str, force: bool, drill: bool) -> None:
+@opt.json_output
+def restore(
+    target: Path | None, source: str, path: str, force: bool, drill: bool, json_output: bool
+) -> None:
     """Copy the backup back, decrypting it, then check every restored file against it."""
     state = current_state()
+    work_on = state.workspace(json_output)
     if drill:
-        outcome = work.restore_drill(state.workspace(), source, target)
-        display.drilled(outcome, state.out)
+        outcome = work.restore_drill(work_on, source, target)
+        if json_output:
+            state.print_json(outcome.to_json())
+        else:
+            display.drilled(outcome, state.out)
         if not outcome.ok:
             raise click.exceptions.Exit(1)
         return
     if target is None:
         raise ConfigError("restore needs --to FOLDER", "Or --drill to only prove it would work")
-    restored = work.restore(state.workspace(), target, source, path, force)
-    display.restored(restored, state.out)
+    restored = work.restore(work_on, target, source, path, force)
+    if json_output:
+        state.print_json(restored.to_json())
+    else:
+        display.restored(restored, state.out)
     if not restored.ok:
         raise click.exceptions.Exit(1)

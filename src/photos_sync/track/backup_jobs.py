@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import PurePath
 
 from photos_sync.track.runs import now_iso
 
@@ -43,6 +44,20 @@ class Job:
     retry_count: int
     error_message: str | None
     files_in_backup: int | None = None  # what the folder held when it last completed
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "folder": PurePath(self.source_path).name,
+            "source": self.source_path,
+            "status": self.status,
+            "priority": self.priority,
+            "files_transferred": self.files_transferred,
+            "bytes_transferred": self.bytes_transferred,
+            "files_in_backup": self.files_in_backup,
+            "last_update": self.last_update,
+            "retry_count": self.retry_count,
+            "error": self.error_message,
+        }
 
 
 def destination(connection: sqlite3.Connection, name: str) -> Destination | None:

@@ -4,6 +4,7 @@ file it brings back. The results are returned; the CLI shows them."""
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -216,6 +217,22 @@ class BackupStatus:
     stale: list[Job]
     newest_dump: tuple[str, float] | None = None  # Immich's database dump: name, hours old
 
+    def to_json(self) -> dict[str, object]:
+        where = self.destination
+        dump = self.newest_dump
+        return {
+            "destination": {
+                "name": where.name,
+                "type": where.type,
+                "bucket": where.bucket_name,
+                "remote_path": where.remote_path,
+            },
+            "last_complete": self.last_complete,
+            "jobs": [job.to_json() for job in self.jobs],
+            "stale": [Path(job.source_path).name for job in self.stale],
+            "newest_dump": {"name": dump[0], "hours_old": dump[1]} if dump else None,
+        }
+
 
 def backup_status(work: Workspace, name: str) -> BackupStatus:
     connection = open_tracker_read_only(work.settings.tracker_path)
@@ -379,6 +396,9 @@ class FolderCheck:
     def ok(self) -> bool:
         return self.complete and self.read_back
 
+    def to_json(self) -> dict[str, object]:
+        return {"ok": self.ok, **dataclasses.asdict(self)}
+
 
 def verify_backup(work: Workspace, name: str, sample: float) -> list[FolderCheck]:
     """Prove every file is in the backup, and read a sample back (a different slice each
@@ -410,6 +430,17 @@ class RestoreOutcome:
     @property
     def ok(self) -> bool:
         return self.proven and (self.originals is None or self.originals[0] == self.originals[1])
+
+    def to_json(self) -> dict[str, object]:
+        originals = self.originals
+        return {
+            "ok": self.ok,
+            "into": str(self.into),
+            "proven": self.proven,
+            "summary": self.summary,
+            "originals": {"intact": originals[0], "imported": originals[1]} if originals else None,
+            "marks": self.marks,
+        }
 
 
 def inside_backup(path: str) -> str:
