@@ -46,6 +46,7 @@ def checks(result: CliResult) -> dict[str, dict]:  # type: ignore[type-arg]
 
 def test_all_good(run_cli: Run, configured: str, fake_op: Path, immich: ImmichDouble) -> None:
     immich.state.system_config["storageTemplate"] = recommended_storage_template()
+    immich.state.system_config["metadata"]["faces"]["import"] = True
     result = run_cli("doctor")
     assert result.exit_code == 0, result.stdout
     lines = result.stdout.splitlines()

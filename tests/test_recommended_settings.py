@@ -46,6 +46,8 @@ def test_doctor_names_the_template_and_apply_recommended_turns_it_on(
     }
     assert immich.state.system_config["trash"] == other  # nothing else changed
     assert _template_check(run_cli)["ok"] is True
+    assert immich.state.system_config["metadata"]["faces"]["import"] is True
+    assert "Face import on" in done.stdout
     again = run_cli("doctor", "--apply-recommended")
     assert "already on; nothing changed" in again.stdout
 
@@ -79,3 +81,24 @@ def test_a_key_that_may_not_read_the_settings_is_told_so(
     refused = run_cli("doctor", "--apply-recommended")
     assert refused.exit_code != 0
     assert_one_clear_line(refused, "not allowed")
+
+
+def test_doctor_says_whether_immich_imports_faces_from_sidecars(
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+) -> None:
+    """Issue 29: with face import on, a new upload's faces ride in its sidecar; off, each
+    is a request after it. Read from /server/features, which any key may ask."""
+    configure(shared_libraries[TEST_26])
+
+    def face_check() -> dict[str, object]:
+        checks = json.loads(run_cli("doctor", "--json").stdout)
+        return next(c for c in checks if c["check"] == "Face import")
+
+    off = face_check()
+    assert off["ok"] is False and off["required"] is False
+    assert "--apply-recommended" in str(off["fix"])
+    immich.state.system_config["metadata"]["faces"]["import"] = True
+    assert face_check()["ok"] is True

@@ -119,6 +119,7 @@ def check_immich(settings: Settings) -> Iterator[Check]:
         yield Check("API key", True, f"valid (key '{key.name}')")
         yield _permissions(key.missing())
         yield check_storage_template(client)
+        yield check_face_import(client)
 
 
 def _no_key() -> Check:
@@ -176,25 +177,60 @@ def check_storage_template(client: ImmichClient) -> Check:
     )
 
 
+FACE_IMPORT = {"faces": {"import": True}}  # the server setting, as system-config holds it
+
+
+def check_face_import(client: ImmichClient) -> Check:
+    """Whether Immich makes the people and faces a new upload's sidecar names (optional:
+    without it each face is a request of its own after the upload). Any key may ask."""
+    name = "Face import"
+    try:
+        importing = bool(client.server_features().get("importFaces"))
+    except PhotosSyncError as error:
+        return Check(name, False, f"could not check: {error.message}", None, required=False)
+    if importing:
+        return Check(name, True, "on: the faces of new uploads ride in their sidecars")
+    return Check(
+        name,
+        False,
+        "off: each face of a new upload is one more request after it",
+        "`photos-sync doctor --apply-recommended` turns it on (an admin key)",
+        required=False,
+    )
+
+
 def apply_recommended(client: ImmichClient) -> str:
-    """Turn on the recommended storage template; refuses (with the snippet to paste) when
-    the server's settings come from a config file. Says what it did."""
-    snippet = json.dumps({"storageTemplate": recommended_storage_template()})
+    """Turn on the recommended storage template and face import; refuses (with the snippet
+    to paste) when the server's settings come from a config file. Says what it did."""
+    wanted = {"storageTemplate": recommended_storage_template(), "metadata": FACE_IMPORT}
     if client.server_features().get("configFile"):
         raise ConfigError(
             "This Immich takes its settings from a config file (IMMICH_CONFIG_FILE), so they "
             "cannot be changed through the API",
-            f"Put this into that file and restart Immich: {snippet}",
+            f"Put this into that file and restart Immich: {json.dumps(wanted)}",
         )
     config = client.system_config()
+    said = []
     if config.get("storageTemplate") == recommended_storage_template():
-        return "The recommended storage template was already on; nothing changed."
-    config["storageTemplate"] = recommended_storage_template()
+        said.append("The recommended storage template was already on.")
+    else:
+        config["storageTemplate"] = recommended_storage_template()
+        said.append(
+            f"Storage template on: {RECOMMENDED_TEMPLATE}. Immich applies it to new uploads;"
+            " its 'Storage Template Migration' job moves the files already there."
+        )
+    if config.get("metadata", {}).get("faces", {}).get("import"):
+        said.append("Face import was already on.")
+    else:
+        config.setdefault("metadata", {}).setdefault("faces", {})["import"] = True
+        said.append(
+            "Face import on: Immich makes the people named in a new upload's sidecar (by"
+            " name, as its own faces)."
+        )
+    if len(said) == 2 and all("already on" in line for line in said):
+        return "The recommended settings were already on; nothing changed."
     client.update_system_config(config)
-    return (
-        f"Storage template on: {RECOMMENDED_TEMPLATE}. Immich applies it to new uploads; its "
-        "'Storage Template Migration' job moves the files already there."
-    )
+    return " ".join(said)
 
 
 SHOWN_ORIGINS = ("IMMICH_URL", "IMMICH_API_KEY", "PHOTOS_LIBRARY", "PHOTOS_SYNC_DATA")

@@ -66,7 +66,7 @@ def server_features(state: ServerState, request: Request, key: ApiKey | None) ->
         "duplicateDetection": False,
         "map": True,
         "reverseGeocoding": True,
-        "importFaces": False,
+        "importFaces": bool(state.system_config["metadata"]["faces"]["import"]),
         "sidecar": True,
         "search": True,
         "trash": True,
