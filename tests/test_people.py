@@ -5,6 +5,8 @@ faces taken away and people deleted in Immich follow; unnamed faces are left to 
 from __future__ import annotations
 
 import json
+import sqlite3
+import uuid
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
@@ -18,6 +20,7 @@ from photos_sync.immich import permissions
 from tests.conftest import CliResult, run_json
 from tests.support.fixtures import open_for_edit
 from tests.support.immich_double import ImmichDouble
+from tests.support.immich_double.state import Person
 from tests.support.outcomes import assert_one_clear_line, tracker_rows
 
 Run = Callable[..., CliResult]
@@ -57,6 +60,16 @@ def _faces_on_server(immich: ImmichDouble, ids: dict[str, str]) -> dict[tuple[st
     }
 
 
+def _imported_ids(data_dir: Path) -> tuple[dict[str, sqlite3.Row], dict[str, str]]:
+    """The imported rows by UUID, and the Immich asset each photo's faces belong on -> UUID."""
+    imported = {u: r for u, r in tracker_rows(data_dir).items() if r["status"] == "imported"}
+    ids: dict[str, str] = {}
+    for photo_uuid, row in imported.items():
+        companions = json.loads(row["companions"] or "{}")
+        ids[companions.get("edited") or row["immich_id"]] = photo_uuid
+    return imported, ids
+
+
 def test_named_people_become_immich_people_with_their_faces_in_place(
     run_cli: Run,
     library_copy: Callable[[str], Path],
@@ -67,16 +80,12 @@ def test_named_people_become_immich_people_with_their_faces_in_place(
     library = library_copy(TEST_26)
     configure(library)
     summary = run_json(run_cli, "import", "--with-edits")
-    imported = {u: r for u, r in tracker_rows(data_dir).items() if r["status"] == "imported"}
+    imported, ids = _imported_ids(data_dir)
     expected = _expected_faces(library, set(imported))
     assert len(expected) >= 4  # the fixture's named faces on imported photos
     names = {name for _, name in expected}
     assert sorted(p.name for p in immich.state.people.values()) == sorted(names)
     assert summary["metadata"]["people_created"] == len(names)
-    ids: dict[str, str] = {}  # the Immich asset each photo's faces belong on -> its UUID
-    for uuid, row in imported.items():
-        companions = json.loads(row["companions"] or "{}")
-        ids[companions.get("edited") or row["immich_id"]] = uuid
     placed = _faces_on_server(immich, ids)
     assert set(placed) == set(expected)  # unnamed faces are not sent
     for key, (box, shown) in expected.items():
@@ -168,3 +177,70 @@ def test_no_people_sends_none_and_a_key_without_them_is_refused_by_default(
     assert run_cli("sync").exit_code == 0
     assert_one_clear_line(run_cli("sync", "--people"), "person.read", "face.create")
     assert run_cli("sync").exit_code == 0  # a refused choice is not remembered
+
+
+def test_with_face_import_on_faces_ride_in_the_sidecars_and_land_alike(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    """Issue 29: where Immich imports faces, an original's named faces go in its sidecar
+    (their people made first, so Immich gives the faces to them): no POST /faces for them,
+    the same boxes as through the API, each person once, nothing sent again later. An
+    edited photo's faces still go on its edited copy through the API."""
+    immich.state.system_config["metadata"]["faces"]["import"] = True
+    library = library_copy(TEST_26)
+    configure(library)
+    summary = run_json(run_cli, "import", "--with-edits")
+    imported, ids = _imported_ids(data_dir)
+    expected = _expected_faces(library, set(imported))
+    names = {name for _, name in expected}
+    assert sorted(p.name for p in immich.state.people.values()) == sorted(names)
+    # each made once: before the uploads named them, or after (faces on edited copies only)
+    assert immich.calls("createPerson") == len(names) == len(immich.state.people)
+    assert summary["metadata"]["people_created"] < len(names)
+    placed = _faces_on_server(immich, ids)
+    assert set(placed) == set(expected)
+    for key, (box, _) in expected.items():
+        errors = [abs(a - b) for a, b in zip(placed[key].box, box, strict=True)]
+        assert max(errors) <= PIXELS, (key, placed[key].box, box)
+    riding = [f for f in placed.values() if f.source == "exif"]
+    assert riding and immich.calls("createFace") == len(placed) - len(riding)
+    # Immich draws no picture for a person it found rather than made: photos-sync picks one
+    assert all(person.face_id for person in immich.state.people.values())
+    assert all(imported[ids[f.asset_id]]["immich_id"] == f.asset_id for f in riding)
+    again = run_json(run_cli, "sync")
+    assert again["metadata"]["faces"] == again["metadata"]["people_created"] == 0
+    assert len(immich.state.faces) == len(placed)  # never both ways
+
+
+def test_a_name_immich_gives_someone_else_is_not_trusted_to_a_sidecar(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    """Immich's face import takes any person of the name; photos-sync takes one only when
+    asked (--match-people-by-name). So a name the user already gave someone in Immich keeps
+    its faces out of the sidecars: they go through the API to photos-sync's own person."""
+    immich.state.system_config["metadata"]["faces"]["import"] = True
+    library = library_copy(TEST_26)
+    configure(library)
+    on_originals = {
+        face.name
+        for photo in osxphotos.PhotosDB(dbfile=str(library)).photos()
+        if photo.path and not photo.hasadjustments
+        for face in photo.face_info
+        if face.name and face.name != "_UNKNOWN_"
+    }
+    taken = sorted(on_originals)[0]
+    key = next(iter(immich.state.keys.values()))
+    stranger = Person(str(uuid.uuid4()), key.user, taken.upper())
+    immich.state.people[stranger.id] = stranger
+    run_json(run_cli, "import")
+    assert not [f for f in immich.state.faces.values() if f.person_id == stranger.id]
+    ours = [p for p in immich.state.people.values() if p.name == taken]
+    assert len(ours) == 1 and any(f.person_id == ours[0].id for f in immich.state.faces.values())

@@ -15,9 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from photos_sync.plan.metadata import (
+    FaceRegion,
     MetadataOptions,
     SidecarFields,
     carried_by_sidecar,
+    stored_region,
     xml_text,
 )
 from photos_sync.upload.xmp import gps_coordinate, xmp_packet
@@ -170,3 +172,46 @@ def test_a_sidecar_counts_as_sent_what_the_metadata_step_would_send() -> None:
 )
 def test_gps_coordinates_are_degrees_and_minutes(value: float, written: str) -> None:
     assert gps_coordinate(value, "N", "S") == written
+
+
+def _as_immich_shows(region: dict[str, Any], orientation: int) -> tuple[float, ...]:
+    """What Immich 3.1.0 does to a file's region before placing its face
+    (metadata.service.ts, orientRegionInfo), written here as facts: the centre moved by the
+    file's orientation, width and height traded when it turns the image sideways."""
+    x, y, w, h = (float(region["Area"][k]) for k in ("X", "Y", "W", "H"))
+    moved = {
+        2: (1 - x, y),
+        3: (1 - x, 1 - y),
+        4: (x, 1 - y),
+        5: (y, x),
+        6: (1 - y, x),
+        7: (1 - y, 1 - x),
+        8: (y, 1 - x),
+    }.get(orientation, (x, y))
+    return (*moved, *((h, w) if orientation in (5, 6, 7, 8) else (w, h)))
+
+
+@needs_exiftool
+def test_faces_are_regions_that_immich_places_where_photos_shows_them(tmp_path: Path) -> None:
+    """Photos' boxes are on the image as shown; MWG regions (and Immich) count on the image
+    as stored: for every orientation, what exiftool reads, turned as Immich turns it, is
+    the box Photos showed."""
+    box = (0.1, 0.2, 0.4, 0.6)  # left, top, right, bottom
+    shown_centre_and_size = (0.25, 0.4, 0.3, 0.4)
+    packets = []
+    for orientation in range(1, 9):
+        region = FaceRegion("Zoë & <Jo>", *stored_region(box, orientation))
+        packets.append(xmp_packet(SidecarFields(faces=(region,), stored_size=(4032, 3024))))
+    for orientation, found in enumerate(read_back(packets, tmp_path), start=1):
+        info = found["RegionInfo"]
+        assert info["AppliedToDimensions"] == {"W": 4032, "H": 3024, "Unit": "pixel"}
+        (region,) = info["RegionList"]
+        assert region["Name"] == "Zoë & <Jo>" and region["Type"] == "Face"
+        assert region["Area"]["Unit"] == "normalized"
+        shown = _as_immich_shows(region, orientation)
+        assert shown == pytest.approx(shown_centre_and_size, abs=1e-6), orientation
+
+
+def test_a_sidecar_without_faces_has_no_regions() -> None:
+    assert b"Regions" not in xmp_packet(SidecarFields(description="x"))
+    assert b"Regions" not in xmp_packet(SidecarFields(faces=(FaceRegion("a", 0, 0, 1, 1),)))

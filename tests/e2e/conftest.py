@@ -3,6 +3,7 @@ and ``slow``); every test skips with one reason when no server is configured."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,11 @@ import pytest
 
 from tests.e2e import second
 from tests.e2e.server import SKIP_REASON, RealImmich
+
+FACE_IMPORT_SKIP = (
+    "face import needs the kit's own server: its settings come from a config file that "
+    "only a restart reads (PHOTOS_SYNC_E2E_IMMICH_DIR)"
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -48,3 +54,23 @@ def real_user(
     monkeypatch.setenv("IMMICH_API_KEY", key)
     monkeypatch.setenv("PHOTOS_SYNC_DATA", str(data_dir))
     yield key
+
+
+@pytest.fixture
+def face_import(real_immich: RealImmich) -> Iterator[None]:
+    """The kit's server restarted with face import on (``metadata.faces.import``, what
+    ``doctor --apply-recommended`` sets; the kit's settings come from a file the API cannot
+    change), and restarted as it was afterwards."""
+    if real_immich.folder is None or not second.KIT.is_dir():
+        pytest.skip(FACE_IMPORT_SKIP)
+    settings = real_immich.folder / "etc" / "immich-config.json"
+    before = settings.read_text()
+    changed = json.loads(before)
+    changed.setdefault("metadata", {}).setdefault("faces", {})["import"] = True
+    settings.write_text(json.dumps(changed))
+    try:
+        second.restart(real_immich.folder)
+        yield
+    finally:
+        settings.write_text(before)
+        second.restart(real_immich.folder)

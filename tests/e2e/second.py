@@ -40,6 +40,12 @@ def _kit(script: str, folder: Path) -> None:
     subprocess.run([str(KIT / script), str(folder)], check=True, capture_output=True, env=env)
 
 
+def restart(folder: Path) -> None:
+    """Stop and start a kit's server: how it reads its settings file again."""
+    _kit("stop.sh", folder)
+    _kit("start.sh", folder)
+
+
 def empty(folder: Path) -> Path:
     """Stopped, with no database and no files; the media folder to restore into."""
     _kit("stop.sh", folder)

@@ -38,6 +38,7 @@ class RealImmich:
     url: str
     admin_key: str
     log: Path | None  # the server's log, when it runs from a kit folder
+    folder: Path | None = None  # the kit folder it runs from (its settings file in etc/)
 
     @classmethod
     def from_environment(cls) -> RealImmich | None:
@@ -45,7 +46,12 @@ class RealImmich:
         if folder and (Path(folder) / "immich.env").is_file():
             env = _read_env(Path(folder) / "immich.env")
             log = Path(folder) / "logs" / "immich.log"
-            return cls(env["IMMICH_URL"], env["IMMICH_API_KEY"], log if log.is_file() else None)
+            return cls(
+                env["IMMICH_URL"],
+                env["IMMICH_API_KEY"],
+                log if log.is_file() else None,
+                Path(folder),
+            )
         url, key = (
             os.environ.get("PHOTOS_SYNC_E2E_URL"),
             os.environ.get("PHOTOS_SYNC_E2E_ADMIN_KEY"),

@@ -28,7 +28,15 @@ def _difference(a: Image.Image, b: Image.Image) -> float:
     return float(ImageStat.Stat(ImageChops.difference(*small)).mean[0])
 
 
+@pytest.mark.parametrize(
+    ("faces_imported", "source"),
+    [(False, "manual"), (True, "exif")],
+    ids=["faces_through_the_api", "faces_in_the_sidecars"],
+)
 def test_people_and_faces_land_where_photos_puts_them(
+    faces_imported: bool,
+    source: str,
+    request: pytest.FixtureRequest,
     run_cli: Run,
     shared_libraries: dict[str, Path],
     real_immich: RealImmich,
@@ -36,9 +44,45 @@ def test_people_and_faces_land_where_photos_puts_them(
     data_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Without face import, each face is placed through ``POST /faces`` ("manual"). With it
+    (issue 29), an original's faces ride in its sidecar and Immich places them itself
+    ("exif") on the people photos-sync made first; the same people, boxes and pictures, and
+    a later run sends no face and makes no person."""
+    if faces_imported:
+        request.getfixturevalue("face_import")
+    sources = _people_land_where_photos_puts_them(
+        run_cli,
+        shared_libraries,
+        real_immich,
+        real_user,
+        data_dir,
+        monkeypatch,
+        runs=2 if faces_imported else 1,
+    )
+    assert sources == {source}
+
+
+def _people_land_where_photos_puts_them(
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    real_immich: RealImmich,
+    real_user: str,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    runs: int = 1,
+) -> set[str]:
+    """Sync Test-26.1 (``runs`` times, Immich idle between: the second sends no face and
+    makes no person); check each original's named faces on the server, and each person's
+    picture against their box; the sources of the faces checked."""
     library = shared_libraries[TEST_26]
     monkeypatch.setenv("PHOTOS_LIBRARY", str(library))
     assert run_json(run_cli, "sync")["ok"]
+    for _ in range(runs - 1):
+        real_immich.wait_until_idle()  # a nightly run later: what Immich had not read then
+        again = run_json(run_cli, "sync")
+        assert again["ok"] and not (again["metadata"] or {}).get("faces")
+        assert not (again["metadata"] or {}).get("people_created")
+    sources: set[str] = set()
     real_immich.wait_until_idle()
     db = osxphotos.PhotosDB(dbfile=str(library))
     rows = {u: r for u, r in tracker_rows(data_dir).items() if r["status"] == "imported"}
@@ -51,6 +95,7 @@ def test_people_and_faces_land_where_photos_puts_them(
             if not named or photo.hasadjustments or json.loads(row["companions"] or "{}"):
                 continue
             faces = client.get("/faces", params={"id": row["immich_id"]}).json()
+            sources |= {str(face.get("sourceType")) for face in faces}
             assert sorted(people[f["person"]["id"]] for f in faces) == sorted(f.name for f in named)
             with Image.open(photo.path) as image:
                 assert all((f["imageWidth"], f["imageHeight"]) == image.size for f in faces)
@@ -75,3 +120,4 @@ def test_people_and_faces_land_where_photos_puts_them(
         assert {people[p] for p in best} >= {"Katie", "Suzy"}
         for near, far in best.values():
             assert near < 25 and far > 2 * near
+    return sources

@@ -649,18 +649,36 @@ class ImmichClient:
         ``backups/`` in the background."""
         self._request("POST", "/jobs", json={"name": "backup-database"})
 
-    def people_by_name(self) -> dict[str, list[str]]:
-        """The user's people (hidden ones too): name -> the ids of everyone so named."""
-        found: dict[str, list[str]] = {}
+    def _people(self) -> Iterator[dict[str, Any]]:
+        """The user's people with a face (hidden ones too: Immich lists no one without)."""
         page: int | None = 1
         while page is not None:
             body = self._json(
                 "GET", "/people", params={"withHidden": "true", "page": page, "size": 1000}
             )
-            for person in body["people"]:
-                found.setdefault(person["name"], []).append(person["id"])
+            yield from body["people"]
             page = page + 1 if body.get("hasNextPage") else None
+
+    def people_by_name(self) -> dict[str, list[str]]:
+        """The user's people: name -> the ids of everyone so named."""
+        found: dict[str, list[str]] = {}
+        for person in self._people():
+            found.setdefault(person["name"], []).append(person["id"])
         return found
+
+    def people_without_picture(self) -> set[str]:
+        """The ids of the people Immich shows no face picture for."""
+        return {person["id"] for person in self._people() if not person.get("thumbnailPath")}
+
+    def an_asset_of(self, person_id: str) -> str | None:
+        """One asset with a face of this person (``POST /search/metadata``), if any."""
+        body = self._json("POST", "/search/metadata", json={"personIds": [person_id], "size": 1})
+        items = body["assets"]["items"]
+        return str(items[0]["id"]) if items else None
+
+    def set_feature_face(self, person_id: str, asset_id: str) -> None:
+        """Make the person's face on this asset their picture (Immich then draws it)."""
+        self._json("PUT", f"/people/{person_id}", json={"featureFaceAssetId": asset_id})
 
     def create_person(self, name: str) -> str:
         """``POST /people``: a person with this name; its id."""

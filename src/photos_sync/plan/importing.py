@@ -214,6 +214,8 @@ class PlanOptions:
     with_edits: bool = False  # Photos' edited renderings too, stacked on the original
     skip_shared: bool = False  # shared-library and shared-with-you assets left out
     metadata: MetadataOptions = field(default_factory=MetadataOptions)  # the sidecars' shape
+    # Photos person -> Immich name: people whose faces ride in the sidecars (face import on)
+    face_people: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def downloads(self) -> bool:
@@ -247,7 +249,7 @@ def task_for(candidate: Candidate, options: PlanOptions = PlanOptions()) -> Impo
     edited_video = candidate.resource(ResourceKind.EDITED_PAIRED_VIDEO)
     if "edited" not in dict(companions) or not _usable(edited_video, downloads=False):
         edited_video = None
-    sidecar, carried = carried_by_sidecar(candidate.desired, options.metadata)
+    sidecar, carried = carried_by_sidecar(candidate.desired, options.metadata, options.face_people)
     sidecars = tuple(
         r
         for r in candidate.resources

@@ -314,27 +314,99 @@ def wanted_tags(desired: Mapping[str, Any], options: MetadataOptions) -> list[st
 
 
 @dataclass(frozen=True)
+class FaceRegion:
+    """A named face as the Metadata Working Group's regions hold one: its centre and its
+    size, each a fraction of the image as the file stores it (before its orientation)."""
+
+    name: str
+    x: float
+    y: float
+    w: float
+    h: float
+
+
+SIDEWAYS = (5, 6, 7, 8)  # EXIF orientations that show the stored image turned a quarter
+
+
+def stored_region(box: tuple[float, float, float, float], orientation: int) -> tuple[float, ...]:
+    """A face box on the image as shown (left, top, right, bottom) as a region of the
+    stored image (centre x, y, width, height): the inverse of what Immich 3.1.0 does to a
+    file's regions before it places their faces (metadata.service.ts, orientRegionInfo),
+    so that Immich shows the face where Photos does."""
+    left, top, right, bottom = box
+    x, y, w, h = (left + right) / 2, (top + bottom) / 2, right - left, bottom - top
+    stored = {
+        2: (1 - x, y),
+        3: (1 - x, 1 - y),
+        4: (x, 1 - y),
+        5: (y, x),
+        6: (y, 1 - x),
+        7: (1 - y, 1 - x),
+        8: (1 - y, x),
+    }.get(orientation, (x, y))
+    return (*stored, *((h, w) if orientation in SIDEWAYS else (w, h)))
+
+
+@dataclass(frozen=True)
 class SidecarFields:
     """What an XMP sidecar sent with an upload tells Immich: Immich reads it in the same
     extraction as the file, its values winning (metadata.service.ts, getExifTags), so no
-    request after the upload and no rewrite of the sidecar is needed for them."""
+    request after the upload and no rewrite of the sidecar is needed for them. ``faces``
+    become people by name when the server imports faces (``metadata.faces.import``), on
+    an image of ``stored_size`` pixels."""
 
     description: str = ""
     date: str | None = None  # ISO 8601 with Photos' offset
     location: tuple[float, float] | None = None
     tags: tuple[str, ...] = ()
+    faces: tuple[FaceRegion, ...] = ()
+    stored_size: tuple[int, int] | None = None
 
     @property
     def empty(self) -> bool:
-        return not (self.description or self.date or self.location or self.tags)
+        return not (self.description or self.date or self.location or self.tags or self.faces)
+
+
+def people_on_originals(desireds: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Photos person -> name, of everyone whose face is on these assets' originals (an
+    edited photo's faces are on its rendering)."""
+    return {
+        face[0]: str(face[1])
+        for desired in desireds
+        if desired.get("faces_on") == "original"
+        for face in desired.get("faces", [])
+    }
+
+
+def _riding_faces(
+    desired: Mapping[str, Any], face_people: Mapping[str, str]
+) -> tuple[tuple[FaceRegion, ...], tuple[int, int] | None, list[list[Any]]]:
+    """The named faces an upload's sidecar carries: those of ``face_people`` (Photos
+    person -> the name Immich knows them by, theirs alone), on a photo whose faces belong on
+    its original; the stored image's size; and the faces as ``applied_metadata`` records
+    them (what :func:`_face_changes` compares)."""
+    size, orientation = desired.get("size"), desired.get("orientation")
+    if not face_people or desired.get("faces_on") != "original" or not size or not orientation:
+        return (), None, []
+    riding = [face for face in desired.get("faces", []) if face[0] in face_people]
+    regions = tuple(
+        FaceRegion(face_people[face[0]], *stored_region(tuple(face[2:6]), orientation))
+        for face in riding
+    )
+    stored = (size[1], size[0]) if orientation in SIDEWAYS else (size[0], size[1])
+    return regions, stored, sorted([face[0], *face[2:6]] for face in riding)
 
 
 def carried_by_sidecar(
-    desired: Mapping[str, Any], options: MetadataOptions
+    desired: Mapping[str, Any],
+    options: MetadataOptions,
+    face_people: Mapping[str, str] = {},
 ) -> tuple[SidecarFields, dict[str, Any]]:
     """The sidecar of a new upload, and what it counts as sent (the entries of
     ``applied_metadata`` the metadata plan compares with Photos: the same rules as
-    :func:`_field_changes` and the tags, so a later run finds nothing left to send)."""
+    :func:`_field_changes`, the tags and the faces, so a later run finds nothing left to
+    send). ``face_people``: the people whose faces may ride in it (the server imports
+    faces, and each name is photos-sync's person's alone)."""
     sent: dict[str, Any] = {}
     if "description" in desired:
         sent["description"] = str(desired["description"])
@@ -345,12 +417,17 @@ def carried_by_sidecar(
     tags = sorted(set(wanted_tags(desired, options)))
     if "keywords" in desired:
         sent["keywords"] = tags
+    regions, stored_size, faces = _riding_faces(desired, face_people)
+    if faces:
+        sent["faces"] = faces
     location = sent.get("location")
     fields = SidecarFields(
         description=xml_text(sent.get("description", "")),
         date=sent.get("date"),
         location=(float(location[0]), float(location[1])) if location else None,
         tags=tuple(tags),
+        faces=regions,
+        stored_size=stored_size,
     )
     return fields, sent
 

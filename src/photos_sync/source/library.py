@@ -345,6 +345,7 @@ def to_record(
         persons=tuple(sorted({p for p in info.persons if p and p != UNNAMED_PERSON})),
         faces=_faces(info),
         display_size=_display_size(info),
+        orientation=int(info.orientation or 1),
         date_from_photos=date_from_photos and date_known,
         location_from_photos=location_from_photos,
         raw_is_original=bool(info.has_raw and info.raw_original),

@@ -192,6 +192,7 @@ class LibraryAsset:
     persons: tuple[str, ...] = ()  # named people only
     faces: tuple[Face, ...] = ()  # where named people are on it
     display_size: tuple[int, int] | None = None  # width, height as shown (orientation applied)
+    orientation: int = 1  # the EXIF orientation its file is shown at
     date_from_photos: bool = False  # Immich must be told Photos' date and zone
     location_from_photos: bool = False  # Photos has a location the file lacks or contradicts
     raw_is_original: bool = False  # a RAW+JPEG pair shown RAW first ("Use RAW as Original")

@@ -181,6 +181,7 @@ def photos_metadata(asset: LibraryAsset) -> dict[str, object]:
         # a flip), which only the edited copy in Immich matches (--with-edits).
         "faces_on": "edited" if asset.subtypes.is_edited else "original",
         "size": list(asset.display_size) if asset.display_size else None,
+        "orientation": asset.orientation,  # where a face of the shown image is in the file
         "date": asset.created_at.isoformat() if asset.date_from_photos else None,
         "location": [asset.latitude, asset.longitude] if located else None,
         "raw_on_top": asset.raw_is_original,

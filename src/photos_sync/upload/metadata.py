@@ -19,10 +19,12 @@ from photos_sync.plan.metadata import (
     SIDECAR_FIELDS,
     AlbumWork,
     FaceWork,
+    MetadataOptions,
     MetadataPlan,
     PersonWork,
     album_description,
     marked_albums,
+    people_on_originals,
 )
 from photos_sync.track.metadata import (
     forget_members,
@@ -39,6 +41,7 @@ from photos_sync.track.metadata import (
 
 if TYPE_CHECKING:
     from photos_sync.immich.client import ImmichClient  # httpx: only where a run talks
+    from photos_sync.plan.importing import Candidate
 
 log = logging.getLogger(__name__)
 
@@ -407,6 +410,68 @@ def _adopted(
             if candidate in seen.people_on(asset):
                 return candidate
     return None
+
+
+def people_for_sidecars(
+    client: ImmichClient,
+    connection: sqlite3.Connection,
+    options: MetadataOptions,
+    candidates: Iterable[Candidate],
+) -> dict[str, str]:
+    """Photos person -> name, for the people whose faces may ride in the sidecars of these
+    uploads: when Immich imports faces, it gives a sidecar's face to the user's person of
+    that name (any case), making one when there is none (metadata.service.ts,
+    applyTaggedFaces). So before any upload names them, each person is made here, or
+    found: photos-sync's own under the same name, or with --match-people-by-name the one
+    Immich has. A name Immich gives to someone else, or to several, is left out: those
+    faces go through ``POST /faces`` after the upload, as without face import. Never both
+    ways: what rides is recorded as sent."""
+    wanted = people_on_originals(candidate.desired for candidate in candidates)
+    if not (wanted and options.people and client.server_features().get("importFaces")):
+        return {}
+    known = people(connection)
+    named: dict[str, list[str]] = {}
+    for name, ids in client.people_by_name().items():
+        named.setdefault(name.lower(), []).extend(ids)
+    riding: dict[str, str] = {}
+    for person_uuid, name in sorted(wanted.items()):
+        same = named.get(name.lower(), [])
+        ours = known.get(person_uuid)
+        if ours is not None:
+            if ours[1] == name and same == [ours[0]]:
+                riding[person_uuid] = name
+            continue  # renamed, deleted or shared in Immich: the metadata step sees to it
+        if len(same) > 1 or (same and not options.match_names):
+            continue
+        immich_id = same[0] if same else client.create_person(name)
+        record_person(connection, person_uuid, immich_id, name)
+        named[name.lower()] = [immich_id]
+        riding[person_uuid] = name
+    log.info("faces of %d people ride in the sidecars", len(riding))
+    return riding
+
+
+def give_people_a_picture(client: ImmichClient, connection: sqlite3.Connection) -> int:
+    """Immich draws a person's picture from a face it picks when it makes the person or
+    when a face is placed through the API, but not for a person photos-sync made before a
+    sidecar's face import found them (metadata.service.ts, applyTaggedFaces): Immich then
+    lists them with no picture. Each such person of photos-sync's is given one of their
+    faces; one whose faces Immich has not read yet waits for the next run. How many."""
+    ours = {immich_id for immich_id, _ in people(connection).values()}
+    bare = client.people_without_picture() & ours if ours else set()
+    given = 0
+    for person_id in sorted(bare):
+        asset_id = client.an_asset_of(person_id)
+        if asset_id is None:
+            continue
+        try:
+            client.set_feature_face(person_id, asset_id)
+            given += 1
+        except ImmichRejected:  # the face not read yet after all: the next run
+            continue
+    if bare:
+        log.info("face pictures given to %d of %d people without one", given, len(bare))
+    return given
 
 
 def _send_people(

@@ -7,7 +7,11 @@ unordered as ``rdf:Bag``) and from the tags Immich 3.1.0 reads back through exif
 (``metadata.service.ts``): a description from ``ImageDescription``, else ``Description``;
 the date from ``DateTimeOriginal``, its zone from the date's offset (a sidecar's date
 replaces every date of the file, zone included); a place from ``GPSLatitude`` and
-``GPSLongitude``; tags from ``TagsList`` before ``HierarchicalSubject`` and ``Keywords``.
+``GPSLongitude``; tags from ``TagsList`` before ``HierarchicalSubject`` and ``Keywords``;
+named faces from the regions of the Metadata Working Group's guidelines (``mwg-rs:Regions``:
+the image's dimensions, then a bag of regions, each a name, the type ``Face`` and an area
+given by its centre and size as fractions of the image), which exiftool reads as
+``RegionInfo``.
 
 The XML is made by :mod:`xml.etree.ElementTree`, which escapes what markup needs; what XML
 cannot carry at all (control characters) was dropped by the plan (``plan.metadata.xml_text``).
@@ -17,7 +21,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from photos_sync.plan.metadata import SidecarFields
+from photos_sync.plan.metadata import FaceRegion, SidecarFields
 
 NAMESPACES = {
     "x": "adobe:ns:meta/",
@@ -26,6 +30,9 @@ NAMESPACES = {
     "tiff": "http://ns.adobe.com/tiff/1.0/",
     "exif": "http://ns.adobe.com/exif/1.0/",
     "digiKam": "http://www.digikam.org/ns/1.0/",
+    "mwg-rs": "http://www.metadataworkinggroup.com/schemas/regions/",
+    "stDim": "http://ns.adobe.com/xap/1.0/sType/Dimensions#",
+    "stArea": "http://ns.adobe.com/xmp/sType/Area#",
     "xml": "http://www.w3.org/XML/1998/namespace",
 }
 for _prefix, _uri in NAMESPACES.items():
@@ -62,6 +69,33 @@ def gps_coordinate(value: float, positive: str, negative: str) -> str:
     return f"{int(degrees)},{fraction * 60:.8f}{direction}"
 
 
+def _regions(parent: ET.Element, faces: tuple[FaceRegion, ...], size: tuple[int, int]) -> None:
+    """The faces as MWG regions: structures written as ``rdf:parseType="Resource"``
+    elements, simple fields as attributes (both RDF forms the XMP specification allows)."""
+    resource = {_name("rdf:parseType"): "Resource"}
+    regions = ET.SubElement(parent, _name("mwg-rs:Regions"), resource)
+    dimensions = {"stDim:w": str(size[0]), "stDim:h": str(size[1]), "stDim:unit": "pixel"}
+    ET.SubElement(
+        regions,
+        _name("mwg-rs:AppliedToDimensions"),
+        {_name(key): value for key, value in dimensions.items()},
+    )
+    bag = ET.SubElement(ET.SubElement(regions, _name("mwg-rs:RegionList")), _name("rdf:Bag"))
+    for face in faces:
+        region = ET.SubElement(ET.SubElement(bag, _name("rdf:li")), _name("rdf:Description"))
+        ET.SubElement(region, _name("mwg-rs:Name")).text = face.name
+        ET.SubElement(region, _name("mwg-rs:Type")).text = "Face"
+        area = {"x": face.x, "y": face.y, "w": face.w, "h": face.h}
+        ET.SubElement(
+            region,
+            _name("mwg-rs:Area"),
+            {
+                **{_name(f"stArea:{key}"): f"{value:.6f}" for key, value in area.items()},
+                _name("stArea:unit"): "normalized",
+            },
+        )
+
+
 def xmp_packet(fields: SidecarFields) -> bytes:
     """The sidecar for ``fields``, UTF-8, as one XMP packet."""
     root = ET.Element(_name("x:xmpmeta"))
@@ -80,6 +114,8 @@ def xmp_packet(fields: SidecarFields) -> bytes:
     if fields.tags:
         _array(about, "digiKam:TagsList", "rdf:Seq", fields.tags)
         _array(about, "dc:subject", "rdf:Bag", fields.tags)
+    if fields.faces and fields.stored_size:
+        _regions(about, fields.faces, fields.stored_size)
     # A carriage return in text would reach a reader as a line feed: written as a reference.
     body = ET.tostring(root, encoding="unicode").replace("\r", "&#13;")
     return (PACKET_BEGIN + body + PACKET_END).encode("utf-8")

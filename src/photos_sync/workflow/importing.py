@@ -39,6 +39,7 @@ from photos_sync.track.assets import imported_uuids, not_imported, reset_to_pend
 from photos_sync.track.choices import store_choices, stored_choices
 from photos_sync.track.runs import recorded_run
 from photos_sync.upload.importer import AssetResult, Importer, ImportSummary
+from photos_sync.upload.metadata import people_for_sidecars
 from photos_sync.workflow.connect import bind, check_key, connect
 from photos_sync.workflow.feedback import Feedback
 from photos_sync.workflow.metadata import sync_metadata
@@ -143,9 +144,12 @@ def plan_library_import(
     options: ImportOptions,
     bridge: PhotosBridge | None = None,
     metadata: MetadataOptions = MetadataOptions(),
+    client: ImmichClient | None = None,
 ) -> tuple[ScanResult, ImportPlan]:
     """Scan what changed, then decide what to upload and what to skip (``metadata``: what
-    the uploads' sidecars say, as the metadata step would)."""
+    the uploads' sidecars say, as the metadata step would). With the ``client`` of a run
+    that uploads, the faces of the uploads ride in their sidecars where the server
+    imports faces (their people made first: see ``people_for_sidecars``)."""
     library.require_originals()
     scan = scan_library(library, connection, dry_run=options.dry_run, rebind=options.rebind)
     candidates = [candidate_from_row(row) for row in not_imported(connection)]
@@ -161,7 +165,14 @@ def plan_library_import(
         candidates = [c for c in candidates if c.uuid in options.only]
     else:
         candidates, left_out = selected(candidates, options.selection, library)
-    plan = plan_import(candidates, options.plan_options(bridge is not None, metadata))
+    plan_options = options.plan_options(bridge is not None, metadata)
+    plan = plan_import(candidates, plan_options)
+    if client is not None and not options.dry_run and plan.tasks:
+        going = {task.uuid for task in plan.tasks}
+        chosen = [candidate for candidate in candidates if candidate.uuid in going]
+        riding = people_for_sidecars(client, connection, metadata, chosen)
+        if riding:
+            plan = plan_import(candidates, dataclasses.replace(plan_options, face_people=riding))
     return scan, dataclasses.replace(plan, left_out=left_out)
 
 
@@ -331,7 +342,7 @@ def import_library(
             options = dataclasses.replace(options, only=again)
         ready = prepare(work, library, client, connection, options, given)
         _, plan = plan_library_import(
-            library, connection, ready.options, ready.bridge, ready.metadata
+            library, connection, ready.options, ready.bridge, ready.metadata, client
         )
         if options.dry_run:
             return ImportOutcome(plan)

@@ -31,7 +31,12 @@ from photos_sync.track.metadata import (
     sendable_ids,
     stacks,
 )
-from photos_sync.upload.metadata import Interruptible, never_stopped, send_metadata
+from photos_sync.upload.metadata import (
+    Interruptible,
+    give_people_a_picture,
+    never_stopped,
+    send_metadata,
+)
 
 if TYPE_CHECKING:
     from photos_sync.immich.client import ImmichClient  # httpx: only where a run talks
@@ -214,8 +219,20 @@ def sync_metadata(
     file's; what photos-sync sends before that can be lost, so it waits for it first, and
     what Immich has still not read when the wait ends is left for the next run."""
     plan = plan_metadata(library, connection, options, client)
-    if plan.empty and not plan.applied and not plan.settle:
-        return plan
+    if not (plan.empty and not plan.applied and not plan.settle):
+        _send(client, connection, plan, uploaded_since, interruptible)
+    if options.people:
+        give_people_a_picture(client, connection)
+    return plan
+
+
+def _send(
+    client: ImmichClient,
+    connection: sqlite3.Connection,
+    plan: MetadataPlan,
+    uploaded_since: datetime | None,
+    interruptible: Interruptible,
+) -> None:
     touched = plan.exif_writes()
     imported = {i: datetime.fromisoformat(t) for i, t in import_times(connection, touched).items()}
     starts = [t for t in (uploaded_since, _recent_import(imported)) if t is not None]
@@ -229,4 +246,3 @@ def sync_metadata(
     send_metadata(client, connection, plan, ServerRewrites(client), interruptible)
     sent = {name: n for name, n in plan.counts().items() if n}
     log.info("metadata sent to Immich: %s", sent or "nothing")
-    return plan

@@ -68,7 +68,7 @@ def sync_library(work: Workspace, options: ImportOptions, given: dict[str, Any])
         if ready.deletions != "keep":  # refused before any upload, not after
             check_key(client, permissions.FOLLOW_DELETIONS)
         _, plan = plan_library_import(
-            library, connection, ready.options, ready.bridge, ready.metadata
+            library, connection, ready.options, ready.bridge, ready.metadata, client
         )
         if options.dry_run:
             cleaned = cleanup_library(

@@ -303,7 +303,9 @@ def _reupload(
         reset_to_pending(connection, missing)
         options = ImportOptions(only=frozenset(missing))
         metadata = metadata_options(Choices.from_stored(stored_choices(connection)))
-        _, plan = plan_library_import(library, connection, options, metadata=metadata)
+        _, plan = plan_library_import(
+            library, connection, options, metadata=metadata, client=client
+        )
         run_plan(work, client, connection, plan, options)
 
 

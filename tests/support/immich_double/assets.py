@@ -10,12 +10,21 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from tests.support.immich_double.sidecars import read_sidecar
-from tests.support.immich_double.state import ApiKey, Asset, ServerState, asset_type, now_iso
+from tests.support.immich_double.state import (
+    ApiKey,
+    Asset,
+    Face,
+    Person,
+    ServerState,
+    asset_type,
+    now_iso,
+)
 from tests.support.immich_double.uploads import SIDECAR_PART, UploadedForm
 
 Reply = tuple[int, Any]
@@ -194,6 +203,42 @@ def _read_with_sidecar(
     if tags:
         _, made = upsert_tags(state, {"tags": [str(tag) for tag in tags]}, key)
         asset.tags.update(tag["id"] for tag in made)
+    if state.system_config["metadata"]["faces"]["import"] and "RegionInfo" in sidecar:
+        _import_faces(state, asset, key, sidecar["RegionInfo"])
+
+
+def _import_faces(state: ServerState, asset: Asset, key: ApiKey, info: dict[str, Any]) -> None:
+    """Immich's face import (metadata.service.ts, applyTaggedFaces): each named region a
+    face of the owner's person of that name, any case, made when there is none; the
+    faces it imported before replaced. The double reads no file: its orientation is 1."""
+    width, height = info["AppliedToDimensions"]["W"], info["AppliedToDimensions"]["H"]
+    by_name = {
+        person.name.lower(): person
+        for person in state.people.values()
+        if person.owner.id == key.user.id
+    }
+    for face_id in [f.id for f in state.faces.values() if f.asset_id == asset.id]:
+        if state.faces[face_id].source == "exif":
+            del state.faces[face_id]
+    for region in info["RegionList"]:
+        if not region["Name"]:
+            continue
+        person = by_name.get(region["Name"].lower())
+        made = person is None
+        if person is None:
+            person = Person(str(uuid.uuid4()), key.user, region["Name"])
+            state.people[person.id] = by_name[person.name.lower()] = person
+        x, y, w, h = (region["Area"][k] for k in "XYWH")
+        box = (
+            math.floor((x - w / 2) * width),
+            math.floor((y - h / 2) * height),
+            math.floor((x + w / 2) * width),
+            math.floor((y + h / 2) * height),
+        )
+        face = Face(str(uuid.uuid4()), asset.id, person.id, width, height, box, "exif")
+        state.faces[face.id] = face
+        if made:  # a person it made gets this face as its picture; one it found does not
+            person.face_id = face.id
 
 
 def early_duplicate(state: ServerState, checksum_header: str, key: ApiKey) -> Reply | None:
@@ -281,7 +326,7 @@ def update_asset(state: ServerState, asset_id: str, body: dict[str, Any], key: A
 
 def search_metadata(state: ServerState, body: dict[str, Any], key: ApiKey) -> Reply:
     """``POST /search/metadata``: the filters photos-sync uses (checksum, id, type, albums,
-    tags, updatedAfter)."""
+    tags, people, updatedAfter)."""
     wanted = decode_checksum(body["checksum"]) if "checksum" in body else None
     with state.lock:
         found = [
@@ -299,6 +344,10 @@ def search_metadata(state: ServerState, body: dict[str, Any], key: ApiKey) -> Re
                 if album in state.albums
             )
             and all(tag in a.tags for tag in body.get("tagIds") or [])
+            and all(
+                any(f.asset_id == a.id and f.person_id == person for f in state.faces.values())
+                for person in body.get("personIds") or []
+            )
             and ("updatedAfter" not in body or _after(a.updated_at, body["updatedAfter"]))
         ]
     size = int(body.get("size", 250))

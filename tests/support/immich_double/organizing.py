@@ -284,7 +284,8 @@ def person_json(person: Person) -> dict[str, Any]:
         "id": person.id,
         "name": person.name,
         "birthDate": None,
-        "thumbnailPath": "",
+        # Immich makes the picture from the person's feature face, once it has one
+        "thumbnailPath": f"/thumbs/{person.id}.jpeg" if person.face_id else "",
         "isHidden": False,
         "isFavorite": False,
         "updatedAt": person.updated_at,
@@ -299,8 +300,15 @@ def create_person(state: ServerState, body: dict[str, Any], key: ApiKey) -> Repl
 
 
 def all_people(state: ServerState, key: ApiKey) -> Reply:
+    """``GET /people``: the user's people with a face on an asset not in the trash (Immich
+    joins the faces: a person without one is not listed)."""
     with state.lock:
-        mine = [p for p in state.people.values() if p.owner.id == key.user.id]
+        faced = {
+            face.person_id
+            for face in state.faces.values()
+            if face.asset_id in state.assets and not state.assets[face.asset_id].trashed
+        }
+        mine = [p for p in state.people.values() if p.owner.id == key.user.id and p.id in faced]
         return 200, {"people": [person_json(p) for p in mine], "total": len(mine), "hidden": 0}
 
 
@@ -309,6 +317,18 @@ def update_person(state: ServerState, person_id: str, body: dict[str, Any], key:
         person = state.people.get(person_id)
         if person is None or person.owner.id != key.user.id:
             return 400, {"message": "Not found or no person.update access"}
+        if "featureFaceAssetId" in body:
+            face = next(
+                (
+                    f
+                    for f in state.faces.values()
+                    if f.person_id == person.id and f.asset_id == body["featureFaceAssetId"]
+                ),
+                None,
+            )
+            if face is None:
+                return 400, {"message": "Invalid assetId for feature face or asset is offline"}
+            person.face_id = face.id
         if "name" in body:
             person.name = body["name"]
             person.updated_at = now_iso()
@@ -334,6 +354,7 @@ def create_face(state: ServerState, body: dict[str, Any], key: ApiKey) -> Reply:
             (x, y, x + body["width"], y + body["height"]),
         )
         state.faces[face.id] = face
+        person.face_id = person.face_id or face.id  # Immich picks one for a person without
         return 201, None
 
 

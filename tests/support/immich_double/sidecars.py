@@ -99,10 +99,33 @@ def _coordinate(text: str) -> float:
     return -value if text[-1] in "SW" else value
 
 
+MWG_RS = "{http://www.metadataworkinggroup.com/schemas/regions/}"
+ST_DIM = "{http://ns.adobe.com/xap/1.0/sType/Dimensions#}"
+ST_AREA = "{http://ns.adobe.com/xmp/sType/Area#}"
+
+
+def _regions(root: Any) -> dict[str, Any] | None:
+    """MWG face regions as exiftool gives them to Immich (``RegionInfo``): the image's
+    dimensions and each region's name and area (fractions of the stored image)."""
+    regions = root.find(f".//{MWG_RS}Regions")
+    dimensions = None if regions is None else regions.find(f"{MWG_RS}AppliedToDimensions")
+    if regions is None or dimensions is None:
+        return None
+    listed = []
+    for region in regions.iter(f"{RDF}Description"):
+        name, area = region.find(f"{MWG_RS}Name"), region.find(f"{MWG_RS}Area")
+        if area is not None:
+            size = {key.upper(): float(area.get(f"{ST_AREA}{key}", 0)) for key in "xywh"}
+            listed.append({"Name": name.text if name is not None else None, "Area": size})
+    width, height = (int(dimensions.get(f"{ST_DIM}{key}", 0)) for key in "wh")
+    return {"AppliedToDimensions": {"W": width, "H": height}, "RegionList": listed}
+
+
 def read_sidecar(data: bytes) -> dict[str, Any]:
     """What Immich 3.1.0 takes from an uploaded XMP sidecar, by exiftool's tag names: a
-    description (``ImageDescription``, else ``Description``), the date, the place and the
-    ``TagsList``. Anything unreadable is ignored, as Immich logs and goes on."""
+    description (``ImageDescription``, else ``Description``), the date, the place, the
+    ``TagsList`` and the face regions. Anything unreadable is ignored, as Immich logs and
+    goes on."""
     import xml.etree.ElementTree as ET
 
     try:
@@ -123,4 +146,7 @@ def read_sidecar(data: bytes) -> dict[str, Any]:
             found[name] = _coordinate(element.text or "0,0N")
         else:
             found[name] = element.text
+    regions = _regions(root)
+    if regions is not None and regions["RegionList"]:
+        found["RegionInfo"] = regions
     return found

@@ -178,6 +178,7 @@ class Person:
     owner: User
     name: str
     updated_at: str = field(default_factory=now_iso)
+    face_id: str | None = None  # the face its picture is cut from (Immich's faceAssetId)
 
 
 @dataclass
