@@ -189,7 +189,7 @@ def requests_beyond_uploads(data: Path) -> int:
 
 def _arrived(real: Any, key: str) -> dict[str, int]:
     """What the server holds of the user's assets: with a description, with a tag, favorites,
-    in an album, linked Live Photos."""
+    in an album, linked Live Photos, named faces."""
     import httpx
 
     from tests.e2e.server import albums, all_assets
@@ -197,12 +197,19 @@ def _arrived(real: Any, key: str) -> dict[str, int]:
     with httpx.Client(base_url=f"{real.url}/api", headers={"x-api-key": key}) as client:
         assets = all_assets(client)
         in_albums = set().union(*albums(client).values())
+        faces = sum(
+            1
+            for a in assets
+            for face in client.get("/faces", params={"id": a["id"]}).json()
+            if face.get("person")
+        )
     return {
         "descriptions": sum(1 for a in assets if (a.get("exifInfo") or {}).get("description")),
         "tagged": sum(1 for a in assets if a.get("tags")),
         "favorites": sum(1 for a in assets if a["isFavorite"]),
         "in albums": len(in_albums),
         "live links": sum(1 for a in assets if a.get("livePhotoVideoId")),
+        "faces": faces,
     }
 
 
