@@ -3,8 +3,9 @@
 Each run is a new Immich user and a new data folder; once Immich's queues are idle, every
 asset is read back from the server and compared with what Photos shows (favorite,
 description, keywords, albums, hidden, Live Photo link, place, the moment and the zone:
-``tests/e2e/test_real_import.photos_differences``). Issue 29 asks for 0 lost in 20 runs of
-Test-26.1; the seconds of each sync are printed beside it.
+``tests/e2e/test_real_import.photos_differences``; and the named people on each original,
+through the API or, where the server imports faces, from the sidecar). Issue 29 asks for
+0 lost in 20 runs of Test-26.1; the seconds of each sync are printed beside it.
 
     python -m bench.first_syncs --real /var/cache/photos-sync-immich [--runs 20]
         [--library Test-26.1.photoslibrary]
@@ -14,11 +15,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 from bench import from_bytecode
 from tests.e2e.server import RealImmich, albums, all_assets
@@ -48,9 +52,31 @@ def one_run(real: RealImmich, library: Path, data: Path) -> tuple[float, dict[st
         return seconds, {"(the sync)": [done.stderr.strip()[-300:]]}
     real.wait_until_idle()
     with real.api(key) as client:
-        return seconds, photos_differences(
-            library, checksum_index(all_assets(client)), albums(client)
+        lost = photos_differences(library, checksum_index(all_assets(client)), albums(client))
+        lost.update(_faces_lost(client, library, data))
+        return seconds, lost
+
+
+def _faces_lost(client: Any, library: Path, data: Path) -> dict[str, list[str]]:
+    """Each imported original whose named people on the server are not those Photos shows."""
+    import osxphotos
+
+    with closing(sqlite3.connect(data / "tracker.db")) as tracker:
+        ids = dict(
+            tracker.execute(
+                "SELECT icloud_uuid, immich_id FROM imported_assets WHERE status = 'imported'"
+            ).fetchall()
         )
+    lost: dict[str, list[str]] = {}
+    for photo in osxphotos.PhotosDB(dbfile=str(library)).photos():
+        named = sorted(f.name for f in photo.face_info if f.name and f.name != "_UNKNOWN_")
+        if not named or photo.hasadjustments or photo.uuid not in ids:
+            continue
+        faces = client.get("/faces", params={"id": ids[photo.uuid]}).json()
+        there = sorted(face["person"]["name"] for face in faces if face.get("person"))
+        if there != named:
+            lost[photo.original_filename] = [f"faces {there} != {named}"]
+    return lost
 
 
 def main() -> None:
