@@ -210,26 +210,23 @@ def apply_recommended(client: ImmichClient) -> str:
             f"Put this into that file and restart Immich: {json.dumps(wanted)}",
         )
     config = client.system_config()
-    said = []
-    if config.get("storageTemplate") == recommended_storage_template():
-        said.append("The recommended storage template was already on.")
-    else:
-        config["storageTemplate"] = recommended_storage_template()
-        said.append(
-            f"Storage template on: {RECOMMENDED_TEMPLATE}. Immich applies it to new uploads;"
-            " its 'Storage Template Migration' job moves the files already there."
-        )
-    if config.get("metadata", {}).get("faces", {}).get("import"):
-        said.append("Face import was already on.")
-    else:
-        config.setdefault("metadata", {}).setdefault("faces", {})["import"] = True
-        said.append(
-            "Face import on: Immich makes the people named in a new upload's sidecar (by"
-            " name, as its own faces)."
-        )
-    if len(said) == 2 and all("already on" in line for line in said):
+    template_on = config.get("storageTemplate") == recommended_storage_template()
+    faces_on = bool(config.get("metadata", {}).get("faces", {}).get("import"))
+    if template_on and faces_on:
         return "The recommended settings were already on; nothing changed."
+    config["storageTemplate"] = recommended_storage_template()
+    config.setdefault("metadata", {}).setdefault("faces", {})["import"] = True
     client.update_system_config(config)
+    said = (
+        "The recommended storage template was already on."
+        if template_on
+        else f"Storage template on: {RECOMMENDED_TEMPLATE}. Immich applies it to new uploads;"
+        " its 'Storage Template Migration' job moves the files already there.",
+        "Face import was already on."
+        if faces_on
+        else "Face import on: Immich makes the people named in a new upload's sidecar (by"
+        " name, as its own faces).",
+    )
     return " ".join(said)
 
 
