@@ -335,7 +335,7 @@ def load_settings(
     resolved_data_dir, layers = _layers(cwd, data_dir)
     raw: dict[str, str | None] = {}
     for layer in reversed(layers):  # the weakest first, each overwritten by stronger ones
-        raw.update(_other_names(layer.values, read_key_file=False))
+        raw.update(_other_names(layer.values, read_file=False))
     given: dict[str, Any] = {"photos_sync_data": resolved_data_dir}
     if library is not None:
         given["photos_library"] = library
@@ -353,9 +353,7 @@ def _given(raw: Mapping[str, str | None], name: str) -> str:
     return (raw.get(name) or "").strip()
 
 
-def _other_names(
-    raw: Mapping[str, str | None], read_key_file: bool = True
-) -> dict[str, str | None]:
+def _other_names(raw: Mapping[str, str | None], read_file: bool = True) -> dict[str, str | None]:
     """``raw`` with what its other names say, where a setting's own name says nothing; a
     key file not read stands for the key (a place's key file is as strong as its key)."""
     merged = dict(raw)
@@ -363,17 +361,22 @@ def _other_names(
         if not _given(merged, name) and _given(merged, alias):
             merged[name] = merged[alias]
     key_file = _given(merged, KEY_FILE)
-    if key_file and not read_key_file and not _given(merged, "IMMICH_API_KEY"):
+    if key_file and not read_file and not _given(merged, "IMMICH_API_KEY"):
         merged["IMMICH_API_KEY"] = None  # an empty key, filled from the file at the end
         merged[KEY_FILE] = key_file
         return merged
     if key_file and not _given(merged, "IMMICH_API_KEY"):
-        try:
-            merged["IMMICH_API_KEY"] = Path(key_file).expanduser().read_text().strip()
-        except (OSError, UnicodeDecodeError) as error:
-            problem = getattr(error, "strerror", None) or "not a text file"
-            raise ConfigError(
-                f"{KEY_FILE}: cannot read {key_file} ({problem})",
-                "Point it at a file holding the API key alone, readable by you",
-            ) from None
+        merged["IMMICH_API_KEY"] = read_key_file(Path(key_file), KEY_FILE)
     return merged
+
+
+def read_key_file(path: Path, named: str) -> str:
+    """The API key a file holds; ``named``: how the user gave the file, for the error."""
+    try:
+        return path.expanduser().read_text().strip()
+    except (OSError, UnicodeDecodeError) as error:
+        problem = getattr(error, "strerror", None) or "not a text file"
+        raise ConfigError(
+            f"{named}: cannot read {path} ({problem})",
+            "Point it at a file holding the API key alone, readable by you",
+        ) from None

@@ -22,6 +22,7 @@ from photos_sync.config import (
     OnePasswordSecret,
     Secret,
     parse_settings,
+    read_key_file,
     settings_file,
 )
 from photos_sync.errors import ConfigError
@@ -55,7 +56,7 @@ class KeyGiven:
         if self.reference:
             return OnePasswordSecret(self.reference)
         if self.file:
-            return Secret(_read_key_file(self.file))
+            return Secret(read_key_file(self.file, "--api-key-file"))
         if not self.value:
             raise ConfigError("No API key given", key_advice())
         return Secret(self.value.strip())
@@ -65,16 +66,6 @@ class KeyGiven:
         if self.file:
             return KEY_FILE, str(self.file.expanduser().resolve())
         return "IMMICH_API_KEY", self.reference or (self.value or "").strip()
-
-
-def _read_key_file(path: Path) -> str:
-    try:
-        return path.expanduser().read_text().strip()
-    except (OSError, UnicodeDecodeError):
-        raise ConfigError(
-            f"Cannot read the API key from {path}",
-            "Point --api-key-file at a text file holding the key alone",
-        ) from None
 
 
 def refuse_to_overwrite(force: bool) -> Path:
@@ -91,21 +82,21 @@ def refuse_to_overwrite(force: bool) -> Path:
 
 def check_server(url: str) -> tuple[str, str]:
     """The address as written (checked), and what answers there: "Immich 3.1.0"."""
-    from photos_sync.immich.client import NO_RETRY, ImmichClient  # httpx: see Workspace
+    from photos_sync.immich.client import checking_client  # httpx: see Workspace
 
     checked = parse_settings({"IMMICH_URL": url}).immich_url
     assert checked is not None
-    with ImmichClient(checked, None, timeout=15.0, retry=NO_RETRY) as client:
+    with checking_client(checked, None) as client:
         version = client.server_version()
     return checked, f"Immich {version} at {client.display_url}"
 
 
 def check_key(url: str, key: KeyGiven) -> ApiKeyInfo:
     """What the server says of the key: its name and permissions (refused: an error)."""
-    from photos_sync.immich.client import NO_RETRY, ImmichClient
+    from photos_sync.immich.client import checking_client
 
-    with ImmichClient(url, key.secret().get_secret_value(), timeout=15.0, retry=NO_RETRY) as c:
-        return c.my_api_key()
+    with checking_client(url, key.secret().get_secret_value()) as client:
+        return client.my_api_key()
 
 
 def check_library(path: Path | None) -> PhotosLibrary:
