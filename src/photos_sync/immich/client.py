@@ -735,3 +735,12 @@ class ImmichClient:
     def get_asset(self, asset_id: str) -> dict[str, Any]:
         body: dict[str, Any] = self._json("GET", f"/assets/{asset_id}")
         return body
+
+
+CHECK_TIMEOUT = 15.0  # seconds a check (doctor, setup) waits for the server's answer
+
+
+def checking_client(url: str, api_key: str | None) -> ImmichClient:
+    """A client for a check: one try, a short wait, so that a server that is down is said
+    at once rather than after a run's retries."""
+    return ImmichClient(url, api_key, timeout=CHECK_TIMEOUT, retry=NO_RETRY)

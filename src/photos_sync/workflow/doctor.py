@@ -97,9 +97,9 @@ def check_immich(settings: Settings) -> Iterator[Check]:
         if not api_key:
             yield _no_key()
         return
-    from photos_sync.immich.client import NO_RETRY, ImmichClient  # httpx: see Workspace
+    from photos_sync.immich.client import checking_client  # httpx: see Workspace
 
-    with ImmichClient(settings.immich_url, api_key, timeout=15.0, retry=NO_RETRY) as client:
+    with checking_client(settings.immich_url, api_key) as client:
         try:
             version = client.server_version()
             warning = version.support()
