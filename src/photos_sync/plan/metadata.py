@@ -13,6 +13,7 @@ from typing import Any
 
 from photos_sync.immich.records import Reading, ServerAlbum, ServerValues
 from photos_sync.source.catalog import CatalogEntry, PhotosAlbum
+from photos_sync.source.records import TURNED_ORIENTATIONS
 from photos_sync.track.metadata import ImportedAsset, MetadataRows
 
 Ref = tuple[str, str]  # (Photos UUID, Immich asset id)
@@ -325,9 +326,6 @@ class FaceRegion:
     h: float
 
 
-SIDEWAYS = (5, 6, 7, 8)  # EXIF orientations that show the stored image turned a quarter
-
-
 def stored_region(box: tuple[float, float, float, float], orientation: int) -> tuple[float, ...]:
     """A face box on the image as shown (left, top, right, bottom) as a region of the
     stored image (centre x, y, width, height): the inverse of what Immich 3.1.0 does to a
@@ -344,7 +342,7 @@ def stored_region(box: tuple[float, float, float, float], orientation: int) -> t
         7: (1 - y, 1 - x),
         8: (1 - y, x),
     }.get(orientation, (x, y))
-    return (*stored, *((h, w) if orientation in SIDEWAYS else (w, h)))
+    return (*stored, *((h, w) if orientation in TURNED_ORIENTATIONS else (w, h)))
 
 
 @dataclass(frozen=True)
@@ -393,7 +391,7 @@ def _riding_faces(
         FaceRegion(face_people[face[0]], *stored_region(tuple(face[2:6]), orientation))
         for face in riding
     )
-    stored = (size[1], size[0]) if orientation in SIDEWAYS else (size[0], size[1])
+    stored = (size[1], size[0]) if orientation in TURNED_ORIENTATIONS else (size[0], size[1])
     return regions, stored, sorted([face[0], *face[2:6]] for face in riding)
 
 

@@ -28,8 +28,8 @@ from photos_sync.source.photos_schema import (
     FACE_TURNS,
     RAW_TYPES,
     REFERENCE_DATE,
-    TURNED_ORIENTATIONS,
 )
+from photos_sync.source.records import TURNED_ORIENTATIONS
 
 UNKNOWN_DATE = datetime(1970, 1, 1, tzinfo=UTC)  # what a date Photos lacks reads as
 

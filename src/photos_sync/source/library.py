@@ -30,6 +30,7 @@ from photos_sync.source.catalog import (
 from photos_sync.source.classify import classify, resources
 from photos_sync.source.decode import UNKNOWN_DATE
 from photos_sync.source.records import (
+    TURNED_ORIENTATIONS,
     AlbumRef,
     Availability,
     Face,
@@ -352,14 +353,11 @@ def to_record(
     )
 
 
-TURNED = (5, 6, 7, 8)  # EXIF orientations that swap width and height
-
-
 def _display_size(info: Any) -> tuple[int, int] | None:
     width, height = int(info.width or 0), int(info.height or 0)
     if not width or not height:
         return None
-    return (height, width) if info.orientation in TURNED else (width, height)
+    return (height, width) if info.orientation in TURNED_ORIENTATIONS else (width, height)
 
 
 def _faces(info: Any) -> tuple[Face, ...]:

@@ -139,7 +139,6 @@ FACE_TURNS: dict[int, tuple[bool, bool, bool]] = {
     7: (True, True, True),
     8: (True, True, False),
 }
-TURNED_ORIENTATIONS = frozenset({5, 6, 7, 8})  # width and height trade places on screen
 
 # The uniform type identifier macOS gives each RAW file extension.
 RAW_TYPES: dict[str, str] = {

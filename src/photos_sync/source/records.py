@@ -9,6 +9,9 @@ from operator import attrgetter
 from pathlib import Path
 
 CORE_DATA_EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
+# EXIF orientations that show the stored image turned a quarter: width and height trade
+# places on screen.
+TURNED_ORIENTATIONS = frozenset({5, 6, 7, 8})
 
 
 def core_data_time(value: float | None) -> str | None:
