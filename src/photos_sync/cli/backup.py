@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -137,10 +138,11 @@ def check(json_output: bool) -> None:
     """Check rclone, 1Password (signed in, the item) and the paths to back up."""
     state = current_state()
     checks = work.check_backup(state.workspace(json_output))
-    if json_output:
-        state.print_json([check.to_json() for check in checks])
-    else:
-        library_display.checks(checks, state.out)
+    state.show(
+        json_output,
+        lambda: [check.to_json() for check in checks],
+        partial(library_display.checks, checks),
+    )
     if not all(c.ok or not c.required for c in checks):
         raise click.exceptions.Exit(1)
 
@@ -175,10 +177,7 @@ def status(to: str | None, json_output: bool) -> None:
     """Show the destination's jobs: files, bytes, the last backup, stale warnings."""
     state = current_state()
     found = work.backup_status(state.workspace(json_output), _destination(to))
-    if json_output:
-        state.print_json(found.to_json())
-    else:
-        display.backup_status(found, state.out)
+    state.show(json_output, found.to_json, partial(display.backup_status, found))
 
 
 @backup.command("verify")
@@ -196,10 +195,11 @@ def verify(to: str | None, sample: float, json_output: bool) -> None:
     """Prove every file is in the backup (rclone cryptcheck)."""
     state = current_state()
     folders = work.verify_backup(state.workspace(json_output), _destination(to), sample)
-    if json_output:
-        state.print_json([folder.to_json() for folder in folders])
-    else:
-        display.backup_checks(folders, state.out)
+    state.show(
+        json_output,
+        lambda: [folder.to_json() for folder in folders],
+        partial(display.backup_checks, folders),
+    )
     if not all(f.ok for f in folders):
         raise click.exceptions.Exit(1)
 
@@ -240,19 +240,13 @@ def restore(
     work_on = state.workspace(json_output)
     if drill:
         outcome = work.restore_drill(work_on, source, target)
-        if json_output:
-            state.print_json(outcome.to_json())
-        else:
-            display.drilled(outcome, state.out)
+        state.show(json_output, outcome.to_json, partial(display.drilled, outcome))
         if not outcome.ok:
             raise click.exceptions.Exit(1)
         return
     if target is None:
         raise ConfigError("restore needs --to FOLDER", "Or --drill to only prove it would work")
     restored = work.restore(work_on, target, source, path, force)
-    if json_output:
-        state.print_json(restored.to_json())
-    else:
-        display.restored(restored, state.out)
+    state.show(json_output, restored.to_json, partial(display.restored, restored))
     if not restored.ok:
         raise click.exceptions.Exit(1)

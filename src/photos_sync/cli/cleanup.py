@@ -33,7 +33,8 @@ def cleanup(
     state = current_state()
     work = state.workspace(json_output)
     plan = cleanup_library(work, dry_run=dry_run, force=force, deletions=deletions, yes=yes)
-    if json_output:
-        state.print_json({"dry_run": dry_run, **plan.to_json()})
-    else:
-        display.cleanup(plan, state.out, dry_run)
+    state.show(
+        json_output,
+        lambda: {"dry_run": dry_run, **plan.to_json()},
+        lambda out: display.cleanup(plan, out, dry_run),
+    )

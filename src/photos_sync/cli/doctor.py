@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import click
 
 from photos_sync.cli import options as opt
@@ -34,9 +36,8 @@ def doctor(json_output: bool, apply_recommended: bool) -> None:
         checks = run_checks(state.settings, state.origins())
     except ConfigError as error:
         checks = [Check("Configuration", False, error.message, error.hint)]
-    if json_output:
-        state.print_json([check.to_json() for check in checks])
-    else:
-        display.checks(checks, state.out)
+    state.show(
+        json_output, lambda: [check.to_json() for check in checks], partial(display.checks, checks)
+    )
     if any(not check.ok and check.required for check in checks):
         raise click.exceptions.Exit(1)

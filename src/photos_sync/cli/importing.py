@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import click
@@ -18,10 +19,7 @@ from photos_sync.workflow.repair import repair_imports
 def _repair(state: AppState, paired: bool, cinematic: bool, limit: int, json_output: bool) -> None:
     work = state.workspace(json_output)
     summary = repair_imports(work, paired=paired, cinematic=cinematic, limit=limit)
-    if json_output:
-        state.print_json(summary.to_json())
-    else:
-        display.repairs(summary, state.out)
+    state.show(json_output, summary.to_json, partial(display.repairs, summary))
     if summary.problems:
         raise click.exceptions.Exit(imports.EXIT_FAILURES)
 
@@ -70,9 +68,6 @@ def import_assets(
     again = frozenset(uuid.strip().upper() for uuid in again_uuids)
     work = state.workspace(json_output)
     outcome = import_library(work, "import", options, given, again=again)
-    if json_output:
-        state.print_json(outcome.to_json())
-    else:
-        display.import_outcome(outcome, state.out)
+    state.show(json_output, outcome.to_json, partial(display.import_outcome, outcome))
     if outcome.summary is not None:
         imports.exit_for(outcome.summary)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import click
@@ -48,10 +49,7 @@ def _delete(state: AppState, chosen: list[TrackedAsset], *, dry_run: bool, yes: 
 def _retry(state: AppState, options: ImportOptions, json_output: bool) -> None:
     work = state.workspace(json_output)
     outcome = import_library(work, "review --retry", options, {}, send_metadata=False)
-    if json_output:
-        state.print_json(outcome.to_json())
-    else:
-        display.import_outcome(outcome, state.out)
+    state.show(json_output, outcome.to_json, partial(display.import_outcome, outcome))
     if outcome.summary is not None:
         imports.exit_for(outcome.summary)
 
@@ -124,7 +122,8 @@ def review(
         document = export_document(chosen, library)
         export.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
         state.err.print(f"Wrote {len(chosen):,} problem assets to {export}", markup=False)
-    if json_output:
-        state.print_json(export_document(chosen, library))
-    else:
-        library_display.review(group(chosen), state.out)
+    state.show(
+        json_output,
+        lambda: export_document(chosen, library),
+        lambda out: library_display.review(group(chosen), out),
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,19 @@ class AppState:
     def output(self, json_output: bool) -> Console:
         """Where human lines go: stderr when stdout carries JSON."""
         return self.err if json_output else self.out
+
+    def show(
+        self,
+        json_output: bool,
+        as_json: Callable[[], Any],
+        render: Callable[[Console], object],
+    ) -> None:
+        """A command's result: ``as_json()`` on stdout with --json, else drawn by ``render``
+        on the console (each made only when it is the one shown)."""
+        if json_output:
+            self.print_json(as_json())
+        else:
+            render(self.out)
 
     def print_json(self, data: Any) -> None:
         """Machine-readable output: plain JSON on stdout, nothing else there."""

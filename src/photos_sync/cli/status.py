@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import click
 
 from photos_sync.cli import options as opt
@@ -21,7 +23,4 @@ def status(json_output: bool) -> None:
     """
     state = current_state()
     report = library_status(state.workspace(json_output))
-    if json_output:
-        state.print_json(report.to_json())
-    else:
-        display.status(report, state.out)
+    state.show(json_output, report.to_json, partial(display.status, report))
