@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import time
 import unicodedata
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
@@ -27,7 +28,7 @@ from tests.conftest import run_json
 from tests.support.backup import Run, setup_local
 from tests.support.fixtures import add_keywords, materialize, open_for_edit
 from tests.support.immich_double import ImmichDouble
-from tests.support.immich_double.state import Asset
+from tests.support.immich_double.state import Album, Asset
 from tests.support.outcomes import assert_one_clear_line, tracker_rows
 
 
@@ -516,6 +517,53 @@ def test_issue30_case_04_a_new_tracker_adopts_its_people_and_faces(
         assert run_json(run_cli, "sync")["ok"]
         assert sorted(p.name for p in immich.state.people.values()) == people
         assert _faces_per_person(immich) == faces
+
+
+def test_issue30_case_04_two_data_folders_at_once_keep_one_album_each(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two data folders syncing one library into one Immich user at the same moment: each
+    looks for its albums, finds none, and makes them. Here the other run makes each album
+    just after this one looked and just before it makes its own. The run that sees two
+    albums with one mark keeps the one made first (both runs agree which), moves its
+    photos there and deletes its own, so one album per Photos album is left."""
+    owner = next(iter(immich.state.keys.values())).user
+    create = ImmichClient.create_album
+
+    def raced(self: ImmichClient, name: str, description: str, asset_ids: Any = ()) -> str:
+        other = Album(str(uuid.uuid4()), owner, name, list(asset_ids)[:1], description)
+        other.created_at = "2000-01-01T00:00:00.000Z"  # a moment before ours
+        immich.state.albums[other.id] = other
+        return create(self, name, description, asset_ids)
+
+    monkeypatch.setattr(ImmichClient, "create_album", raced)
+    configure(library_copy(TEST_26))
+    sent = run_json(run_cli, "sync")["metadata"]
+    assert sent["albums_created"] == 0 < sent["albums_found_again"]  # made by the other run
+    marks: dict[str, list[Album]] = {}
+    for album in immich.state.albums.values():
+        mark = ALBUM_MARK.search(album.description)
+        assert mark, album.name
+        marks.setdefault(mark.group(1).upper(), []).append(album)
+    assert marks and all(len(albums) == 1 for albums in marks.values()), marks
+    kept = {uuid: albums[0] for uuid, albums in marks.items()}
+    assert all(album.created_at.startswith("2000") for album in kept.values())  # the first
+    ids = {uuid: row["immich_id"] for uuid, row in tracker_rows(data_dir).items()}
+    with closing(sqlite3.connect(data_dir / "tracker.db")) as connection:
+        recorded = dict(connection.execute("SELECT upper(photos_uuid), immich_id FROM album_map"))
+        members = connection.execute("SELECT upper(album_uuid), asset_uuid FROM album_members")
+        wanted: dict[str, set[str]] = {}
+        for album_uuid, asset_uuid in members:
+            wanted.setdefault(album_uuid, set()).add(ids[asset_uuid])
+    assert recorded == {uuid: album.id for uuid, album in kept.items()}
+    assert {uuid: set(album.assets) for uuid, album in kept.items() if album.assets} == wanted
+    monkeypatch.setattr(ImmichClient, "create_album", create)
+    assert run_json(run_cli, "verify")["differences"] == []
 
 
 def test_issue30_case_13_a_change_photos_made_without_a_new_date_is_seen(

@@ -578,7 +578,12 @@ class ImmichClient:
     def albums(self) -> list[ServerAlbum]:
         """The user's albums (``GET /albums``), without their assets."""
         return [
-            ServerAlbum(str(a["id"]), str(a["albumName"]), str(a.get("description") or ""))
+            ServerAlbum(
+                str(a["id"]),
+                str(a["albumName"]),
+                str(a.get("description") or ""),
+                str(a.get("createdAt") or ""),
+            )
             for a in self._json("GET", "/albums")
         ]
 

@@ -77,6 +77,7 @@ class ServerAlbum:
     id: str
     name: str
     description: str
+    created_at: str = ""  # ISO-8601, as Immich gives it: which of two twins came first
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from photos_sync.immich.records import Reading, ServerAlbum, ServerValues
@@ -260,6 +260,20 @@ def marked_albums(albums: Iterable[ServerAlbum]) -> dict[str, list[ServerAlbum]]
         if mark:
             found.setdefault(mark.group(1).upper(), []).append(album)
     return found
+
+
+def first_made(albums: Iterable[ServerAlbum]) -> ServerAlbum:
+    """Of the albums two runs made at once for one Photos album, the one both keep: the
+    first made (then the smaller id), so either run, whenever it looks, chooses the same."""
+    return min(albums, key=lambda album: (_moment(album.created_at), album.id))
+
+
+def _moment(stamp: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return datetime.max.replace(tzinfo=UTC)  # no date: never preferred to a dated one
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _field_changes(

@@ -23,6 +23,7 @@ from photos_sync.plan.metadata import (
     MetadataPlan,
     PersonWork,
     album_description,
+    first_made,
     marked_albums,
     people_on_originals,
 )
@@ -326,12 +327,15 @@ def _send_albums(
     failure returned, so the people and stacks of the run still go."""
     marked: dict[str, list[ServerAlbum]] | None = None  # read once, when first needed
     failure: ImmichUnavailable | None = None
+    made: dict[str, tuple[AlbumWork, str]] = {}
     for album in plan.albums:
         try:
-            marked = _send_album(client, connection, album, marked, plan)
+            marked = _send_album(client, connection, album, marked, plan, made)
         except ImmichUnavailable as error:
             log.warning("album %r not sent, left for the next run: %s", album.name, error)
             failure = failure or error
+    if made:
+        plan.albums_found += _keep_first_made(client, connection, made)
     return failure
 
 
@@ -341,13 +345,17 @@ def _send_album(
     album: AlbumWork,
     marked: dict[str, list[ServerAlbum]] | None,
     plan: MetadataPlan,
+    made: dict[str, tuple[AlbumWork, str]],
 ) -> dict[str, list[ServerAlbum]] | None:
-    """One album's work, recorded once done; the server's marked albums, once read."""
+    """One album's work, recorded once done; the server's marked albums, once read. An
+    album this run made goes into ``made`` (Photos album UUID -> work and Immich id)."""
     if album.immich_id is None:
         if marked is None:
             marked = marked_albums(client.albums())
         album_id, found = _album_made_once(client, album, marked)
         plan.albums_found += found
+        if not found:
+            made[album.uuid.upper()] = (album, album_id)
     else:
         album_id = album.immich_id
         if album.rename:
@@ -360,6 +368,29 @@ def _send_album(
     record_members(connection, [(album.uuid, uuid) for uuid, _ in album.add])
     forget_members(connection, [(album.uuid, uuid) for uuid, _ in album.remove])
     return marked
+
+
+def _keep_first_made(
+    client: ImmichClient, connection: sqlite3.Connection, made: dict[str, tuple[AlbumWork, str]]
+) -> int:
+    """Another data folder syncing the same library into the same user at the same moment
+    (two Macs) makes the same albums when neither finds the other's yet. One look after
+    making them: where an album this run made has a twin made first, its photos move
+    there and it goes, and the twin is recorded; the other run, looking after its own
+    making, keeps that same album. How many albums joined another's."""
+    marked = marked_albums(client.albums())
+    joined = 0
+    for photos_uuid, (album, album_id) in sorted(made.items()):
+        twins = marked.get(photos_uuid, [])
+        kept = first_made(twins) if len(twins) > 1 else None
+        if kept is None or kept.id == album_id:
+            continue
+        client.add_to_album(kept.id, [immich_id for _, immich_id in album.add])
+        client.delete_album(album_id)
+        record_album(connection, album.uuid, kept.id, album.name, album.folders)
+        log.info("album %r: another run made it first; its photos joined that one", album.name)
+        joined += 1
+    return joined
 
 
 def _pixels(face: FaceWork) -> tuple[int, int, int, int]:
