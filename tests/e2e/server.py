@@ -61,13 +61,13 @@ class RealImmich:
     def api(self, key: str) -> httpx.Client:
         return httpx.Client(base_url=f"{self.url}/api", headers={"x-api-key": key}, timeout=60)
 
-    def new_user(self) -> str:
-        """A new, empty user; returns an API key of theirs with every permission."""
+    def new_user(self, admin: bool = False) -> str:
+        """A new, empty user (an administrator too when ``admin``, as the one user of a home
+        server is); returns an API key of theirs with every permission."""
         email = f"e2e-{uuid.uuid4().hex[:10]}@example.com"
-        with self.api(self.admin_key) as admin:
-            created = admin.post(
-                "/admin/users", json={"email": email, "password": "e2e-password", "name": email}
-            )
+        with self.api(self.admin_key) as client:
+            user = {"email": email, "password": "e2e-password", "name": email, "isAdmin": admin}
+            created = client.post("/admin/users", json=user)
             created.raise_for_status()
         login = httpx.post(
             f"{self.url}/api/auth/login", json={"email": email, "password": "e2e-password"}

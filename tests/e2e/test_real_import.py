@@ -19,6 +19,7 @@ import httpx
 import osxphotos
 import pytest
 
+from photos_sync.upload import held_work
 from tests.conftest import CliResult, run_json
 from tests.e2e.server import RealImmich, albums, all_assets
 from tests.support.fixtures import LIBRARY_NAMES, PhotosChange, change_in_photos
@@ -198,6 +199,37 @@ def test_every_asset_arrives_as_photos_shows_it(
     for filename in unprocessed:
         assert filename.lower().endswith(".heic") and known_limits, filename
     assert [e for e in errors if not _decoder_limit(e, by_id)] == []
+
+
+def test_an_import_holding_immichs_work_loses_nothing_and_leaves_it_running(
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    real_immich: RealImmich,
+    real_user: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An administrator's key, and a library counted as a large import: Immich's metadata,
+    thumbnail and video queues wait during the uploads, are running again when the command
+    ends, and then read every upload as Photos shows it."""
+    monkeypatch.setattr(held_work, "HOLD_FROM", 1)
+    admin = real_immich.new_user(admin=True)
+    monkeypatch.setenv("IMMICH_API_KEY", admin)
+    library = shared_libraries[LIBRARY_NAMES[0]]
+    monkeypatch.setenv("PHOTOS_LIBRARY", str(library))
+    result = run_cli("sync")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "queues are paused meanwhile" in result.stdout
+    with real_immich.api(admin) as client:
+        queues = client.get("/queues").json()
+    assert [q["name"] for q in queues if q["isPaused"]] == []
+    real_immich.wait_until_idle()
+    if run_json(run_cli, "sync")["metadata"]["deferred_to_next_run"]:
+        run_json(run_cli, "sync")
+    real_immich.wait_until_idle()
+    with real_immich.api(admin) as client:
+        by_checksum = checksum_index(all_assets(client))
+        membership = albums(client)
+    assert photos_differences(library, by_checksum, membership) == {}
 
 
 def _changed_in_photos(library: Path) -> list[str]:

@@ -628,6 +628,17 @@ class ImmichClient:
         body = self._json("POST", "/stacks", json={"assetIds": list(asset_ids)})
         return str(body["id"])
 
+    def queues(self) -> dict[str, bool]:
+        """``GET /queues`` (an admin key): each of Immich's job queues, and whether it is
+        paused."""
+        return {
+            str(queue["name"]): bool(queue["isPaused"]) for queue in self._json("GET", "/queues")
+        }
+
+    def pause_queue(self, name: str, paused: bool) -> None:
+        """``PUT /queues/{name}`` (an admin key): pause a queue (its jobs wait), or resume it."""
+        self._json("PUT", f"/queues/{name}", json={"isPaused": paused})
+
     def server_features(self) -> dict[str, Any]:
         """``GET /server/features``: what the server does (``configFile``: its settings come
         from a file and cannot be changed through the API)."""

@@ -49,6 +49,29 @@ def record_binding(connection: sqlite3.Connection, binding: Binding) -> None:
         )
 
 
+HELD_QUEUES = "held_queues"  # server_binding's key for the Immich queues a run paused
+
+
+def held_queues(connection: sqlite3.Connection) -> list[str]:
+    """The Immich queues a run paused and has not resumed yet (a run killed meanwhile)."""
+    row = connection.execute(
+        "SELECT value FROM server_binding WHERE key = ?", (HELD_QUEUES,)
+    ).fetchone()
+    return [str(name) for name in json.loads(row[0])] if row else []
+
+
+def record_held_queues(connection: sqlite3.Connection, names: list[str]) -> None:
+    """Written before the queues are paused, emptied once they are resumed."""
+    with transaction(connection):
+        if names:
+            connection.execute(
+                "INSERT OR REPLACE INTO server_binding (key, value) VALUES (?, ?)",
+                (HELD_QUEUES, json.dumps(sorted(names))),
+            )
+        else:
+            connection.execute("DELETE FROM server_binding WHERE key = ?", (HELD_QUEUES,))
+
+
 _SAMPLED = (
     "SELECT immich_id, sha1 FROM imported_assets WHERE status = 'imported'"
     " AND immich_id IS NOT NULL AND sha1 IS NOT NULL"

@@ -120,6 +120,7 @@ def check_immich(settings: Settings) -> Iterator[Check]:
         yield _permissions(key.missing())
         yield check_storage_template(client)
         yield check_face_import(client)
+        yield check_queues(client)
 
 
 def _no_key() -> Check:
@@ -197,6 +198,31 @@ def check_face_import(client: ImmichClient) -> Check:
         "`photos-sync doctor --apply-recommended` turns it on (an admin key)",
         required=False,
     )
+
+
+def check_queues(client: ImmichClient) -> Check:
+    """Whether Immich's queues are running (a paused one does none of its work: a run
+    killed while it held them, or the administrator), and whether this key lets a large
+    import hold them during its uploads (optional)."""
+    name = "Immich's queues"
+    try:
+        paused = sorted(queue for queue, is_paused in client.queues().items() if is_paused)
+    except ImmichAuthError:
+        detail = "not an admin key: a large import uploads beside Immich's thumbnail work"
+        return Check(name, False, detail, HOLD_HINT, required=False)
+    except PhotosSyncError as error:
+        return Check(name, False, f"could not check: {error.message}", None, required=False)
+    if paused:
+        detail = f"paused: {', '.join(paused)} (Immich does none of that work meanwhile)"
+        return Check(name, False, detail, RESUME_HINT, required=False)
+    return Check(name, True, "running; a large import holds thumbnails while it uploads")
+
+
+HOLD_HINT = "with an administrator's key, a large import pauses them and uploads faster"
+RESUME_HINT = (
+    "Resume them in Immich (Administration > Job Queues); the next photos-sync run resumes "
+    "those a stopped run of its own paused"
+)
 
 
 def apply_recommended(client: ImmichClient) -> str:

@@ -38,6 +38,7 @@ from photos_sync.source.records import MediaType, core_data_time
 from photos_sync.track.assets import imported_uuids, not_imported, reset_to_pending
 from photos_sync.track.choices import store_choices, stored_choices
 from photos_sync.track.runs import recorded_run
+from photos_sync.upload.held_work import immich_work_held
 from photos_sync.upload.importer import AssetResult, Importer, ImportSummary
 from photos_sync.upload.metadata import people_for_sidecars
 from photos_sync.workflow.connect import bind, check_key, connect
@@ -203,7 +204,16 @@ def run_plan(
             stop=stop,
             bridge=bridge,
         )
-        return importer.run(plan)
+        with immich_work_held(client, connection, len(plan.tasks), work.feedback.warn) as held:
+            if held:
+                work.feedback.note(HELD_NOTE)
+            return importer.run(plan)
+
+
+HELD_NOTE = (
+    "Immich reads the new photos and draws their thumbnails once the uploads are done "
+    "(its queues are paused meanwhile, for faster uploads)."
+)
 
 
 def _warn_about(options: ImportOptions, feedback: Feedback) -> None:

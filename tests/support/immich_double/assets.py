@@ -136,6 +136,8 @@ def upload(state: ServerState, form: UploadedForm, key: ApiKey) -> Reply:
     if refused is not None:
         return refused
     with state.lock:
+        state.paused_at_uploads.append(frozenset(n for n, paused in state.queues.items() if paused))
+    with state.lock:
         existing = state.find_by_checksum(key.user, data.sha1)
         if existing is not None:
             return 200, {"status": "duplicate", "id": existing.id}

@@ -103,6 +103,28 @@ def create_job(state: ServerState, request: Request, key: ApiKey | None) -> Repl
     return 204, None
 
 
+def _queue(state: ServerState, name: str) -> dict[str, Any]:
+    counts = ("active", "completed", "failed", "delayed", "waiting", "paused")
+    return {"name": name, "isPaused": state.queues[name], "statistics": dict.fromkeys(counts, 0)}
+
+
+def all_queues(state: ServerState, request: Request, key: ApiKey | None) -> Reply:
+    """``GET /queues`` (admin only): every queue, paused or not; nothing ever waits here."""
+    with state.lock:
+        return 200, [_queue(state, name) for name in state.queues]
+
+
+def update_queue(state: ServerState, request: Request, key: ApiKey | None) -> Reply:
+    """``PUT /queues/{name}`` (admin only): pause or resume one queue."""
+    name = request.params["name"]
+    with state.lock:
+        if name not in state.queues:
+            return 400, {"message": ["name must be one of the queue names"], "statusCode": 400}
+        if "isPaused" in request.json:
+            state.queues[name] = bool(request.json["isPaused"])
+        return 200, _queue(state, name)
+
+
 def database_dumps(state: ServerState, request: Request, key: ApiKey | None) -> Reply:
     """``GET /admin/database-backups``: the finished dumps of the media folder."""
     folder = state.media_dir / "backups" if state.media_dir else None
@@ -191,6 +213,8 @@ HANDLERS: dict[str, Handler] = {
     "getServerFeatures": server_features,
     "getConfig": get_config,
     "createJob": create_job,
+    "getQueues": all_queues,
+    "updateQueue": update_queue,
     "listDatabaseBackups": database_dumps,
     "updateConfig": update_config,
     "getAboutInfo": server_about,

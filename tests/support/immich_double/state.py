@@ -14,6 +14,28 @@ from typing import Any
 from tests.support.immich_double.clock import now_iso as now_iso  # the modules' clock
 from tests.support.immich_double.sidecars import Sidecars
 
+QUEUE_NAMES = (  # Immich 3.1.0's QueueName enum, in its order
+    "thumbnailGeneration",
+    "metadataExtraction",
+    "videoConversion",
+    "faceDetection",
+    "facialRecognition",
+    "smartSearch",
+    "duplicateDetection",
+    "backgroundTask",
+    "storageTemplateMigration",
+    "migration",
+    "search",
+    "sidecar",
+    "library",
+    "notifications",
+    "backupDatabase",
+    "ocr",
+    "workflow",
+    "integrityCheck",
+    "editor",
+)
+
 
 @dataclass
 class User:
@@ -237,6 +259,10 @@ class ServerState:
         # the backup-database job leaves its dumps.
         self.media_dir: Path | None = None
         self._by_checksum: dict[tuple[str, bytes], str] = {}
+        # Immich's job queues (QueueName) -> paused; and, at each upload, which were paused
+        # (the double does its reading at once, so a test looks at this instead).
+        self.queues: dict[str, bool] = dict.fromkeys(QUEUE_NAMES, False)
+        self.paused_at_uploads: list[frozenset[str]] = []
 
     def add_key(self, permissions: list[str] | None = None, name: str = "photos-sync") -> str:
         """A new API key for the owner; returns the secret a client sends."""

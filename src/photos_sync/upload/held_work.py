@@ -1,0 +1,98 @@
+"""Immich's own work on new uploads, held while a large import uploads.
+
+Each upload makes Immich read the file's metadata (and its sidecar), then draw thumbnails
+and convert videos: work that shares the server's processors with receiving the next
+uploads. On the test kit (2 cores, 150 photos with sidecars) the uploads took 13-17 s with
+that work running beside them and 7-8 s with thumbnails held, and Immich was done with all
+of it no later (bench/README, issue 29). immich-go pauses Immich's jobs during its uploads
+for the same reason.
+
+Holding needs an admin key (``GET`` and ``PUT /queues``); with another key the import runs
+as before. Only queues this run paused are resumed: one the administrator paused stays
+paused. Which queues were paused is written in the tracker before they are, so that a run
+killed while holding them has them resumed by the next run, whatever its size.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from photos_sync.errors import ImmichAuthError, ImmichError
+from photos_sync.track.binding import held_queues, record_held_queues
+
+if TYPE_CHECKING:
+    from photos_sync.immich.client import ImmichClient
+
+log = logging.getLogger(__name__)
+
+# The heavy part of what an upload sets off: thumbnails (and what waits for them: face
+# detection, smart search) and video conversion. Reading the metadata is light and goes on,
+# so a sidecar's tags and faces are in Immich when the run's last steps look for them.
+HELD = ("thumbnailGeneration", "videoConversion")
+HOLD_FROM = 50  # uploads; below, a few requests more than the uploads save
+
+
+@contextmanager
+def immich_work_held(
+    client: ImmichClient, connection: sqlite3.Connection, uploads: int, warn: Callable[[str], None]
+) -> Iterator[list[str]]:
+    """While entered, Immich's queues in :data:`HELD` are paused when ``uploads`` is large
+    enough and the key may; they are resumed on the way out, however the uploads end. The
+    queues paused (none when not held). Queues a killed run left paused are resumed first.
+    A server that does not answer the resume gets ``warn``, not a failed run: the uploads
+    are done and recorded, and the next run resumes the queues."""
+    resume_left_held(client, connection)
+    paused = _hold(client, connection) if uploads >= HOLD_FROM else []
+    try:
+        yield paused
+    finally:
+        try:
+            _resume(client, connection, paused)
+        except ImmichError as error:
+            log.warning("Immich's queues not resumed: %s", error)
+            warn(
+                f"Warning: Immich's {', '.join(paused)} queues are still paused ({error.message}"
+                "); the next photos-sync run resumes them, as does Immich's Administration > "
+                "Job Queues."
+            )
+
+
+def resume_left_held(client: ImmichClient, connection: sqlite3.Connection) -> list[str]:
+    """Resume the queues an earlier run paused and never resumed (it was killed); the names."""
+    left = held_queues(connection)
+    if left:
+        _resume(client, connection, left)
+        log.info("resumed Immich queues a stopped run had paused: %s", ", ".join(left))
+    return left
+
+
+def _hold(client: ImmichClient, connection: sqlite3.Connection) -> list[str]:
+    try:
+        running = [name for name, paused in client.queues().items() if name in HELD and not paused]
+    except ImmichAuthError:  # not an admin key: Immich works beside the uploads, as before
+        log.info("Immich's queues not paused during the uploads: the key is not an admin's")
+        return []
+    record_held_queues(connection, running)  # before pausing: a kill now still resumes them
+    paused: list[str] = []
+    try:
+        for name in running:
+            client.pause_queue(name, True)
+            paused.append(name)
+    except ImmichError as error:  # go on with what is paused (a key without queue.update)
+        log.warning("Immich's queues could not all be paused (%s)", error)
+        record_held_queues(connection, paused)
+    log.info("Immich's queues paused during the uploads: %s", ", ".join(paused) or "none")
+    return paused
+
+
+def _resume(client: ImmichClient, connection: sqlite3.Connection, names: list[str]) -> None:
+    """Resume ``names``; the record is cleared only once all are, so a server that does not
+    answer now has them resumed by the next run."""
+    for name in names:
+        client.pause_queue(name, False)
+    if names:
+        record_held_queues(connection, [])
