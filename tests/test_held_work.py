@@ -166,3 +166,24 @@ def test_doctor_says_which_queues_are_paused_and_whether_the_key_may_hold_them(
     immich.state.owner.is_admin = False
     not_admin = _queue_check(run_cli)
     assert not_admin["ok"] is False and "not an admin key" in str(not_admin["detail"])
+
+
+def test_a_key_that_may_not_resume_a_killed_runs_queues_warns_and_imports(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    """A run killed while holding, then the key changed for one that is not an admin's:
+    the queues are named in a warning, the sync goes on, and they stay recorded."""
+    configure(library_copy(TEST_26))
+    assert run_json(run_cli, "sync")["ok"]
+    with closing(sqlite3.connect(data_dir / "tracker.db")) as connection:
+        record_held_queues(connection, ["thumbnailGeneration"])
+    immich.state.queues["thumbnailGeneration"] = True
+    immich.state.owner.is_admin = False
+    result = run_cli("sync")
+    assert result.exit_code == 0, result.stderr
+    assert "thumbnailGeneration queue is still paused" in result.stderr
+    assert _held_record(data_dir) == ["thumbnailGeneration"]

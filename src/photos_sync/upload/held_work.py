@@ -45,29 +45,35 @@ def immich_work_held(
     queues paused (none when not held). Queues a killed run left paused are resumed first.
     A server that does not answer the resume gets ``warn``, not a failed run: the uploads
     are done and recorded, and the next run resumes the queues."""
-    resume_left_held(client, connection)
+    _resume_or_warn(client, connection, held_queues(connection), warn)  # a killed run's
     paused = _hold(client, connection) if uploads >= HOLD_FROM else []
     try:
         yield paused
     finally:
-        try:
-            _resume(client, connection, paused)
-        except ImmichError as error:
-            log.warning("Immich's queues not resumed: %s", error)
-            warn(
-                f"Warning: Immich's {', '.join(paused)} queues are still paused ({error.message}"
-                "); the next photos-sync run resumes them, as does Immich's Administration > "
-                "Job Queues."
-            )
+        _resume_or_warn(client, connection, paused, warn)
 
 
-def resume_left_held(client: ImmichClient, connection: sqlite3.Connection) -> list[str]:
-    """Resume the queues an earlier run paused and never resumed (it was killed); the names."""
-    left = held_queues(connection)
-    if left:
-        _resume(client, connection, left)
-        log.info("resumed Immich queues a stopped run had paused: %s", ", ".join(left))
-    return left
+def _resume_or_warn(
+    client: ImmichClient,
+    connection: sqlite3.Connection,
+    names: list[str],
+    warn: Callable[[str], None],
+) -> None:
+    try:
+        _resume(client, connection, names)
+    except ImmichError as error:  # kept in the tracker: the next run tries again
+        log.warning("Immich's queues not resumed: %s", error)
+        warn(
+            f"Warning: {_still_paused(names)} ({error.message}); "
+            "the next photos-sync run resumes them, as does Immich's Administration > Job "
+            "Queues."
+        )
+
+
+def _still_paused(names: list[str]) -> str:
+    if len(names) == 1:
+        return f"Immich's {names[0]} queue is still paused"
+    return f"Immich's {', '.join(names)} queues are still paused"
 
 
 def _hold(client: ImmichClient, connection: sqlite3.Connection) -> list[str]:
@@ -96,3 +102,4 @@ def _resume(client: ImmichClient, connection: sqlite3.Connection, names: list[st
         client.pause_queue(name, False)
     if names:
         record_held_queues(connection, [])
+        log.info("Immich's queues resumed: %s", ", ".join(names))
