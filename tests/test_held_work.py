@@ -187,3 +187,30 @@ def test_a_key_that_may_not_resume_a_killed_runs_queues_warns_and_imports(
     assert result.exit_code == 0, result.stderr
     assert "thumbnailGeneration queue is still paused" in result.stderr
     assert _held_record(data_dir) == ["thumbnailGeneration"]
+
+
+def test_a_killed_runs_queue_the_server_would_not_resume_stays_recorded_beside_this_runs(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The resume of a killed run's queue fails (the server answers 503 for a while); this
+    run holds what is still running, and at its end only its own queue leaves the record:
+    the killed run's stays there until a run resumes it."""
+    monkeypatch.setattr(held_work, "HOLD_FROM", 2)
+    configure(library_copy(TEST_26))
+    run_json(run_cli, "import", "--limit", "1")
+    with closing(sqlite3.connect(data_dir / "tracker.db")) as connection:
+        record_held_queues(connection, ["thumbnailGeneration"])
+    immich.state.queues["thumbnailGeneration"] = True
+    immich.fail_next(ATTEMPTS, status=503, operation="updateQueue")
+    result = run_cli("sync")
+    assert "thumbnailGeneration queue is still paused" in result.stderr
+    assert immich.state.paused_at_uploads[-1] == HELD
+    assert _paused(immich) == {"thumbnailGeneration"}
+    assert _held_record(data_dir) == ["thumbnailGeneration"]
+    assert run_json(run_cli, "sync")["ok"]
+    assert _paused(immich) == set() and _held_record(data_dir) == []

@@ -66,7 +66,7 @@ def record_held_queues(connection: sqlite3.Connection, names: list[str]) -> None
         if names:
             connection.execute(
                 "INSERT OR REPLACE INTO server_binding (key, value) VALUES (?, ?)",
-                (HELD_QUEUES, json.dumps(sorted(names))),
+                (HELD_QUEUES, json.dumps(sorted(set(names)))),
             )
         else:
             connection.execute("DELETE FROM server_binding WHERE key = ?", (HELD_QUEUES,))

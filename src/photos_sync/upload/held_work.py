@@ -82,7 +82,8 @@ def _hold(client: ImmichClient, connection: sqlite3.Connection) -> list[str]:
     except ImmichAuthError:  # not an admin key: Immich works beside the uploads, as before
         log.info("Immich's queues not paused during the uploads: the key is not an admin's")
         return []
-    record_held_queues(connection, running)  # before pausing: a kill now still resumes them
+    left = held_queues(connection)  # a killed run's, if they could not be resumed
+    record_held_queues(connection, left + running)  # before pausing: a kill now resumes them
     paused: list[str] = []
     try:
         for name in running:
@@ -90,16 +91,16 @@ def _hold(client: ImmichClient, connection: sqlite3.Connection) -> list[str]:
             paused.append(name)
     except ImmichError as error:  # go on with what is paused (a key without queue.update)
         log.warning("Immich's queues could not all be paused (%s)", error)
-        record_held_queues(connection, paused)
+        record_held_queues(connection, left + paused)
     log.info("Immich's queues paused during the uploads: %s", ", ".join(paused) or "none")
     return paused
 
 
 def _resume(client: ImmichClient, connection: sqlite3.Connection, names: list[str]) -> None:
-    """Resume ``names``; the record is cleared only once all are, so a server that does not
+    """Resume ``names``; they leave the record only once all are, so a server that does not
     answer now has them resumed by the next run."""
     for name in names:
         client.pause_queue(name, False)
     if names:
-        record_held_queues(connection, [])
+        record_held_queues(connection, [n for n in held_queues(connection) if n not in names])
         log.info("Immich's queues resumed: %s", ", ".join(names))
