@@ -51,7 +51,7 @@ def test_a_large_import_uploads_while_immichs_work_waits_and_then_resumes_it(
     configure(library_copy(TEST_26))
     result = run_cli("import")
     assert result.exit_code == 0, result.stderr
-    assert "queues are paused meanwhile" in result.stdout
+    assert "paused meanwhile, for faster uploads" in result.stdout
     assert immich.state.paused_at_uploads
     assert all(paused == HELD for paused in immich.state.paused_at_uploads)
     assert _paused(immich) == set() and _held_record(data_dir) == []

@@ -218,7 +218,7 @@ def test_an_import_holding_immichs_work_loses_nothing_and_leaves_it_running(
     monkeypatch.setenv("PHOTOS_LIBRARY", str(library))
     result = run_cli("sync")
     assert result.exit_code == 0, result.stdout + result.stderr
-    assert "queues are paused meanwhile" in result.stdout
+    assert "paused meanwhile, for faster uploads" in result.stdout
     with real_immich.api(admin) as client:
         queues = client.get("/queues").json()
     assert [q["name"] for q in queues if q["isPaused"]] == []

@@ -185,7 +185,8 @@ def run_plan(
     options: ImportOptions,
     bridge: PhotosBridge | None = None,
 ) -> ImportSummary:
-    """Run a plan with progress; Ctrl-C finishes what is in flight, then stops."""
+    """Run a plan with progress; Ctrl-C finishes what is in flight, then stops. A large
+    plan holds Immich's thumbnails meanwhile (``upload.held_work``)."""
     with (
         work.feedback.interruptible() as stop,
         work.feedback.meter("Importing", len(plan.tasks), with_bytes=True) as progress,
@@ -211,8 +212,8 @@ def run_plan(
 
 
 HELD_NOTE = (
-    "Immich reads the new photos and draws their thumbnails once the uploads are done "
-    "(its queues are paused meanwhile, for faster uploads)."
+    "Immich draws the new photos' thumbnails and converts the videos once the uploads are "
+    "done: its queues for them are paused meanwhile, for faster uploads."
 )
 
 
