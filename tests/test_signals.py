@@ -47,6 +47,14 @@ def _last_run(data: Path) -> tuple[str, str | None]:
     return command, outcome
 
 
+def _ctrl_c_as_at_a_terminal() -> None:
+    """In the child, before it starts: Ctrl-C's default action, as a terminal gives it. A
+    test run started in the background (``&``, nohup) hands its children SIGINT ignored,
+    and Python then never raises KeyboardInterrupt: the test would see the command finish
+    instead of stop."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _stopped_when(
     immich: ImmichDouble, env: dict[str, str], operation: str, sent: signal.Signals
 ) -> tuple[int, str, str]:
@@ -60,6 +68,7 @@ def _stopped_when(
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         text=True,
+        preexec_fn=_ctrl_c_as_at_a_terminal,
     )
     deadline = time.monotonic() + 60
     while immich.calls(operation) == before and time.monotonic() < deadline:
@@ -114,6 +123,7 @@ def _stopped_midway(
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         text=True,
+        preexec_fn=_ctrl_c_as_at_a_terminal,
     )
     time.sleep(3)
     process.send_signal(sent)
