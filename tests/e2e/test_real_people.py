@@ -9,13 +9,14 @@ import io
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import osxphotos
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
 from tests.conftest import CliResult, run_json
-from tests.e2e.server import RealImmich
+from tests.e2e.server import RealImmich, all_assets
 from tests.support.outcomes import tracker_rows
 
 Run = Callable[..., CliResult]
@@ -97,3 +98,48 @@ def test_people_and_faces_land_where_photos_puts_them(
         for near, far in best.values():
             assert near < 25 and far > 2 * near
     assert sources == {source}
+
+
+def _what_the_server_holds(client: Any) -> dict[str, Any]:
+    """Counts a second copy of anything would change: assets, albums by name, people by
+    name, faces by (asset, person name)."""
+    assets = all_assets(client)
+    people = {p["id"]: p["name"] for p in client.get("/people").json()["people"]}
+    faces = sorted(
+        (a["id"], people.get((face.get("person") or {}).get("id"), "?"))
+        for a in assets
+        for face in client.get("/faces", params={"id": a["id"]}).json()
+    )
+    return {
+        "assets": sorted(a["checksum"] for a in assets if not a.get("isTrashed")),
+        "albums": sorted(a["albumName"] for a in client.get("/albums").json()),
+        "people": sorted(people.values()),
+        "faces": faces,
+    }
+
+
+def test_issue30_case_04_a_lost_tracker_moved_aside_makes_nothing_twice(
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    real_immich: RealImmich,
+    real_user: str,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The advice end to end on the real server: a tracker moved aside (as a damaged
+    tracker's message says, putting tracker-snapshot.db back being the first choice), then
+    a sync with a new one: no asset, album, person or face twice, and verify is clean."""
+    monkeypatch.setenv("PHOTOS_LIBRARY", str(shared_libraries[TEST_26]))
+    assert run_json(run_cli, "sync")["ok"]
+    real_immich.wait_until_idle()
+    with real_immich.api(real_user) as client:
+        before = _what_the_server_holds(client)
+    assert before["people"] and before["faces"] and before["albums"]
+    (data_dir / "tracker.db").rename(data_dir / "tracker-aside.db")
+    for leftover in data_dir.glob("tracker.db-*"):
+        leftover.unlink()
+    assert run_json(run_cli, "sync")["ok"]
+    real_immich.wait_until_idle()
+    with real_immich.api(real_user) as client:
+        assert _what_the_server_holds(client) == before
+    assert run_json(run_cli, "verify")["differences"] == []
