@@ -48,7 +48,8 @@ RESOURCE_ADJUSTMENT = 5  # the AAE adjustment data (Cinematic, Portrait and othe
 # Cinematic is read from this column, here and only here.
 DEPTH_TYPE_CINEMATIC = 2
 
-# ZASSET.ZAVALANCHEPICKTYPE bits, as osxphotos names them.
+# ZASSET.ZAVALANCHEPICKTYPE bits: the frame of a burst Photos shows by default, one the
+# user selected to keep, and the burst's key frame.
 BURST_DEFAULT_PICK, BURST_SELECTED, BURST_KEY = 0b100, 0b1000, 0b10000
 
 # ZGENERICALBUM.ZKIND: 2 is an album the user made, 4000 a folder of albums, 1505 an iCloud
@@ -78,7 +79,7 @@ class CatalogEntry(NamedTuple):
     spatial_type: int
     resource_local: dict[int, bool]  # ZRESOURCETYPE -> original version locally available?
     burst_id: str | None = None  # ZAVALANCHEUUID: shared by the frames of one burst
-    burst_pick: int = 0  # ZAVALANCHEPICKTYPE bits (osxphotos' BURST_* constants)
+    burst_pick: int = 0  # ZAVALANCHEPICKTYPE bits (the BURST_* values above)
     favorite: bool = False  # ZFAVORITE
     original_file: str | None = None  # ZDIRECTORY/ZFILENAME under originals/ (Photos 5+)
 

@@ -188,10 +188,10 @@ ADJUSTMENTS_SUFFIX = "_5.aae"
 
 def original_adjustments(originals: Path) -> dict[str, Path]:
     """Photos UUID -> its original's adjustment data (a Cinematic video's, a Portrait's),
-    where osxphotos' ``original_adjustments_path`` looks: ``originals/<the UUID's first
-    character>/<UUID>_5.aae``. One listing of each folder, not a look per asset: most
-    assets have none, and looking for each was 7% of a first read. An unreadable folder
-    lists nothing (its assets fail on upload with that reason)."""
+    which Photos keeps as ``originals/<the UUID's first character>/<UUID>_5.aae``. One
+    listing of each folder, not a look per asset: most assets have none, and looking for
+    each was 7% of a first read. An unreadable folder lists nothing (its assets fail on
+    upload with that reason)."""
     found: dict[str, Path] = {}
     try:
         folders = [entry for entry in os.scandir(originals) if entry.is_dir()]

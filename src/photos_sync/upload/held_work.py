@@ -4,8 +4,7 @@ Each upload makes Immich read the file's metadata (and its sidecar), then draw t
 and convert videos: work that shares the server's processors with receiving the next
 uploads. On the test kit (2 cores, 150 photos with sidecars) the uploads took 13-17 s with
 that work running beside them and 7-8 s with thumbnails held, and Immich was done with all
-of it no later (bench/README, issue 29). immich-go pauses Immich's jobs during its uploads
-for the same reason.
+of it no later (bench/README, issue 29).
 
 Holding needs an admin key (``GET`` and ``PUT /queues``); with another key the import runs
 as before. Only queues this run paused are resumed: one the administrator paused stays
