@@ -370,6 +370,15 @@ def _send_album(
     return marked
 
 
+def move_album_into(client: ImmichClient, extra_id: str, kept_id: str) -> None:
+    """An album photos-sync made twice for one Photos album: the extra one's photos go into
+    the one kept, then the extra goes (its photos stay in Immich)."""
+    members = sorted(client.album_asset_ids(extra_id))
+    if members:
+        client.add_to_album(kept_id, members)
+    client.delete_album(extra_id)
+
+
 def _keep_first_made(
     client: ImmichClient, connection: sqlite3.Connection, made: dict[str, tuple[AlbumWork, str]]
 ) -> int:
@@ -385,8 +394,7 @@ def _keep_first_made(
         kept = first_made(twins) if len(twins) > 1 else None
         if kept is None or kept.id == album_id:
             continue
-        client.add_to_album(kept.id, [immich_id for _, immich_id in album.add])
-        client.delete_album(album_id)
+        move_album_into(client, album_id, kept.id)
         record_album(connection, album.uuid, kept.id, album.name, album.folders)
         log.info("album %r: another run made it first; its photos joined that one", album.name)
         joined += 1

@@ -41,7 +41,7 @@ from photos_sync.track.metadata import (
     stacks,
 )
 from photos_sync.upload.checksum import sha1_of
-from photos_sync.upload.metadata import known_tags, tag_sets
+from photos_sync.upload.metadata import known_tags, move_album_into, tag_sets
 from photos_sync.upload.repair import RepairSummary, paired_video_tasks, repair_paired_videos
 from photos_sync.workflow.connect import bind, connect
 from photos_sync.workflow.importing import (
@@ -235,10 +235,7 @@ def _merge_twins(
     for twin in twins:
         extra = {twin.immich_id}
         keep = recorded.get(twin.uuid) or next(a.id for a in marked[twin.uuid] if a.id not in extra)
-        members = sorted(client.album_asset_ids(twin.immich_id))
-        if members:
-            client.add_to_album(keep, members)
-        client.delete_album(twin.immich_id)
+        move_album_into(client, twin.immich_id, keep)
 
 
 def fix(
