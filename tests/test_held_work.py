@@ -40,6 +40,14 @@ def _held_record(data_dir: Path) -> list[str]:
         return held_queues(connection)
 
 
+def _left_held_by_a_killed_run(data_dir: Path, immich: ImmichDouble, names: list[str]) -> None:
+    """What a run killed while holding leaves: the queues paused, and named in the tracker."""
+    with closing(sqlite3.connect(data_dir / "tracker.db")) as connection:
+        record_held_queues(connection, names)
+    for name in names:
+        immich.state.queues[name] = True
+
+
 @pytest.mark.usefixtures("large")
 def test_a_large_import_uploads_while_immichs_work_waits_and_then_resumes_it(
     run_cli: Run,
@@ -109,10 +117,7 @@ def test_queues_a_killed_run_left_paused_are_resumed_by_the_next_run(
     names in the tracker; the next run, even one with nothing to upload, resumes them."""
     configure(library_copy(TEST_26))
     assert run_json(run_cli, "sync")["ok"]
-    with closing(sqlite3.connect(data_dir / "tracker.db")) as connection:
-        record_held_queues(connection, sorted(HELD))
-    for name in HELD:
-        immich.state.queues[name] = True
+    _left_held_by_a_killed_run(data_dir, immich, sorted(HELD))
     assert run_json(run_cli, "sync")["ok"]
     assert _paused(immich) == set() and _held_record(data_dir) == []
 
@@ -179,9 +184,7 @@ def test_a_key_that_may_not_resume_a_killed_runs_queues_warns_and_imports(
     the queues are named in a warning, the sync goes on, and they stay recorded."""
     configure(library_copy(TEST_26))
     assert run_json(run_cli, "sync")["ok"]
-    with closing(sqlite3.connect(data_dir / "tracker.db")) as connection:
-        record_held_queues(connection, ["thumbnailGeneration"])
-    immich.state.queues["thumbnailGeneration"] = True
+    _left_held_by_a_killed_run(data_dir, immich, ["thumbnailGeneration"])
     immich.state.owner.is_admin = False
     result = run_cli("sync")
     assert result.exit_code == 0, result.stderr
@@ -203,9 +206,7 @@ def test_a_killed_runs_queue_the_server_would_not_resume_stays_recorded_beside_t
     monkeypatch.setattr(held_work, "HOLD_FROM", 2)
     configure(library_copy(TEST_26))
     run_json(run_cli, "import", "--limit", "1")
-    with closing(sqlite3.connect(data_dir / "tracker.db")) as connection:
-        record_held_queues(connection, ["thumbnailGeneration"])
-    immich.state.queues["thumbnailGeneration"] = True
+    _left_held_by_a_killed_run(data_dir, immich, ["thumbnailGeneration"])
     immich.fail_next(ATTEMPTS, status=503, operation="updateQueue")
     result = run_cli("sync")
     assert "thumbnailGeneration queue is still paused" in result.stderr
