@@ -5,7 +5,6 @@ administrator paused, and nothing asked of a key that may not."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable
 from contextlib import closing
@@ -18,6 +17,7 @@ from photos_sync.track.binding import held_queues, record_held_queues
 from photos_sync.upload import held_work
 from tests.conftest import CliResult, run_json
 from tests.support.immich_double import ImmichDouble
+from tests.support.outcomes import doctor_check
 
 Run = Callable[..., CliResult]
 TEST_26 = "Test-26.1.photoslibrary"
@@ -151,9 +151,7 @@ def test_a_server_gone_before_the_resume_is_said_and_resumed_next_time(
 
 
 def _queue_check(run_cli: Run) -> dict[str, object]:
-    checks = json.loads(run_cli("doctor", "--json").stdout)
-    found: dict[str, object] = next(c for c in checks if c["check"] == "Immich's queues")
-    return found
+    return doctor_check(run_cli, "Immich's queues")
 
 
 def test_doctor_says_which_queues_are_paused_and_whether_the_key_may_hold_them(

@@ -4,7 +4,6 @@ part 4)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,15 +12,14 @@ import pytest
 from photos_sync.workflow.doctor import RECOMMENDED_TEMPLATE
 from tests.conftest import CliResult
 from tests.support.immich_double import ImmichDouble
-from tests.support.outcomes import assert_one_clear_line
+from tests.support.outcomes import assert_one_clear_line, doctor_check
 
 Run = Callable[..., CliResult]
 TEST_26 = "Test-26.1.photoslibrary"
 
 
 def _template_check(run_cli: Run) -> dict[str, object]:
-    checks = json.loads(run_cli("doctor", "--json").stdout)
-    return next(c for c in checks if c["check"] == "Storage template")
+    return doctor_check(run_cli, "Storage template")
 
 
 def test_doctor_names_the_template_and_apply_recommended_turns_it_on(
@@ -93,12 +91,8 @@ def test_doctor_says_whether_immich_imports_faces_from_sidecars(
     is a request after it. Read from /server/features, which any key may ask."""
     configure(shared_libraries[TEST_26])
 
-    def face_check() -> dict[str, object]:
-        checks = json.loads(run_cli("doctor", "--json").stdout)
-        return next(c for c in checks if c["check"] == "Face import")
-
-    off = face_check()
+    off = doctor_check(run_cli, "Face import")
     assert off["ok"] is False and off["required"] is False
     assert "--apply-recommended" in str(off["fix"])
     immich.state.system_config["metadata"]["faces"]["import"] = True
-    assert face_check()["ok"] is True
+    assert doctor_check(run_cli, "Face import")["ok"] is True

@@ -37,6 +37,13 @@ def import_json(run_cli: Run, *args: str, code: int = 0) -> dict:  # type: ignor
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 
 
+def doctor_check(run_cli: Run, name: str) -> dict[str, object]:
+    """One line of ``doctor --json``, by its check's name."""
+    checks = json.loads(run_cli("doctor", "--json").stdout)
+    found: dict[str, object] = next(c for c in checks if c["check"] == name)
+    return found
+
+
 def tracker_rows(data_dir: Path) -> dict[str, sqlite3.Row]:
     with closing(sqlite3.connect(data_dir / "tracker.db")) as connection:
         connection.row_factory = sqlite3.Row
