@@ -64,13 +64,13 @@ def _ours(names: frozenset[str]) -> set[str]:
 
 def layer(module: str) -> str:
     """The floor a module is on (``photos_sync.plan.metadata`` -> ``plan``); "" for the
-    plain modules beside the floors (errors, redact, logs, config, bulk)."""
+    plain modules beside the floors (errors, redact, logs, config, bulk, files)."""
     parts = module.split(".")
     return parts[1] if len(parts) > 1 and (PACKAGE / parts[1]).is_dir() else ""
 
 
 # What each floor may import of ours (besides itself and the plain modules beside the
-# floors: errors, redact, logs, config, bulk and the package itself).
+# floors: errors, redact, logs, config, bulk, files and the package itself).
 MAY_IMPORT = {
     "source": set(),
     "track": {"source.records"},

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import webbrowser
 from pathlib import Path
 
@@ -13,6 +11,7 @@ from photos_sync.cli import options as opt
 from photos_sync.cli.commands import CONTEXT_SETTINGS
 from photos_sync.cli.state import current_state
 from photos_sync.errors import ConfigError
+from photos_sync.files import write_whole
 from photos_sync.report.render import render
 from photos_sync.workflow.report import build_report
 
@@ -37,19 +36,6 @@ def report_path(out: Path | None, data: Path) -> Path:
     return out
 
 
-def _write(path: Path, text: str) -> None:
-    """Whole or not at all: a page cut short by a kill would mislead."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".report-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 @click.command("report", context_settings=CONTEXT_SETTINGS)
 @click.option(
     "--out",
@@ -66,7 +52,7 @@ def report(out: Path | None, open_it: bool, json_output: bool) -> None:
     work = state.workspace(json_output)
     target = report_path(out, state.settings.photos_sync_data)
     data = build_report(work)
-    _write(target, render(data))
+    write_whole(target, render(data))
     assets, problems = data.status.library["assets"], data.problem_total
     if json_output:
         state.print_json({"report": str(target), "assets": assets, "problems": problems})

@@ -10,8 +10,6 @@ may read.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +24,7 @@ from photos_sync.config import (
     settings_file,
 )
 from photos_sync.errors import ConfigError
+from photos_sync.files import write_whole
 from photos_sync.immich.permissions import every_permission
 from photos_sync.source.library import PhotosLibrary, resolve_library_path
 
@@ -128,13 +127,4 @@ def settings_text(values: dict[str, str]) -> str:
 def write_settings(path: Path, values: dict[str, str]) -> None:
     """The settings file, readable by its owner alone (it may hold the key), replaced in
     one step: a kill leaves the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".settings-")
-    try:
-        with os.fdopen(handle, "w") as file:
-            file.write(settings_text(values))
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_whole(path, settings_text(values), private=True)
