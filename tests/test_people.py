@@ -85,7 +85,8 @@ def test_named_people_become_immich_people_with_their_faces_in_place(
     assert len(expected) >= 4  # the fixture's named faces on imported photos
     names = {name for _, name in expected}
     assert sorted(p.name for p in immich.state.people.values()) == sorted(names)
-    assert summary["metadata"]["people_created"] == len(names)
+    made = summary["people_created"] + summary["metadata"]["people_created"]
+    assert made == len(names)  # before the uploads, or after them for faces on edited copies
     placed = _faces_on_server(immich, ids)
     assert set(placed) == set(expected)  # unnamed faces are not sent
     for key, (box, shown) in expected.items():
@@ -98,6 +99,66 @@ def test_named_people_become_immich_people_with_their_faces_in_place(
         assert max(errors) <= PIXELS, (key, face.box, box)
     again = run_json(run_cli, "sync")
     assert again["metadata"]["faces"] == again["metadata"]["people_created"] == 0
+
+
+def test_with_face_import_off_each_face_goes_as_soon_as_its_photo_is_uploaded(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    """Issue 29: where Immich does not import faces (its default), a photo's named faces
+    are placed through ``POST /faces`` as soon as its upload returns, beside the uploads
+    still to come, not in a step after all of them; their people made before the first
+    upload. Each face once, where Photos puts it, said in the import's summary and left
+    for no later step."""
+    library = library_copy(TEST_26)
+    configure(library)
+    summary = run_json(run_cli, "import", "--concurrency", "1", "--with-edits")
+    imported, ids = _imported_ids(data_dir)
+    expected = _expected_faces(library, set(imported))
+    placed = _faces_on_server(immich, ids)
+    assert set(placed) == set(expected) and len(expected) >= 4
+    for key, (box, _) in expected.items():
+        errors = [abs(a - b) for a, b in zip(placed[key].box, box, strict=True)]
+        assert max(errors) <= PIXELS, (key, placed[key].box, box)
+    order = [seen.operation for seen in immich.requests]
+    uploads = [i for i, operation in enumerate(order) if operation == "uploadAsset"]
+    faces = [i for i, operation in enumerate(order) if operation == "createFace"]
+    people = [i for i, operation in enumerate(order) if operation == "createPerson"]
+    assert summary["people_created"] and max(people[: summary["people_created"]]) < min(uploads)
+    assert min(faces) < max(uploads)  # not after the last upload: beside the others
+    on_edits = [f for f in placed.values() if imported[ids[f.asset_id]]["immich_id"] != f.asset_id]
+    assert on_edits  # an edited photo's faces go on its edited copy, once that is uploaded
+    assert len(faces) == len(placed) == summary["faces_sent"] + len(on_edits)
+    assert summary["metadata"]["faces"] == len(on_edits)
+    made = summary["people_created"] + summary["metadata"]["people_created"]
+    assert made == len(people) == len(immich.state.people)
+    again = run_json(run_cli, "sync")
+    assert again["metadata"]["faces"] == 0 and len(immich.state.faces) == len(placed)
+
+
+def test_a_face_refused_beside_the_uploads_is_placed_after_them(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    """A face Immich refuses as its photo's upload returns fails neither the upload nor
+    the run: the metadata step places it after the uploads, and no face is there twice."""
+    library = library_copy(TEST_26)
+    configure(library)
+    immich.fail_next(1, status=400, operation="createFace")
+    summary = run_json(run_cli, "import", "--with-edits")
+    assert immich.faults_left == 0
+    assert summary["failed"] == 0 and summary["metadata"]["faces"] >= 2  # it, and the edit's
+    imported, ids = _imported_ids(data_dir)
+    placed = _faces_on_server(immich, ids)
+    assert set(placed) == set(_expected_faces(library, set(imported)))
+    assert len(immich.state.faces) == len(placed)
+    assert summary["faces_sent"] + summary["metadata"]["faces"] == len(placed)
 
 
 def test_renames_and_faces_taken_away_in_photos_follow(

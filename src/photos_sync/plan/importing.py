@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from photos_sync.plan.metadata import MetadataOptions, SidecarFields, carried_by_sidecar
+from photos_sync.plan.metadata import (
+    MetadataOptions,
+    NewFace,
+    SidecarFields,
+    carried_by_sidecar,
+    faces_with_upload,
+)
 from photos_sync.source.records import (
     Availability,
     LibraryAsset,
@@ -119,6 +125,7 @@ class ImportTask:
     # counts as sent once the upload is answered (see plan.metadata.carried_by_sidecar).
     sidecar: SidecarFields = field(default_factory=SidecarFields)
     carried: Mapping[str, object] = field(default_factory=dict)
+    faces: tuple[NewFace, ...] = ()  # placed through the API once the original is uploaded
 
     def companion_filename(self, role: str, resource: Resource) -> str:
         """``IMG_1.JPG`` -> ``IMG_1.CR2`` (its RAW) or ``IMG_1_edited.JPG`` (the edit)."""
@@ -160,6 +167,7 @@ class ImportPlan:
     skips: list[Skip]
     deferred: int = 0  # left for a later run by --limit
     left_out: int = 0  # not in the user's selection (--album, --since, ...): not tried
+    people_created: int = 0  # made in Immich before the uploads, for their faces
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -216,6 +224,8 @@ class PlanOptions:
     metadata: MetadataOptions = field(default_factory=MetadataOptions)  # the sidecars' shape
     # Photos person -> Immich name: people whose faces ride in the sidecars (face import on)
     face_people: Mapping[str, str] = field(default_factory=dict)
+    # Photos person -> Immich person: faces placed as soon as each upload returns (it is off)
+    face_ids: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def downloads(self) -> bool:
@@ -272,6 +282,7 @@ def task_for(candidate: Candidate, options: PlanOptions = PlanOptions()) -> Impo
         edited_video=edited_video,
         sidecar=sidecar,
         carried=carried,
+        faces=faces_with_upload(candidate.desired, options.face_ids),
     )
 
 

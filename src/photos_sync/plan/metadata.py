@@ -56,6 +56,34 @@ class FaceWork:
     size: tuple[int, int]  # the shown image's width and height
     remove: bool = False
 
+    @property
+    def pixels(self) -> tuple[int, int, int, int]:
+        return box_pixels(self.box, self.size)
+
+
+def box_pixels(
+    box: tuple[float, float, float, float], size: tuple[int, int]
+) -> tuple[int, int, int, int]:
+    """A face box as fractions of the shown image, as ``POST /faces`` takes it: x, y,
+    width and height in that image's pixels."""
+    width, height = size
+    left, top, right, bottom = box
+    x, y = round(left * width), round(top * height)
+    return x, y, round(right * width) - x, round(bottom * height) - y
+
+
+@dataclass(frozen=True)
+class NewFace:
+    """A named face placed through ``POST /faces`` as soon as its photo's upload returns,
+    where the server does not import faces from sidecars: the person's Immich id, the shown
+    image's size, the box in its pixels, and the face as ``applied_metadata`` records it
+    (Photos person, then the box: what :func:`_face_changes` compares)."""
+
+    person_id: str
+    size: tuple[int, int]
+    pixels: tuple[int, int, int, int]
+    record: tuple[Any, ...]
+
 
 @dataclass(frozen=True)
 class MetadataOptions:
@@ -390,6 +418,31 @@ def people_on_originals(desireds: Iterable[Mapping[str, Any]]) -> dict[str, str]
     }
 
 
+def _faces_of_upload(desired: Mapping[str, Any], people: Mapping[str, str]) -> list[list[Any]]:
+    """The named faces of ``people`` that go with a photo's upload: only where its faces
+    belong on its original (an edited photo's are on its rendering) and its size is known."""
+    if not people or desired.get("faces_on") != "original" or not desired.get("size"):
+        return []
+    return [face for face in desired.get("faces", []) if face[0] in people]
+
+
+def faces_with_upload(
+    desired: Mapping[str, Any], face_ids: Mapping[str, str]
+) -> tuple[NewFace, ...]:
+    """The faces to place through the API once the photo is uploaded; ``face_ids``: Photos
+    person -> Immich person, made before the uploads."""
+    size = desired.get("size") or (0, 0)
+    return tuple(
+        NewFace(
+            face_ids[face[0]],
+            (size[0], size[1]),
+            box_pixels(tuple(face[2:6]), (size[0], size[1])),
+            (face[0], *face[2:6]),
+        )
+        for face in _faces_of_upload(desired, face_ids)
+    )
+
+
 def _riding_faces(
     desired: Mapping[str, Any], face_people: Mapping[str, str]
 ) -> tuple[tuple[FaceRegion, ...], tuple[int, int] | None, list[list[Any]]]:
@@ -398,9 +451,9 @@ def _riding_faces(
     its original; the stored image's size; and the faces as ``applied_metadata`` records
     them (what :func:`_face_changes` compares)."""
     size, orientation = desired.get("size"), desired.get("orientation")
-    if not face_people or desired.get("faces_on") != "original" or not size or not orientation:
+    riding = _faces_of_upload(desired, face_people)
+    if not riding or not size or not orientation:
         return (), None, []
-    riding = [face for face in desired.get("faces", []) if face[0] in face_people]
     regions = tuple(
         FaceRegion(face_people[face[0]], *stored_region(tuple(face[2:6]), orientation))
         for face in riding

@@ -35,6 +35,7 @@ from photos_sync.plan.importing import (
     ImportPlan,
     ImportTask,
 )
+from photos_sync.plan.metadata import NewFace
 from photos_sync.source.bridge import PhotosBridge
 from photos_sync.source.records import Availability, Resource
 from photos_sync.track.assets import (
@@ -79,6 +80,7 @@ class AssetResult:
     bytes_sent: int = 0
     sidecars: list[str] | None = None
     companions: dict[str, str] | None = None  # "raw"/"edited" -> Immich id
+    faces: tuple[NewFace, ...] = ()  # placed through the API once the original was uploaded
 
 
 @dataclass
@@ -93,6 +95,8 @@ class ImportSummary:
     seconds: float = 0.0
     interrupted: bool = False
     deferred: int = 0
+    people_created: int = 0  # before the uploads, so that their faces went with them
+    faces_sent: int = 0  # named faces that went with the uploads (sidecar or API)
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
@@ -117,6 +121,8 @@ class ImportSummary:
                 self.uploaded += 1
             if result.motion_video_id:
                 self.live_photos_linked += 1
+            if not result.already_there:
+                self.faces_sent += len(result.faces) + len(result.task.sidecar.faces)
         elif result.status is AssetStatus.SKIPPED:
             self.skipped[result.reason or "?"] += 1
         else:
@@ -130,6 +136,8 @@ class ImportSummary:
             "uploaded": self.uploaded,
             "already_in_immich": self.already_in_immich,
             "live_photos_linked": self.live_photos_linked,
+            "people_created": self.people_created,
+            "faces_sent": self.faces_sent,
             "skipped": sum(self.skipped.values()),
             "failed": sum(self.failed.values()),
             "skipped_by_reason": dict(self.skipped),
@@ -152,7 +160,10 @@ def _applied(result: AssetResult) -> dict[str, Any] | None:
     if result.already_there and not result.ours:
         return None
     flags = {"favorite": result.task.favorite, "hidden": bool(result.task.visibility)}
-    return flags if result.already_there else {**result.task.carried, **flags}
+    if result.already_there:
+        return flags
+    placed = {"faces": sorted(list(face.record) for face in result.faces)} if result.faces else {}
+    return {**result.task.carried, **placed, **flags}
 
 
 def _unavailable_reason(resource: Resource) -> str:
@@ -227,7 +238,9 @@ class Importer:
 
     def run(self, plan: ImportPlan) -> ImportSummary:
         started = time.monotonic()
-        summary = ImportSummary(planned=len(plan.tasks), deferred=plan.deferred)
+        summary = ImportSummary(
+            planned=len(plan.tasks), deferred=plan.deferred, people_created=plan.people_created
+        )
         log.info(
             "import plan: %d to upload, %d skipped, %d left for later by --limit",
             len(plan.tasks),
@@ -489,6 +502,7 @@ class Importer:
             sent += 0 if uploaded.duplicate else hashed.size
         if video_id and already_there:
             self.client.update_asset(still_id, livePhotoVideoId=video_id)
+        faces = () if already_there else self._place_faces(task, still_id)
         companions, companion_bytes, companion_note = self._companions(task)
         sent += companion_bytes
         note = "; ".join(n for n in (note, companion_note) if n) or None
@@ -506,7 +520,25 @@ class Importer:
             bytes_sent=sent,
             sidecars=sidecars,
             companions=companions or None,
+            faces=faces,
         )
+
+    def _place_faces(self, task: ImportTask, asset_id: str) -> tuple[NewFace, ...]:
+        """Place a new upload's named faces at once, while the other uploads go on (the
+        server does not import faces from sidecars): the faces placed. A new asset holds no
+        face yet, so none is placed twice; Immich's reading of the file leaves faces placed
+        through the API alone (it replaces only those it imported itself: metadata.service.ts,
+        applyTaggedFaces). A refusal or an
+        error leaves the rest to the metadata step, and never fails the upload."""
+        placed: list[NewFace] = []
+        for face in task.faces:
+            try:
+                self.client.create_face(asset_id, face.person_id, face.size, face.pixels)
+            except ImmichError as error:
+                log.info("face on %s left for the metadata step: %s", task.uuid, error.message)
+                break
+            placed.append(face)
+        return tuple(placed)
 
     def _edited_motion(self, task: ImportTask) -> tuple[str | None, int]:
         """An edited Live Photo's edited motion video, uploaded hidden before its edited

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from photos_sync.errors import ImmichRejected, ImmichUnavailable
@@ -401,13 +401,6 @@ def _keep_first_made(
     return joined
 
 
-def _pixels(face: FaceWork) -> tuple[int, int, int, int]:
-    width, height = face.size
-    left, top, right, bottom = face.box
-    x, y = round(left * width), round(top * height)
-    return x, y, round(right * width) - x, round(bottom * height) - y
-
-
 class ServerFaces:
     """The faces Immich holds on an asset, read once per asset and run: (asset, person)."""
 
@@ -451,43 +444,62 @@ def _adopted(
     return None
 
 
-def people_for_sidecars(
+@dataclass(frozen=True)
+class PeopleReady:
+    """The people made or found before a run's uploads, so that their faces go with them:
+    in the sidecars where the server imports faces, else through ``POST /faces`` as soon
+    as each photo is uploaded."""
+
+    names: dict[str, str] = field(default_factory=dict)  # Photos person -> name in Immich
+    ids: dict[str, str] = field(default_factory=dict)  # Photos person -> Immich person
+    in_sidecars: bool = False
+    created: int = 0  # of them, made by this run
+
+
+def people_before_uploads(
     client: ImmichClient,
     connection: sqlite3.Connection,
     options: MetadataOptions,
     candidates: Iterable[Candidate],
-) -> dict[str, str]:
-    """Photos person -> name, for the people whose faces may ride in the sidecars of these
-    uploads: when Immich imports faces, it gives a sidecar's face to the user's person of
+) -> PeopleReady:
+    """The people whose faces may go with these uploads, made here (or found: photos-sync's
+    own under the same name, or with --match-people-by-name the one Immich has) before any
+    upload. Where Immich imports faces, it gives a sidecar's face to the user's person of
     that name (any case), making one when there is none (metadata.service.ts,
-    applyTaggedFaces). So before any upload names them, each person is made here, or
-    found: photos-sync's own under the same name, or with --match-people-by-name the one
-    Immich has. A name Immich gives to someone else, or to several, is left out: those
-    faces go through ``POST /faces`` after the upload, as without face import. Never both
-    ways: what rides is recorded as sent."""
+    applyTaggedFaces), so a name Immich gives to someone else, or to several, is left out;
+    the same rule holds for faces sent through the API, so that the metadata step, which
+    can take over a person a lost tracker made, sees to those. Never both ways: what goes
+    with an upload is recorded as sent."""
     wanted = people_on_originals(candidate.desired for candidate in candidates)
-    if not (wanted and options.people and client.server_features().get("importFaces")):
-        return {}
+    if not (wanted and options.people):
+        return PeopleReady()
     known = people(connection)
     named: dict[str, list[str]] = {}
     for name, ids in client.people_by_name().items():
         named.setdefault(name.lower(), []).extend(ids)
-    riding: dict[str, str] = {}
+    ready: dict[str, str] = {}
+    created = 0
     for person_uuid, name in sorted(wanted.items()):
         same = named.get(name.lower(), [])
         ours = known.get(person_uuid)
         if ours is not None:
             if ours[1] == name and same == [ours[0]]:
-                riding[person_uuid] = name
+                ready[person_uuid] = ours[0]
             continue  # renamed, deleted or shared in Immich: the metadata step sees to it
         if len(same) > 1 or (same and not options.match_names):
             continue
         immich_id = same[0] if same else client.create_person(name)
+        created += 0 if same else 1
         record_person(connection, person_uuid, immich_id, name)
         named[name.lower()] = [immich_id]
-        riding[person_uuid] = name
-    log.info("faces of %d people ride in the sidecars", len(riding))
-    return riding
+        ready[person_uuid] = immich_id
+    in_sidecars = bool(client.server_features().get("importFaces"))
+    log.info(
+        "faces of %d people go with the uploads (%s)",
+        len(ready),
+        "in the sidecars" if in_sidecars else "through the API",
+    )
+    return PeopleReady({uuid: wanted[uuid] for uuid in ready}, ready, in_sidecars, created)
 
 
 def give_people_a_picture(client: ImmichClient, connection: sqlite3.Connection) -> int:
@@ -554,7 +566,7 @@ def _send_people(
     def place(face: FaceWork) -> None:
         person_id = known[face.person_uuid][0]
         try:
-            client.create_face(face.immich_id, person_id, face.size, _pixels(face))
+            client.create_face(face.immich_id, person_id, face.size, face.pixels)
         except ImmichRejected:
             refused.append((face, person_id))
 
@@ -567,4 +579,4 @@ def _send_people(
             name = known[face.person_uuid][1]
             known[face.person_uuid] = (client.create_person(name), name)
             record_person(connection, face.person_uuid, known[face.person_uuid][0], name)
-        client.create_face(face.immich_id, known[face.person_uuid][0], face.size, _pixels(face))
+        client.create_face(face.immich_id, known[face.person_uuid][0], face.size, face.pixels)

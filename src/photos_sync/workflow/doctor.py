@@ -183,7 +183,7 @@ FACE_IMPORT = {"faces": {"import": True}}  # the server setting, as system-confi
 
 def check_face_import(client: ImmichClient) -> Check:
     """Whether Immich makes the people and faces a new upload's sidecar names (optional:
-    without it each face is a request of its own after the upload). Any key may ask."""
+    without it each face is a request of its own as the upload returns). Any key may ask."""
     name = "Face import"
     try:
         importing = bool(client.server_features().get("importFaces"))
@@ -194,7 +194,7 @@ def check_face_import(client: ImmichClient) -> Check:
     return Check(
         name,
         False,
-        "off: each face of a new upload is one more request after it",
+        "off: each face of a new upload is one more request beside it",
         "`photos-sync doctor --apply-recommended` turns it on (an admin key)",
         required=False,
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -40,7 +40,7 @@ from photos_sync.track.choices import store_choices, stored_choices
 from photos_sync.track.runs import recorded_run
 from photos_sync.upload.held_work import immich_work_held
 from photos_sync.upload.importer import AssetResult, Importer, ImportSummary
-from photos_sync.upload.metadata import people_for_sidecars
+from photos_sync.upload.metadata import people_before_uploads
 from photos_sync.workflow.connect import bind, check_key, connect
 from photos_sync.workflow.feedback import Feedback
 from photos_sync.workflow.metadata import sync_metadata
@@ -149,8 +149,9 @@ def plan_library_import(
 ) -> tuple[ScanResult, ImportPlan]:
     """Scan what changed, then decide what to upload and what to skip (``metadata``: what
     the uploads' sidecars say, as the metadata step would). With the ``client`` of a run
-    that uploads, the faces of the uploads ride in their sidecars where the server
-    imports faces (their people made first: see ``people_for_sidecars``)."""
+    that uploads, the faces of the uploads go with them, their people made first: in
+    their sidecars where the server imports faces, else through the API as each upload
+    returns (see ``people_before_uploads``)."""
     library.require_originals()
     scan = scan_library(library, connection, dry_run=options.dry_run, rebind=options.rebind)
     candidates = [candidate_from_row(row) for row in not_imported(connection)]
@@ -168,13 +169,17 @@ def plan_library_import(
         candidates, left_out = selected(candidates, options.selection, library)
     plan_options = options.plan_options(bridge is not None, metadata)
     plan = plan_import(candidates, plan_options)
+    people_created = 0
     if client is not None and not options.dry_run and plan.tasks:
         going = {task.uuid for task in plan.tasks}
         chosen = [candidate for candidate in candidates if candidate.uuid in going]
-        riding = people_for_sidecars(client, connection, metadata, chosen)
-        if riding:
-            plan = plan_import(candidates, dataclasses.replace(plan_options, face_people=riding))
-    return scan, dataclasses.replace(plan, left_out=left_out)
+        ready = people_before_uploads(client, connection, metadata, chosen)
+        people_created = ready.created
+        if ready.in_sidecars and ready.names:
+            plan = plan_import(candidates, replace(plan_options, face_people=ready.names))
+        elif ready.ids:
+            plan = plan_import(candidates, replace(plan_options, face_ids=ready.ids))
+    return scan, dataclasses.replace(plan, left_out=left_out, people_created=people_created)
 
 
 def run_plan(

@@ -51,6 +51,9 @@ def import_summary(summary: ImportSummary, console: Console, again: str = "impor
     table.add_row("uploaded", f"{summary.uploaded:,}")
     table.add_row("already in Immich (recorded)", f"{summary.already_in_immich:,}")
     table.add_row("Live Photos linked", f"{summary.live_photos_linked:,}")
+    if summary.people_created or summary.faces_sent:
+        table.add_row("people made in Immich", f"{summary.people_created:,}")
+        table.add_row("named faces sent with the files", f"{summary.faces_sent:,}")
     table.add_row("skipped", f"{sum(summary.skipped.values()):,}")
     table.add_row("failed", f"{sum(summary.failed.values()):,}")
     table.add_row("sent", f"{summary.bytes_sent / 1e6:,.1f} MB in {summary.seconds:,.1f} s")
