@@ -279,6 +279,30 @@ def test_verify_finds_and_fixes_what_went_missing_on_the_server(
     assert not immich.state.assets[tracker_rows(data_dir)[trashed]["immich_id"]].trashed
 
 
+def test_verify_fix_checks_again_once_immich_has_read_what_it_uploaded(
+    run_cli: Run,
+    library_copy: Callable[[str], Path],
+    configure: Callable[[Path], None],
+    immich: ImmichDouble,
+    data_dir: Path,
+) -> None:
+    """Issue 29: an asset uploaded again by ``verify --fix`` gets its keywords from its
+    sidecar when Immich has read it, moments later on a busy server; the check after the
+    repair waits for that, and does not call a repair that worked a missing tag."""
+    configure(library_copy("Test-26.1.photoslibrary"))
+    import_json(run_cli)
+    rows = tracker_rows(data_dir)
+    tagged = next(
+        u for u, r in rows.items() if json.loads(r["applied_metadata"] or "{}").get("keywords")
+    )
+    immich.state.remove_asset(rows[tagged]["immich_id"])
+    immich.state.reading_seconds = 1.5
+    fixed = run_json(run_cli, "verify", "--fix")
+    assert fixed["differences"] == [] and fixed["repairs_failed"] == []
+    again = immich.state.assets[tracker_rows(data_dir)[tagged]["immich_id"]]
+    assert again.tags and not immich.state.readings
+
+
 def test_verify_deep_notices_a_changed_library_file(
     run_cli: Run, imported: Path, data_dir: Path
 ) -> None:

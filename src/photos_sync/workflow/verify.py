@@ -50,6 +50,7 @@ from photos_sync.workflow.importing import (
     plan_library_import,
     run_plan,
 )
+from photos_sync.workflow.metadata import wait_for_extraction
 from photos_sync.workflow.workspace import Workspace
 
 NEEDED_TO_VERIFY = permissions.VERIFY
@@ -294,16 +295,20 @@ def _reupload(
 ) -> None:
     """Gone from the server, or the recorded id holds another file: upload (or find by
     checksum) the library's file again and record the id that really holds it; its albums,
-    tags and stacks follow (now, or on the next sync)."""
+    tags and stacks follow (now, or on the next sync). What went with the new uploads in
+    their sidecars (keywords, descriptions, dates) is on them only once Immich has read
+    them, so this waits for that (bounded) before the check that follows the repair."""
     missing = [f.uuid for f in _of(findings, (Problem.MISSING, Problem.SERVER_DIFFERS))]
-    if missing:
-        reset_to_pending(connection, missing)
-        options = ImportOptions(only=frozenset(missing))
-        metadata = metadata_options(Choices.from_stored(stored_choices(connection)))
-        _, plan = plan_library_import(
-            library, connection, options, metadata=metadata, client=client
-        )
-        run_plan(work, client, connection, plan, options)
+    if not missing:
+        return
+    reset_to_pending(connection, missing)
+    options = ImportOptions(only=frozenset(missing))
+    metadata = metadata_options(Choices.from_stored(stored_choices(connection)))
+    _, plan = plan_library_import(library, connection, options, metadata=metadata, client=client)
+    summary = run_plan(work, client, connection, plan, options)
+    if summary.uploads_began is not None:
+        again = {row.immich_id for row in imported(connection) if row.uuid in set(missing)}
+        wait_for_extraction(client, {i for i in again if i}, summary.uploads_began)
 
 
 def _untrash(client: ImmichClient, findings: list[Finding]) -> None:

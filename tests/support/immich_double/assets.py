@@ -11,8 +11,10 @@ import base64
 import binascii
 import json
 import math
+import time
 import uuid
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from tests.support.immich_double.sidecars import read_sidecar
@@ -62,7 +64,9 @@ def asset_json(state: ServerState, asset: Asset) -> dict[str, Any]:
         "originalPath": f"/data/upload/{owner.id}/{asset.id[:2]}/{asset.id}.{extension}",
         "originalFileName": asset.original_file_name,
         # Made at once: the double has read the file when it answers (unless told to be slow).
-        "thumbhash": None if asset.original_file_name in state.still_reading else "AAAA",
+        "thumbhash": None
+        if asset.original_file_name in state.still_reading or state.being_read(asset.id)
+        else "AAAA",
         "fileCreatedAt": asset.file_created_at,
         "fileModifiedAt": asset.file_modified_at,
         "localDateTime": asset.local_date_time or asset.file_created_at,
@@ -164,7 +168,12 @@ def upload(state: ServerState, form: UploadedForm, key: ApiKey) -> Reply:
             )
         )
         sidecar = form.files.get(SIDECAR_PART)
-        _read_with_sidecar(state, asset, key, read_sidecar(sidecar.data) if sidecar else {})
+        fields = read_sidecar(sidecar.data) if sidecar else {}
+        reading = partial(_read_with_sidecar, state, asset, key, fields)
+        if state.reading_seconds:
+            state.readings.append((time.monotonic() + state.reading_seconds, asset.id, reading))
+        else:
+            reading()
     return 201, {"id": asset.id, "status": "created"}
 
 

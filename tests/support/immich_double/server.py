@@ -282,6 +282,7 @@ def _handler_for(double: ImmichDouble) -> type[BaseHTTPRequestHandler]:
             name, path = operation.operation_id, request.path
             if double.latency:
                 time.sleep(double.latency)
+            double.state.finish_due_readings()
             request = Request(self.command, path, split.query, headers, params)
             fault = double.take_fault(name)
             if fault is not None and fault.kind != "lost_answer":

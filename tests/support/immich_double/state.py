@@ -7,6 +7,7 @@ import secrets
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -242,6 +243,11 @@ class ServerState:
         # Original file names whose metadata extraction never ends (no thumbnail yet): a
         # busy real server, for the tests of what waits on it.
         self.still_reading: set[str] = set()
+        # Seconds the double takes to read a new upload (0: at once, when it answers): until
+        # then its sidecar's fields and tags are not on it and it has no thumbnail, as on a
+        # busy real server. The readings under way: (when each ends, asset id, the reading).
+        self.reading_seconds = 0.0
+        self.readings: list[tuple[float, str, Callable[[], None]]] = []
         # Original file name -> the date Immich reads from such a file (dateTimeOriginal,
         # localDateTime): the double reads no file, a test says what real Immich read.
         self.file_dates: dict[str, tuple[str, str]] = {}
@@ -263,6 +269,19 @@ class ServerState:
         # (the double does its reading at once, so a test looks at this instead).
         self.queues: dict[str, bool] = dict.fromkeys(QUEUE_NAMES, False)
         self.paused_at_uploads: list[frozenset[str]] = []
+
+    def being_read(self, asset_id: str) -> bool:
+        with self.lock:
+            return any(reading[1] == asset_id for reading in self.readings)
+
+    def finish_due_readings(self) -> None:
+        """Apply the readings whose time has come (each request looks first)."""
+        now = time.monotonic()
+        with self.lock:
+            due = [reading for reading in self.readings if reading[0] <= now]
+            self.readings = [reading for reading in self.readings if reading[0] > now]
+            for _, _, read in due:
+                read()
 
     def add_key(self, permissions: list[str] | None = None, name: str = "photos-sync") -> str:
         """A new API key for the owner; returns the secret a client sends."""
