@@ -17,6 +17,7 @@ from photos_sync.immich import permissions
 from tests.conftest import CliResult, run_json
 from tests.e2e.server import RealImmich, albums, all_assets
 from tests.e2e.test_real_import import checksum_index, photos_differences
+from tests.support.fixtures import LIBRARY_NAMES
 from tests.support.outcomes import tracker_rows
 
 Run = Callable[..., CliResult]
@@ -89,6 +90,42 @@ def test_verify_fix_repairs_what_was_done_in_immich(
             assert stack is not None, filename
             assert stack["primaryAssetId"] == cover and edit in {a["id"] for a in stack["assets"]}
     assert rows[wedding]["immich_id"] != wedding_id
+    assert run_json(run_cli, "verify")["differences"] == []
+
+
+@pytest.mark.parametrize("name", LIBRARY_NAMES)
+def test_assets_deleted_in_immich_come_back_as_photos_shows_them(
+    name: str,
+    run_cli: Run,
+    shared_libraries: dict[str, Path],
+    real_immich: RealImmich,
+    real_user: str,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 29, every library: what ``verify --fix`` uploads again (a third of the assets,
+    deleted for good in Immich) carries its sidecar, flags and Live Photo link like a first
+    upload, so the server shows every field as Photos does again."""
+    library = shared_libraries[name]
+    monkeypatch.setenv("PHOTOS_LIBRARY", str(library))
+    assert run_json(run_cli, "sync")["ok"]
+    real_immich.wait_until_idle()
+    rows = tracker_rows(data_dir).values()
+    deleted = sorted({r["immich_id"] for r in rows if r["status"] == "imported"})[::3]
+    with real_immich.api(real_user) as client:
+        gone = client.request("DELETE", "/assets", json={"ids": deleted, "force": True})
+        gone.raise_for_status()
+    real_immich.wait_until_idle()
+    report = run_json(run_cli, "verify", code=1)
+    missing = [d for d in report["differences"] if d["problem"] == "missing on the server"]
+    assert deleted and len(missing) >= len(deleted)
+    fixed = run_json(run_cli, "verify", "--fix")
+    assert fixed["repairs_failed"] == [] and fixed["differences"] == []
+    assert run_json(run_cli, "sync")["ok"]  # what follows a re-upload on the next sync
+    real_immich.wait_until_idle()
+    with real_immich.api(real_user) as client:
+        shown = photos_differences(library, checksum_index(all_assets(client)), albums(client))
+    assert shown == {}
     assert run_json(run_cli, "verify")["differences"] == []
 
 
