@@ -32,7 +32,7 @@ from photos_sync.plan.verify import (
 )
 from photos_sync.source.library import PhotosLibrary
 from photos_sync.source.records import Availability, ResourceKind
-from photos_sync.track.assets import AssetRow, imported, reset_to_pending
+from photos_sync.track.assets import AssetRow, immich_ids, imported, reset_to_pending
 from photos_sync.track.choices import stored_choices
 from photos_sync.track.metadata import (
     album_ids,
@@ -307,8 +307,9 @@ def _reupload(
     _, plan = plan_library_import(library, connection, options, metadata=metadata, client=client)
     summary = run_plan(work, client, connection, plan, options)
     if summary.uploads_began is not None:
-        again = {row.immich_id for row in imported(connection) if row.uuid in set(missing)}
-        wait_for_extraction(client, {i for i in again if i}, summary.uploads_began)
+        ids = immich_ids(connection)
+        again = {ids[uuid] for uuid in missing if uuid in ids}
+        wait_for_extraction(client, again, summary.uploads_began)
 
 
 def _untrash(client: ImmichClient, findings: list[Finding]) -> None:
