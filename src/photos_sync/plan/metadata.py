@@ -431,15 +431,15 @@ def faces_with_upload(
 ) -> tuple[NewFace, ...]:
     """The faces to place through the API once the photo is uploaded; ``face_ids``: Photos
     person -> Immich person, made before the uploads."""
-    size = desired.get("size") or (0, 0)
+    faces = _faces_of_upload(desired, face_ids)
+    if not faces:
+        return ()
+    shown = (desired["size"][0], desired["size"][1])
     return tuple(
         NewFace(
-            face_ids[face[0]],
-            (size[0], size[1]),
-            box_pixels(tuple(face[2:6]), (size[0], size[1])),
-            (face[0], *face[2:6]),
+            face_ids[face[0]], shown, box_pixels(tuple(face[2:6]), shown), (face[0], *face[2:6])
         )
-        for face in _faces_of_upload(desired, face_ids)
+        for face in faces
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -175,10 +175,13 @@ def plan_library_import(
         chosen = [candidate for candidate in candidates if candidate.uuid in going]
         ready = people_before_uploads(client, connection, metadata, chosen)
         people_created = ready.created
-        if ready.in_sidecars and ready.names:
-            plan = plan_import(candidates, replace(plan_options, face_people=ready.names))
-        elif ready.ids:
-            plan = plan_import(candidates, replace(plan_options, face_ids=ready.ids))
+        if ready.ids:
+            plan = plan_import(
+                candidates,
+                dataclasses.replace(plan_options, face_people=ready.names)
+                if ready.in_sidecars
+                else dataclasses.replace(plan_options, face_ids=ready.ids),
+            )
     return scan, dataclasses.replace(plan, left_out=left_out, people_created=people_created)
 
 
